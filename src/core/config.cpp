@@ -1,0 +1,99 @@
+#include "core/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <thread>
+
+namespace serenade::core {
+
+std::optional<listen_address> parse_listen_address(std::string_view text) {
+  listen_address out;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (out.host.empty() || port_text.empty()) return std::nullopt;
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) return std::nullopt;
+  out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+void add_serve_options(CLI::App& cmd, serve_config& c) {
+  const auto text = [&](const char* flag, std::string& value, const char* env, const char* help) {
+    cmd.add_option(flag, value, help)->envname(env)->capture_default_str();
+  };
+  const auto number = [&](const char* flag, unsigned& value, const char* env, const char* help) {
+    cmd.add_option(flag, value, help)->envname(env)->capture_default_str()->check(CLI::NonNegativeNumber);
+  };
+  text("--listen", c.listen, "SERENADE_LISTEN", "Address to serve HTTP on, host:port");
+  text("--database", c.database_url, "DATABASE_URL", "Database URL: sqlite:///relative.db or sqlite:////absolute.db");
+  text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR", "Folder for archived songs");
+  text("--public-url", c.public_url, "SERENADE_PUBLIC_URL",
+       "Public base URL of this server (enables Sonauto webhooks), e.g. https://serenade.example");
+  text("--log-level", c.log_level, "SERENADE_LOG_LEVEL", "trace, debug, info, warn, error or off");
+  text("--web-dir", c.web_dir, "SERENADE_WEB_DIR", "Folder of the web front end (default: the built-in one)");
+  number("--threads", c.threads, "SERENADE_THREADS", "I/O threads (0: one per core)");
+  cmd.add_option("--sonauto-api-key", c.sonauto_api_key,
+                 "Sonauto API key; prefer the environment variable, flags are visible to other local users. "
+                 "Without a key the built-in simulator is used")
+      ->envname("SONAUTO_API_KEY");
+  text("--sonauto-api-base", c.sonauto_api_base, "SONAUTO_API_BASE", "Sonauto REST base URL");
+  text("--sonauto-stream-base", c.sonauto_stream_base, "SONAUTO_STREAM_BASE", "Sonauto stream base URL");
+  number("--connect-timeout", c.connect_timeout_s, "SERENADE_CONNECT_TIMEOUT",
+         "Seconds to connect to Sonauto (TCP and TLS)");
+  number("--request-timeout", c.request_timeout_s, "SERENADE_REQUEST_TIMEOUT", "Seconds for a Sonauto REST call");
+  number("--stream-start-timeout", c.stream_start_timeout_s, "SERENADE_STREAM_START_TIMEOUT",
+         "Seconds to wait for Sonauto's stream to answer before a listener gets 504");
+  number("--stream-read-timeout", c.stream_read_timeout_s, "SERENADE_STREAM_READ_TIMEOUT",
+         "Seconds of silence on Sonauto's stream before it is treated as failed");
+  number("--poll-interval-ms", c.poll_interval_ms, "SERENADE_POLL_INTERVAL_MS",
+         "Milliseconds between status checks of an unfinished song");
+  number("--max-connections", c.max_connections, "SERENADE_MAX_CONNECTIONS", "Concurrent client connections");
+  number("--max-body-bytes", c.max_body_bytes, "SERENADE_MAX_BODY_BYTES", "Largest request body accepted");
+  number("--max-header-bytes", c.max_header_bytes, "SERENADE_MAX_HEADER_BYTES", "Largest request header accepted");
+  number("--header-timeout", c.header_timeout_s, "SERENADE_HEADER_TIMEOUT",
+         "Seconds a client has to send a request's header and body");
+  number("--idle-timeout", c.idle_timeout_s, "SERENADE_IDLE_TIMEOUT", "Seconds a keep-alive connection may idle");
+  number("--write-timeout", c.write_timeout_s, "SERENADE_WRITE_TIMEOUT",
+         "Seconds a client may accept no bytes before it is disconnected");
+  number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
+         "Seconds running streams may finish after SIGTERM/SIGINT");
+}
+
+std::optional<std::string> validate(serve_config& c) {
+  auto listen = parse_listen_address(c.listen);
+  if (!listen) return "--listen / SERENADE_LISTEN must be host:port, got '" + c.listen + "'";
+  c.listen_parsed = *listen;
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.threads > 256) return "--threads must be at most 256";
+  if (c.max_connections == 0) return "--max-connections must be at least 1";
+  if (c.max_header_bytes < 1024) return "--max-header-bytes must be at least 1024";
+  if (c.connect_timeout_s == 0 || c.request_timeout_s == 0 || c.stream_start_timeout_s == 0 ||
+      c.stream_read_timeout_s == 0 || c.header_timeout_s == 0 || c.idle_timeout_s == 0 || c.write_timeout_s == 0) {
+    return "timeouts must be at least 1 second";
+  }
+  if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
+  const auto is_http_url = [](const std::string& url) {
+    return url.starts_with("http://") || url.starts_with("https://");
+  };
+  if (!c.sonauto_api_key.empty()) {
+    if (!is_http_url(c.sonauto_api_base)) return "SONAUTO_API_BASE must be an http:// or https:// URL";
+    if (!is_http_url(c.sonauto_stream_base)) return "SONAUTO_STREAM_BASE must be an http:// or https:// URL";
+  }
+  if (!c.public_url.empty() && !is_http_url(c.public_url)) return "SERENADE_PUBLIC_URL must be an http(s):// URL";
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  return std::nullopt;
+}
+
+}  // namespace serenade::core

@@ -1,0 +1,58 @@
+#pragma once
+// Serenade's configuration: every setting comes from the environment (seed-compatible names such as
+// SONAUTO_API_KEY and DATABASE_URL) and can be overridden by a command-line flag of the same meaning.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace serenade::core {
+
+struct listen_address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "host:port", "[v6]:port"; port 0 means "pick a free one" (tests). nullopt for anything else.
+std::optional<listen_address> parse_listen_address(std::string_view text);
+
+struct serve_config {
+  std::string listen = "127.0.0.1:8080";
+  std::string database_url = "sqlite:///./var/serenade.db";
+  std::string archive_dir = "./var/archive";
+  std::string public_url;
+  std::string log_level = "info";
+  std::string web_dir;  // empty: the web/ folder of the source tree this binary was built from
+  unsigned threads = 0;  // 0: one per core
+
+  std::string sonauto_api_key;  // empty: run the built-in simulator
+  std::string sonauto_api_base = "https://api.sonauto.ai/v1";
+  std::string sonauto_stream_base = "https://api-stream.sonauto.ai";
+  unsigned connect_timeout_s = 30;
+  unsigned request_timeout_s = 30;
+  unsigned stream_start_timeout_s = 20;
+  unsigned stream_read_timeout_s = 600;
+  unsigned poll_interval_ms = 1500;
+
+  unsigned max_connections = 10000;
+  unsigned max_body_bytes = 64 * 1024;
+  unsigned max_header_bytes = 16 * 1024;
+  unsigned header_timeout_s = 10;
+  unsigned idle_timeout_s = 60;
+  unsigned write_timeout_s = 60;
+  unsigned shutdown_grace_s = 10;
+
+  listen_address listen_parsed;  // filled by validate()
+};
+
+// Registers the serve options on a CLI11 (sub)command, each with its environment variable.
+void add_serve_options(CLI::App& command, serve_config& config);
+
+// Checks values that CLI11 cannot (formats, ranges); returns a message for the first problem.
+std::optional<std::string> validate(serve_config& config);
+
+}  // namespace serenade::core

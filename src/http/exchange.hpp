@@ -1,0 +1,40 @@
+#pragma once
+// One request and the means to answer it. A handler either respond()s once, or streams a chunked body:
+// start_chunked → write_chunk… → finish_chunked (complete) or abort (cut: no final chunk, connection closed,
+// so the client can tell a truncated song from a finished one).
+#include "http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <span>
+
+namespace serenade::http {
+
+class exchange {
+ public:
+  virtual ~exchange() = default;
+
+  virtual const request& req() const = 0;
+
+  // A complete response. For HEAD only the header goes out, with the body's Content-Length.
+  virtual boost::asio::awaitable<void> respond(response r) = 0;
+
+  // Starts a body of unknown length (Transfer-Encoding: chunked).
+  virtual boost::asio::awaitable<void> start_chunked(unsigned status, header_list headers) = 0;
+  // False once the client is gone or accepted nothing for the write timeout; the caller should stop.
+  virtual boost::asio::awaitable<bool> write_chunk(std::span<const char> data) = 0;
+  virtual boost::asio::awaitable<void> finish_chunked() = 0;
+  // Ends the connection without completing the response. Safe to call twice.
+  virtual void abort() = 0;
+
+  // Completes when the client closes its side (or the connection fails). Run it beside a long response
+  // to notice a departed listener without waiting for the next write.
+  virtual boost::asio::awaitable<void> wait_peer_closed() = 0;
+
+  virtual bool response_started() const = 0;
+  virtual unsigned response_status() const = 0;
+  virtual std::uint64_t body_bytes_sent() const = 0;
+};
+
+}  // namespace serenade::http

@@ -1,0 +1,90 @@
+#include "http/router.hpp"
+
+namespace serenade::http {
+
+namespace {
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+}  // namespace
+
+std::string_view route_params::get(std::string_view name) const {
+  for (const auto& [key, value] : values) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+void router::add(std::string method, std::string pattern, handler h) {
+  route r{std::move(method), {}, pattern, std::move(h)};
+  for (auto part : split_path(pattern)) r.segments.emplace_back(part);
+  routes_.push_back(std::move(r));
+}
+
+bool router::matches(const route& r, const std::vector<std::string_view>& parts, route_params& params) {
+  params.values.clear();
+  for (std::size_t i = 0; i < r.segments.size(); ++i) {
+    const auto& segment = r.segments[i];
+    if (segment.starts_with("{*")) {
+      std::string rest;
+      for (std::size_t k = i; k < parts.size(); ++k) {
+        if (k > i) rest += '/';
+        rest += parts[k];
+      }
+      params.values.emplace_back(segment.substr(2, segment.size() - 3), std::move(rest));
+      return true;
+    }
+    if (i >= parts.size()) return false;
+    if (segment.starts_with('{')) {
+      if (parts[i].empty()) return false;
+      params.values.emplace_back(segment.substr(1, segment.size() - 2), std::string(parts[i]));
+    } else if (segment != parts[i]) {
+      return false;
+    }
+  }
+  return parts.size() == r.segments.size();
+}
+
+router::match router::find(std::string_view method, std::string_view path) const {
+  match result;
+  if (!path.starts_with('/')) return result;
+  const auto parts = split_path(path);
+  route_params params;
+  const route* head_fallback = nullptr;
+  route_params head_params;
+  for (const auto& r : routes_) {
+    if (!matches(r, parts, params)) continue;
+    if (r.method == method) {
+      result.found = &r.h;
+      result.params = std::move(params);
+      result.pattern = r.pattern;
+      return result;
+    }
+    if (method == "HEAD" && r.method == "GET" && !head_fallback) {
+      head_fallback = &r;
+      head_params = params;
+    }
+    if (result.allow.find(r.method) == std::string::npos) {
+      if (!result.allow.empty()) result.allow += ", ";
+      result.allow += r.method;
+      if (r.method == "GET") result.allow += ", HEAD";
+    }
+  }
+  if (head_fallback) {
+    result.found = &head_fallback->h;
+    result.params = std::move(head_params);
+    result.pattern = head_fallback->pattern;
+    result.allow.clear();
+  }
+  return result;
+}
+
+}  // namespace serenade::http

@@ -1,0 +1,59 @@
+#pragma once
+// The HTTP/1.1 server: accept loop, one coroutine per connection on its own strand, keep-alive,
+// header/body limits and timeouts, a connection limit, and a graceful stop.
+#include "http/router.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace serenade::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::size_t max_connections = 10000;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds header_timeout{10};  // whole request (header and body) after its first byte is awaited
+  std::chrono::seconds idle_timeout{60};    // between requests on a keep-alive connection
+  std::chrono::seconds write_timeout{60};   // a write that makes no progress for this long closes the connection
+  std::string name = "serenade";            // for log lines
+};
+
+// Called once per finished request, for access logs and metrics.
+struct request_record {
+  std::string_view method;
+  std::string_view route;  // the matched pattern, or "unmatched"
+  unsigned status;
+  std::uint64_t body_bytes;
+  std::chrono::steady_clock::duration duration;
+};
+using request_observer = std::function<void(const request_record&)>;
+
+class server {
+ public:
+  server(boost::asio::any_io_executor executor, server_options options, router routes);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and starts accepting; returns the bound port (useful with port 0). Throws on bind failure.
+  std::uint16_t start();
+  void set_observer(request_observer observer);
+
+  // Stops accepting, closes idle keep-alive connections at once, lets running responses continue for
+  // `grace`, then closes what is left. on_stopped runs once every connection is gone.
+  void stop(std::chrono::seconds grace, std::function<void()> on_stopped);
+
+  std::size_t active_connections() const;
+
+  struct state;  // defined in server.cpp
+
+ private:
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace serenade::http

@@ -1,0 +1,43 @@
+#pragma once
+// A submission is one person's request for one song, from the form to the finished file.
+//
+// Status values are Sonauto's own task states (RECEIVED … GENERATING_STREAMING_READY … SUCCESS | FAILURE),
+// recorded as the poller or webhook sees them. streaming_ready_at is set once, the first time the task is
+// seen at GENERATING_STREAMING_READY or later; completed_at is set once, at SUCCESS or FAILURE.
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace serenade::store {
+
+using clock = std::chrono::system_clock;
+using time_point = std::chrono::time_point<clock, std::chrono::milliseconds>;
+
+struct submission {
+  std::string session_id;  // 128-bit random, base64url (core/ids)
+  time_point created_at{};
+  std::string sender;
+  std::string recipient;
+  std::string story;
+  std::string style;
+  std::string prompt;                  // exactly what was sent to Sonauto
+  std::optional<std::string> task_id;  // Sonauto's task id, once the generation is created
+  std::string status;                  // latest known Sonauto status
+  std::optional<time_point> streaming_ready_at;
+  std::optional<time_point> completed_at;
+  std::optional<std::string> error;  // human-readable reason when the song failed
+  time_point updated_at{};
+};
+
+// A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and
+// completed_at are only written when still unset, so a repeated or late update never moves them.
+struct status_update {
+  std::string status;
+  std::optional<time_point> streaming_ready_at;
+  std::optional<time_point> completed_at;
+  std::optional<std::string> error;
+};
+
+inline time_point now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(clock::now()); }
+
+}  // namespace serenade::store
