@@ -72,6 +72,8 @@ router::match router::find(std::string_view method, std::string_view path) const
       head_fallback = &r;
       head_params = params;
     }
+    // A catch-all (static files) does not make every path "known" for 405 purposes.
+    if (r.segments.back().starts_with("{*")) continue;
     if (result.allow.find(r.method) == std::string::npos) {
       if (!result.allow.empty()) result.allow += ", ";
       result.allow += r.method;

@@ -1,0 +1,91 @@
+#include "api/routes.hpp"
+
+#include "api/submission_view.hpp"
+#include "core/ids.hpp"
+#include "http/static_site.hpp"
+#include "lifecycle/submission_form.hpp"
+#include "lifecycle/submissions.hpp"
+#include "live/relay.hpp"
+
+#include <boost/json.hpp>
+
+namespace serenade::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::error_response;
+using http::exchange;
+using http::json_response;
+using http::route_params;
+
+namespace {
+
+asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
+  auto content_type = ex.req().header("Content-Type").value_or("");
+  if (!content_type.starts_with("application/json")) {
+    co_return co_await ex.respond(error_response(415, "Send the form as application/json"));
+  }
+  auto parsed = lifecycle::parse_submission_form(ex.req().body);
+  if (!parsed.ok()) {
+    json::object body{{"detail", parsed.detail}};
+    if (!parsed.errors.empty()) {
+      json::object fields;
+      for (const auto& e : parsed.errors) fields[e.field] = e.message;
+      body["errors"] = std::move(fields);
+    }
+    const unsigned status = parsed.errors.empty() ? 400 : 422;
+    co_return co_await ex.respond(json_response(status, json::serialize(body)));
+  }
+  auto outcome = co_await ctx.submissions.create(*parsed.form);
+  if (!outcome.created) co_return co_await ex.respond(error_response(outcome.http_status, outcome.detail));
+  auto r = json_response(201, created_json(*outcome.created, ctx.public_url));
+  r.set("Location", ctx.public_url + "/api/submissions/" + outcome.created->session_id);
+  co_await ex.respond(std::move(r));
+}
+
+asio::awaitable<std::optional<store::submission>> find_session(route_context& ctx, std::string_view id) {
+  if (!ids::looks_like_token(id)) co_return std::nullopt;
+  co_return co_await ctx.submissions.find(id);
+}
+
+asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const route_params& p) {
+  auto s = co_await find_session(ctx, p.get("session_id"));
+  if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
+  co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
+}
+
+asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {
+  auto s = co_await find_session(ctx, p.get("session_id"));
+  if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
+  if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
+  if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));
+  const live::relay_target target{s->session_id, *s->task_id};  // named: see core/blocking_pool.hpp on GCC 12
+  co_await live::relay_live_stream(ex, ctx.sonauto, target);
+}
+
+asio::awaitable<void> web_page(route_context& ctx, exchange& ex, std::string_view path) {
+  auto page = ctx.site.find(path, ex.req().header("If-None-Match"));
+  if (!page) co_return co_await ex.respond(error_response(404, "Not found"));
+  co_await ex.respond(std::move(*page));
+}
+
+}  // namespace
+
+http::router make_routes(route_context& ctx) {
+  http::router r;
+  r.add("GET", "/healthz", [](exchange& ex, const route_params&) -> asio::awaitable<void> {
+    co_await ex.respond(json_response(200, R"({"status":"ok"})"));
+  });
+  r.add("POST", "/api/submissions",
+        [&ctx](exchange& ex, const route_params&) { return create_submission(ctx, ex); });
+  r.add("GET", "/api/submissions/{session_id}",
+        [&ctx](exchange& ex, const route_params& p) { return show_submission(ctx, ex, p); });
+  r.add("GET", "/api/stream/{session_id}",
+        [&ctx](exchange& ex, const route_params& p) { return stream_song(ctx, ex, p); });
+  // The share link is the player page; the page reads the session id from its own URL.
+  r.add("GET", "/s/{session_id}", [&ctx](exchange& ex, const route_params&) { return web_page(ctx, ex, "/"); });
+  r.add("GET", "/{*path}", [&ctx](exchange& ex, const route_params&) { return web_page(ctx, ex, ex.req().path); });
+  return r;
+}
+
+}  // namespace serenade::api

@@ -1,0 +1,28 @@
+#pragma once
+// Serenade's HTTP API: the routes and the thin handlers that glue the parts together.
+#include "http/router.hpp"
+
+#include <string>
+
+namespace serenade::http {
+class static_site;
+}
+namespace serenade::lifecycle {
+class submissions;
+}
+namespace serenade::sonauto {
+class client;
+}
+
+namespace serenade::api {
+
+struct route_context {
+  lifecycle::submissions& submissions;
+  sonauto::client& sonauto;
+  const http::static_site& site;
+  std::string public_url;  // "" → links in answers are relative
+};
+
+http::router make_routes(route_context& context);
+
+}  // namespace serenade::api

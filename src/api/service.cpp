@@ -1,0 +1,111 @@
+#include "api/service.hpp"
+
+#include "api/routes.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "http/server.hpp"
+#include "http/static_site.hpp"
+#include "lifecycle/submissions.hpp"
+#include "sim/simulator.hpp"
+#include "sonauto/client.hpp"
+#include "store/submission_store.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <thread>
+
+#ifndef SERENADE_WEB_DIR
+#define SERENADE_WEB_DIR "web"
+#endif
+
+namespace serenade::api {
+
+namespace asio = boost::asio;
+
+namespace {
+
+sonauto::client_options client_options_for(const core::serve_config& c) {
+  sonauto::client_options o;
+  o.api_key = c.sonauto_api_key;
+  o.api_base = c.sonauto_api_base;
+  o.stream_base = c.sonauto_stream_base;
+  o.connect_timeout = std::chrono::seconds(c.connect_timeout_s);
+  o.request_timeout = std::chrono::seconds(c.request_timeout_s);
+  o.stream_read_timeout = std::chrono::seconds(c.stream_read_timeout_s);
+  return o;
+}
+
+http::server_options server_options_for(const core::serve_config& c) {
+  http::server_options o;
+  o.host = c.listen_parsed.host;
+  o.port = c.listen_parsed.port;
+  o.max_connections = c.max_connections;
+  o.max_body_bytes = c.max_body_bytes;
+  o.max_header_bytes = c.max_header_bytes;
+  o.header_timeout = std::chrono::seconds(c.header_timeout_s);
+  o.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
+  o.write_timeout = std::chrono::seconds(c.write_timeout_s);
+  o.name = "serenade";
+  return o;
+}
+
+}  // namespace
+
+int run_serve(core::serve_config config) {
+  asio::io_context io(static_cast<int>(config.threads));
+  const auto executor = io.get_executor();
+
+  // Without a key, a newcomer still hears a song: the simulator runs in-process on a free loopback port.
+  std::unique_ptr<sim::simulator> simulator;
+  if (config.sonauto_api_key.empty()) {
+    sim::simulator_options sim_options;
+    sim_options.listen = "127.0.0.1:0";
+    sim_options.api_key = "sksonauto_sim_" + ids::random_token();
+    simulator = std::make_unique<sim::simulator>(executor, sim_options);
+    const auto port = simulator->start();
+    config.sonauto_api_key = sim_options.api_key;
+    config.sonauto_api_base = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+    config.sonauto_stream_base = "http://127.0.0.1:" + std::to_string(port);
+    SERENADE_LOG(info, "sonauto_simulator", "reason", "SONAUTO_API_KEY is not set");
+  }
+
+  auto store = store::open_store(config.database_url);
+  SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
+  std::filesystem::create_directories(config.archive_dir);
+  http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);
+
+  core::blocking_pool db_pool(2);
+  sonauto::client sonauto(client_options_for(config));
+  lifecycle::submissions submissions(executor, *store, db_pool, sonauto,
+                                     {std::chrono::milliseconds(config.poll_interval_ms), config.public_url});
+  route_context context{submissions, sonauto, site, config.public_url};
+  http::server server(executor, server_options_for(config), make_routes(context));
+  server.set_observer([](const http::request_record& r) {
+    SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
+                 "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
+  });
+  server.start();
+  asio::co_spawn(executor, submissions.resume_unfinished(), asio::detached);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    SERENADE_LOG(info, "shutdown", "signal", signal, "grace_s", config.shutdown_grace_s);
+    if (simulator) simulator->stop();
+    server.stop(std::chrono::seconds(config.shutdown_grace_s), [&io] { io.stop(); });
+  });
+
+  std::vector<std::jthread> threads;
+  for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  threads.clear();
+  SERENADE_LOG(info, "stopped");
+  return 0;
+}
+
+}  // namespace serenade::api

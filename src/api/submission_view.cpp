@@ -1,0 +1,55 @@
+#include "api/submission_view.hpp"
+
+#include "lifecycle/task_status.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace serenade::api {
+
+namespace json = boost::json;
+
+std::string iso_time(store::time_point t) {
+  const auto ms = t.time_since_epoch().count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", std::chrono::floor<std::chrono::seconds>(t), ms);
+}
+
+namespace {
+json::value optional_time(const std::optional<store::time_point>& t) {
+  return t ? json::value(iso_time(*t)) : json::value(nullptr);
+}
+
+void add_links(json::object& out, const std::string& id, const std::string& base) {
+  out["status_url"] = base + "/api/submissions/" + id;
+  out["stream_url"] = base + "/api/stream/" + id;
+  out["share_url"] = base + "/s/" + id;
+}
+}  // namespace
+
+std::string submission_json(const store::submission& s, const std::string& public_url) {
+  const bool ready = s.streaming_ready_at.has_value();
+  json::object out;
+  out["session_id"] = s.session_id;
+  out["status"] = s.status;
+  out["phase"] = lifecycle::phase_of(s.status, ready);
+  out["stream_ready"] = ready;
+  out["sender"] = s.sender;
+  out["recipient"] = s.recipient;
+  out["style"] = s.style;
+  out["created_at"] = iso_time(s.created_at);
+  out["streaming_ready_at"] = optional_time(s.streaming_ready_at);
+  out["completed_at"] = optional_time(s.completed_at);
+  out["error"] = s.error ? json::value(*s.error) : json::value(nullptr);
+  add_links(out, s.session_id, public_url);
+  return json::serialize(out);
+}
+
+std::string created_json(const store::submission& s, const std::string& public_url) {
+  json::object out;
+  out["session_id"] = s.session_id;
+  add_links(out, s.session_id, public_url);
+  return json::serialize(out);
+}
+
+}  // namespace serenade::api

@@ -1,0 +1,78 @@
+#include "http/static_site.hpp"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace serenade::http {
+
+namespace fs = std::filesystem;
+
+std::string_view content_type_for(std::string_view path) {
+  const auto ends = [&](std::string_view suffix) { return path.ends_with(suffix); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  if (ends(".json") || ends(".webmanifest")) return "application/json";
+  if (ends(".txt")) return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+namespace {
+std::string content_etag(const std::string& content) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned length = 0;
+  EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string tag;
+  tag.reserve(18);
+  tag += '"';
+  static constexpr char hex[] = "0123456789abcdef";
+  for (unsigned i = 0; i < 8 && i < length; ++i) {
+    tag += hex[digest[i] >> 4];
+    tag += hex[digest[i] & 0xf];
+  }
+  tag += '"';
+  return tag;
+}
+}  // namespace
+
+static_site::static_site(const std::string& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw std::runtime_error("web folder not found: " + folder);
+  for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in.good() && !in.eof()) throw std::runtime_error("cannot read " + entry.path().string());
+    auto relative = "/" + fs::relative(entry.path(), folder).generic_string();
+    file f{content.str(), std::string(content_type_for(relative)), {}};
+    f.etag = content_etag(f.content);
+    files_.emplace(std::move(relative), std::move(f));
+  }
+}
+
+std::optional<response> static_site::find(std::string_view path, std::optional<std::string_view> if_none_match) const {
+  if (path == "/") path = "/index.html";
+  auto it = files_.find(path);
+  if (it == files_.end()) return std::nullopt;
+  response r;
+  r.set("ETag", it->second.etag);
+  r.set("Cache-Control", "no-cache");
+  r.set("X-Content-Type-Options", "nosniff");
+  if (if_none_match && *if_none_match == it->second.etag) {
+    r.status = 304;
+    return r;
+  }
+  r.set("Content-Type", it->second.content_type);
+  r.body = it->second.content;
+  return r;
+}
+
+}  // namespace serenade::http

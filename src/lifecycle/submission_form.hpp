@@ -1,0 +1,59 @@
+#pragma once
+// The love-story form as a person submits it: parsed, trimmed and checked before anything is stored or
+// sent upstream. Messages are written for the person filling in the form, not for developers.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace serenade::lifecycle {
+
+// Lengths in Unicode code points after trimming. The web form mirrors these; note that HTML maxlength
+// counts UTF-16 units, so the browser is at most stricter than the server, never looser.
+inline constexpr std::size_t name_min_chars = 1;
+inline constexpr std::size_t name_max_chars = 80;
+inline constexpr std::size_t story_min_chars = 20;
+inline constexpr std::size_t story_max_chars = 2000;
+inline constexpr std::size_t style_min_chars = 1;
+inline constexpr std::size_t style_max_chars = 80;
+
+struct submission_form {
+  std::string sender;     // "your name"
+  std::string recipient;  // "their name"
+  std::string story;
+  std::string style;
+};
+
+struct field_error {
+  std::string field;    // the JSON key: sender, recipient, story or style
+  std::string message;  // a sentence to show next to that field
+};
+
+struct parse_result {
+  std::optional<submission_form> form;  // set exactly when the submission is acceptable
+  std::vector<field_error> errors;      // in form order; empty when the body itself is unusable
+  std::string detail;                   // one overall sentence; empty when form is set
+
+  bool ok() const { return form.has_value(); }
+};
+
+// body is the raw HTTP request body, expected to be a JSON object; unknown keys are ignored.
+parse_result parse_submission_form(std::string_view body);
+
+namespace detail {
+
+// Text helpers shared with prompt.cpp; core/utf8 only validates and counts.
+struct decoded {
+  char32_t code_point;
+  std::size_t length;  // bytes consumed, at least 1
+};
+// Decodes the sequence starting at text[at]; a malformed byte decodes as U+FFFD of length 1.
+decoded decode(std::string_view text, std::size_t at);
+void append_utf8(std::string& out, char32_t code_point);
+bool is_space(char32_t code_point);    // Unicode White_Space
+bool is_control(char32_t code_point);  // general category Cc: C0, DEL, C1
+
+}  // namespace detail
+
+}  // namespace serenade::lifecycle

@@ -1,0 +1,60 @@
+// serenade serve | serenade simulate — see README.md.
+#include "api/service.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "sim/simulator.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+namespace {
+
+int run_simulator(const serenade::sim::simulator_options& options) {
+  boost::asio::io_context io(1);
+  serenade::sim::simulator simulator(io.get_executor(), options);
+  simulator.start();
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int) { io.stop(); });
+  io.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Serenade: tell the story of someone you love, hear their song as it is being sung."};
+  app.require_subcommand(1);
+  serenade::core::serve_config serve_config;
+  auto* serve = app.add_subcommand("serve", "Run the Serenade server");
+  serenade::core::add_serve_options(*serve, serve_config);
+  serenade::sim::simulator_options sim_options;
+  std::string sim_log_level = "info";
+  auto* simulate = app.add_subcommand("simulate", "Run the Sonauto simulator (for development and tests)");
+  serenade::sim::add_simulator_options(*simulate, sim_options);
+  simulate->add_option("--log-level", sim_log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (simulate->parsed()) {
+      if (!serenade::log::setup(sim_log_level)) {
+        std::fprintf(stderr, "serenade: unknown log level '%s'\n", sim_log_level.c_str());
+        return 2;
+      }
+      return run_simulator(sim_options);
+    }
+    if (!serenade::log::setup(serve_config.log_level)) {
+      std::fprintf(stderr, "serenade: unknown log level '%s'\n", serve_config.log_level.c_str());
+      return 2;
+    }
+    if (auto problem = serenade::core::validate(serve_config)) {
+      std::fprintf(stderr, "serenade: %s\n", problem->c_str());
+      return 2;
+    }
+    return serenade::api::run_serve(std::move(serve_config));
+  } catch (const std::exception& e) {
+    SERENADE_LOG(error, "fatal", "error", e.what());
+    std::fprintf(stderr, "serenade: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,23 @@
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+// Stand-in audio for the Sonauto simulator: real, listenable MP3 that is cheap to make and
+// identical every time, so tests can compare bytes and a human can still tell songs apart.
+namespace serenade::sim {
+
+inline constexpr int synth_sample_rate = 44100;
+
+// A short melody (chords, bass, lead, light percussion) whose tempo, key, mode, progression
+// and tune all come from a hash of `seed`, encoded as 44.1 kHz stereo CBR MP3.
+// The output is only plain audio frames: no ID3 tag and no Xing/Info/LAME frame, so every
+// frame-aligned prefix is a playable file. Same arguments give the same bytes on a given
+// build and machine. Throws std::invalid_argument unless 0 < seconds <= 600 and the bitrate
+// is an MPEG-1 Layer III one (32..320 kbps); std::runtime_error if LAME fails.
+std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps = 192);
+
+// Play time of one Layer III frame: 1152 samples at MPEG-1 rates, 576 below 32 kHz.
+double mp3_seconds_per_frame(int sample_rate = synth_sample_rate);
+
+}  // namespace serenade::sim

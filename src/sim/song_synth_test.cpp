@@ -1,0 +1,183 @@
+#include "sim/song_synth.hpp"
+
+#include <gtest/gtest.h>
+#include <lame/lame.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <span>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "archive/mp3_frames.hpp"
+
+namespace serenade::sim {
+namespace {
+
+using bytes_t = std::vector<std::uint8_t>;
+
+// One frame per call keeps hip's output bounded; returns interleaved-free left/right PCM.
+struct decoded {
+  std::vector<short> left, right;
+};
+
+decoded decode(const bytes_t& mp3) {
+  decoded out;
+  hip_t hip = hip_decode_init();
+  std::array<short, 1152 * 4> l{}, r{};
+  const std::vector<std::size_t> offsets = archive::frame_offsets(mp3);
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    const std::size_t end = i + 1 < offsets.size() ? offsets[i + 1] : mp3.size();
+    const int n = hip_decode(hip, const_cast<unsigned char*>(mp3.data() + offsets[i]),
+                             end - offsets[i], l.data(), r.data());
+    if (n < 0) break;
+    out.left.insert(out.left.end(), l.begin(), l.begin() + n);
+    out.right.insert(out.right.end(), r.begin(), r.begin() + n);
+  }
+  hip_decode_exit(hip);
+  return out;
+}
+
+double rms(const std::vector<short>& pcm) {
+  double sum = 0;
+  for (short s : pcm) sum += static_cast<double>(s) * s;
+  return pcm.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(pcm.size())) / 32768.0;
+}
+
+TEST(synthesize_song, same_seed_gives_identical_bytes) {
+  const bytes_t a = synthesize_song("a quiet morning", 8.0);
+  const bytes_t b = synthesize_song("a quiet morning", 8.0);
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b);
+}
+
+TEST(synthesize_song, identical_across_threads) {
+  const bytes_t serial = synthesize_song("threads", 5.0);
+  bytes_t first, second;
+  std::thread t1([&] { first = synthesize_song("threads", 5.0); });
+  std::thread t2([&] { second = synthesize_song("threads", 5.0); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(first == serial);
+  EXPECT_TRUE(second == serial);
+}
+
+TEST(synthesize_song, different_seeds_give_different_audio) {
+  const bytes_t a = synthesize_song("seed one", 10.0);
+  const bytes_t b = synthesize_song("seed two", 10.0);
+  EXPECT_FALSE(a == b);
+  const decoded da = decode(a), db = decode(b);
+  ASSERT_EQ(da.left.size(), db.left.size());
+  // Not merely different bytes: the waveforms must be unrelated, not shifted copies.
+  double dot = 0, na = 0, nb = 0;
+  for (std::size_t i = 0; i < da.left.size(); ++i) {
+    dot += static_cast<double>(da.left[i]) * db.left[i];
+    na += static_cast<double>(da.left[i]) * da.left[i];
+    nb += static_cast<double>(db.left[i]) * db.left[i];
+  }
+  EXPECT_LT(std::abs(dot) / std::sqrt(na * nb), 0.5);
+}
+
+TEST(synthesize_song, size_matches_bitrate) {
+  for (const auto& [seconds, kbps] : {std::pair{10.0, 192}, std::pair{30.0, 192}, std::pair{20.0, 128}}) {
+    const bytes_t song = synthesize_song("size", seconds, kbps);
+    const double expected = seconds * kbps * 1000 / 8;
+    EXPECT_NEAR(static_cast<double>(song.size()), expected, expected * 0.02) << seconds << " s at " << kbps;
+  }
+}
+
+TEST(synthesize_song, scans_as_complete_with_requested_duration) {
+  for (double seconds : {0.05, 1.0, 7.3, 45.0}) {
+    const bytes_t song = synthesize_song("duration", seconds);
+    const archive::scan_result r = archive::scan_mp3(song);
+    EXPECT_TRUE(r.complete) << seconds << ": " << r.problem;
+    EXPECT_EQ(r.audio_start, 0u);
+    EXPECT_EQ(r.audio_end, song.size());
+    EXPECT_NEAR(r.duration_seconds, seconds, 0.1);
+  }
+}
+
+TEST(synthesize_song, every_frame_is_plain_192k_44100_stereo_audio) {
+  const bytes_t song = synthesize_song("frames", 12.0);
+  const std::vector<std::size_t> offsets = archive::frame_offsets(song);
+  ASSERT_GT(offsets.size(), 400u);
+  for (std::size_t offset : offsets) {
+    const auto h = archive::parse_frame_header(std::span(song).subspan(offset));
+    ASSERT_TRUE(h) << offset;
+    ASSERT_EQ(h->version, archive::mpeg_1);
+    ASSERT_EQ(h->bitrate_kbps, 192) << offset;
+    ASSERT_EQ(h->sample_rate, 44100) << offset;
+    ASSERT_EQ(h->channels, 2) << offset;
+  }
+  // A Xing/Info tag frame would carry its magic right after the 32-byte stereo side info.
+  const std::string magic(song.begin() + 36, song.begin() + 40);
+  EXPECT_NE(magic, "Xing");
+  EXPECT_NE(magic, "Info");
+  EXPECT_NE(std::string(song.begin(), song.begin() + 3), "ID3");
+  EXPECT_NE(std::string(song.end() - 128, song.end() - 125), "TAG");
+}
+
+TEST(synthesize_song, bitrate_is_honoured) {
+  const bytes_t song = synthesize_song("bitrate", 3.0, 128);
+  for (std::size_t offset : archive::frame_offsets(song)) {
+    ASSERT_EQ(archive::parse_frame_header(std::span(song).subspan(offset))->bitrate_kbps, 128);
+  }
+}
+
+TEST(synthesize_song, frame_aligned_prefixes_are_whole_songs) {
+  const bytes_t song = synthesize_song("live", 6.0);
+  for (std::size_t cut : {std::size_t{700}, song.size() / 3, song.size() / 2 + 77, song.size() - 1}) {
+    const auto prefix = std::span(song).first(archive::whole_frames_prefix(std::span(song).first(cut)));
+    ASSERT_FALSE(prefix.empty());
+    EXPECT_TRUE(archive::scan_mp3(prefix).complete) << cut;
+  }
+}
+
+TEST(synthesize_song, decodes_to_audible_unclipped_music) {
+  const bytes_t song = synthesize_song("listen", 20.0);
+  const decoded pcm = decode(song);
+  ASSERT_GT(pcm.left.size(), 19u * 44100);
+  const double level = rms(pcm.left);
+  EXPECT_GT(level, 0.03);
+  EXPECT_LT(level, 0.5);
+  std::size_t clipped = 0;
+  for (short s : pcm.left) clipped += (s >= 32700 || s <= -32700) ? 1 : 0;
+  EXPECT_LT(clipped, pcm.left.size() / 1000);
+  EXPECT_NE(pcm.left, pcm.right);  // stereo, not dual mono
+}
+
+TEST(synthesize_song, sixty_seconds_is_fast) {
+  const auto start = std::chrono::steady_clock::now();
+  const bytes_t song = synthesize_song("speed", 60.0);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(song.empty());
+  EXPECT_LT(took.count(), 1.5);
+  std::cout << "60 s song synthesized in " << took.count() << " s\n";
+}
+
+TEST(synthesize_song, rejects_bad_arguments) {
+  EXPECT_THROW(synthesize_song("x", 0.0), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", -1.0), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", 600.5), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", std::numeric_limits<double>::quiet_NaN()), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", std::numeric_limits<double>::infinity()), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", 1.0, 100), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", 1.0, 0), std::invalid_argument);
+  EXPECT_NO_THROW(synthesize_song("", 0.5, 320));
+}
+
+TEST(mp3_seconds_per_frame, mpeg1_and_mpeg2_rates) {
+  EXPECT_DOUBLE_EQ(mp3_seconds_per_frame(), 1152.0 / 44100);
+  EXPECT_DOUBLE_EQ(mp3_seconds_per_frame(48000), 0.024);
+  EXPECT_DOUBLE_EQ(mp3_seconds_per_frame(22050), 576.0 / 22050);
+  EXPECT_THROW(mp3_seconds_per_frame(0), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace serenade::sim

@@ -1,0 +1,32 @@
+#pragma once
+// Where a simulated generation stands at a given moment after its creation. Pure, so the
+// progression is the same whoever asks (status call, stream, result) and easy to test.
+#include <optional>
+#include <string_view>
+
+namespace serenade::sim {
+
+struct timeline_settings {
+  double song_seconds;
+  double speed;
+  double ready_after;
+  double first_audio;
+  double finish_delay;
+  double expire_after;
+};
+
+struct moment {
+  std::string_view status;
+  double audio_seconds;  // audio generated so far
+  bool stream_open;      // the live stream may be requested (ready and not yet expired)
+  bool expired;          // past the live stream's expiry
+  bool succeeded;
+};
+
+// fail_at: a status at which the task fails instead of moving on (FAILURE from then on).
+moment moment_at(const timeline_settings& settings, double elapsed, std::optional<std::string_view> fail_at = {});
+
+// Seconds after creation at which the task reaches SUCCESS.
+double success_after(const timeline_settings& settings);
+
+}  // namespace serenade::sim

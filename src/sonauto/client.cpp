@@ -1,0 +1,411 @@
+#include "sonauto/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <openssl/ssl.h>
+
+#include <stdexcept>
+
+#include "core/log.hpp"
+#include "sonauto/detail/connection.hpp"
+#include "sonauto/wire.hpp"
+
+namespace serenade::sonauto {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using detail::connection;
+
+namespace {
+constexpr auto as_values = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint64_t rest_body_limit = 1024 * 1024;  // a result is a few KiB; anything near this is not Sonauto
+constexpr std::size_t refusal_body_limit = 64 * 1024;   // what we read of a non-2xx stream answer
+constexpr std::size_t read_buffer_limit = 128 * 1024;   // socket read buffer: one header plus one 64 KiB read
+constexpr std::string_view user_agent = "serenade/0.1";
+}  // namespace
+
+namespace detail {
+
+struct client_state {
+  client_options options;
+  endpoint api;
+  endpoint stream;
+  std::shared_ptr<asio::ssl::context> tls;  // shared with open streams, which may outlive the client
+};
+
+// An open stream. Its lifecycle:
+//   open (header read, 2xx) --read_some--> open ... --body complete--> done (read_some returns 0 from then on)
+//   open --upstream cut / timeout--> failed (bytes that did arrive are returned first, then the failure, forever)
+//   any --close()--> closed (pending and later reads: cancelled)
+struct stream_state {
+  std::shared_ptr<const client_state> client;
+  std::unique_ptr<connection> conn;
+  beast::flat_buffer buffer{read_buffer_limit};
+  http::response_parser<http::buffer_body> parser;
+  unsigned status = 0;
+  std::string content_type;
+  std::optional<failure> failed;  // a read error seen after bytes were handed out, reported on the next read
+  bool closed = false;
+  bool reading = false;
+};
+
+}  // namespace detail
+
+namespace {
+using detail::client_state;
+using detail::stream_state;
+
+// The one place failures leave the client: every detail is scrubbed of the API key.
+template <class T>
+outcome<T> scrubbed(const client_state& state, outcome<T> result) {
+  if (result) return result;
+  failure f = std::move(result).error();
+  f.detail = wire::redact(std::move(f.detail), state.options.api_key);
+  f.stage = wire::redact(std::move(f.stage), state.options.api_key);
+  return f;
+}
+
+failure make_failure(failure_kind kind, std::string_view stage, std::string detail) {
+  return failure{kind, std::string(stage), 0, std::move(detail)};
+}
+
+bool is_success(unsigned status) { return status >= 200 && status < 300; }
+
+std::string encode_segment(std::string_view text) {
+  return boost::urls::encode(boost::urls::string_view(text.data(), text.size()), boost::urls::unreserved_chars);
+}
+
+http::request<http::string_body> make_request(const client_state& state, const detail::endpoint& where,
+                                              http::verb method, std::string target, std::string_view accept) {
+  http::request<http::string_body> request{method, target, 11};
+  request.set(http::field::host, where.host_header);
+  request.set(http::field::user_agent, user_agent);
+  request.set(http::field::accept, accept);
+  request.set(http::field::authorization, "Bearer " + state.options.api_key);
+  return request;
+}
+
+// Read errors by name first: a cut, a timeout and a cancellation each mean something different to the caller.
+failure read_failure(const beast::error_code& ec, std::string_view stage, std::chrono::seconds limit) {
+  if (ec == http::error::end_of_stream) {
+    return make_failure(failure_kind::protocol, stage, "upstream closed the connection without answering");
+  }
+  if (ec == http::error::partial_message || ec == asio::ssl::error::stream_truncated) {
+    return make_failure(failure_kind::protocol, stage, "upstream closed the connection before the body ended");
+  }
+  if (ec == http::error::body_limit) return make_failure(failure_kind::protocol, stage, "response body too large");
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return make_failure(failure_kind::protocol, stage, "malformed HTTP response: " + ec.message());
+  }
+  return detail::stage_failure(ec, stage, failure_kind::protocol, "read failed", limit);
+}
+
+// ---- REST: connect → tls_handshake → send_request → read_header → read_body → finish ----
+
+struct rest_answer {
+  unsigned status = 0;
+  std::string body;
+};
+
+asio::awaitable<outcome<bool>> send_request(connection& conn, http::request<http::string_body>& request,
+                                            std::chrono::seconds limit) {
+  auto [ec, sent] = co_await conn.with_stream(
+      [&](auto& stream) { return http::async_write(stream, request, as_values); });
+  if (ec) co_return detail::stage_failure(ec, stage::send_request, failure_kind::protocol, "send failed", limit);
+  co_return true;
+}
+
+template <class Body>
+asio::awaitable<outcome<bool>> read_header(connection& conn, beast::flat_buffer& buffer,
+                                           http::response_parser<Body>& parser, std::chrono::seconds limit) {
+  auto [ec, used] = co_await conn.with_stream(
+      [&](auto& stream) { return http::async_read_header(stream, buffer, parser, as_values); });
+  if (ec) co_return read_failure(ec, stage::read_header, limit);
+  co_return true;
+}
+
+asio::awaitable<outcome<bool>> read_body(connection& conn, beast::flat_buffer& buffer,
+                                         http::response_parser<http::string_body>& parser,
+                                         std::chrono::seconds limit) {
+  auto [ec, used] = co_await conn.with_stream(
+      [&](auto& stream) { return http::async_read(stream, buffer, parser, as_values); });
+  if (ec) co_return read_failure(ec, stage::read_body, limit);
+  co_return true;
+}
+
+asio::awaitable<outcome<rest_answer>> exchange(const client_state& state, http::verb method, std::string target,
+                                               std::optional<std::string> json_body) {
+  const auto& options = state.options;
+  auto opened = co_await detail::open_connection(state.api, *state.tls, options.connect_timeout);
+  if (!opened) co_return std::move(opened).error();
+  connection& conn = *opened.value();
+
+  auto request = make_request(state, state.api, method, std::move(target), "application/json");
+  if (json_body) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::move(*json_body);
+  }
+  request.prepare_payload();
+  // One deadline for the whole exchange: sending the request and reading all of the answer.
+  conn.tcp().expires_after(options.request_timeout);
+  if (auto sent = co_await send_request(conn, request, options.request_timeout); !sent) {
+    co_return std::move(sent).error();
+  }
+
+  beast::flat_buffer buffer{read_buffer_limit};
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(rest_body_limit);
+  if (auto header = co_await read_header(conn, buffer, parser, options.request_timeout); !header) {
+    co_return std::move(header).error();
+  }
+  const unsigned status = parser.get().result_int();
+  auto body = co_await read_body(conn, buffer, parser, options.request_timeout);
+  // finish: one connection per request for now; a pool would take the connection back here when keep-alive.
+  conn.close();
+  if (!body) {
+    // A refusal whose body broke off is still a refusal; the status says more than the cut.
+    if (!is_success(status) && body.error().kind != failure_kind::cancelled) co_return rest_answer{status, {}};
+    co_return std::move(body).error();
+  }
+  co_return rest_answer{status, std::move(parser.get().body())};
+}
+
+failure refusal(const client_state& state, unsigned status, std::string_view body) {
+  return failure{failure_kind::http_status, std::string(stage::read_header), status,
+                 wire::error_detail(status, body, state.options.api_key)};
+}
+
+void log_call(std::string_view call, const failure* error) {
+  if (error == nullptr) {
+    SERENADE_LOG(debug, "sonauto_call", "call", call, "outcome", "ok");
+  } else {
+    SERENADE_LOG(debug, "sonauto_call", "call", call, "outcome", to_string(error->kind), "stage", error->stage);
+  }
+}
+
+template <class T>
+outcome<T> finish(const client_state& state, std::string_view call, outcome<T> result) {
+  result = scrubbed(state, std::move(result));
+  log_call(call, result ? nullptr : &result.error());
+  return result;
+}
+
+asio::awaitable<outcome<std::string>> create_generation_exchange(std::shared_ptr<const client_state> state,
+                                                                 const generation_request& request) {
+  auto answer = co_await exchange(*state, http::verb::post, state->api.path + "/generations/v3",
+                                  wire::create_body(request));
+  if (!answer) co_return std::move(answer).error();
+  if (!is_success(answer.value().status)) co_return refusal(*state, answer.value().status, answer.value().body);
+  co_return wire::parse_task_id(answer.value().body);
+}
+
+asio::awaitable<outcome<std::string>> status_exchange(std::shared_ptr<const client_state> state,
+                                                      std::string task_id) {
+  auto answer = co_await exchange(*state, http::verb::get,
+                                  state->api.path + "/generations/status/" + encode_segment(task_id), std::nullopt);
+  if (!answer) co_return std::move(answer).error();
+  if (!is_success(answer.value().status)) co_return refusal(*state, answer.value().status, answer.value().body);
+  co_return wire::parse_status(answer.value().body);
+}
+
+asio::awaitable<outcome<generation_result>> result_exchange(std::shared_ptr<const client_state> state,
+                                                            std::string task_id) {
+  auto answer = co_await exchange(*state, http::verb::get, state->api.path + "/generations/" + encode_segment(task_id),
+                                  std::nullopt);
+  if (!answer) co_return std::move(answer).error();
+  if (!is_success(answer.value().status)) co_return refusal(*state, answer.value().status, answer.value().body);
+  auto result = wire::parse_result(answer.value().body);
+  if (result && result.value().id.empty()) result.value().id = task_id;
+  co_return result;
+}
+
+// ---- Stream: connect → tls_handshake → send_request → read_header, then read_body one piece per read_some ----
+
+// The body of a non-2xx stream answer, at most refusal_body_limit bytes and request_timeout; whatever arrived.
+asio::awaitable<std::string> read_refusal_body(stream_state& s) {
+  std::string body(refusal_body_limit, '\0');
+  std::size_t used = 0;
+  s.conn->tcp().expires_after(s.client->options.request_timeout);
+  auto& window = s.parser.get().body();
+  while (!s.parser.is_done() && used < body.size()) {
+    window.data = body.data() + used;
+    window.size = body.size() - used;
+    window.more = true;
+    auto [ec, consumed] = co_await s.conn->with_stream(
+        [&](auto& stream) { return http::async_read_some(stream, s.buffer, s.parser, as_values); });
+    used = body.size() - window.size;
+    if (ec && ec != http::error::need_buffer) break;
+  }
+  body.resize(used);
+  co_return body;
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
+    std::shared_ptr<const client_state> state, std::string task_id) {
+  const auto& options = state->options;
+  auto opened = co_await detail::open_connection(state->stream, *state->tls, options.connect_timeout);
+  if (!opened) co_return std::move(opened).error();
+
+  auto s = std::make_shared<stream_state>();
+  s->client = state;
+  s->conn = std::move(opened).value();
+  s->parser.body_limit(boost::none);  // a song's length is not known in advance
+
+  auto request = make_request(*state, state->stream, http::verb::get, state->stream.path + "/stream/" +
+                              encode_segment(task_id), "audio/mpeg, */*;q=0.5");
+  request.prepare_payload();
+  s->conn->tcp().expires_after(options.request_timeout);
+  if (auto sent = co_await send_request(*s->conn, request, options.request_timeout); !sent) {
+    co_return std::move(sent).error();
+  }
+  // The first audio can take a while: the header gets the stream's idle timeout, not the REST one.
+  s->conn->tcp().expires_after(options.stream_read_timeout);
+  if (auto header = co_await read_header(*s->conn, s->buffer, s->parser, options.stream_read_timeout); !header) {
+    co_return std::move(header).error();
+  }
+  s->status = s->parser.get().result_int();
+  if (!is_success(s->status)) {
+    auto body = co_await read_refusal_body(*s);
+    s->conn->close();
+    co_return refusal(*state, s->status, body);
+  }
+  auto type = s->parser.get()[http::field::content_type];
+  s->content_type = type.empty() ? std::string("audio/mpeg") : std::string(type);
+  co_return std::make_unique<upstream_stream>(std::move(s));
+}
+
+// Stage read_body, one piece: the parser writes body bytes straight into the caller's buffer (buffer_body), so the
+// song is never accumulated here. Chunk headers alone produce no bytes; keep reading until bytes or the end.
+asio::awaitable<outcome<std::size_t>> pump_body(std::shared_ptr<stream_state> s, std::span<char> buffer) {
+  const auto limit = s->client->options.stream_read_timeout;
+  if (s->closed) co_return make_failure(failure_kind::cancelled, stage::read_body, "stream closed");
+  if (s->failed) co_return *s->failed;
+  if (s->parser.is_done()) co_return std::size_t{0};
+  if (buffer.empty()) throw std::invalid_argument("upstream_stream::read_some needs a non-empty buffer");
+  if (s->reading) throw std::logic_error("upstream_stream::read_some: another read is pending");
+  s->reading = true;
+  struct reading_guard {
+    stream_state& s;
+    ~reading_guard() { s.reading = false; }
+  } guard{*s};
+
+  auto& window = s->parser.get().body();
+  for (;;) {
+    window.data = buffer.data();
+    window.size = buffer.size();
+    window.more = true;
+    // Idle timeout: restarted for every read, so it measures silence, not the length of the song.
+    s->conn->tcp().expires_after(limit);
+    auto [ec, consumed] = co_await s->conn->with_stream(
+        [&](auto& stream) { return http::async_read_some(stream, s->buffer, s->parser, as_values); });
+    const std::size_t got = buffer.size() - window.size;
+    window.data = nullptr;  // the caller's buffer is only ours during this call
+    window.size = 0;
+    if (ec == http::error::need_buffer) ec = {};  // the caller's buffer is full: a normal short return
+    if (ec == asio::ssl::error::stream_truncated && !s->parser.chunked() && !s->parser.content_length()) {
+      // A body delimited by the connection's end has no framing to check; over TLS a close without close_notify
+      // is that end (as it is over plain TCP, where Beast calls put_eof itself).
+      ec = {};
+      s->parser.put_eof(ec);
+    }
+    if (ec) {
+      failure error = s->closed ? make_failure(failure_kind::cancelled, stage::read_body, "stream closed")
+                                : read_failure(ec, stage::read_body, limit);
+      if (error.kind == failure_kind::timeout) error.detail += " without data";
+      if (got > 0) {
+        s->failed = std::move(error);  // hand out what arrived; the failure comes with the next read
+        co_return got;
+      }
+      s->failed = error;
+      co_return error;
+    }
+    if (got > 0) co_return got;
+    if (s->parser.is_done()) co_return std::size_t{0};
+  }
+}
+
+}  // namespace
+
+// ---- upstream_stream ----
+
+upstream_stream::upstream_stream(std::shared_ptr<detail::stream_state> state) : state_(std::move(state)) {}
+
+upstream_stream::~upstream_stream() { close(); }
+
+unsigned upstream_stream::status() const { return state_->status; }
+
+const std::string& upstream_stream::content_type() const { return state_->content_type; }
+
+asio::awaitable<outcome<std::size_t>> upstream_stream::read_some(std::span<char> buffer) {
+  auto state = state_;  // keeps the connection alive if the owner destroys us while this read is pending
+  co_return scrubbed(*state->client, co_await pump_body(state, buffer));
+}
+
+void upstream_stream::close() {
+  if (state_->closed) return;
+  state_->closed = true;
+  state_->conn->close();
+}
+
+// ---- client ----
+
+client::client(client_options options) {
+  const auto& key = options.api_key;
+  for (char c : key) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) throw std::invalid_argument("SONAUTO_API_KEY contains whitespace or a control character");
+  }
+  auto state = std::make_shared<client_state>();
+  try {
+    state->api = detail::parse_base(options.api_base, "Sonauto API base URL");
+    state->stream = detail::parse_base(options.stream_base, "Sonauto stream base URL");
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(wire::redact(e.what(), key));
+  }
+  state->tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  state->tls->set_default_verify_paths();
+  if (!options.extra_ca_pem.empty()) {
+    beast::error_code ec;
+    state->tls->add_certificate_authority(asio::buffer(options.extra_ca_pem), ec);
+    if (ec) throw std::invalid_argument("extra CA certificate is not usable PEM: " + ec.message());
+  }
+  state->tls->set_verify_mode(asio::ssl::verify_peer);
+  SSL_CTX_set_min_proto_version(state->tls->native_handle(), TLS1_2_VERSION);
+  state->options = std::move(options);
+  state_ = std::move(state);
+}
+
+client::~client() = default;
+
+asio::awaitable<outcome<std::string>> client::create_generation(const generation_request& request) {
+  auto state = state_;
+  co_return finish(*state, "create_generation", co_await create_generation_exchange(state, request));
+}
+
+asio::awaitable<outcome<std::string>> client::status(std::string_view task_id) {
+  auto state = state_;
+  co_return finish(*state, "status", co_await status_exchange(state, std::string(task_id)));
+}
+
+asio::awaitable<outcome<generation_result>> client::result(std::string_view task_id) {
+  auto state = state_;
+  co_return finish(*state, "result", co_await result_exchange(state, std::string(task_id)));
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream(std::string_view task_id) {
+  auto state = state_;
+  co_return finish(*state, "open_stream", co_await open_stream_exchange(state, std::string(task_id)));
+}
+
+}  // namespace serenade::sonauto

@@ -1,0 +1,113 @@
+#pragma once
+// Client for Sonauto's REST API and its progressive stream (see docs/sonauto-api.md).
+//
+// Every exchange runs the same stages, one connection per request:
+//   resolve → connect → tls_handshake (https only) → send_request → read_header → read_body → finish
+// All I/O objects are created on the executor of the coroutine that calls in (co_await this_coro::executor), so a
+// caller running on a strand owns the connection and may close() an open stream from that strand.
+// Failures are values (outcome<T>); nothing throws out of a coroutine except programming errors.
+// The API key only ever leaves in the Authorization header; every failure detail is scrubbed of it.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sonauto/failure.hpp"
+
+namespace serenade::sonauto {
+
+struct client_options {
+  std::string api_key;      // sent as "Authorization: Bearer <key>"; must not contain spaces or control characters
+  std::string api_base;     // "https://api.sonauto.ai/v1" or "http://127.0.0.1:PORT/v1"
+  std::string stream_base;  // "https://api-stream.sonauto.ai" or "http://127.0.0.1:PORT"
+  std::chrono::seconds connect_timeout{30};       // resolve + TCP connect + TLS handshake, one budget
+  std::chrono::seconds request_timeout{30};       // REST: send + whole response; stream: send + a refusal's body
+  std::chrono::seconds stream_read_timeout{600};  // stream: the header, then the longest silence between body bytes
+  // Extra trust anchors (PEM), added to the system store — for tests and private CAs. Peer verification is never off.
+  std::string extra_ca_pem;
+};
+
+struct generation_request {
+  std::string prompt;
+  std::vector<std::string> tags;           // omitted from the request when empty
+  std::optional<std::string> webhook_url;  // omitted when unset
+};
+
+// GET /v1/generations/{id}. Unknown fields are ignored; null or missing fields are left empty.
+struct generation_result {
+  std::string id;
+  std::string status;                   // "SUCCESS", "FAILURE", or an in-progress state
+  std::vector<std::string> song_paths;  // CDN URLs, normally one; empty until SUCCESS
+  std::optional<std::string> error_message;
+  std::optional<std::string> lyrics;
+  std::vector<std::string> tags;
+};
+
+class client;
+namespace detail {
+struct client_state;
+struct stream_state;
+}  // namespace detail
+
+// An open GET {stream_base}/stream/{task_id} that answered 2xx. Reads are driven by the owner, one at a time, from
+// the executor the stream was opened on. Destroying it closes the connection; a read still pending then completes
+// with `cancelled` (the read keeps the internals alive until it does).
+class upstream_stream {
+ public:
+  upstream_stream(const upstream_stream&) = delete;
+  upstream_stream& operator=(const upstream_stream&) = delete;
+  ~upstream_stream();
+
+  unsigned status() const;
+  const std::string& content_type() const;  // "audio/mpeg" when upstream sent none
+
+  // Copies the next piece of the body into `buffer` as soon as some bytes are there (no accumulation) and returns
+  // how many. 0 means the body ended cleanly (final chunk, full Content-Length, or EOF on an unframed body).
+  // A cut (EOF before the end of a framed body) is failure{protocol, "read_body"}, after every byte that did
+  // arrive has been returned; silence longer than stream_read_timeout is failure{timeout, "read_body"}; a read
+  // after close() or interrupted by it is failure{cancelled}. `buffer` must not be empty; one read at a time.
+  boost::asio::awaitable<outcome<std::size_t>> read_some(std::span<char> buffer);
+
+  // Closes the connection: a pending read completes promptly with `cancelled`. Safe to call twice.
+  void close();
+
+  // Made by client::open_stream only.
+  explicit upstream_stream(std::shared_ptr<detail::stream_state> state);
+
+ private:
+  std::shared_ptr<detail::stream_state> state_;
+};
+
+// Thread-safe to share: it holds only immutable configuration and the TLS context. Keep it alive while its
+// coroutines run; open upstream_streams do not need it.
+class client {
+ public:
+  // Throws std::invalid_argument for a malformed base URL (scheme must be http or https, no query or user info)
+  // or an API key with whitespace or control characters.
+  explicit client(client_options options);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // POST {api_base}/generations/v3 → the task id.
+  boost::asio::awaitable<outcome<std::string>> create_generation(const generation_request& request);
+  // GET {api_base}/generations/status/{task_id} → "GENERATING", "GENERATING_STREAMING_READY", ...
+  boost::asio::awaitable<outcome<std::string>> status(std::string_view task_id);
+  // GET {api_base}/generations/{task_id}
+  boost::asio::awaitable<outcome<generation_result>> result(std::string_view task_id);
+  // GET {stream_base}/stream/{task_id}; resolves once the status line and headers are in. A non-2xx answer is
+  // failure{http_status, "read_header", status, detail from the body (at most 64 KiB read)}.
+  boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream(std::string_view task_id);
+
+ private:
+  std::shared_ptr<const detail::client_state> state_;
+};
+
+}  // namespace serenade::sonauto

@@ -1,0 +1,74 @@
+#include "store/migrations.hpp"
+
+#include "store/sqlite_store.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+namespace serenade::store {
+
+namespace {
+
+// Times are unix milliseconds. The partial index holds exactly the rows unfinished() returns, in its
+// order, so a restart's resume query never scans finished songs.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE submissions (
+  session_id         TEXT PRIMARY KEY NOT NULL,
+  created_at         INTEGER NOT NULL,
+  sender             TEXT NOT NULL,
+  recipient          TEXT NOT NULL,
+  story              TEXT NOT NULL,
+  style              TEXT NOT NULL,
+  prompt             TEXT NOT NULL,
+  task_id            TEXT,
+  status             TEXT NOT NULL,
+  streaming_ready_at INTEGER,
+  completed_at       INTEGER,
+  error              TEXT,
+  updated_at         INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX submissions_task_id ON submissions (task_id);
+CREATE INDEX submissions_unfinished ON submissions (created_at, session_id)
+  WHERE task_id IS NOT NULL AND completed_at IS NULL;
+)sql";
+
+constexpr migration all_migrations[] = {
+    {1, schema_v1},
+};
+
+constexpr const char* read_version_sql = "PRAGMA user_version";
+
+}  // namespace
+
+std::span<const migration> schema_migrations() { return all_migrations; }
+
+int read_schema_version(sqlite3* db) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, read_version_sql, -1, &raw, nullptr) != SQLITE_OK) {
+    detail::fail(db, "read schema version");
+  }
+  detail::statement_ptr stmt(raw);
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) detail::fail(db, "read schema version");
+  return sqlite3_column_int(stmt.get(), 0);
+}
+
+void migrate(sqlite3* db, std::span<const migration> steps) {
+  const int latest = steps.empty() ? 0 : steps.back().version;
+  const int found = read_schema_version(db);
+  if (found > latest) {
+    throw store_error(fmt::format("database schema version {} is newer than this Serenade ({})", found, latest));
+  }
+  for (const migration& step : steps) {
+    if (step.version <= found) continue;
+    const std::string operation = fmt::format("migration {}", step.version);
+    detail::transaction tx(db, operation);
+    // Another process may have migrated between our read and taking the write lock.
+    if (read_schema_version(db) >= step.version) continue;
+    detail::exec(db, step.sql, operation);
+    // PRAGMA takes no bound parameters; the version is our own integer.
+    detail::exec(db, fmt::format("PRAGMA user_version = {}", step.version).c_str(), operation);
+    tx.commit();
+  }
+}
+
+}  // namespace serenade::store

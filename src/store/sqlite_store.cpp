@@ -1,0 +1,279 @@
+#include "store/sqlite_store.hpp"
+
+#include "core/log.hpp"
+#include "store/migrations.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cstdint>
+
+namespace serenade::store {
+
+namespace detail {
+
+void connection_closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+void statement_finalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+
+void fail(sqlite3* db, std::string_view operation) {
+  throw store_error(fmt::format("{}: {}", operation, db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+void exec(sqlite3* db, const char* sql, std::string_view operation) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, operation);
+}
+
+transaction::transaction(sqlite3* db, std::string_view operation) : db_(db), operation_(operation) {
+  exec(db_, "BEGIN IMMEDIATE", operation_);
+}
+
+transaction::~transaction() {
+  // A failed COMMIT can leave the transaction open, so roll back whenever commit() did not finish.
+  if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void transaction::commit() {
+  exec(db_, "COMMIT", operation_);
+  committed_ = true;
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::string_view insert_sql = R"sql(
+INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+                         streaming_ready_at, completed_at, error, updated_at)
+VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, :task_id, :status,
+        :streaming_ready_at, :completed_at, :error, :updated_at)
+)sql";
+
+// Column order is what read_submission expects.
+constexpr std::string_view find_sql = R"sql(
+SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+       streaming_ready_at, completed_at, error, updated_at
+FROM submissions WHERE session_id = :session_id
+)sql";
+
+constexpr std::string_view find_by_task_sql = R"sql(
+SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+       streaming_ready_at, completed_at, error, updated_at
+FROM submissions WHERE task_id = :task_id
+)sql";
+
+// The WHERE clause matches the partial index submissions_unfinished word for word, so SQLite uses it.
+constexpr std::string_view unfinished_sql = R"sql(
+SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+       streaming_ready_at, completed_at, error, updated_at
+FROM submissions WHERE task_id IS NOT NULL AND completed_at IS NULL
+ORDER BY created_at, session_id
+)sql";
+
+// The milestones keep their first value (COALESCE), so replayed or late updates never move them.
+// An empty status leaves the stored one alone rather than blanking it.
+constexpr std::string_view record_status_sql = R"sql(
+UPDATE submissions SET
+  status = COALESCE(NULLIF(:status, ''), status),
+  streaming_ready_at = COALESCE(streaming_ready_at, :streaming_ready_at),
+  completed_at = COALESCE(completed_at, :completed_at),
+  error = COALESCE(:error, error),
+  updated_at = :updated_at
+WHERE session_id = :session_id
+)sql";
+
+std::int64_t to_millis(time_point t) { return t.time_since_epoch().count(); }
+time_point from_millis(std::int64_t ms) { return time_point{std::chrono::milliseconds{ms}}; }
+
+// One use of a cached statement: binds by name and resets on scope exit so the cache can reuse it.
+class statement_use {
+ public:
+  statement_use(sqlite3* db, sqlite3_stmt* stmt, std::string_view operation)
+      : db_(db), stmt_(stmt), operation_(operation) {}
+  ~statement_use() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  statement_use(const statement_use&) = delete;
+  statement_use& operator=(const statement_use&) = delete;
+
+  void bind(const char* name, std::string_view text) {
+    // A null data pointer would bind SQL NULL; an empty string must stay an empty string.
+    const char* data = text.data() ? text.data() : "";
+    check(sqlite3_bind_text64(stmt_, index(name), data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void bind(const char* name, time_point t) { check(sqlite3_bind_int64(stmt_, index(name), to_millis(t))); }
+  template <class T>
+  void bind(const char* name, const std::optional<T>& value) {
+    if (value) {
+      bind(name, *value);
+    } else {
+      check(sqlite3_bind_null(stmt_, index(name)));
+    }
+  }
+
+  // True when a row is available; false when the statement is done.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    detail::fail(db_, operation_);
+  }
+
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::string text(int column) const {
+    auto data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (!data) return {};
+    return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::optional<std::string> optional_text(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+  }
+  time_point time(int column) const { return from_millis(sqlite3_column_int64(stmt_, column)); }
+  std::optional<time_point> optional_time(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return time(column);
+  }
+
+ private:
+  int index(const char* name) const {
+    int i = sqlite3_bind_parameter_index(stmt_, name);
+    if (i == 0) throw store_error(fmt::format("{}: statement has no parameter {}", operation_, name));
+    return i;
+  }
+  void check(int rc) const {
+    if (rc != SQLITE_OK) detail::fail(db_, operation_);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  std::string_view operation_;
+};
+
+submission read_submission(const statement_use& row) {
+  submission s;
+  s.session_id = row.text(0);
+  s.created_at = row.time(1);
+  s.sender = row.text(2);
+  s.recipient = row.text(3);
+  s.story = row.text(4);
+  s.style = row.text(5);
+  s.prompt = row.text(6);
+  s.task_id = row.optional_text(7);
+  s.status = row.text(8);
+  s.streaming_ready_at = row.optional_time(9);
+  s.completed_at = row.optional_time(10);
+  s.error = row.optional_text(11);
+  s.updated_at = row.time(12);
+  return s;
+}
+
+std::string query_text(sqlite3* db, const char* sql, std::string_view operation) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) detail::fail(db, operation);
+  detail::statement_ptr stmt(raw);
+  statement_use use(db, stmt.get(), operation);
+  return use.step() ? use.text(0) : std::string();
+}
+
+}  // namespace
+
+sqlite_store::sqlite_store(const std::string& path) {
+  const std::string operation = fmt::format("open database {}", path);
+  sqlite3* raw = nullptr;
+  // NOMUTEX: mutex_ already serialises every use of the connection.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) detail::fail(raw, operation);
+
+  // busy_timeout first, so the following statements wait for another process's lock instead of failing.
+  detail::exec(db_.get(), "PRAGMA busy_timeout = 5000", operation);
+  if (path != ":memory:") {
+    auto mode = query_text(db_.get(), "PRAGMA journal_mode = WAL", operation);
+    // Some file systems (network mounts) cannot do WAL; SQLite then keeps the old mode, which still works.
+    if (mode != "wal") SERENADE_LOG(warn, "sqlite_wal_unavailable", "path", path, "journal_mode", mode);
+  }
+  detail::exec(db_.get(), "PRAGMA synchronous = NORMAL", operation);
+  detail::exec(db_.get(), "PRAGMA foreign_keys = ON", operation);
+
+  migrate(db_.get(), schema_migrations());
+}
+
+sqlite_store::~sqlite_store() = default;
+
+sqlite3_stmt* sqlite_store::prepared(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) return found->second.get();
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                         nullptr) != SQLITE_OK) {
+    detail::fail(db_.get(), "prepare statement");
+  }
+  return statements_.emplace(sql, detail::statement_ptr(raw)).first->second.get();
+}
+
+void sqlite_store::insert(const submission& s) {
+  constexpr std::string_view operation = "insert submission";
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(insert_sql), operation);
+  use.bind(":session_id", s.session_id);
+  use.bind(":created_at", s.created_at);
+  use.bind(":sender", s.sender);
+  use.bind(":recipient", s.recipient);
+  use.bind(":story", s.story);
+  use.bind(":style", s.style);
+  use.bind(":prompt", s.prompt);
+  use.bind(":task_id", s.task_id);
+  use.bind(":status", s.status);
+  use.bind(":streaming_ready_at", s.streaming_ready_at);
+  use.bind(":completed_at", s.completed_at);
+  use.bind(":error", s.error);
+  use.bind(":updated_at", s.updated_at);
+  use.step();
+}
+
+std::optional<submission> sqlite_store::find_one(std::string_view sql, const char* parameter, std::string_view value,
+                                                 std::string_view operation) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(sql), operation);
+  use.bind(parameter, value);
+  if (!use.step()) return std::nullopt;
+  return read_submission(use);
+}
+
+std::optional<submission> sqlite_store::find(std::string_view session_id) {
+  return find_one(find_sql, ":session_id", session_id, "find submission");
+}
+
+std::optional<submission> sqlite_store::find_by_task(std::string_view task_id) {
+  return find_one(find_by_task_sql, ":task_id", task_id, "find submission by task");
+}
+
+bool sqlite_store::record_status(std::string_view session_id, const status_update& update) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(record_status_sql), "record status");
+  use.bind(":session_id", session_id);
+  use.bind(":status", update.status);
+  use.bind(":streaming_ready_at", update.streaming_ready_at);
+  use.bind(":completed_at", update.completed_at);
+  use.bind(":error", update.error);
+  use.bind(":updated_at", now());
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+std::vector<submission> sqlite_store::unfinished() {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(unfinished_sql), "list unfinished submissions");
+  std::vector<submission> out;
+  while (use.step()) out.push_back(read_submission(use));
+  return out;
+}
+
+int sqlite_store::schema_version() {
+  std::lock_guard lock(mutex_);
+  return read_schema_version(db_.get());
+}
+
+}  // namespace serenade::store

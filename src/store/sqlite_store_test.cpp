@@ -1,0 +1,475 @@
+#include "store/migrations.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace serenade::store {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "serenade-store-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const fs::path& path() const { return path_; }
+  std::string file(std::string_view name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+testing::AssertionResult contains(const std::string& text, std::string_view part) {
+  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << '"' << text << "\" does not contain \"" << part << '"';
+}
+
+time_point at(std::int64_t ms) { return time_point{milliseconds{ms}}; }
+
+submission make_submission(std::string id, std::int64_t created_ms, std::optional<std::string> task = std::nullopt) {
+  submission s;
+  s.session_id = std::move(id);
+  s.created_at = at(created_ms);
+  s.sender = "Ana";
+  s.recipient = "Bo";
+  s.story = "We met on a rainy Tuesday in Lisbon.";
+  s.style = "bossa nova";
+  s.prompt = "A heartfelt love song";
+  s.task_id = std::move(task);
+  s.status = "RECEIVED";
+  s.updated_at = at(created_ms);
+  return s;
+}
+
+void expect_same(const submission& a, const submission& b) {
+  EXPECT_EQ(a.session_id, b.session_id);
+  EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.sender, b.sender);
+  EXPECT_EQ(a.recipient, b.recipient);
+  EXPECT_EQ(a.story, b.story);
+  EXPECT_EQ(a.style, b.style);
+  EXPECT_EQ(a.prompt, b.prompt);
+  EXPECT_EQ(a.task_id, b.task_id);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.streaming_ready_at, b.streaming_ready_at);
+  EXPECT_EQ(a.completed_at, b.completed_at);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.updated_at, b.updated_at);
+}
+
+std::vector<std::string> ids_of(const std::vector<submission>& rows) {
+  std::vector<std::string> ids;
+  for (const auto& row : rows) ids.push_back(row.session_id);
+  return ids;
+}
+
+void set_user_version(const std::string& file, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  auto sql = "PRAGMA user_version = " + std::to_string(version);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+std::string message_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const store_error& e) {
+    return e.what();
+  }
+  return "(no store_error thrown)";
+}
+
+TEST(sqlite_store, round_trips_every_field) {
+  sqlite_store store(":memory:");
+  submission full = make_submission("session-full", 1'700'000'000'123, "task-1");
+  full.sender = "Zoë 🌹";
+  full.recipient = "Łukasz Żółć";
+  full.story = "Nous nous sommes rencontrés à Paris.\n\t雨の日に出会った。 \"quotes\" and 'apostrophes'";
+  full.style = "chanson — slow";
+  full.prompt = "prompt with é and 🎵";
+  full.status = "GENERATING_STREAMING_READY";
+  full.streaming_ready_at = at(1'700'000'001'000);
+  full.completed_at = at(1'700'000'002'000);
+  full.error = "Sonauto refused the prompt";
+  full.updated_at = at(1'700'000'002'500);
+  store.insert(full);
+
+  submission sparse = make_submission("session-sparse", 5);
+  sparse.sender = "";
+  sparse.story = "";
+  store.insert(sparse);
+
+  auto found = store.find("session-full");
+  ASSERT_TRUE(found);
+  expect_same(*found, full);
+
+  auto found_sparse = store.find("session-sparse");
+  ASSERT_TRUE(found_sparse);
+  expect_same(*found_sparse, sparse);
+  EXPECT_FALSE(found_sparse->task_id);
+  EXPECT_FALSE(found_sparse->streaming_ready_at);
+  EXPECT_FALSE(found_sparse->completed_at);
+  EXPECT_FALSE(found_sparse->error);
+
+  EXPECT_FALSE(store.find("no-such-session"));
+}
+
+TEST(sqlite_store, duplicate_session_id_throws) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("same", 1));
+  auto message = message_of([&] { store.insert(make_submission("same", 2)); });
+  EXPECT_TRUE(contains(message, "insert submission"));
+  EXPECT_TRUE(contains(message, "UNIQUE"));
+  EXPECT_EQ(store.find("same")->created_at, at(1));
+}
+
+TEST(sqlite_store, duplicate_task_id_throws) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("a", 1, "task"));
+  EXPECT_THROW(store.insert(make_submission("b", 2, "task")), store_error);
+  // Many submissions may still lack a task id.
+  store.insert(make_submission("c", 3));
+  store.insert(make_submission("d", 4));
+  EXPECT_TRUE(store.find("d"));
+}
+
+TEST(sqlite_store, find_by_task) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s1", 1, "task-1"));
+  store.insert(make_submission("s2", 2, "task-2"));
+  store.insert(make_submission("s3", 3));
+  auto found = store.find_by_task("task-2");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->session_id, "s2");
+  EXPECT_FALSE(store.find_by_task("task-3"));
+  EXPECT_FALSE(store.find_by_task(""));
+}
+
+TEST(sqlite_store, record_status_updates_status_and_time) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  auto before = now();
+  EXPECT_TRUE(store.record_status("s", {.status = "GENERATING"}));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.status, "GENERATING");
+  EXPECT_GE(row.updated_at, before);
+  EXPECT_FALSE(row.streaming_ready_at);
+  EXPECT_FALSE(row.completed_at);
+  EXPECT_FALSE(row.error);
+}
+
+TEST(sqlite_store, record_status_never_moves_milestones) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_status("s", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(100)}));
+  EXPECT_TRUE(store.record_status("s", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(200)}));
+  EXPECT_TRUE(store.record_status("s", {.status = "SUCCESS", .streaming_ready_at = at(300), .completed_at = at(400)}));
+  EXPECT_TRUE(store.record_status("s", {.status = "SUCCESS", .completed_at = at(500)}));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.status, "SUCCESS");
+  EXPECT_EQ(row.streaming_ready_at, at(100));
+  EXPECT_EQ(row.completed_at, at(400));
+
+  // Updates without the milestones leave them as they are.
+  EXPECT_TRUE(store.record_status("s", {.status = "SUCCESS"}));
+  row = *store.find("s");
+  EXPECT_EQ(row.streaming_ready_at, at(100));
+  EXPECT_EQ(row.completed_at, at(400));
+}
+
+TEST(sqlite_store, record_status_writes_error_only_when_given) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_status("s", {.status = "FAILURE", .completed_at = at(9), .error = "the model failed"}));
+  EXPECT_TRUE(store.record_status("s", {.status = "FAILURE"}));
+  EXPECT_EQ(store.find("s")->error, "the model failed");
+  EXPECT_TRUE(store.record_status("s", {.status = "FAILURE", .error = "a clearer reason"}));
+  EXPECT_EQ(store.find("s")->error, "a clearer reason");
+}
+
+TEST(sqlite_store, record_status_with_empty_status_keeps_the_old_one) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_status("s", {.streaming_ready_at = at(7)}));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.status, "RECEIVED");
+  EXPECT_EQ(row.streaming_ready_at, at(7));
+}
+
+TEST(sqlite_store, record_status_for_unknown_session_returns_false) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_FALSE(store.record_status("other", {.status = "SUCCESS"}));
+  EXPECT_EQ(store.find("s")->status, "RECEIVED");
+}
+
+TEST(sqlite_store, unfinished_filters_and_orders_oldest_first) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("newest", 300, "t-newest"));
+  store.insert(make_submission("no-task", 50));
+  store.insert(make_submission("oldest", 100, "t-oldest"));
+  store.insert(make_submission("done", 10, "t-done"));
+  store.insert(make_submission("middle", 200, "t-middle"));
+  store.insert(make_submission("failed", 20, "t-failed"));
+  store.record_status("done", {.status = "SUCCESS", .completed_at = at(400)});
+  store.record_status("failed", {.status = "FAILURE", .completed_at = at(401), .error = "x"});
+  // Streaming-ready but not complete is still unfinished.
+  store.record_status("middle", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(402)});
+
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"oldest", "middle", "newest"}));
+}
+
+TEST(sqlite_store, unfinished_breaks_ties_by_session_id) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("b", 5, "t-b"));
+  store.insert(make_submission("a", 5, "t-a"));
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(sqlite_store, memory_store_is_at_latest_schema) {
+  sqlite_store store(":memory:");
+  EXPECT_EQ(store.schema_version(), 1);
+  EXPECT_EQ(schema_migrations().back().version, 1);
+}
+
+TEST(sqlite_store, fresh_file_is_migrated_and_reopening_keeps_data) {
+  temp_dir dir;
+  auto file = dir.file("serenade.db");
+  {
+    sqlite_store store(file);
+    EXPECT_EQ(store.schema_version(), 1);
+    store.insert(make_submission("kept", 42, "task"));
+  }
+  EXPECT_TRUE(fs::exists(file));
+  sqlite_store reopened(file);
+  EXPECT_EQ(reopened.schema_version(), 1);
+  auto row = reopened.find("kept");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->created_at, at(42));
+}
+
+TEST(sqlite_store, file_database_uses_wal) {
+  temp_dir dir;
+  auto file = dir.file("wal.db");
+  { sqlite_store store(file); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::string mode;
+  sqlite3_exec(
+      db, "PRAGMA journal_mode",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) = values[0];
+        return 0;
+      },
+      &mode, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(mode, "wal");
+}
+
+TEST(sqlite_store, refuses_newer_schema) {
+  temp_dir dir;
+  auto file = dir.file("future.db");
+  set_user_version(file, 99);
+  EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
+            "database schema version 99 is newer than this Serenade (1)");
+}
+
+TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
+  temp_dir dir;
+  auto file = dir.file("notes.txt");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_TRUE(f);
+    std::fputs("this is not a database, just some text long enough to fill a header......................", f);
+    std::fclose(f);
+  }
+  auto message = message_of([&] { sqlite_store store(file); });
+  EXPECT_TRUE(contains(message, "open database"));
+  EXPECT_TRUE(contains(message, "not a database"));
+}
+
+TEST(migrations, versions_are_consecutive_from_one) {
+  int expected = 1;
+  for (const auto& step : schema_migrations()) EXPECT_EQ(step.version, expected++);
+}
+
+TEST(migrations, failed_step_rolls_back_and_keeps_previous_version) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+  detail::connection_ptr db(raw);
+  const migration steps[] = {
+      {1, "CREATE TABLE one (x INTEGER)"},
+      {2, "CREATE TABLE two (x INTEGER); INSERT INTO nowhere VALUES (1)"},
+  };
+  auto message = message_of([&] { migrate(db.get(), steps); });
+  EXPECT_TRUE(contains(message, "migration 2"));
+  EXPECT_TRUE(contains(message, "nowhere"));
+  EXPECT_EQ(read_schema_version(db.get()), 1);
+  EXPECT_EQ(sqlite3_exec(db.get(), "SELECT * FROM one", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db.get(), "SELECT * FROM two", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  // Applying again only runs what is missing.
+  const migration fixed[] = {
+      {1, "CREATE TABLE one (x INTEGER)"},
+      {2, "CREATE TABLE two (x INTEGER)"},
+  };
+  migrate(db.get(), fixed);
+  EXPECT_EQ(read_schema_version(db.get()), 2);
+}
+
+TEST(migrations, transaction_rolls_back_unless_committed) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+  detail::connection_ptr db(raw);
+  detail::exec(db.get(), "CREATE TABLE t (x INTEGER)", "setup");
+  {
+    detail::transaction tx(db.get(), "test");
+    detail::exec(db.get(), "INSERT INTO t VALUES (1)", "test");
+  }
+  {
+    detail::transaction tx(db.get(), "test");
+    detail::exec(db.get(), "INSERT INTO t VALUES (2)", "test");
+    tx.commit();
+  }
+  int rows = 0;
+  sqlite3_exec(
+      db.get(), "SELECT x FROM t",
+      [](void* count, int, char** values, char**) {
+        EXPECT_STREQ(values[0], "2");
+        ++*static_cast<int*>(count);
+        return 0;
+      },
+      &rows, nullptr);
+  EXPECT_EQ(rows, 1);
+}
+
+TEST(database_url, relative_path) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///./var/serenade.db"), "./var/serenade.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///serenade.db"), "serenade.db");
+}
+
+TEST(database_url, absolute_path) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite:////abs/x.db"), "/abs/x.db");
+  EXPECT_EQ(sqlite_path_from_url("SQLite:////abs/x.db"), "/abs/x.db");
+}
+
+TEST(database_url, memory) { EXPECT_EQ(sqlite_path_from_url("sqlite://:memory:"), ":memory:"); }
+
+TEST(database_url, postgres_is_not_supported_yet) {
+  EXPECT_EQ(message_of([] { sqlite_path_from_url("postgres://u:secret@db/serenade"); }),
+            "PostgreSQL is not supported yet");
+  EXPECT_EQ(message_of([] { sqlite_path_from_url("postgresql://db/serenade"); }), "PostgreSQL is not supported yet");
+}
+
+TEST(database_url, unknown_scheme_names_accepted_forms_without_echoing_secrets) {
+  auto message = message_of([] { sqlite_path_from_url("mysql://root:hunter2@db/serenade"); });
+  EXPECT_TRUE(contains(message, "mysql"));
+  EXPECT_TRUE(contains(message, "sqlite:///relative/path.db"));
+  EXPECT_TRUE(contains(message, "sqlite:////absolute/path.db"));
+  EXPECT_TRUE(contains(message, "sqlite://:memory:"));
+  EXPECT_FALSE(contains(message, "hunter2"));
+  EXPECT_TRUE(contains(message_of([] { sqlite_path_from_url("./var/serenade.db"); }), "sqlite://:memory:"));
+}
+
+TEST(database_url, sqlite_without_a_path_is_refused) {
+  for (auto url : {"sqlite://", "sqlite:///", "sqlite:////", "sqlite://host/x.db", "sqlite:///var/"}) {
+    EXPECT_TRUE(contains(message_of([&] { sqlite_path_from_url(url); }), "expected")) << url;
+  }
+}
+
+TEST(open_store, memory) {
+  auto store = open_store("sqlite://:memory:");
+  EXPECT_EQ(store->schema_version(), 1);
+  store->insert(make_submission("m", 1));
+  EXPECT_TRUE(store->find("m"));
+}
+
+TEST(open_store, absolute_path_creates_missing_directories) {
+  temp_dir dir;
+  auto file = dir.path() / "nested" / "deeper" / "serenade.db";
+  auto store = open_store("sqlite:///" + file.string());
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ(store->schema_version(), 1);
+}
+
+TEST(open_store, relative_path_is_relative_to_the_working_directory) {
+  temp_dir dir;
+  auto previous = fs::current_path();
+  fs::current_path(dir.path());
+  {
+    auto store = open_store("sqlite:///./var/serenade.db");
+    store->insert(make_submission("r", 1));
+  }
+  fs::current_path(previous);
+  EXPECT_TRUE(fs::exists(dir.path() / "var" / "serenade.db"));
+}
+
+TEST(open_store, bad_scheme_throws) {
+  EXPECT_THROW(open_store("redis://localhost"), store_error);
+  EXPECT_THROW(open_store("postgres://localhost/serenade"), store_error);
+}
+
+TEST(open_store, unwritable_directory_is_reported) {
+  temp_dir dir;
+  auto blocker = dir.path() / "file";
+  std::FILE* f = std::fopen(blocker.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fclose(f);
+  // The parent "directory" is a regular file, so it can be neither created nor opened.
+  EXPECT_THROW(open_store("sqlite:///" + (blocker / "sub" / "x.db").string()), store_error);
+}
+
+TEST(sqlite_store, concurrent_inserts_and_reads) {
+  temp_dir dir;
+  sqlite_store store(dir.file("concurrent.db"));
+  constexpr int threads = 4;
+  constexpr int per_thread = 100;
+  std::vector<std::string> failures(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < per_thread; ++i) {
+          auto id = "s-" + std::to_string(t) + "-" + std::to_string(i);
+          auto task = "t-" + std::to_string(t) + "-" + std::to_string(i);
+          store.insert(make_submission(id, t * 1000 + i, task));
+          auto row = store.find(id);
+          if (!row || row->session_id != id) throw std::runtime_error("lost " + id);
+          if (!store.find_by_task(task)) throw std::runtime_error("lost task " + task);
+          if (i % 2 == 0 && !store.record_status(id, {.status = "SUCCESS", .completed_at = at(i)})) {
+            throw std::runtime_error("could not complete " + id);
+          }
+          if (i % 10 == 0) store.unfinished();
+        }
+      } catch (const std::exception& e) {
+        failures[t] = e.what();
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  for (const auto& failure : failures) EXPECT_EQ(failure, "");
+  EXPECT_EQ(store.unfinished().size(), static_cast<std::size_t>(threads * per_thread / 2));
+}
+
+}  // namespace
+}  // namespace serenade::store
