@@ -58,22 +58,26 @@ router::match router::find(std::string_view method, std::string_view path) const
   if (!path.starts_with('/')) return result;
   const auto parts = split_path(path);
   route_params params;
+  const auto is_catch_all = [](const route& r) { return !r.segments.empty() && r.segments.back().starts_with("{*"); };
+  const auto take = [&](const route& r) {
+    result.found = &r.h;
+    result.params = std::move(params);
+    result.pattern = r.pattern;
+    result.allow.clear();
+  };
+  // Exact routes first: a path they know answers 405 for other methods rather than falling to a catch-all.
   const route* head_fallback = nullptr;
   route_params head_params;
   for (const auto& r : routes_) {
-    if (!matches(r, parts, params)) continue;
+    if (is_catch_all(r) || !matches(r, parts, params)) continue;
     if (r.method == method) {
-      result.found = &r.h;
-      result.params = std::move(params);
-      result.pattern = r.pattern;
+      take(r);
       return result;
     }
     if (method == "HEAD" && r.method == "GET" && !head_fallback) {
       head_fallback = &r;
       head_params = params;
     }
-    // A catch-all (static files) does not make every path "known" for 405 purposes.
-    if (r.segments.back().starts_with("{*")) continue;
     if (result.allow.find(r.method) == std::string::npos) {
       if (!result.allow.empty()) result.allow += ", ";
       result.allow += r.method;
@@ -81,10 +85,17 @@ router::match router::find(std::string_view method, std::string_view path) const
     }
   }
   if (head_fallback) {
-    result.found = &head_fallback->h;
-    result.params = std::move(head_params);
-    result.pattern = head_fallback->pattern;
-    result.allow.clear();
+    params = std::move(head_params);
+    take(*head_fallback);
+    return result;
+  }
+  if (!result.allow.empty()) return result;
+  for (const auto& r : routes_) {
+    if (!is_catch_all(r) || !matches(r, parts, params)) continue;
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+      take(r);
+      return result;
+    }
   }
   return result;
 }

@@ -299,8 +299,6 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
         co_await write_early_error(stream, opts.write_timeout, 431, "Request header is too large");
       } else if (ec == bhttp::error::body_limit) {
         co_await write_early_error(stream, opts.write_timeout, 413, "Request body is too large");
-      } else if (ec == beast::error::timeout && buffer.size() > 0) {
-        co_await write_early_error(stream, opts.write_timeout, 408, "Request took too long to arrive");
       } else if (!is_quiet_ending(ec)) {
         co_await write_early_error(stream, opts.write_timeout, 400, "Malformed HTTP request");
       }

@@ -283,6 +283,15 @@ struct simulator::state {
     co_await ex.respond(json_response(200, json::serialize(out)));
   }
 
+  asio::awaitable<void> task_list(http::exchange& ex) {
+    json::array list;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [id, t] : tasks) list.push_back(json::object{{"task_id", id}, {"prompt", t->prompt}});
+    }
+    co_await ex.respond(json_response(200, json::serialize(list)));
+  }
+
   asio::awaitable<void> stats(http::exchange& ex) {
     json::object out{{"creates", creates.load()}, {"status_calls", status_calls.load()}};
     co_await ex.respond(json_response(200, json::serialize(out)));
@@ -303,6 +312,7 @@ struct simulator::state {
           [this](http::exchange& ex, const http::route_params& p) { return stream(ex, p.get("task_id")); });
     r.add("GET", "/cdn/{file}",
           [this](http::exchange& ex, const http::route_params& p) { return cdn_file(ex, p.get("file")); });
+    r.add("GET", "/_sim/tasks", [this](http::exchange& ex, const http::route_params&) { return task_list(ex); });
     r.add("GET", "/_sim/tasks/{task_id}",
           [this](http::exchange& ex, const http::route_params& p) { return task_report(ex, p.get("task_id")); });
     r.add("GET", "/_sim/tasks/{task_id}/audio",

@@ -85,8 +85,9 @@ class upstream_stream {
   std::shared_ptr<detail::stream_state> state_;
 };
 
-// Thread-safe to share: it holds only immutable configuration and the TLS context. Keep it alive while its
-// coroutines run; open upstream_streams do not need it.
+// Thread-safe to share: it holds only immutable configuration and the TLS context. Each call copies its arguments
+// when it is made, and the returned awaitable keeps what it needs alive: the client may be destroyed while calls
+// are in flight, and open upstream_streams do not need it.
 class client {
  public:
   // Throws std::invalid_argument for a malformed base URL (scheme must be http or https, no query or user info)

@@ -243,6 +243,25 @@ TEST(client, status_parses_the_quoted_string_and_encodes_the_id) {
   EXPECT_EQ(fake.requests()[0][http::field::authorization], "Bearer " + test_key);
 }
 
+TEST(client, calls_copy_their_arguments_when_made) {
+  fake_upstream fake;
+  fake.start(answer_with(fake, response(200, R"("RECEIVED")")));
+  client c(options_for(fake));
+
+  asio::io_context io;
+  std::optional<outcome<std::string>> status;
+  {
+    std::string id = "task-temp";
+    asio::co_spawn(io, c.status(id),
+                   [&](std::exception_ptr, outcome<std::string> value) { status = std::move(value); });
+    id.assign(64, 'x');  // the operation has not started yet; it must not be reading this string
+  }
+  io.run_for(5s);
+  ASSERT_TRUE(status);
+  ASSERT_TRUE(*status) << status->error().describe();
+  EXPECT_EQ(fake.requests().at(0).target(), "/v1/generations/status/task-temp");
+}
+
 TEST(client, result_parses_song_paths_and_lyrics_and_tolerates_nulls) {
   fake_upstream fake;
   fake.start(answer_with(fake, response(200, R"({"id":"t1","status":"SUCCESS","song_paths":["https://cdn/x.mp3"],
@@ -287,8 +306,9 @@ TEST(client, unauthorized_carries_status_and_detail) {
 
 TEST(client, validation_error_list_is_joined) {
   fake_upstream fake;
-  fake.start(answer_with(fake, response(422, R"({"detail":[{"loc":["body","tags"],"msg":"Invalid tags: zzz",
-    "type":"value_error"},{"loc":["body","output_bit_rate"],"msg":"bit rate needs mp3 or m4a","type":"value_error"}]})")));
+  fake.start(answer_with(fake, response(422, R"({"detail":[
+    {"loc":["body","tags"],"msg":"Invalid tags: zzz","type":"value_error"},
+    {"loc":["body","output_bit_rate"],"msg":"bit rate needs mp3 or m4a","type":"value_error"}]})")));
   client c(options_for(fake));
 
   auto id = run(c.create_generation({"p", {"zzz"}, std::nullopt}));

@@ -156,6 +156,10 @@ asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(const endp
   const auto deadline = std::chrono::steady_clock::now() + budget;
   auto addresses = co_await resolve(where, deadline, budget);
   if (!addresses) co_return std::move(addresses).error();
+  // The resolver ignores per-operation cancellation; notice one that arrived while it ran.
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    co_return make_failure(failure_kind::cancelled, stage::resolve, "cancelled");
+  }
 
   auto executor = co_await asio::this_coro::executor;
   auto conn = where.tls ? std::make_unique<connection>(executor, tls) : std::make_unique<connection>(executor);

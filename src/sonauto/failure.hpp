@@ -36,7 +36,7 @@ inline constexpr std::string_view read_body = "read_body";
 struct failure {
   failure_kind kind = failure_kind::protocol;
   std::string stage;   // one of serenade::sonauto::stage
-  unsigned status = 0; // upstream HTTP status when kind == http_status
+  unsigned status = 0;  // upstream HTTP status when kind == http_status
   std::string detail;  // upstream's `detail` text, or a description of the failure
 
   // One line for logs: "read_header: timeout after 30s", "read_header: HTTP 401: Invalid API key format".
@@ -49,8 +49,8 @@ template <class T>
 class outcome {
  public:
   outcome() : state_(std::in_place_index<1>, failure{failure_kind::cancelled, "", 0, "no result"}) {}
-  outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}            // NOLINT: implicit on purpose
-  outcome(failure error) : state_(std::in_place_index<1>, std::move(error)) {}      // NOLINT: implicit on purpose
+  outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
+  outcome(failure error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit on purpose
 
   bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }

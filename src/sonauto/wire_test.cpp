@@ -49,7 +49,8 @@ TEST(wire, result_tolerates_nulls_missing_and_unknown_fields) {
   ASSERT_TRUE(full);
   EXPECT_EQ(full.value().id, "t1");
   EXPECT_EQ(full.value().status, "SUCCESS");
-  EXPECT_EQ(full.value().song_paths, (std::vector<std::string>{"https://cdn.example/a.mp3", "https://cdn.example/b.mp3"}));
+  EXPECT_EQ(full.value().song_paths,
+            (std::vector<std::string>{"https://cdn.example/a.mp3", "https://cdn.example/b.mp3"}));
   EXPECT_FALSE(full.value().error_message);
   EXPECT_EQ(full.value().lyrics, "la la");
   EXPECT_EQ(full.value().tags, std::vector<std::string>{"pop"});
@@ -93,7 +94,8 @@ TEST(wire, error_detail_never_leaves_a_piece_of_the_key) {
   auto text = wire::error_detail(500, body, key);
   EXPECT_EQ(text.find("sksonauto_"), std::string::npos) << text;
   // JSON \u escapes of the key are decoded before the scrub, so they are caught too.
-  auto escaped = wire::error_detail(401, R"({"detail":"bad key \u0073ksonauto_0123456789abcdef0123456789abcdef"})", key);
+  auto escaped =
+      wire::error_detail(401, R"({"detail":"bad key \u0073ksonauto_0123456789abcdef0123456789abcdef"})", key);
   EXPECT_EQ(escaped, "bad key [redacted]");
 }
 

@@ -1,0 +1,106 @@
+#include "core/log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace serenade::log {
+namespace {
+
+TEST(FormatEvent, ExampleLine) {
+  const std::string line = format_event("stream_end", "session", "abc", "bytes", 42, "ok", true, "text", "two words",
+                                        "q", "say \"hi\"", "nl", "a\nb", "empty", "");
+  EXPECT_EQ(line,
+            R"(event=stream_end session=abc bytes=42 ok=true text="two words" q="say \"hi\"" nl="a\nb" empty="")");
+}
+
+TEST(FormatEvent, EventOnly) { EXPECT_EQ(format_event("started"), "event=started"); }
+
+TEST(FormatEvent, StringKinds) {
+  const std::string s = "std";
+  const std::string_view v = "view";
+  const char* p = "pointer";
+  EXPECT_EQ(format_event("e", "a", s, "b", v, "c", p), "event=e a=std b=view c=pointer");
+  EXPECT_EQ(format_event("e", "a", std::string("x y")), R"(event=e a="x y")");
+  EXPECT_EQ(format_event("e", "a", std::string_view("")), R"(event=e a="")");
+}
+
+TEST(FormatEvent, Numbers) {
+  EXPECT_EQ(format_event("e", "n", -7), "event=e n=-7");
+  EXPECT_EQ(format_event("e", "n", 0u), "event=e n=0");
+  EXPECT_EQ(format_event("e", "n", std::numeric_limits<std::uint64_t>::max()), "event=e n=18446744073709551615");
+  EXPECT_EQ(format_event("e", "n", std::numeric_limits<std::int64_t>::min()), "event=e n=-9223372036854775808");
+  EXPECT_EQ(format_event("e", "x", 1.5), "event=e x=1.5");
+  EXPECT_EQ(format_event("e", "x", 0.25f), "event=e x=0.25");
+}
+
+TEST(FormatEvent, Booleans) {
+  EXPECT_EQ(format_event("e", "a", true, "b", false), "event=e a=true b=false");
+}
+
+TEST(FormatEvent, PlainValuesStayUnquoted) {
+  EXPECT_EQ(format_event("e", "url", "https://x.example/a?b&c", "path", "/api/stream/abc-_", "colon", "a:b"),
+            "event=e url=https://x.example/a?b&c path=/api/stream/abc-_ colon=a:b");
+  // Non-ASCII UTF-8 is printable and passes through untouched.
+  EXPECT_EQ(format_event("e", "name", "Ren\xc3\xa9\xe2\x99\xa5"), "event=e name=Ren\xc3\xa9\xe2\x99\xa5");
+}
+
+TEST(FormatEvent, EqualsSignQuoted) { EXPECT_EQ(format_event("e", "k", "a=b"), R"(event=e k="a=b")"); }
+
+TEST(FormatEvent, BackslashQuotedAndEscaped) {
+  EXPECT_EQ(format_event("e", "k", "C:\\dir"), R"(event=e k="C:\\dir")");
+  EXPECT_EQ(format_event("e", "k", "\\"), R"(event=e k="\\")");
+}
+
+TEST(FormatEvent, QuoteOnlyValue) { EXPECT_EQ(format_event("e", "k", "\""), R"(event=e k="\"")"); }
+
+TEST(FormatEvent, ControlCharactersEscaped) {
+  EXPECT_EQ(format_event("e", "k", "a\rb"), R"(event=e k="a\rb")");
+  EXPECT_EQ(format_event("e", "k", "a\tb"), R"(event=e k="a\tb")");
+  EXPECT_EQ(format_event("e", "k", "a\x01" "b"), R"(event=e k="a\x01b")");
+  EXPECT_EQ(format_event("e", "k", "\x1b[31m"), R"(event=e k="\x1b[31m")");
+  EXPECT_EQ(format_event("e", "k", std::string_view("a\0b", 3)), R"(event=e k="a\x00b")");
+}
+
+TEST(FormatEvent, LeadingAndTrailingSpacesQuoted) {
+  EXPECT_EQ(format_event("e", "k", " x"), R"(event=e k=" x")");
+  EXPECT_EQ(format_event("e", "k", "x "), R"(event=e k="x ")");
+}
+
+TEST(FormatEvent, InjectionStaysOnOneLine) {
+  const std::string line = format_event("e", "user", "bob\nevent=forged level=error");
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(line, R"(event=e user="bob\nevent=forged level=error")");
+}
+
+TEST(Setup, UnknownLevelRefused) {
+  EXPECT_FALSE(setup("loud"));
+  EXPECT_FALSE(setup(""));
+  EXPECT_FALSE(setup("INFO-ish"));
+}
+
+TEST(Setup, KnownLevelsConfigureTheDefaultLogger) {
+  const auto previous = spdlog::default_logger();
+  ASSERT_TRUE(setup("warn"));
+  EXPECT_EQ(spdlog::default_logger()->name(), "serenade");
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::warn);
+  EXPECT_FALSE(spdlog::should_log(spdlog::level::info));
+  EXPECT_TRUE(spdlog::should_log(spdlog::level::err));
+  spdlog::drop("serenade");
+
+  // "off" is what spdlog also returns for unknown names; asked for explicitly it is accepted.
+  ASSERT_TRUE(setup("off"));
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::off);
+  spdlog::drop("serenade");
+
+  ASSERT_TRUE(setup("trace"));
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::trace);
+  spdlog::drop("serenade");
+  spdlog::set_default_logger(previous);
+}
+
+}  // namespace
+}  // namespace serenade::log

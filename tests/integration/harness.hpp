@@ -1,0 +1,139 @@
+#pragma once
+// Test harness: runs the real `serenade` binary (server and simulator) as child processes on ephemeral
+// loopback ports and talks HTTP to them. Waits are on conditions (a log line, a JSON field), with deadlines.
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace serenade::testing {
+
+using namespace std::chrono_literals;
+using header_pairs = std::vector<std::pair<std::string, std::string>>;
+
+// A key that must never be seen outside the upstream request headers.
+inline constexpr const char* test_api_key = "sksonauto_test_7f3c9e1d2b4a5968_TOPSECRET";
+
+std::string make_temp_dir();
+
+class process {
+ public:
+  process(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env, std::string log_path);
+  ~process();
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  // The first log line containing every fragment, waiting up to `timeout`; throws on timeout or exit.
+  std::string wait_for_line(const std::vector<std::string>& fragments, std::chrono::milliseconds timeout) const;
+  // The port of the "event=listening server=<name>" line.
+  std::uint16_t wait_for_port(const std::string& server_name) const;
+  std::string log() const;
+  // SIGTERM, then wait up to `timeout` for exit. Returns the exit code, or nullopt if it did not exit.
+  std::optional<int> terminate(std::chrono::milliseconds timeout);
+  void kill_now();
+  bool running();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  std::optional<int> exit_code_;
+};
+
+struct http_reply {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  bool complete = false;  // the body ended as framed (Content-Length reached / final chunk seen)
+  std::string error;      // transport or parse error, if any
+  boost::json::value json() const;
+  std::string header(const std::string& lower_name) const;
+};
+
+// Every reply the harness received, as raw header and body text, for leak checks.
+const std::vector<std::string>& transcript();
+
+http_reply request(std::uint16_t port, const std::string& method, const std::string& target,
+                   const header_pairs& headers = {}, const std::string& body = {},
+                   std::chrono::milliseconds timeout = 20s);
+// Sends bytes as they are and returns whatever comes back until the server closes or the timeout passes.
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout = 5s);
+
+// A response read progressively, for streams.
+class stream_reader {
+ public:
+  stream_reader(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 20s);
+  ~stream_reader();
+  unsigned status() const;
+  std::string header(const std::string& lower_name) const;
+  // Reads until at least `bytes` body bytes are in, the body ends, or an error; returns the body so far.
+  const std::string& read_at_least(std::size_t bytes);
+  const std::string& read_to_end();
+  bool ended_cleanly() const;   // final chunk seen
+  bool cut() const;             // connection ended before the final chunk
+  void close();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+struct sim_settings {
+  double song_seconds = 6;
+  double speed = 4;
+  double ready_after = 0.6;
+  double first_audio = 1;
+  double expire_after = 30;
+  double tick = 0.05;
+};
+
+// A simulator and a server wired to it, each with its own log file in a fresh temp directory.
+class stack {
+ public:
+  explicit stack(sim_settings settings = {}, std::vector<std::string> serve_args = {});
+  ~stack();
+
+  std::uint16_t api_port() const { return api_port_; }
+  std::uint16_t sim_port() const { return sim_port_; }
+  const std::string& dir() const { return dir_; }
+  std::string database_url() const { return "sqlite:///" + dir_ + "/serenade.db"; }
+  process& server() { return *server_; }
+  process& simulator() { return *simulator_; }
+  void start_server(std::vector<std::string> extra_args = {});
+
+  http_reply api(const std::string& method, const std::string& target, const std::string& body = {},
+                 const header_pairs& headers = {});
+  http_reply sim(const std::string& method, const std::string& target, const std::string& body = {});
+  // Posts a valid form whose story contains `marker`; returns the session id.
+  std::string submit(const std::string& marker);
+  // The simulator's task whose prompt contains `marker`.
+  std::string task_for(const std::string& marker);
+  // Polls GET /api/submissions/{id} until `done` holds; returns that state. Throws after `timeout`.
+  boost::json::object wait_for_state(const std::string& session,
+                                     const std::function<bool(const boost::json::object&)>& done,
+                                     std::chrono::milliseconds timeout = 20s);
+  std::string simulator_audio(const std::string& task_id);
+
+ private:
+  std::string dir_;
+  sim_settings settings_;
+  std::unique_ptr<process> simulator_;
+  std::unique_ptr<process> server_;
+  std::uint16_t sim_port_ = 0;
+  std::uint16_t api_port_ = 0;
+  std::vector<std::string> serve_args_;
+};
+
+std::string story_with(const std::string& marker);
+std::string form_json(const std::string& sender, const std::string& recipient, const std::string& story,
+                      const std::string& style);
+
+}  // namespace serenade::testing

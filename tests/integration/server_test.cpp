@@ -1,0 +1,89 @@
+// The HTTP server itself: health, keep-alive, limits and a graceful stop.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+
+namespace serenade::testing {
+namespace {
+
+TEST(server, healthz_answers_json) {
+  stack s;
+  auto r = s.api("GET", "/healthz");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"status":"ok"})");
+  auto head = s.api("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_EQ(head.header("content-length"), "15");
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST(server, keeps_the_connection_alive_between_requests) {
+  stack s;
+  const std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  auto answer = raw_exchange(s.api_port(), two);
+  std::size_t count = 0;
+  for (auto at = answer.find("HTTP/1.1 200"); at != std::string::npos; at = answer.find("HTTP/1.1 200", at + 1)) ++count;
+  EXPECT_EQ(count, 2u) << answer;
+}
+
+TEST(server, serves_the_web_page_and_the_share_link) {
+  stack s;
+  auto page = s.api("GET", "/");
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<form"), std::string::npos);
+  auto share = s.api("GET", "/s/AAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(share.status, 200u);
+  EXPECT_EQ(share.body, page.body);
+  auto again = s.api("GET", "/", {}, {{"If-None-Match", page.header("etag")}});
+  EXPECT_EQ(again.status, 304u);
+}
+
+TEST(server, refuses_connections_beyond_the_limit_with_503) {
+  stack s({}, {"--max-connections", "2"});
+  // Two idle keep-alive connections hold both places.
+  stream_reader first(s.api_port(), "/healthz");
+  stream_reader second(s.api_port(), "/healthz");
+  ASSERT_EQ(first.status(), 200u);
+  ASSERT_EQ(second.status(), 200u);
+  auto third = s.api("GET", "/healthz");
+  EXPECT_EQ(third.status, 503u);
+  EXPECT_EQ(third.header("retry-after"), "1");
+  EXPECT_EQ(third.body, R"({"detail":"Server is at its connection limit"})");
+}
+
+TEST(server, stops_at_once_on_sigterm_when_idle) {
+  stack s;
+  const auto start = std::chrono::steady_clock::now();
+  auto code = s.server().terminate(5s);
+  ASSERT_TRUE(code.has_value()) << "did not exit";
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(server, sigterm_lets_a_stream_run_for_the_grace_period_then_closes_it) {
+  stack s({.song_seconds = 60, .speed = 1}, {"--shutdown-grace", "1"});
+  const auto session = s.submit("grace");
+  s.wait_for_state(session, [](const boost::json::object& o) { return o.at("stream_ready").as_bool(); });
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  const auto before = reader.read_at_least(1).size();
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(s.server().pid(), SIGTERM);
+  s.server().wait_for_line({"event=shutdown"}, 5s);
+  // Still streaming after the signal...
+  EXPECT_GT(reader.read_at_least(before + 8 * 1024).size(), before + 8 * 1024 - 1);
+  // ...and cut, not completed, once the grace period is over.
+  reader.read_to_end();
+  EXPECT_TRUE(reader.cut());
+  auto code = s.server().terminate(5s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+}  // namespace
+}  // namespace serenade::testing

@@ -1,0 +1,148 @@
+// GET /api/stream/{session_id}: the seed's contract, honest errors, and byte-exact relaying.
+#include "archive/mp3_frames.hpp"
+#include "harness.hpp"
+#include "store/submission_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+
+bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+TEST(stream, relays_the_simulators_bytes_while_the_song_is_generated) {
+  stack s({.song_seconds = 8, .speed = 2});
+  const auto session = s.submit("relay-bytes");
+  s.wait_for_state(session, stream_ready);
+
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  EXPECT_EQ(reader.header("content-type"), "audio/mpeg");
+  EXPECT_EQ(reader.header("cache-control"), "no-cache, no-store, must-revalidate");
+  EXPECT_EQ(reader.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(reader.header("transfer-encoding"), "chunked");
+  EXPECT_EQ(reader.header("accept-ranges"), "");
+
+  reader.read_at_least(1);
+  const auto while_playing = s.api("GET", "/api/submissions/" + session).json().as_object();
+  EXPECT_NE(while_playing.at("status").as_string(), "SUCCESS") << "the first bytes came only after generation ended";
+
+  const auto& body = reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  const auto expected = s.simulator_audio(s.task_for("relay-bytes"));
+  ASSERT_EQ(body.size(), expected.size());
+  EXPECT_TRUE(body == expected) << "relayed bytes differ from the simulator's song";
+  const auto scan = archive::scan_mp3(bytes_of(body));
+  EXPECT_TRUE(scan.complete) << scan.problem;
+  EXPECT_NEAR(scan.duration_seconds, 8.0, 0.2);
+}
+
+TEST(stream, unknown_session_is_404) {
+  stack s;
+  for (const std::string id : {"AAAAAAAAAAAAAAAAAAAAAA", "not-a-session", "..%2f..%2fetc"}) {
+    auto reply = s.api("GET", "/api/stream/" + id);
+    EXPECT_EQ(reply.status, 404u) << id;
+    EXPECT_EQ(reply.header("content-type"), "application/json");
+    EXPECT_EQ(reply.body, R"({"detail":"Session not found"})");
+  }
+}
+
+TEST(stream, before_ready_is_400_streaming_not_ready) {
+  stack s({.ready_after = 60});
+  const auto session = s.submit("not-ready");
+  auto reply = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 400u);
+  EXPECT_EQ(reply.body, R"({"detail":"Streaming not ready"})");
+  EXPECT_EQ(s.sim("GET", "/_sim/tasks/" + s.task_for("not-ready")).json().at("stream_connections_total").as_int64(), 0)
+      << "Serenade asked upstream for a stream that was not ready";
+}
+
+TEST(stream, submission_without_task_is_400_no_task_id) {
+  stack s;
+  auto store = store::open_store(s.database_url());
+  store::submission orphan;
+  orphan.session_id = "BBBBBBBBBBBBBBBBBBBBBB";
+  orphan.sender = "A";
+  orphan.recipient = "B";
+  orphan.story = "A story without a generation behind it.";
+  orphan.style = "ballad";
+  orphan.prompt = "p";
+  orphan.status = "RECEIVED";
+  orphan.created_at = orphan.updated_at = store::now();
+  store->insert(orphan);
+  auto reply = s.api("GET", "/api/stream/BBBBBBBBBBBBBBBBBBBBBB");
+  EXPECT_EQ(reply.status, 400u);
+  EXPECT_EQ(reply.body, R"({"detail":"No task ID available"})");
+}
+
+TEST(stream, upstream_refusal_is_502_with_json_detail_not_an_empty_200) {
+  stack s;
+  const auto session = s.submit("refused");
+  s.wait_for_state(session, stream_ready);
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"api_key":"sksonauto_rotated_elsewhere"})").status, 200u);
+  auto reply = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 502u);
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  const auto detail = std::string(reply.json().at("detail").as_string());
+  EXPECT_NE(detail.find("401"), std::string::npos) << detail;
+  EXPECT_TRUE(reply.complete);
+}
+
+TEST(stream, a_departing_listener_closes_the_upstream_connection_within_a_second) {
+  stack s({.song_seconds = 30, .speed = 1});
+  const auto session = s.submit("departing");
+  s.wait_for_state(session, stream_ready);
+  const auto task = s.task_for("departing");
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  reader.read_at_least(8 * 1024);
+  const auto report = [&] { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); };
+  ASSERT_EQ(report().at("stream_connections_open").as_int64(), 1);
+
+  reader.close();
+  const auto closed_at = std::chrono::steady_clock::now();
+  while (report().at("stream_connections_open").as_int64() != 0) {
+    ASSERT_LT(std::chrono::steady_clock::now() - closed_at, 1s) << "upstream still open a second after the listener left";
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - closed_at, 1s);
+  EXPECT_NE(s.server().wait_for_line({"event=stream_end", session, "outcome=listener_gone"}, 5s), "");
+}
+
+TEST(stream, an_upstream_failure_mid_song_cuts_the_body_without_a_final_chunk) {
+  stack s({.song_seconds = 30, .speed = 1});
+  const auto session = s.submit("cut-mid-song");
+  s.wait_for_state(session, stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  reader.read_at_least(4 * 1024);
+  const auto task = s.task_for("cut-mid-song");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + task + R"(","fail_at":"RECEIVED"})").status, 200u);
+  reader.read_to_end();
+  EXPECT_FALSE(reader.ended_cleanly());
+  EXPECT_TRUE(reader.cut());
+  EXPECT_NE(s.server().wait_for_line({"event=stream_end", session, "outcome=upstream_failed"}, 5s), "");
+}
+
+TEST(stream, head_answers_headers_without_a_body) {
+  stack s;
+  const auto session = s.submit("head");
+  s.wait_for_state(session, stream_ready);
+  auto reply = s.api("HEAD", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.header("content-type"), "audio/mpeg");
+  EXPECT_TRUE(reply.body.empty());
+}
+
+}  // namespace
+}  // namespace serenade::testing
