@@ -60,7 +60,7 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
   if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));
   const live::relay_target target{s->session_id, *s->task_id};  // named: see core/blocking_pool.hpp on GCC 12
-  co_await live::relay_live_stream(ex, ctx.sonauto, target);
+  co_await live::relay_live_stream(ex, ctx.sonauto, target, ctx.stream_start_timeout);
 }
 
 asio::awaitable<void> web_page(route_context& ctx, exchange& ex, std::string_view path) {

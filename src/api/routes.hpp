@@ -2,6 +2,7 @@
 // Serenade's HTTP API: the routes and the thin handlers that glue the parts together.
 #include "http/router.hpp"
 
+#include <chrono>
 #include <string>
 
 namespace serenade::http {
@@ -21,6 +22,7 @@ struct route_context {
   sonauto::client& sonauto;
   const http::static_site& site;
   std::string public_url;  // "" → links in answers are relative
+  std::chrono::seconds stream_start_timeout{20};
 };
 
 http::router make_routes(route_context& context);

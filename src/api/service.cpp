@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -83,13 +84,18 @@ int run_serve(core::serve_config config) {
   sonauto::client sonauto(client_options_for(config));
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto,
                                      {std::chrono::milliseconds(config.poll_interval_ms), config.public_url});
-  route_context context{submissions, sonauto, site, config.public_url};
+  route_context context{submissions, sonauto, site, config.public_url,
+                        std::chrono::seconds(config.stream_start_timeout_s)};
   http::server server(executor, server_options_for(config), make_routes(context));
   server.set_observer([](const http::request_record& r) {
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
                  "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
   });
-  server.start();
+  const auto port = server.start();
+  // One plain line for the person who just ran the README's command.
+  std::printf("Serenade is running: open http://%s:%u/ in your browser (Ctrl+C stops it)\n",
+              config.listen_parsed.host.c_str(), static_cast<unsigned>(port));
+  std::fflush(stdout);
   asio::co_spawn(executor, submissions.resume_unfinished(), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

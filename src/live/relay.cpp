@@ -5,6 +5,9 @@
 #include "sonauto/client.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
 
@@ -30,14 +33,29 @@ http::response upstream_refusal(const sonauto::failure& f) {
 
 }  // namespace
 
-asio::awaitable<void> relay_live_stream(http::exchange& ex, sonauto::client& client, const relay_target& target) {
+asio::awaitable<void> relay_live_stream(http::exchange& ex, sonauto::client& client, const relay_target& target,
+                                        std::chrono::seconds start_timeout) {
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   };
+  if (ex.req().is_head()) {
+    // What a GET would answer, without opening an upstream connection for a request that wants no body.
+    http::header_list headers{{"Content-Type", "audio/mpeg"},
+                              {"Cache-Control", "no-cache, no-store, must-revalidate"},
+                              {"X-Content-Type-Options", "nosniff"}};
+    co_await ex.start_chunked(200, std::move(headers));
+    co_return;
+  }
   SERENADE_LOG(info, "stream_start", "session", target.session_id, "task", target.task_id);
 
-  auto opened = co_await client.open_stream(target.task_id);
+  asio::steady_timer deadline(co_await asio::this_coro::executor, start_timeout);
+  auto raced = co_await (client.open_stream(target.task_id) || deadline.async_wait(asio::use_awaitable));
+  auto opened = raced.index() == 0
+                    ? std::move(std::get<0>(raced))
+                    : sonauto::outcome<std::unique_ptr<sonauto::upstream_stream>>(sonauto::failure{
+                          sonauto::failure_kind::timeout, std::string(sonauto::stage::read_header), 0,
+                          "no answer within " + std::to_string(start_timeout.count()) + "s"});
   if (!opened) {
     const auto& f = opened.error();
     auto answer = upstream_refusal(f);
@@ -86,11 +104,7 @@ asio::awaitable<void> relay_live_stream(http::exchange& ex, sonauto::client& cli
     co_await ex.wait_peer_closed();
     if (!pump_done) upstream->close();
   };
-  if (ex.req().is_head()) {
-    outcome = "head";
-  } else {
-    co_await (pump_then_mark() || watch_listener());
-  }
+  co_await (pump_then_mark() || watch_listener());
   upstream->close();
   SERENADE_LOG(info, "stream_end", "session", target.session_id, "bytes", ex.body_bytes_sent(), "ms", elapsed_ms(),
                "outcome", outcome, "error", error);

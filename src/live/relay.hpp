@@ -23,7 +23,8 @@ struct relay_target {
   std::string task_id;
 };
 
+// start_timeout bounds the wait for the upstream's status line; past it the listener gets 504.
 boost::asio::awaitable<void> relay_live_stream(http::exchange& ex, sonauto::client& client,
-                                               const relay_target& target);
+                                               const relay_target& target, std::chrono::seconds start_timeout);
 
 }  // namespace serenade::live

@@ -40,6 +40,7 @@ struct task {
   std::shared_ptr<const std::vector<std::uint8_t>> audio;
   std::string lyrics;
   std::optional<std::string> fail_at;
+  std::atomic<double> stall_stream_answer{0};  // seconds to wait before answering a stream request
   std::atomic<int> open_streams{0};
   std::atomic<int> total_streams{0};
 };
@@ -200,6 +201,11 @@ struct simulator::state {
     }
     ++t->open_streams;
     ++t->total_streams;
+    if (const double stall = t->stall_stream_answer.load(); stall > 0) {
+      asio::steady_timer pause(co_await asio::this_coro::executor,
+                               std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(stall)));
+      co_await (pause.async_wait(asio::use_awaitable) || ex.wait_peer_closed());
+    }
     http::header_list headers{{"Content-Type", "audio/mpeg"}, {"Cache-Control", "no-cache"}};
     co_await ex.start_chunked(200, std::move(headers));
     co_await (pump(ex, *t) || ex.wait_peer_closed());
@@ -263,8 +269,9 @@ struct simulator::state {
     co_await ex.respond(std::move(r));
   }
 
-  // Test switches: {"api_key": "..."} replaces the accepted key; {"task_id": "...", "fail_at": "GENERATING"}
-  // makes that task fail once it reaches the named state.
+  // Test switches: {"api_key": "..."} replaces the accepted key; with {"task_id": "..."}:
+  //   "fail_at": "GENERATING"      the task fails once it reaches that state
+  //   "stall_stream_answer": 5     stream requests wait 5 s before the status line
   asio::awaitable<void> control(http::exchange& ex) {
     json::error_code ec;
     auto body = json::parse(ex.req().body, ec);
@@ -278,6 +285,9 @@ struct simulator::state {
       auto t = find(id->as_string());
       if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
       if (auto* fail = o.if_contains("fail_at"); fail && fail->is_string()) t->fail_at = std::string(fail->as_string());
+      if (auto* stall = o.if_contains("stall_stream_answer"); stall && stall->is_number()) {
+        t->stall_stream_answer = stall->to_number<double>();
+      }
     }
     json::object out{{"creates", creates.load()}, {"status_calls", status_calls.load()}};
     co_await ex.respond(json_response(200, json::serialize(out)));

@@ -98,6 +98,22 @@ TEST(stream, upstream_refusal_is_502_with_json_detail_not_an_empty_200) {
   EXPECT_TRUE(reply.complete);
 }
 
+TEST(stream, an_upstream_that_does_not_answer_in_time_is_504_with_json_detail) {
+  stack s({}, {"--stream-start-timeout", "1"});
+  const auto session = s.submit("slow-upstream");
+  s.wait_for_state(session, stream_ready);
+  const auto task = s.task_for("slow-upstream");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + task + R"(","stall_stream_answer":30})").status, 200u);
+  const auto start = std::chrono::steady_clock::now();
+  auto reply = s.api("GET", "/api/stream/" + session);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(reply.status, 504u);
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  EXPECT_FALSE(std::string(reply.json().at("detail").as_string()).empty());
+  EXPECT_GE(waited, 900ms);
+  EXPECT_LT(waited, 3s);
+}
+
 TEST(stream, a_departing_listener_closes_the_upstream_connection_within_a_second) {
   stack s({.song_seconds = 30, .speed = 1});
   const auto session = s.submit("departing");
@@ -142,6 +158,8 @@ TEST(stream, head_answers_headers_without_a_body) {
   EXPECT_EQ(reply.status, 200u);
   EXPECT_EQ(reply.header("content-type"), "audio/mpeg");
   EXPECT_TRUE(reply.body.empty());
+  EXPECT_EQ(s.sim("GET", "/_sim/tasks/" + s.task_for("head")).json().at("stream_connections_total").as_int64(), 0)
+      << "HEAD opened an upstream stream";
 }
 
 }  // namespace

@@ -1,0 +1,78 @@
+// The submission lifecycle as seen from outside: statuses recorded in order, success, failure, restart.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+
+bool finished(const json::object& o) {
+  const auto phase = o.at("phase").as_string();
+  return phase == "complete" || phase == "failed";
+}
+
+TEST(lifecycle, a_song_moves_through_ready_to_complete) {
+  stack s;
+  auto created = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("happy-path"), "pop"));
+  ASSERT_EQ(created.status, 201u);
+  const auto body = created.json().as_object();
+  const std::string session(body.at("session_id").as_string());
+  EXPECT_EQ(session.size(), 22u);
+  EXPECT_EQ(body.at("status_url").as_string(), "/api/submissions/" + session);
+  EXPECT_EQ(body.at("stream_url").as_string(), "/api/stream/" + session);
+  EXPECT_EQ(created.header("location"), "/api/submissions/" + session);
+
+  auto first = s.api("GET", "/api/submissions/" + session).json().as_object();
+  EXPECT_EQ(first.at("phase").as_string(), "composing");
+  EXPECT_TRUE(first.at("streaming_ready_at").is_null());
+  EXPECT_FALSE(first.contains("prompt")) << "internal fields must not be exposed";
+  EXPECT_FALSE(first.contains("task_id")) << "internal fields must not be exposed";
+
+  auto ready = s.wait_for_state(session, [](const json::object& o) { return o.at("stream_ready").as_bool(); });
+  EXPECT_FALSE(ready.at("streaming_ready_at").is_null());
+  auto done = s.wait_for_state(session, finished);
+  EXPECT_EQ(done.at("phase").as_string(), "complete");
+  EXPECT_EQ(done.at("status").as_string(), "SUCCESS");
+  EXPECT_FALSE(done.at("completed_at").is_null());
+  EXPECT_EQ(done.at("streaming_ready_at"), ready.at("streaming_ready_at")) << "streaming_ready_at moved";
+  EXPECT_TRUE(done.at("error").is_null());
+}
+
+TEST(lifecycle, a_failed_generation_is_recorded_with_a_readable_message) {
+  stack s({.ready_after = 3});
+  const auto session = s.submit("doomed");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + s.task_for("doomed") + R"(","fail_at":"TASK_SENT"})").status,
+            200u);
+  auto done = s.wait_for_state(session, finished);
+  EXPECT_EQ(done.at("phase").as_string(), "failed");
+  EXPECT_EQ(done.at("status").as_string(), "FAILURE");
+  EXPECT_EQ(done.at("error").as_string(), "The generation failed (simulated)");
+  EXPECT_FALSE(done.at("completed_at").is_null());
+  EXPECT_TRUE(done.at("streaming_ready_at").is_null());
+}
+
+TEST(lifecycle, unfinished_songs_are_followed_again_after_a_restart) {
+  stack s({.song_seconds = 6, .speed = 2, .ready_after = 2});
+  const auto session = s.submit("restart");
+  s.server().kill_now();
+  s.start_server();
+  s.server().wait_for_line({"event=submission_resumed", session}, 5s);
+  auto done = s.wait_for_state(session, finished);
+  EXPECT_EQ(done.at("phase").as_string(), "complete");
+}
+
+TEST(lifecycle, upstream_refusals_map_to_honest_statuses) {
+  stack s;
+  s.sim("POST", "/_sim/control", R"({"api_key":"sksonauto_someone_else"})");
+  auto refused = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("no-key"), "pop"));
+  EXPECT_EQ(refused.status, 503u);
+  EXPECT_EQ(refused.header("content-type"), "application/json");
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 0);
+}
+
+}  // namespace
+}  // namespace serenade::testing
