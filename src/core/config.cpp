@@ -91,7 +91,14 @@ std::optional<std::string> validate(serve_config& c) {
     if (!is_http_url(c.sonauto_api_base)) return "SONAUTO_API_BASE must be an http:// or https:// URL";
     if (!is_http_url(c.sonauto_stream_base)) return "SONAUTO_STREAM_BASE must be an http:// or https:// URL";
   }
-  if (!c.public_url.empty() && !is_http_url(c.public_url)) return "SERENADE_PUBLIC_URL must be an http(s):// URL";
+  if (!c.public_url.empty()) {
+    const auto host_start = c.public_url.find("://");
+    const bool has_host = host_start != std::string::npos && host_start + 3 < c.public_url.size() &&
+                          c.public_url[host_start + 3] != '/';
+    if (!is_http_url(c.public_url) || !has_host) {
+      return "SERENADE_PUBLIC_URL must be an http(s):// URL with a host, e.g. https://serenade.example";
+    }
+  }
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   return std::nullopt;
 }

@@ -530,10 +530,11 @@ TEST(Validate, EmptyPublicUrlAllowed) {
 }
 
 // BUG: a public URL without a host ("https://") passes and is then cut to "https:" by the slash stripping.
-TEST(Validate, DISABLED_PublicUrlWithoutHostRefused) {
+TEST(Validate, PublicUrlWithoutHostRefused) {
   serve_config c;
   c.public_url = "https://";
-  EXPECT_EQ(validate(c), std::optional<std::string>("SERENADE_PUBLIC_URL must be an http(s):// URL"));
+  EXPECT_EQ(validate(c), std::optional<std::string>(
+                             "SERENADE_PUBLIC_URL must be an http(s):// URL with a host, e.g. https://serenade.example"));
   EXPECT_EQ(c.public_url, "https://");
 }
 

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <algorithm>
+
 namespace serenade::http {
 
 namespace {
@@ -68,6 +70,7 @@ router::match router::find(std::string_view method, std::string_view path) const
   // Exact routes first: a path they know answers 405 for other methods rather than falling to a catch-all.
   const route* head_fallback = nullptr;
   route_params head_params;
+  std::vector<std::string_view> allowed;
   for (const auto& r : routes_) {
     if (is_catch_all(r) || !matches(r, parts, params)) continue;
     if (r.method == method) {
@@ -78,11 +81,15 @@ router::match router::find(std::string_view method, std::string_view path) const
       head_fallback = &r;
       head_params = params;
     }
-    if (result.allow.find(r.method) == std::string::npos) {
-      if (!result.allow.empty()) result.allow += ", ";
-      result.allow += r.method;
-      if (r.method == "GET") result.allow += ", HEAD";
-    }
+    allowed.push_back(r.method);
+    if (r.method == "GET") allowed.emplace_back("HEAD");
+  }
+  std::vector<std::string_view> listed;
+  for (const auto m : allowed) {
+    if (std::find(listed.begin(), listed.end(), m) != listed.end()) continue;
+    listed.push_back(m);
+    if (!result.allow.empty()) result.allow += ", ";
+    result.allow += m;
   }
   if (head_fallback) {
     params = std::move(head_params);
@@ -90,11 +97,14 @@ router::match router::find(std::string_view method, std::string_view path) const
     return result;
   }
   if (!result.allow.empty()) return result;
-  for (const auto& r : routes_) {
-    if (!is_catch_all(r) || !matches(r, parts, params)) continue;
-    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
-      take(r);
-      return result;
+  // Catch-alls: a route for this very method wins over a GET answering HEAD.
+  for (const bool exact_method : {true, false}) {
+    for (const auto& r : routes_) {
+      if (!is_catch_all(r) || !matches(r, parts, params)) continue;
+      if (exact_method ? r.method == method : (method == "HEAD" && r.method == "GET")) {
+        take(r);
+        return result;
+      }
     }
   }
   return result;

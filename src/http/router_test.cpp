@@ -222,7 +222,7 @@ TEST(Router, MethodNotAllowedListsEveryMethodOnce) {
   auto m = r.find("PATCH", "/api/x/7");
   EXPECT_EQ(m.found, nullptr);
   EXPECT_EQ(m.allow, "GET, HEAD, PUT, DELETE");
-  EXPECT_TRUE(m.params.values.empty() || m.found == nullptr);
+  EXPECT_TRUE(m.params.values.empty());
 }
 
 TEST(Router, MethodChosenAmongRoutesOfOnePath) {
@@ -281,6 +281,7 @@ TEST(Router, CatchAllGetDoesNotTurnOtherMethodsInto405) {
   EXPECT_EQ(m.found, nullptr);
   EXPECT_EQ(m.allow, "");
   EXPECT_EQ(r.find("DELETE", "/").allow, "");
+  EXPECT_EQ(r.find("PUT", "/app.js").allow, "");
 
   // A known path still reports its own methods, without the catch-all's GET.
   auto known = r.find("DELETE", "/api/submissions");
@@ -288,29 +289,81 @@ TEST(Router, CatchAllGetDoesNotTurnOtherMethodsInto405) {
   EXPECT_EQ(known.allow, "POST");
   EXPECT_EQ(r.find("POST", "/api/submissions/abc").allow, "GET, HEAD");
 
-  // GET on a POST-only path falls through to the catch-all (static files decide on 404).
-  auto get = r.find("GET", "/api/submissions");
-  EXPECT_EQ(id_of(get), 3);
-  EXPECT_EQ(get.pattern, "/{*path}");
-  EXPECT_EQ(param(get, "path"), "api/submissions");
-
   // HEAD on an unknown path uses the catch-all GET.
   auto head = r.find("HEAD", "/app.js");
   EXPECT_EQ(id_of(head), 3);
   EXPECT_EQ(param(head, "path"), "app.js");
+  EXPECT_EQ(head.pattern, "/{*path}");
   EXPECT_EQ(head.allow, "");
+}
+
+TEST(Router, KnownPathAnswers405InsteadOfFallingToCatchAll) {
+  router r;
+  r.add("POST", "/api/submissions", tagged{1});
+  r.add("GET", "/{*path}", tagged{3});
+  auto get = r.find("GET", "/api/submissions");
+  EXPECT_EQ(get.found, nullptr);
+  EXPECT_EQ(get.allow, "POST");
+  EXPECT_EQ(get.pattern, "");
+  auto head = r.find("HEAD", "/api/submissions");
+  EXPECT_EQ(head.found, nullptr);
+  EXPECT_EQ(head.allow, "POST");
+  // One segment more is an unknown path again, so the catch-all serves it.
+  auto deeper = r.find("GET", "/api/submissions/x/y");
+  EXPECT_EQ(id_of(deeper), 3);
+  EXPECT_EQ(param(deeper, "path"), "api/submissions/x/y");
+}
+
+TEST(Router, ExactRouteBeatsEarlierCatchAll) {
+  router r;
+  r.add("GET", "/{*path}", tagged{1});
+  r.add("GET", "/healthz", tagged{2});
+  r.add("GET", "/s/{id}", tagged{3});
+  EXPECT_EQ(id_of(r.find("GET", "/healthz")), 2);
+  EXPECT_EQ(r.find("GET", "/healthz").pattern, "/healthz");
+  EXPECT_EQ(id_of(r.find("HEAD", "/healthz")), 2);
+  EXPECT_EQ(id_of(r.find("GET", "/s/abc")), 3);
+  EXPECT_EQ(param(r.find("GET", "/s/abc"), "id"), "abc");
+  EXPECT_EQ(id_of(r.find("GET", "/other")), 1);
+  EXPECT_EQ(r.find("POST", "/healthz").allow, "GET, HEAD");
+}
+
+TEST(Router, CatchAllOnlyAnswersItsOwnMethod) {
+  router r;
+  r.add("POST", "/upload/{*rest}", tagged{1});
+  auto post = r.find("POST", "/upload/a/b");
+  ASSERT_EQ(id_of(post), 1);
+  EXPECT_EQ(param(post, "rest"), "a/b");
+  auto get = r.find("GET", "/upload/a/b");
+  EXPECT_EQ(get.found, nullptr);
+  EXPECT_EQ(get.allow, "");  // catch-alls never produce 405
+  EXPECT_EQ(r.find("HEAD", "/upload/a").found, nullptr);
+}
+
+TEST(Router, FirstMatchingCatchAllWins) {
+  router r;
+  r.add("GET", "/static/{*file}", tagged{1});
+  r.add("GET", "/{*path}", tagged{2});
+  EXPECT_EQ(id_of(r.find("GET", "/static/a.css")), 1);
+  EXPECT_EQ(id_of(r.find("GET", "/a.css")), 2);
+  EXPECT_EQ(param(r.find("GET", "/a.css"), "path"), "a.css");
 }
 
 TEST(Router, ParamsComeFromTheChosenRoute) {
   router r;
   r.add("POST", "/v/{a}", tagged{1});
-  r.add("GET", "/{*rest}", tagged{2});
-  auto m = r.find("GET", "/v/zz");
-  ASSERT_EQ(id_of(m), 2);
+  r.add("GET", "/w/{b}/x", tagged{2});
+  r.add("GET", "/{*rest}", tagged{3});
+  auto m = r.find("GET", "/w/zz");
+  ASSERT_EQ(id_of(m), 3);
   ASSERT_EQ(m.params.values.size(), 1u);
   EXPECT_EQ(m.params.values[0].first, "rest");
-  EXPECT_EQ(m.params.values[0].second, "v/zz");
-  EXPECT_EQ(param(m, "a"), "");
+  EXPECT_EQ(m.params.values[0].second, "w/zz");
+  EXPECT_EQ(param(m, "b"), "");
+  auto exact = r.find("HEAD", "/w/q/x");
+  ASSERT_EQ(id_of(exact), 2);
+  ASSERT_EQ(exact.params.values.size(), 1u);
+  EXPECT_EQ(param(exact, "b"), "q");
 }
 
 TEST(Router, PatternLabelIsTheRouteNotThePath) {
@@ -330,11 +383,24 @@ TEST(Router, QueryIsNotStrippedByTheRouter) {
 }
 
 // BUG: with a HEAD route registered before the GET route of the same path, Allow lists HEAD twice.
-TEST(Router, DISABLED_AllowListsHeadOnceWhenHeadRouteComesFirst) {
+TEST(Router, AllowListsHeadOnceWhenHeadRouteComesFirst) {
   router r;
   r.add("HEAD", "/x", tagged{1});
   r.add("GET", "/x", tagged{2});
-  EXPECT_EQ(r.find("POST", "/x").allow, "HEAD, GET");
+  const std::string allow = r.find("POST", "/x").allow;
+  EXPECT_NE(allow.find("GET"), std::string::npos) << allow;
+  const auto head = allow.find("HEAD");
+  ASSERT_NE(head, std::string::npos) << allow;
+  EXPECT_EQ(allow.find("HEAD", head + 1), std::string::npos) << allow;  // currently "HEAD, GET, HEAD"
+}
+
+// BUG: "GET routes also answer HEAD unless a HEAD route is given" does not hold for catch-alls: a GET
+// catch-all registered before a HEAD catch-all takes HEAD requests.
+TEST(Router, HeadCatchAllPreferredOverGetCatchAll) {
+  router r;
+  r.add("GET", "/{*path}", tagged{1});
+  r.add("HEAD", "/{*path}", tagged{2});
+  EXPECT_EQ(id_of(r.find("HEAD", "/app.js")), 2);
 }
 
 }  // namespace

@@ -1,0 +1,249 @@
+#include "sim/timeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace serenade::sim {
+namespace {
+
+// Values chosen so the interesting instants are exact in binary floating point:
+//   ready at 10, audio grows 2 s per s from 5 s, all 95 s generated at 10 + 90/2 = 55,
+//   DECOMPRESSING from 55, SAVING from 57, SUCCESS at 59, live stream expires at 59 + 60 = 119.
+constexpr timeline_settings settings{95.0, 2.0, 10.0, 5.0, 4.0, 60.0};
+
+std::string status_at(double elapsed, std::optional<std::string_view> fail_at = {}) {
+  return std::string(moment_at(settings, elapsed, fail_at).status);
+}
+
+TEST(Timeline, SuccessAfter) {
+  EXPECT_DOUBLE_EQ(success_after(settings), 59.0);
+  EXPECT_DOUBLE_EQ(success_after({60.0, 1.0, 5.0, 10.0, 2.0, 30.0}), 5.0 + 50.0 + 2.0);
+  EXPECT_DOUBLE_EQ(success_after({60.0, 4.0, 0.0, 0.0, 0.0, 30.0}), 15.0);
+  // First audio already longer than the song: nothing remains to generate.
+  EXPECT_DOUBLE_EQ(success_after({3.0, 1.0, 5.0, 10.0, 2.0, 30.0}), 7.0);
+}
+
+TEST(Timeline, ReceivedAtCreation) {
+  const moment m = moment_at(settings, 0.0);
+  EXPECT_EQ(m.status, "RECEIVED");
+  EXPECT_EQ(m.audio_seconds, 0.0);
+  EXPECT_FALSE(m.stream_open);
+  EXPECT_FALSE(m.expired);
+  EXPECT_FALSE(m.succeeded);
+}
+
+TEST(Timeline, EarlyStatesInSonautoOrder) {
+  // Shares of ready_after (10 s): PROMPT 1.5, TASK_SENT 3.5, GENERATE_TASK_STARTED 5, BEGINNING_GENERATION 6.5,
+  // GENERATING 8.
+  EXPECT_EQ(status_at(1.0), "RECEIVED");
+  EXPECT_EQ(status_at(1.4), "RECEIVED");
+  EXPECT_EQ(status_at(1.6), "PROMPT");
+  EXPECT_EQ(status_at(3.4), "PROMPT");
+  EXPECT_EQ(status_at(3.6), "TASK_SENT");
+  EXPECT_EQ(status_at(4.9), "TASK_SENT");
+  EXPECT_EQ(status_at(5.1), "GENERATE_TASK_STARTED");
+  EXPECT_EQ(status_at(6.4), "GENERATE_TASK_STARTED");
+  EXPECT_EQ(status_at(6.6), "BEGINNING_GENERATION");
+  EXPECT_EQ(status_at(7.9), "BEGINNING_GENERATION");
+  EXPECT_EQ(status_at(8.1), "GENERATING");
+  EXPECT_EQ(status_at(9.999), "GENERATING");
+}
+
+TEST(Timeline, NothingPlayableBeforeReady) {
+  for (double t : {0.0, 2.0, 5.0, 8.0, 9.999}) {
+    const moment m = moment_at(settings, t);
+    EXPECT_EQ(m.audio_seconds, 0.0) << t;
+    EXPECT_FALSE(m.stream_open) << t;
+    EXPECT_FALSE(m.expired) << t;
+    EXPECT_FALSE(m.succeeded) << t;
+  }
+}
+
+TEST(Timeline, StreamingReadyAtReadyAfter) {
+  const moment m = moment_at(settings, 10.0);
+  EXPECT_EQ(m.status, "GENERATING_STREAMING_READY");
+  EXPECT_DOUBLE_EQ(m.audio_seconds, 5.0);
+  EXPECT_TRUE(m.stream_open);
+  EXPECT_FALSE(m.expired);
+  EXPECT_FALSE(m.succeeded);
+}
+
+TEST(Timeline, AudioGrowsAtSpeed) {
+  EXPECT_DOUBLE_EQ(moment_at(settings, 11.0).audio_seconds, 7.0);
+  EXPECT_DOUBLE_EQ(moment_at(settings, 20.0).audio_seconds, 25.0);
+  EXPECT_DOUBLE_EQ(moment_at(settings, 40.5).audio_seconds, 66.0);
+  EXPECT_DOUBLE_EQ(moment_at(settings, 54.0).audio_seconds, 93.0);
+  EXPECT_EQ(status_at(54.0), "GENERATING_STREAMING_READY");
+  EXPECT_DOUBLE_EQ(moment_at(settings, 55.0).audio_seconds, 95.0);
+}
+
+TEST(Timeline, AudioNeverExceedsSong) {
+  for (double t = 0.0; t <= 400.0; t += 0.25) {
+    const moment m = moment_at(settings, t);
+    EXPECT_LE(m.audio_seconds, 95.0) << t;
+    EXPECT_GE(m.audio_seconds, 0.0) << t;
+  }
+  EXPECT_DOUBLE_EQ(moment_at(settings, 56.0).audio_seconds, 95.0);
+  EXPECT_DOUBLE_EQ(moment_at(settings, 59.0).audio_seconds, 95.0);
+  EXPECT_DOUBLE_EQ(moment_at(settings, 1000.0).audio_seconds, 95.0);
+  // A first chunk longer than the whole song is cut to the song.
+  constexpr timeline_settings short_song{3.0, 1.0, 5.0, 10.0, 2.0, 30.0};
+  EXPECT_DOUBLE_EQ(moment_at(short_song, 5.0).audio_seconds, 3.0);
+}
+
+TEST(Timeline, AudioNeverDecreases) {
+  double previous = 0.0;
+  for (double t = 0.0; t <= 200.0; t += 0.5) {
+    const double now = moment_at(settings, t).audio_seconds;
+    EXPECT_GE(now, previous) << t;
+    previous = now;
+  }
+}
+
+TEST(Timeline, DecompressingThenSavingThenSuccess) {
+  EXPECT_EQ(status_at(54.9), "GENERATING_STREAMING_READY");
+  EXPECT_EQ(status_at(55.0), "DECOMPRESSING");
+  EXPECT_EQ(status_at(56.9), "DECOMPRESSING");
+  EXPECT_EQ(status_at(57.0), "SAVING");
+  EXPECT_EQ(status_at(58.9), "SAVING");
+  EXPECT_EQ(status_at(59.0), "SUCCESS");
+  for (double t : {55.0, 57.0}) {
+    const moment m = moment_at(settings, t);
+    EXPECT_TRUE(m.stream_open) << t;
+    EXPECT_FALSE(m.succeeded) << t;
+    EXPECT_FALSE(m.expired) << t;
+  }
+}
+
+TEST(Timeline, SuccessAtSuccessAfter) {
+  const moment m = moment_at(settings, success_after(settings));
+  EXPECT_EQ(m.status, "SUCCESS");
+  EXPECT_TRUE(m.succeeded);
+  EXPECT_TRUE(m.stream_open);
+  EXPECT_FALSE(m.expired);
+  EXPECT_DOUBLE_EQ(m.audio_seconds, 95.0);
+  EXPECT_FALSE(moment_at(settings, 58.999).succeeded);
+}
+
+TEST(Timeline, StreamOpenUntilExpiry) {
+  const moment before = moment_at(settings, 118.9);
+  EXPECT_EQ(before.status, "SUCCESS");
+  EXPECT_TRUE(before.stream_open);
+  EXPECT_FALSE(before.expired);
+  EXPECT_TRUE(before.succeeded);
+
+  const moment at = moment_at(settings, 119.0);
+  EXPECT_EQ(at.status, "SUCCESS");
+  EXPECT_FALSE(at.stream_open);
+  EXPECT_TRUE(at.expired);
+  EXPECT_TRUE(at.succeeded);
+  EXPECT_DOUBLE_EQ(at.audio_seconds, 95.0);
+
+  const moment long_after = moment_at(settings, 10000.0);
+  EXPECT_EQ(long_after.status, "SUCCESS");
+  EXPECT_FALSE(long_after.stream_open);
+  EXPECT_TRUE(long_after.expired);
+}
+
+TEST(Timeline, ZeroFinishDelayGoesStraightToSuccess) {
+  constexpr timeline_settings s{20.0, 1.0, 2.0, 4.0, 0.0, 10.0};  // audio done = success = 18
+  EXPECT_DOUBLE_EQ(success_after(s), 18.0);
+  EXPECT_EQ(moment_at(s, 17.9).status, "GENERATING_STREAMING_READY");
+  EXPECT_EQ(moment_at(s, 18.0).status, "SUCCESS");
+  EXPECT_TRUE(moment_at(s, 27.9).stream_open);
+  EXPECT_TRUE(moment_at(s, 28.0).expired);
+}
+
+TEST(Timeline, StatusesNeverGoBackwards) {
+  constexpr std::string_view order[] = {"RECEIVED",   "PROMPT",   "TASK_SENT", "GENERATE_TASK_STARTED",
+                                        "BEGINNING_GENERATION", "GENERATING", "GENERATING_STREAMING_READY",
+                                        "DECOMPRESSING", "SAVING", "SUCCESS"};
+  const auto rank = [&](std::string_view status) {
+    for (int i = 0; i < 10; ++i) {
+      if (order[i] == status) return i;
+    }
+    return -1;
+  };
+  int previous = 0;
+  int seen = 0;
+  for (double t = 0.0; t <= 130.0; t += 0.1) {
+    const int now = rank(moment_at(settings, t).status);
+    ASSERT_GE(now, 0) << t;
+    EXPECT_GE(now, previous) << t;
+    if (now != previous) ++seen;
+    previous = now;
+  }
+  EXPECT_EQ(previous, 9);
+  EXPECT_EQ(seen, 9);  // every state visited, one step at a time
+}
+
+TEST(Timeline, FailAtEarlyStateFailsFromThenOn) {
+  // TASK_SENT begins at 3.5 s.
+  EXPECT_EQ(status_at(0.0, "TASK_SENT"), "RECEIVED");
+  EXPECT_EQ(status_at(2.0, "TASK_SENT"), "PROMPT");
+  EXPECT_EQ(status_at(3.4, "TASK_SENT"), "PROMPT");
+  for (double t : {3.6, 6.0, 9.0, 10.0, 30.0, 57.0, 59.0, 200.0}) {
+    const moment m = moment_at(settings, t, "TASK_SENT");
+    EXPECT_EQ(m.status, "FAILURE") << t;
+    EXPECT_EQ(m.audio_seconds, 0.0) << t;
+    EXPECT_FALSE(m.stream_open) << t;
+    EXPECT_FALSE(m.succeeded) << t;
+    EXPECT_TRUE(m.expired) << t;
+  }
+}
+
+TEST(Timeline, FailAtReceivedFailsImmediately) {
+  EXPECT_EQ(status_at(0.0, "RECEIVED"), "FAILURE");
+  EXPECT_EQ(status_at(100.0, "RECEIVED"), "FAILURE");
+}
+
+TEST(Timeline, FailAtStreamingReady) {
+  EXPECT_EQ(status_at(9.9, "GENERATING_STREAMING_READY"), "GENERATING");
+  EXPECT_EQ(moment_at(settings, 9.9, "GENERATING_STREAMING_READY").audio_seconds, 0.0);
+  const moment m = moment_at(settings, 10.0, "GENERATING_STREAMING_READY");
+  EXPECT_EQ(m.status, "FAILURE");
+  EXPECT_FALSE(m.stream_open);
+  EXPECT_EQ(m.audio_seconds, 0.0);
+  EXPECT_EQ(status_at(59.0, "GENERATING_STREAMING_READY"), "FAILURE");
+}
+
+TEST(Timeline, FailAtSavingLeavesStreamingAlone) {
+  const moment streaming = moment_at(settings, 30.0, "SAVING");
+  EXPECT_EQ(streaming.status, "GENERATING_STREAMING_READY");
+  EXPECT_TRUE(streaming.stream_open);
+  EXPECT_DOUBLE_EQ(streaming.audio_seconds, 45.0);
+  EXPECT_EQ(status_at(56.0, "SAVING"), "DECOMPRESSING");
+  EXPECT_EQ(status_at(57.0, "SAVING"), "FAILURE");
+  EXPECT_EQ(status_at(59.0, "SAVING"), "FAILURE");
+  EXPECT_EQ(status_at(500.0, "SAVING"), "FAILURE");
+}
+
+TEST(Timeline, FailAtSuccessFailsInsteadOfSucceeding) {
+  EXPECT_EQ(status_at(58.9, "SUCCESS"), "SAVING");
+  const moment m = moment_at(settings, 59.0, "SUCCESS");
+  EXPECT_EQ(m.status, "FAILURE");
+  EXPECT_FALSE(m.succeeded);
+  EXPECT_FALSE(m.stream_open);
+}
+
+TEST(Timeline, UnknownFailAtNeverFails) {
+  for (double t : {0.0, 5.0, 10.0, 56.0, 59.0, 200.0}) {
+    EXPECT_EQ(status_at(t, "NO_SUCH_STATE"), status_at(t)) << t;
+    EXPECT_NE(status_at(t, "NO_SUCH_STATE"), "FAILURE") << t;
+  }
+}
+
+TEST(Timeline, NoFailAtIsTheDefault) {
+  for (double t : {0.0, 5.0, 10.0, 56.0, 59.0, 200.0}) {
+    const moment a = moment_at(settings, t);
+    const moment b = moment_at(settings, t, std::nullopt);
+    EXPECT_EQ(a.status, b.status) << t;
+    EXPECT_EQ(a.audio_seconds, b.audio_seconds) << t;
+  }
+}
+
+}  // namespace
+}  // namespace serenade::sim
