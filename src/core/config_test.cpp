@@ -501,7 +501,9 @@ TEST(Validate, NonHttpPublicUrlRefused) {
   for (const char* bad : {"serenade.example", "ftp://serenade.example", "//serenade.example", "httpx://a"}) {
     serve_config c;
     c.public_url = bad;
-    EXPECT_EQ(validate(c), std::optional<std::string>("SERENADE_PUBLIC_URL must be an http(s):// URL")) << bad;
+    EXPECT_EQ(validate(c), std::optional<std::string>(
+                               "SERENADE_PUBLIC_URL must be an http(s):// URL with a host, e.g. https://serenade.example"))
+        << bad;
   }
 }
 
