@@ -5,14 +5,15 @@ const $ = (id) => document.getElementById(id);
 const fields = ["sender", "recipient", "story", "style"];
 const stageWords = {
   composing: "Writing your lyrics and composing…",
-  streaming: "Your song is starting…",
+  streaming: "Your song is playing while it is being sung…",
   complete: "Your song is ready.",
   failed: "We could not finish this song.",
 };
 
+// Any /s/… path is a share link; a malformed one is answered by the server as unknown (not-found page).
 function sessionFromPath() {
-  const match = location.pathname.match(/^\/s\/([A-Za-z0-9_-]{22})$/);
-  return match ? match[1] : null;
+  const match = location.pathname.match(/^\/s\/([^/]*)$/);
+  return match ? encodeURIComponent(match[1]) : null;
 }
 
 function showErrors(body) {

@@ -5,7 +5,12 @@
 #include "http/static_site.hpp"
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submissions.hpp"
-#include "live/relay.hpp"
+#include "live/hub_table.hpp"
+#include "live/listener.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -54,13 +59,34 @@ asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const ro
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
 }
 
+// A song whose capture is complete is a plain file from then on.
+asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, const std::string& session_id) {
+  const auto path = live::live_copy_path(ctx.hubs.options().archive_dir, session_id);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) co_return false;
+  struct stat info {};
+  ::fstat(fd, &info);
+  http::header_list headers{{"Content-Type", "audio/mpeg"},
+                            {"Cache-Control", "no-cache"},
+                            {"X-Content-Type-Options", "nosniff"}};
+  co_await ex.respond_with_file(200, std::move(headers), fd, 0, static_cast<std::uint64_t>(info.st_size));
+  ::close(fd);
+  co_return true;
+}
+
 asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {
   auto s = co_await find_session(ctx, p.get("session_id"));
   if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
   if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
   if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));
-  const live::relay_target target{s->session_id, *s->task_id};  // named: see core/blocking_pool.hpp on GCC 12
-  co_await live::relay_live_stream(ex, ctx.sonauto, target, ctx.stream_start_timeout);
+  if (co_await serve_complete_copy(ctx, ex, s->session_id)) co_return;
+  auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
+  if (!song) {
+    auto answer = error_response(503, "This song cannot be played right now. Please try again in a minute.");
+    answer.set("Retry-After", "30");
+    co_return co_await ex.respond(std::move(answer));
+  }
+  co_await live::serve_listener(ex, std::move(song), ctx.hubs.counters(), ctx.stream_start_timeout);
 }
 
 asio::awaitable<void> web_page(route_context& ctx, exchange& ex, std::string_view path) {

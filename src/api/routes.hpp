@@ -11,15 +11,15 @@ class static_site;
 namespace serenade::lifecycle {
 class submissions;
 }
-namespace serenade::sonauto {
-class client;
+namespace serenade::live {
+class hub_table;
 }
 
 namespace serenade::api {
 
 struct route_context {
   lifecycle::submissions& submissions;
-  sonauto::client& sonauto;
+  live::hub_table& hubs;
   const http::static_site& site;
   std::string public_url;  // "" → links in answers are relative
   std::chrono::seconds stream_start_timeout{20};

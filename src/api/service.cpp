@@ -7,6 +7,7 @@
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/submissions.hpp"
+#include "live/hub_table.hpp"
 #include "sim/simulator.hpp"
 #include "sonauto/client.hpp"
 #include "store/submission_store.hpp"
@@ -82,9 +83,17 @@ int run_serve(core::serve_config config) {
 
   core::blocking_pool db_pool(2);
   sonauto::client sonauto(client_options_for(config));
-  lifecycle::submissions submissions(executor, *store, db_pool, sonauto,
-                                     {std::chrono::milliseconds(config.poll_interval_ms), config.public_url});
-  route_context context{submissions, sonauto, site, config.public_url,
+  live::hub_options hub_options;
+  hub_options.archive_dir = config.archive_dir;
+  live::hub_table hubs(executor, sonauto, hub_options);
+  lifecycle::lifecycle_options lifecycle_options;
+  lifecycle_options.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
+  lifecycle_options.public_url = config.public_url;
+  lifecycle_options.on_stream_ready = [&hubs](const std::string& session, const std::string& task) {
+    hubs.ensure(session, task);
+  };
+  lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
+  route_context context{submissions, hubs, site, config.public_url,
                         std::chrono::seconds(config.stream_start_timeout_s)};
   http::server server(executor, server_options_for(config), make_routes(context));
   server.set_observer([](const http::request_record& r) {

@@ -20,11 +20,19 @@ class exchange {
   // A complete response. For HEAD only the header goes out, with the body's Content-Length.
   virtual boost::asio::awaitable<void> respond(response r) = 0;
 
+  // A response whose body is `length` bytes of a file from `offset`, sent with sendfile. Content-Length is set
+  // here; HEAD sends only the header. False when the client went away or stalled.
+  virtual boost::asio::awaitable<bool> respond_with_file(unsigned status, header_list headers, int fd,
+                                                         std::uint64_t offset, std::uint64_t length) = 0;
+
   // Starts a body of unknown length (Transfer-Encoding: chunked).
   virtual boost::asio::awaitable<void> start_chunked(unsigned status, header_list headers) = 0;
   // False once the client is gone or accepted nothing for the write timeout; the caller should stop.
   virtual boost::asio::awaitable<bool> write_chunk(std::span<const char> data) = 0;
   virtual boost::asio::awaitable<void> finish_chunked() = 0;
+  // One chunk whose bytes come straight from a file (sendfile on plain TCP: no copy through user space).
+  // False once the client is gone or stalled (see write_stalled()).
+  virtual boost::asio::awaitable<bool> send_file_chunk(int fd, std::uint64_t offset, std::size_t length) = 0;
   // Ends the connection without completing the response. Safe to call twice.
   virtual void abort() = 0;
 
@@ -33,6 +41,8 @@ class exchange {
   virtual boost::asio::awaitable<void> wait_peer_closed() = 0;
 
   virtual bool response_started() const = 0;
+  // True when a write was abandoned because the client accepted no bytes for the write timeout.
+  virtual bool write_stalled() const = 0;
   virtual unsigned response_status() const = 0;
   virtual std::uint64_t body_bytes_sent() const = 0;
 };

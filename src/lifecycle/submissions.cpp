@@ -103,6 +103,7 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::string last_status;
   int not_found = 0;
+  bool capture_requested = false;
   for (;;) {
     timer.expires_after(options_.poll_interval);
     co_await timer.async_wait(asio::use_awaitable);
@@ -134,6 +135,10 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
     }
     co_await pool_.run([&] { return store_.record_status(session_id, update); });
     SERENADE_LOG(info, "status_changed", "session", session_id, "task", task_id, "status", status);
+    if (update.streaming_ready_at && !capture_requested && status != "FAILURE" && options_.on_stream_ready) {
+      capture_requested = true;
+      options_.on_stream_ready(session_id, task_id);
+    }
     if (is_finished(status)) co_return;
   }
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,9 @@ namespace serenade::lifecycle {
 struct lifecycle_options {
   std::chrono::milliseconds poll_interval{1500};
   std::string public_url;  // for webhook URLs (not used yet)
+  // Called once per follower when its song is first seen stream-ready: the capture starts then, whether or
+  // not anyone listens yet.
+  std::function<void(const std::string& session_id, const std::string& task_id)> on_stream_ready;
 };
 
 struct create_outcome {

@@ -32,7 +32,7 @@ TEST(secrets, the_api_key_is_in_no_response_and_no_log_line) {
   EXPECT_EQ(server_log.find(key), std::string::npos);
   EXPECT_EQ(server_log.find("TOPSECRET"), std::string::npos);
   EXPECT_EQ(s.simulator().log().find(key), std::string::npos);
-  EXPECT_NE(server_log.find("event=stream_start"), std::string::npos) << "the run logged nothing: the check proves nothing";
+  EXPECT_NE(server_log.find("event=listener_start"), std::string::npos) << "the run logged nothing: the check proves nothing";
 }
 
 }  // namespace

@@ -1,0 +1,188 @@
+#include "http/range.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace serenade::http {
+namespace {
+
+constexpr std::uint64_t kb = 1000;
+
+// Asserts a single range with exact bounds, naming the header in the failure.
+void expect_single(std::string_view header, std::uint64_t length, std::uint64_t first, std::uint64_t last) {
+  SCOPED_TRACE(header);
+  const auto r = parse_range(header, length);
+  ASSERT_EQ(r.kind, range_kind::single);
+  EXPECT_EQ(r.range.first, first);
+  EXPECT_EQ(r.range.last, last);
+}
+
+void expect_kind(std::string_view header, std::uint64_t length, range_kind kind) {
+  SCOPED_TRACE(header);
+  EXPECT_EQ(parse_range(header, length).kind, kind);
+}
+
+TEST(ParseRange, NoHeaderIsNone) {
+  const auto r = parse_range(std::nullopt, kb);
+  EXPECT_EQ(r.kind, range_kind::none);
+  EXPECT_EQ(r.range.first, 0u);
+  EXPECT_EQ(r.range.last, 0u);
+}
+
+TEST(ParseRange, OtherUnitIsNoneNotInvalid) {
+  expect_kind("items=0-1", kb, range_kind::none);
+  expect_kind("byte=0-1", kb, range_kind::none);
+  expect_kind("bytesx=0-1", kb, range_kind::none);
+}
+
+TEST(ParseRange, ClosedRange) {
+  expect_single("bytes=0-1", kb, 0, 1);
+  expect_single("bytes=0-0", kb, 0, 0);
+  expect_single("bytes=5-5", kb, 5, 5);
+  expect_single("bytes=100-199", kb, 100, 199);
+  expect_single("bytes=0-999", kb, 0, 999);
+}
+
+TEST(ParseRange, OpenEndedRange) {
+  expect_single("bytes=100-", kb, 100, 999);
+  expect_single("bytes=900-", kb, 900, 999);
+  expect_single("bytes=0-", kb, 0, 999);
+  expect_single("bytes=999-", kb, 999, 999);  // the last byte alone
+}
+
+TEST(ParseRange, SuffixRange) {
+  expect_single("bytes=-500", kb, 500, 999);
+  expect_single("bytes=-1", kb, 999, 999);
+  expect_single("bytes=-1000", kb, 0, 999);
+  expect_single("bytes=-999", kb, 1, 999);
+  // A suffix larger than the file means the whole file.
+  expect_single("bytes=-1001", kb, 0, 999);
+  expect_single("bytes=-5000000", kb, 0, 999);
+  expect_single("bytes=-5", 3, 0, 2);
+}
+
+TEST(ParseRange, LastBeyondEndIsClamped) {
+  expect_single("bytes=0-1000", kb, 0, 999);
+  expect_single("bytes=998-5000", kb, 998, 999);
+  expect_single("bytes=999-999", kb, 999, 999);
+  expect_single("bytes=0-9999999999999999999", kb, 0, 999);  // 19 digits still parses
+}
+
+TEST(ParseRange, FirstAtOrBeyondEndIsUnsatisfiable) {
+  expect_kind("bytes=1000-", kb, range_kind::unsatisfiable);  // one past the end
+  expect_kind("bytes=1000-1000", kb, range_kind::unsatisfiable);
+  expect_kind("bytes=1001-2000", kb, range_kind::unsatisfiable);
+  expect_kind("bytes=999-", kb, range_kind::single);  // boundary: the last byte is fine
+}
+
+TEST(ParseRange, ZeroSuffixIsUnsatisfiable) {
+  expect_kind("bytes=-0", kb, range_kind::unsatisfiable);
+  expect_kind("bytes=-000", kb, range_kind::unsatisfiable);
+}
+
+TEST(ParseRange, ZeroLengthFileSatisfiesNothing) {
+  expect_kind("bytes=0-", 0, range_kind::unsatisfiable);
+  expect_kind("bytes=0-0", 0, range_kind::unsatisfiable);
+  expect_kind("bytes=-1", 0, range_kind::unsatisfiable);
+  expect_kind("bytes=-500", 0, range_kind::unsatisfiable);
+  expect_kind("bytes=0-1,-5", 0, range_kind::unsatisfiable);
+  // Syntax still matters on an empty file, and absence is still none.
+  expect_kind("bytes=a-", 0, range_kind::invalid);
+  EXPECT_EQ(parse_range(std::nullopt, 0).kind, range_kind::none);
+}
+
+TEST(ParseRange, UnsatisfiableCarriesNoRange) {
+  const auto r = parse_range("bytes=2000-3000", kb);
+  EXPECT_EQ(r.kind, range_kind::unsatisfiable);
+  EXPECT_EQ(r.range.first, 0u);
+  EXPECT_EQ(r.range.last, 0u);
+}
+
+TEST(ParseRange, ReversedRangeIsInvalid) {
+  expect_kind("bytes=5-3", kb, range_kind::invalid);
+  expect_kind("bytes=1-0", kb, range_kind::invalid);
+  // Reversed beyond the end is still a syntax error, not unsatisfiable.
+  expect_kind("bytes=3000-2000", kb, range_kind::invalid);
+}
+
+TEST(ParseRange, JunkIsInvalid) {
+  for (std::string_view junk : {"bytes=1-2-3", "bytes=a-b", "bytes=", "bytes=,", "bytes= , ,", "bytes=1",
+                                "bytes=-", "bytes=--1", "bytes=1--2", "bytes=+1-2", "bytes=1-+2", "bytes=0x10-",
+                                "bytes=1 -2", "bytes=1- 2", "bytes=1-2;3-4", "bytes=0-1,junk", "bytes=junk,0-1",
+                                "bytes", "=0-1", "", "   ", "bytes=0-1=", "bytes=-1.5", "bytes=1e3-"}) {
+    expect_kind(junk, kb, range_kind::invalid);
+  }
+}
+
+TEST(ParseRange, OverlongNumbersAreInvalidNotWrapped) {
+  // 2^64 would wrap to 0 with naive parsing and select the first byte.
+  expect_kind("bytes=18446744073709551616-", kb, range_kind::invalid);
+  expect_kind("bytes=0-18446744073709551616", kb, range_kind::invalid);
+  expect_kind("bytes=-18446744073709551616", kb, range_kind::invalid);
+  expect_kind("bytes=10000000000000000000-", kb, range_kind::invalid);  // 20 digits
+  expect_kind("bytes=00000000000000000001-", kb, range_kind::invalid);  // 20 digits even if small
+  expect_kind("bytes=-99999999999999999999999999", kb, range_kind::invalid);
+  // 19 digits is the largest accepted width.
+  expect_kind("bytes=9999999999999999999-", kb, range_kind::unsatisfiable);
+  expect_single("bytes=-9999999999999999999", kb, 0, 999);
+}
+
+TEST(ParseRange, ToleratesWhitespaceAroundEqualsAndCommas) {
+  expect_single("bytes = 0-1", kb, 0, 1);
+  expect_single(" bytes=0-1 ", kb, 0, 1);
+  expect_single("bytes=\t0-1\t", kb, 0, 1);
+  expect_kind("bytes=0-1 , 5-6", kb, range_kind::multiple);
+  expect_kind("bytes=0-1,\t5-6", kb, range_kind::multiple);
+}
+
+TEST(ParseRange, UnitIsCaseInsensitive) {
+  expect_single("BYTES=0-1", kb, 0, 1);
+  expect_single("Bytes=0-1", kb, 0, 1);
+  expect_single("bYtEs=-2", kb, 998, 999);
+}
+
+TEST(ParseRange, SeveralRangesAreMultiple) {
+  const auto r = parse_range("bytes=0-1,5-6", kb);
+  EXPECT_EQ(r.kind, range_kind::multiple);
+  EXPECT_EQ(r.range.first, 0u);
+  EXPECT_EQ(r.range.last, 0u);
+  expect_kind("bytes=0-1,0-1", kb, range_kind::multiple);
+  expect_kind("bytes=-5,0-", kb, range_kind::multiple);
+}
+
+TEST(ParseRange, OnlyOneSatisfiableAmongSeveralIsSingle) {
+  expect_single("bytes=0-1,2000-3000", kb, 0, 1);
+  expect_single("bytes=2000-3000,5-6", kb, 5, 6);
+  expect_single("bytes=-0,1000-,10-", kb, 10, 999);
+  expect_kind("bytes=1000-,2000-,-0", kb, range_kind::unsatisfiable);
+}
+
+TEST(ParseRange, EmptyListElementsAreIgnored) {
+  expect_single("bytes=0-1,", kb, 0, 1);
+  expect_single("bytes=,0-1", kb, 0, 1);
+  expect_single("bytes=0-1, ,", kb, 0, 1);
+}
+
+TEST(ParseRange, OneBadSpecVoidsTheWholeHeader) {
+  expect_kind("bytes=0-1,5-3", kb, range_kind::invalid);
+  expect_kind("bytes=0-1,x", kb, range_kind::invalid);
+}
+
+TEST(ContentRange, FormatsRangeAndLength) {
+  EXPECT_EQ(content_range({0, 1}, 1000), "bytes 0-1/1000");
+  EXPECT_EQ(content_range({500, 999}, 1000), "bytes 500-999/1000");
+  EXPECT_EQ(content_range({0, 0}, 1), "bytes 0-0/1");
+  EXPECT_EQ(content_range({18446744073709551614u, 18446744073709551614u}, 18446744073709551615u),
+            "bytes 18446744073709551614-18446744073709551614/18446744073709551615");
+}
+
+TEST(ContentRange, UnsatisfiedForm) {
+  EXPECT_EQ(unsatisfied_content_range(1000), "bytes */1000");
+  EXPECT_EQ(unsatisfied_content_range(0), "bytes */0");
+}
+
+}  // namespace
+}  // namespace serenade::http

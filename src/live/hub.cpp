@@ -1,0 +1,247 @@
+#include "live/hub.hpp"
+
+#include "core/log.hpp"
+#include "live/replay.hpp"
+#include "sonauto/client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace serenade::live {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::size_t read_piece = 16 * 1024;
+
+std::chrono::milliseconds backoff_for(int attempt, const hub_options& o) {
+  auto delay = o.first_backoff * (1 << std::min(attempt, 10));
+  return std::min<std::chrono::milliseconds>(delay, o.max_backoff);
+}
+}  // namespace
+
+std::string capture_path(const std::string& archive_dir, const std::string& session_id) {
+  return archive_dir + "/" + session_id + ".part";
+}
+
+std::string live_copy_path(const std::string& archive_dir, const std::string& session_id) {
+  return archive_dir + "/" + session_id + ".live.mp3";
+}
+
+hub::hub(asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,
+         const hub_options& options, hub_counters& counters)
+    : executor_(std::move(executor)),
+      session_id_(std::move(session_id)),
+      task_id_(std::move(task_id)),
+      client_(client),
+      options_(options),
+      counters_(counters) {}
+
+hub::~hub() {
+  if (write_fd_ >= 0) ::close(write_fd_);
+  if (read_fd_ >= 0) ::close(read_fd_);
+}
+
+void hub::start() {
+  const auto path = capture_path(options_.archive_dir, session_id_);
+  write_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (write_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+  read_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (read_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+  struct stat info {};
+  ::fstat(write_fd_, &info);
+  // After a restart the partial capture is kept: the upstream replay is checked against it.
+  size_ = static_cast<std::uint64_t>(info.st_size);
+  SERENADE_LOG(info, "capture_start", "session", session_id_, "task", task_id_, "resumed_bytes", size_.load());
+  asio::co_spawn(executor_, capture(), [self = shared_from_this()](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      SERENADE_LOG(error, "capture_failed", "session", self->session_id_, "error", e.what());
+    }
+    self->abandon("internal error");
+  });
+}
+
+void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    const bool ready = size() > known || epoch() != seen_epoch || state() != hub_state::capturing;
+    if (!ready) {
+      waiters_.push_back(std::move(wake));
+      return;
+    }
+  }
+  wake();
+}
+
+void hub::publish(hub_state state) {
+  std::vector<std::function<void()>> woken;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    state_.store(state, std::memory_order_release);
+    woken.swap(waiters_);
+  }
+  for (auto& wake : woken) wake();
+}
+
+std::string hub::failure() const {
+  std::lock_guard lock(waiters_mutex_);
+  return failure_;
+}
+
+void hub::abandon(std::string reason) {
+  SERENADE_LOG(warn, "capture_abandoned", "session", session_id_, "bytes", size(), "reason", reason);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    failure_ = std::move(reason);
+  }
+  publish(hub_state::abandoned);
+}
+
+bool hub::append(const char* data, std::size_t length) {
+  while (length > 0) {
+    const auto written = ::write(write_fd_, data, length);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      ++counters_.capture_write_failures;
+      SERENADE_LOG(error, "capture_write_failed", "session", session_id_, "error", std::strerror(errno));
+      return false;
+    }
+    data += written;
+    length -= static_cast<std::size_t>(written);
+    size_.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_acq_rel);
+    counters_.capture_bytes += static_cast<std::uint64_t>(written);
+  }
+  return true;
+}
+
+bool hub::matches_stored(std::uint64_t offset, const char* data, std::size_t length) {
+  std::array<char, read_piece> stored{};
+  while (length > 0) {
+    const auto want = std::min(length, stored.size());
+    const auto got = ::pread(read_fd_, stored.data(), want, static_cast<off_t>(offset));
+    if (got != static_cast<ssize_t>(want) || std::memcmp(stored.data(), data, want) != 0) return false;
+    offset += want;
+    data += want;
+    length -= want;
+  }
+  return true;
+}
+
+void hub::restart_capture() {
+  ++counters_.replay_mismatches;
+  SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", size());
+  if (::ftruncate(write_fd_, 0) != 0) {
+    SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", std::strerror(errno));
+  }
+  {
+    std::lock_guard lock(waiters_mutex_);
+    size_.store(0, std::memory_order_release);
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  publish(hub_state::capturing);
+}
+
+void hub::finish_capture() {
+  ::fsync(write_fd_);
+  const auto from = capture_path(options_.archive_dir, session_id_);
+  const auto to = live_copy_path(options_.archive_dir, session_id_);
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", std::strerror(errno));
+  } else if (int dir = ::open(options_.archive_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);  // the rename itself must survive a crash
+    ::close(dir);
+  }
+  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", size());
+  publish(hub_state::complete);
+}
+
+asio::awaitable<void> hub::capture() {
+  auto self = shared_from_this();
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  std::array<char, read_piece> piece{};
+  int attempts_without_progress = 0;
+  for (int connection = 0;; ++connection) {
+    if (connection > 0) {
+      ++counters_.upstream_reconnects;
+      pause.expires_after(backoff_for(attempts_without_progress, options_));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    if (attempts_without_progress >= options_.max_attempts_without_progress) {
+      abandon("the music service's stream kept failing");
+      co_return;
+    }
+    auto opened = co_await client_.open_stream(task_id_);
+    if (!opened) {
+      const auto& f = opened.error();
+      ++attempts_without_progress;
+      SERENADE_LOG(warn, "capture_upstream_refused", "session", session_id_, "error", f.describe());
+      // 404: the live stream has expired; 4xx other than 429 will not change by asking again.
+      if (f.kind == sonauto::failure_kind::http_status && f.status >= 400 && f.status < 500 && f.status != 429 &&
+          f.status != 408) {
+        abandon("The music service refused the stream (HTTP " + std::to_string(f.status) + "): " + f.detail);
+        co_return;
+      }
+      continue;
+    }
+    auto upstream = std::move(opened).value();
+    ++counters_.upstream_connections_open;
+    std::uint64_t position = 0;  // bytes of this connection's replay consumed
+    const auto size_at_connect = size();
+    bool clean_end = false;
+    bool restart = false;
+    for (;;) {
+      auto got = co_await upstream->read_some({piece.data(), piece.size()});
+      if (!got) {
+        SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", size(), "error",
+                     got.error().describe());
+        break;
+      }
+      const auto n = got.value();
+      if (n == 0) {
+        clean_end = true;
+        break;
+      }
+      const auto split = split_replay(position, size(), n);
+      if (split.verify_length > 0 && !matches_stored(split.verify_offset, piece.data(), split.verify_length)) {
+        restart = true;
+        break;
+      }
+      if (split.append_length > 0) {
+        if (!append(piece.data() + split.verify_length, split.append_length)) {
+          --counters_.upstream_connections_open;
+          abandon("the song could not be written to the archive");
+          co_return;
+        }
+        publish(hub_state::capturing);
+      }
+      position += n;
+    }
+    upstream->close();
+    --counters_.upstream_connections_open;
+    if (restart) {
+      restart_capture();
+      continue;
+    }
+    if (clean_end && position >= size()) {
+      finish_capture();
+      co_return;
+    }
+    attempts_without_progress = size() > size_at_connect ? 0 : attempts_without_progress + 1;
+  }
+}
+
+}  // namespace serenade::live

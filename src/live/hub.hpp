@@ -1,0 +1,104 @@
+#pragma once
+// One hub per song being generated: a single upstream reader appends Sonauto's stream to the song's
+// capture file, and any number of listeners read that file at their own offsets, woken when it grows.
+//
+//   state        moved by
+//   capturing    start(); bytes are appended as they arrive
+//   capturing →  capturing   upstream dropped before the end: reconnect with capped backoff, verify the
+//                            replayed prefix against the file, append only what is new
+//   capturing →  complete    the upstream body ended cleanly: file fsynced, renamed to <id>.live.mp3
+//   capturing →  abandoned   the upstream cannot be resumed (refused, expired, retries exhausted) or the
+//                            capture cannot be written; listeners are cut at what was captured
+// A replayed prefix that does not match the file restarts the capture from byte 0 (epoch + 1); listeners
+// of the old epoch are cut so that no one hears a splice of two different songs.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace serenade::sonauto {
+class client;
+}
+
+namespace serenade::live {
+
+struct hub_options {
+  std::string archive_dir;
+  std::chrono::milliseconds first_backoff{250};
+  std::chrono::milliseconds max_backoff{5000};
+  int max_attempts_without_progress = 8;
+};
+
+struct hub_counters {
+  std::atomic<std::uint64_t> upstream_connections_open{0};
+  std::atomic<std::uint64_t> upstream_reconnects{0};
+  std::atomic<std::uint64_t> replay_mismatches{0};
+  std::atomic<std::uint64_t> capture_bytes{0};
+  std::atomic<std::uint64_t> capture_write_failures{0};
+  std::atomic<std::uint64_t> listeners_live{0};
+  std::atomic<std::uint64_t> bytes_relayed{0};
+  std::atomic<std::uint64_t> stalled_listeners_closed{0};
+};
+
+enum class hub_state { capturing, complete, abandoned };
+
+// Paths of a song's files in the archive folder.
+std::string capture_path(const std::string& archive_dir, const std::string& session_id);       // growing
+std::string live_copy_path(const std::string& archive_dir, const std::string& session_id);     // complete
+
+class hub : public std::enable_shared_from_this<hub> {
+ public:
+  hub(boost::asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,
+      const hub_options& options, hub_counters& counters);
+  ~hub();
+
+  // Opens (or reopens, after a restart) the capture file and starts the upstream reader. Throws
+  // std::system_error when the capture file cannot be opened.
+  void start();
+
+  const std::string& session_id() const { return session_id_; }
+  std::uint64_t size() const { return size_.load(std::memory_order_acquire); }
+  hub_state state() const { return state_.load(std::memory_order_acquire); }
+  std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  int read_fd() const { return read_fd_; }
+  // Why the capture was abandoned, for the 502 a listener gets when nothing was captured.
+  std::string failure() const;
+
+  // Calls `wake` (from the hub's thread; keep it short) once the capture is larger than `known`, its epoch
+  // differs from `seen_epoch`, or it has ended; at once if that is already so.
+  void notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake);
+
+ private:
+  boost::asio::awaitable<void> capture();
+  bool append(const char* data, std::size_t length);
+  bool matches_stored(std::uint64_t offset, const char* data, std::size_t length);
+  void restart_capture();
+  void publish(hub_state state);
+  void abandon(std::string reason);
+  void finish_capture();
+
+  boost::asio::any_io_executor executor_;
+  std::string session_id_;
+  std::string task_id_;
+  sonauto::client& client_;
+  hub_options options_;
+  hub_counters& counters_;
+  int write_fd_ = -1;
+  int read_fd_ = -1;
+  std::atomic<std::uint64_t> size_{0};
+  std::atomic<std::uint64_t> epoch_{0};
+  std::atomic<hub_state> state_{hub_state::capturing};
+
+  mutable std::mutex waiters_mutex_;
+  std::vector<std::function<void()>> waiters_;
+  std::string failure_;  // guarded by waiters_mutex_
+};
+
+}  // namespace serenade::live

@@ -1,0 +1,31 @@
+#include "live/hub_table.hpp"
+
+#include "core/log.hpp"
+
+#include <boost/asio/strand.hpp>
+
+namespace serenade::live {
+
+hub_table::hub_table(boost::asio::any_io_executor executor, sonauto::client& client, hub_options options)
+    : executor_(std::move(executor)), client_(client), options_(std::move(options)) {}
+
+std::shared_ptr<hub> hub_table::ensure(const std::string& session_id, const std::string& task_id) {
+  std::lock_guard lock(mutex_);
+  for (auto it = capturing_.begin(); it != capturing_.end();) {
+    it = it->second->state() == hub_state::capturing ? std::next(it) : capturing_.erase(it);
+  }
+  if (auto it = capturing_.find(session_id); it != capturing_.end()) return it->second;
+  auto fresh = std::make_shared<hub>(boost::asio::make_strand(executor_), session_id, task_id, client_, options_,
+                                     counters_);
+  try {
+    fresh->start();
+  } catch (const std::exception& e) {
+    ++counters_.capture_write_failures;
+    SERENADE_LOG(error, "capture_unavailable", "session", session_id, "error", e.what());
+    return nullptr;
+  }
+  capturing_.emplace(session_id, fresh);
+  return fresh;
+}
+
+}  // namespace serenade::live

@@ -1,0 +1,124 @@
+#include "live/listener.hpp"
+
+#include "core/log.hpp"
+#include "http/exchange.hpp"
+#include "live/hub.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace serenade::live {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Big enough that a late joiner catches up in few system calls, small enough to keep slow sockets fair.
+constexpr std::uint64_t max_chunk = 256 * 1024;
+
+// Suspends until the hub has more than `offset` bytes, changed epoch or ended. The hub's notification
+// cancels the timer; a stale notification only causes one extra loop turn.
+asio::awaitable<void> wait_for_growth(hub& song, std::uint64_t offset, std::uint64_t epoch,
+                                      const std::shared_ptr<asio::steady_timer>& wake) {
+  wake->expires_at(asio::steady_timer::time_point::max());
+  std::function<void()> notify = [wake] { asio::post(wake->get_executor(), [wake] { wake->cancel(); }); };
+  song.notify_beyond(offset, epoch, std::move(notify));
+  co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+http::header_list live_headers() {
+  return {{"Content-Type", "audio/mpeg"},
+          {"Cache-Control", "no-cache, no-store, must-revalidate"},
+          {"X-Content-Type-Options", "nosniff"}};
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> song, hub_counters& counters,
+                                     std::chrono::seconds start_timeout) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto executor = co_await asio::this_coro::executor;
+  auto wake = std::make_shared<asio::steady_timer>(executor);
+  const auto epoch = song->epoch();
+
+  if (ex.req().is_head()) {
+    co_await ex.start_chunked(200, live_headers());
+    co_return;
+  }
+
+  // Our status line waits (bounded) for the first captured byte, so a refusal is an honest 502/504.
+  if (song->size() == 0) {
+    asio::steady_timer deadline(executor, start_timeout);
+    auto waiting = [&]() -> asio::awaitable<void> {
+      while (song->size() == 0 && song->state() == hub_state::capturing) {
+        co_await wait_for_growth(*song, 0, epoch, wake);
+      }
+    };
+    auto raced = co_await (waiting() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (song->size() == 0) {
+      const bool timed_out = raced.index() == 1;
+      auto answer = timed_out ? http::error_response(504, "The music service did not start the stream in time")
+                              : http::error_response(502, song->failure().empty()
+                                                              ? "The music service's stream could not be opened"
+                                                              : song->failure());
+      SERENADE_LOG(warn, "listener_end", "session", song->session_id(), "bytes", 0, "outcome",
+                   timed_out ? "upstream_timeout" : "upstream_refused", "status", answer.status);
+      co_await ex.respond(std::move(answer));
+      co_return;
+    }
+  }
+
+  co_await ex.start_chunked(200, live_headers());
+  ++counters.listeners_live;
+  SERENADE_LOG(info, "listener_start", "session", song->session_id(), "captured", song->size());
+  std::string outcome = "listener_gone";
+  auto relay = [&]() -> asio::awaitable<void> {
+    std::uint64_t offset = 0;
+    for (;;) {
+      if (song->epoch() != epoch) {
+        outcome = "capture_restarted";
+        ex.abort();
+        co_return;
+      }
+      const auto size = song->size();
+      if (offset < size) {
+        const auto length = std::min(size - offset, max_chunk);
+        if (!co_await ex.send_file_chunk(song->read_fd(), offset, static_cast<std::size_t>(length))) {
+          if (ex.write_stalled()) outcome = "stalled";
+          co_return;
+        }
+        offset += length;
+        counters.bytes_relayed += length;
+        continue;
+      }
+      const auto state = song->state();
+      if (state == hub_state::complete && offset >= song->size()) {
+        outcome = "complete";
+        co_await ex.finish_chunked();
+        co_return;
+      }
+      if (state == hub_state::abandoned && offset >= song->size()) {
+        outcome = "upstream_failed";
+        ex.abort();  // no final chunk: the listener must see the song was cut
+        co_return;
+      }
+      co_await wait_for_growth(*song, offset, epoch, wake);
+    }
+  };
+  co_await (relay() || ex.wait_peer_closed());
+  --counters.listeners_live;
+  if (outcome == "stalled") {
+    ++counters.stalled_listeners_closed;
+    ex.abort();
+  }
+  SERENADE_LOG(info, "listener_end", "session", song->session_id(), "bytes", ex.body_bytes_sent(), "ms",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+               "outcome", outcome);
+}
+
+}  // namespace serenade::live
