@@ -2,6 +2,7 @@
 
 #include "api/submission_view.hpp"
 #include "core/ids.hpp"
+#include "http/conditional.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submissions.hpp"
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 namespace serenade::api {
 
@@ -59,17 +61,27 @@ asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const ro
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
 }
 
-// A song whose capture is complete is a plain file from then on.
+// A song whose capture is complete is a plain file from then on: Range, HEAD and validators like a static
+// file server. The file never changes once renamed into place, so size and mtime make a strong validator.
 asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, const std::string& session_id) {
   const auto path = live::live_copy_path(ctx.hubs.options().archive_dir, session_id);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) co_return false;
   struct stat info {};
   ::fstat(fd, &info);
-  http::header_list headers{{"Content-Type", "audio/mpeg"},
-                            {"Cache-Control", "no-cache"},
-                            {"X-Content-Type-Options", "nosniff"}};
-  co_await ex.respond_with_file(200, std::move(headers), fd, 0, static_cast<std::uint64_t>(info.st_size));
+  http::file_identity identity;
+  identity.length = static_cast<std::uint64_t>(info.st_size);
+  identity.last_modified_unix = info.st_mtim.tv_sec;
+  identity.etag = fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+  auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", "no-cache");
+  if (answer.status == 200 || answer.status == 206) {
+    co_await ex.respond_with_file(answer.status, std::move(answer.headers), fd, answer.offset, answer.length);
+  } else {
+    http::response r;
+    r.status = answer.status;
+    r.headers = std::move(answer.headers);
+    co_await ex.respond(std::move(r));
+  }
   ::close(fd);
   co_return true;
 }

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <future>
+#include <thread>
 
 namespace serenade::testing {
 namespace {
@@ -73,6 +74,57 @@ TEST(hub, a_finished_song_plays_after_the_live_stream_expired) {
   EXPECT_EQ(reply.header("content-length"), std::to_string(reply.body.size()));
   const auto scan = archive::scan_mp3({reinterpret_cast<const std::uint8_t*>(reply.body.data()), reply.body.size()});
   EXPECT_TRUE(scan.complete) << scan.problem;
+}
+
+TEST(hub, a_finished_song_answers_ranges_and_validators_like_a_static_file) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2});
+  const auto session = s.submit("ranges");
+  s.wait_for_state(session, complete);
+  const auto song = s.simulator_audio(s.task_for("ranges"));
+  const auto len = song.size();
+  const std::string target = "/api/stream/" + session;
+  auto whole = s.api("GET", target);
+  ASSERT_EQ(whole.status, 200u);
+  // The capture is renamed into place a moment after SUCCESS; until then the song is still live.
+  for (int i = 0; i < 100 && whole.header("accept-ranges") != "bytes"; ++i) {
+    std::this_thread::sleep_for(20ms);
+    whole = s.api("GET", target);
+  }
+  EXPECT_EQ(whole.header("accept-ranges"), "bytes");
+  const auto etag = whole.header("etag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_FALSE(etag.starts_with("W/"));
+  EXPECT_FALSE(whole.header("last-modified").empty());
+
+  const auto range = [&](const std::string& r) { return s.api("GET", target, {}, {{"Range", r}}); };
+  auto first_two = range("bytes=0-1");
+  EXPECT_EQ(first_two.status, 206u);
+  EXPECT_EQ(first_two.header("content-range"), "bytes 0-1/" + std::to_string(len));
+  EXPECT_EQ(first_two.body, song.substr(0, 2));
+  auto middle = range("bytes=1000-1999");
+  EXPECT_EQ(middle.status, 206u);
+  EXPECT_EQ(middle.body, song.substr(1000, 1000));
+  auto suffix = range("bytes=-500");
+  EXPECT_EQ(suffix.status, 206u);
+  EXPECT_EQ(suffix.body, song.substr(len - 500));
+  auto open_ended = range("bytes=" + std::to_string(len - 10) + "-");
+  EXPECT_EQ(open_ended.status, 206u);
+  EXPECT_EQ(open_ended.body, song.substr(len - 10));
+  auto beyond = range("bytes=" + std::to_string(len) + "-");
+  EXPECT_EQ(beyond.status, 416u);
+  EXPECT_EQ(beyond.header("content-range"), "bytes */" + std::to_string(len));
+  auto not_modified = s.api("GET", target, {}, {{"If-None-Match", etag}});
+  EXPECT_EQ(not_modified.status, 304u);
+  EXPECT_TRUE(not_modified.body.empty());
+  auto stale = s.api("GET", target, {}, {{"Range", "bytes=0-1"}, {"If-Range", "\"stale\""}});
+  EXPECT_EQ(stale.status, 200u);
+  EXPECT_EQ(stale.body, song);
+  auto head = s.api("HEAD", target);
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_TRUE(head.body.empty());
+  for (const auto* name : {"content-length", "content-type", "etag", "last-modified", "accept-ranges", "cache-control"}) {
+    EXPECT_EQ(head.header(name), whole.header(name)) << name;
+  }
 }
 
 }  // namespace
