@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/metrics.hpp"
 #include "api/submission_view.hpp"
 #include "core/ids.hpp"
 #include "http/conditional.hpp"
@@ -75,7 +76,10 @@ asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, cons
   identity.etag = fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
   auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", "no-cache");
   if (answer.status == 200 || answer.status == 206) {
+    ++ctx.metrics.listeners_final;
     co_await ex.respond_with_file(answer.status, std::move(answer.headers), fd, answer.offset, answer.length);
+    --ctx.metrics.listeners_final;
+    ctx.metrics.final_bytes_relayed += ex.body_bytes_sent();
   } else {
     http::response r;
     r.status = answer.status;
@@ -94,6 +98,7 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   if (co_await serve_complete_copy(ctx, ex, s->session_id)) co_return;
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
+    ++ctx.metrics.archive_unavailable;
     auto answer = error_response(503, "This song cannot be played right now. Please try again in a minute.");
     answer.set("Retry-After", "30");
     co_return co_await ex.respond(std::move(answer));
@@ -113,6 +118,13 @@ http::router make_routes(route_context& ctx) {
   http::router r;
   r.add("GET", "/healthz", [](exchange& ex, const route_params&) -> asio::awaitable<void> {
     co_await ex.respond(json_response(200, R"({"status":"ok"})"));
+  });
+  r.add("GET", "/metrics", [&ctx](exchange& ex, const route_params&) -> asio::awaitable<void> {
+    http::response r;
+    r.body = ctx.metrics.render(ctx.hubs.counters());
+    r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.set("Cache-Control", "no-store");
+    co_await ex.respond(std::move(r));
   });
   r.add("POST", "/api/submissions",
         [&ctx](exchange& ex, const route_params&) { return create_submission(ctx, ex); });

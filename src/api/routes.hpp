@@ -17,12 +17,15 @@ class hub_table;
 
 namespace serenade::api {
 
+struct service_metrics;
+
 struct route_context {
   lifecycle::submissions& submissions;
   live::hub_table& hubs;
   const http::static_site& site;
   std::string public_url;  // "" → links in answers are relative
   std::chrono::seconds stream_start_timeout{20};
+  service_metrics& metrics;
 };
 
 http::router make_routes(route_context& context);

@@ -1,5 +1,6 @@
 #include "api/service.hpp"
 
+#include "api/metrics.hpp"
 #include "api/routes.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
@@ -90,13 +91,15 @@ int run_serve(core::serve_config config) {
   lifecycle_options.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
   lifecycle_options.public_url = config.public_url;
   lifecycle_options.on_stream_ready = [&hubs](const std::string& session, const std::string& task) {
-    hubs.ensure(session, task);
+    return hubs.ensure(session, task) != nullptr;
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
+  service_metrics metrics;
   route_context context{submissions, hubs, site, config.public_url,
-                        std::chrono::seconds(config.stream_start_timeout_s)};
+                        std::chrono::seconds(config.stream_start_timeout_s), metrics};
   http::server server(executor, server_options_for(config), make_routes(context));
-  server.set_observer([](const http::request_record& r) {
+  server.set_observer([&metrics](const http::request_record& r) {
+    metrics.count_request(r.route, r.status);
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
                  "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
   });

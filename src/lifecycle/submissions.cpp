@@ -103,7 +103,7 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::string last_status;
   int not_found = 0;
-  bool capture_requested = false;
+  bool capture_started = false;
   for (;;) {
     timer.expires_after(options_.poll_interval);
     co_await timer.async_wait(asio::use_awaitable);
@@ -121,6 +121,9 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
     }
     not_found = 0;
     const std::string status = std::move(polled).value();
+    if (!capture_started && is_stream_ready(status) && options_.on_stream_ready) {
+      capture_started = options_.on_stream_ready(session_id, task_id);
+    }
     if (status == last_status) continue;
     last_status = status;
 
@@ -135,10 +138,6 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
     }
     co_await pool_.run([&] { return store_.record_status(session_id, update); });
     SERENADE_LOG(info, "status_changed", "session", session_id, "task", task_id, "status", status);
-    if (update.streaming_ready_at && !capture_requested && status != "FAILURE" && options_.on_stream_ready) {
-      capture_requested = true;
-      options_.on_stream_ready(session_id, task_id);
-    }
     if (is_finished(status)) co_return;
   }
 }

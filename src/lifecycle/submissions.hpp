@@ -29,9 +29,9 @@ namespace serenade::lifecycle {
 struct lifecycle_options {
   std::chrono::milliseconds poll_interval{1500};
   std::string public_url;  // for webhook URLs (not used yet)
-  // Called once per follower when its song is first seen stream-ready: the capture starts then, whether or
-  // not anyone listens yet.
-  std::function<void(const std::string& session_id, const std::string& task_id)> on_stream_ready;
+  // Called when a song is seen stream-ready, so its capture starts whether or not anyone listens yet; called
+  // again at every poll until it returns true (the capture could start), so a broken archive is retried.
+  std::function<bool(const std::string& session_id, const std::string& task_id)> on_stream_ready;
 };
 
 struct create_outcome {

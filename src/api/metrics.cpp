@@ -1,0 +1,67 @@
+#include "api/metrics.hpp"
+
+#include "live/hub.hpp"
+
+#include <fmt/format.h>
+
+namespace serenade::api {
+
+void service_metrics::count_request(std::string_view route, unsigned status) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(route), status}];
+}
+
+namespace {
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+std::string label_value(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string service_metrics::render(const live::hub_counters& hubs) const {
+  std::string out;
+  family(out, "serenade_listeners", "gauge", "Listeners connected now, by the state of their song.");
+  out += fmt::format("serenade_listeners{{state=\"live\"}} {}\n", hubs.listeners_live.load());
+  out += fmt::format("serenade_listeners{{state=\"final\"}} {}\n", listeners_final.load());
+  family(out, "serenade_upstream_connections", "gauge", "Open stream connections to Sonauto.");
+  out += fmt::format("serenade_upstream_connections {}\n", hubs.upstream_connections_open.load());
+  family(out, "serenade_upstream_reconnects_total", "counter", "Stream connections reopened after a drop.");
+  out += fmt::format("serenade_upstream_reconnects_total {}\n", hubs.upstream_reconnects.load());
+  family(out, "serenade_replay_mismatches_total", "counter", "Reconnects whose replay differed from the capture.");
+  out += fmt::format("serenade_replay_mismatches_total {}\n", hubs.replay_mismatches.load());
+  family(out, "serenade_bytes_relayed_total", "counter", "Song bytes sent to listeners, by song state.");
+  out += fmt::format("serenade_bytes_relayed_total{{state=\"live\"}} {}\n", hubs.bytes_relayed.load());
+  out += fmt::format("serenade_bytes_relayed_total{{state=\"final\"}} {}\n", final_bytes_relayed.load());
+  family(out, "serenade_capture_bytes_total", "counter", "Bytes appended to live captures.");
+  out += fmt::format("serenade_capture_bytes_total {}\n", hubs.capture_bytes.load());
+  family(out, "serenade_capture_write_failures_total", "counter", "Captures that could not be written or opened.");
+  out += fmt::format("serenade_capture_write_failures_total {}\n", hubs.capture_write_failures.load());
+  family(out, "serenade_archive_unavailable_total", "counter", "Listeners refused because the archive failed.");
+  out += fmt::format("serenade_archive_unavailable_total {}\n", archive_unavailable.load());
+  family(out, "serenade_finalisations_total", "counter", "Final copies fetched, verified and stored.");
+  out += fmt::format("serenade_finalisations_total{{outcome=\"ok\"}} {}\n", finalisations_ok.load());
+  out += fmt::format("serenade_finalisations_total{{outcome=\"failed\"}} {}\n", finalisations_failed.load());
+  family(out, "serenade_stalled_listeners_closed_total", "counter",
+         "Listeners closed because their socket accepted no bytes for the write timeout.");
+  out += fmt::format("serenade_stalled_listeners_closed_total {}\n", hubs.stalled_listeners_closed.load());
+  family(out, "serenade_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, count] : requests_) {
+    out += fmt::format("serenade_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", label_value(key.first),
+                       key.second, count);
+  }
+  return out;
+}
+
+}  // namespace serenade::api

@@ -1,0 +1,32 @@
+#pragma once
+// What /metrics shows, in Prometheus text format. Counters live where the work happens (the hub table's
+// hub_counters, the finaliser); this file only adds the per-route request counts and renders everything.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace serenade::live {
+struct hub_counters;
+}
+
+namespace serenade::api {
+
+struct service_metrics {
+  std::atomic<std::uint64_t> listeners_final{0};
+  std::atomic<std::uint64_t> final_bytes_relayed{0};
+  std::atomic<std::uint64_t> finalisations_ok{0};
+  std::atomic<std::uint64_t> finalisations_failed{0};
+  std::atomic<std::uint64_t> archive_unavailable{0};
+
+  void count_request(std::string_view route, unsigned status);
+  std::string render(const live::hub_counters& hubs) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
+};
+
+}  // namespace serenade::api
