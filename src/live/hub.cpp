@@ -1,5 +1,6 @@
 #include "live/hub.hpp"
 
+#include "archive/paths.hpp"
 #include "core/log.hpp"
 #include "live/replay.hpp"
 #include "sonauto/client.hpp"
@@ -31,14 +32,6 @@ std::chrono::milliseconds backoff_for(int attempt, const hub_options& o) {
 }
 }  // namespace
 
-std::string capture_path(const std::string& archive_dir, const std::string& session_id) {
-  return archive_dir + "/" + session_id + ".part";
-}
-
-std::string live_copy_path(const std::string& archive_dir, const std::string& session_id) {
-  return archive_dir + "/" + session_id + ".live.mp3";
-}
-
 hub::hub(asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,
          const hub_options& options, hub_counters& counters)
     : executor_(std::move(executor)),
@@ -54,7 +47,7 @@ hub::~hub() {
 }
 
 void hub::start() {
-  const auto path = capture_path(options_.archive_dir, session_id_);
+  const auto path = archive::capture_path(options_.archive_dir, session_id_);
   write_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (write_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
   read_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -157,13 +150,12 @@ void hub::restart_capture() {
 
 void hub::finish_capture() {
   ::fsync(write_fd_);
-  const auto from = capture_path(options_.archive_dir, session_id_);
-  const auto to = live_copy_path(options_.archive_dir, session_id_);
+  const auto from = archive::capture_path(options_.archive_dir, session_id_);
+  const auto to = archive::live_copy_path(options_.archive_dir, session_id_);
   if (::rename(from.c_str(), to.c_str()) != 0) {
     SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", std::strerror(errno));
-  } else if (int dir = ::open(options_.archive_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);  // the rename itself must survive a crash
-    ::close(dir);
+  } else {
+    archive::sync_directory(options_.archive_dir);  // the rename itself must survive a crash
   }
   SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", size());
   publish(hub_state::complete);

@@ -49,10 +49,6 @@ struct hub_counters {
 
 enum class hub_state { capturing, complete, abandoned };
 
-// Paths of a song's files in the archive folder.
-std::string capture_path(const std::string& archive_dir, const std::string& session_id);       // growing
-std::string live_copy_path(const std::string& archive_dir, const std::string& session_id);     // complete
-
 class hub : public std::enable_shared_from_this<hub> {
  public:
   hub(boost::asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,

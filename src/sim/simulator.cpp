@@ -2,15 +2,23 @@
 
 #include "core/blocking_pool.hpp"
 #include "core/config.hpp"
+#include "archive/mp3_frames.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "sim/song_synth.hpp"
 #include "sim/timeline.hpp"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
 #include <openssl/rand.h>
@@ -27,6 +35,7 @@ using namespace asio::experimental::awaitable_operators;
 using http::error_response;
 using http::json_response;
 using steady = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -39,11 +48,208 @@ struct task {
   steady::time_point created;
   std::shared_ptr<const std::vector<std::uint8_t>> audio;
   std::string lyrics;
-  std::optional<std::string> fail_at;
-  std::atomic<double> stall_stream_answer{0};  // seconds to wait before answering a stream request
   std::atomic<int> open_streams{0};
   std::atomic<int> total_streams{0};
+  std::atomic<std::uint64_t> cdn_requests{0};    // requests for this task's CDN file, whatever the answer
+  std::atomic<std::uint64_t> bytes_streamed{0};  // audio bytes sent on all stream connections
+
+  mutable std::mutex mutex;  // guards faults and drop_spent
+  task_faults faults;
+  bool drop_spent = false;  // the one-time drop (drop_every_time false) has cut a connection
+
+  task_faults current_faults() const {
+    std::lock_guard lock(mutex);
+    return faults;
+  }
 };
+
+steady::duration seconds_of(double seconds) {
+  return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+}
+
+// What one stream connection does besides streaming: decided when it opens.
+struct stream_plan {
+  std::optional<std::uint64_t> cut_at;    // cut the connection once this many body bytes are sent
+  std::optional<std::uint64_t> stall_at;  // pause once this many body bytes are sent
+  double stall_seconds = 0;
+};
+
+// The answer for a CDN file, whichever listener serves it.
+struct cdn_answer {
+  unsigned status = 404;
+  std::string detail = "Not found";
+  std::string body;       // the file, when status is 200
+  bool truncate = false;  // announce the whole file, send half, close
+};
+
+// Flips the 4-byte header of the middle frame: same length, but the walk of consecutive frames stops there.
+void corrupt_middle(std::string& file) {
+  const auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(file.data()), file.size());
+  const auto offsets = archive::frame_offsets(bytes);
+  std::size_t at = file.size() / 2;
+  if (offsets.size() >= 3) at = offsets[offsets.size() / 2];
+  for (std::size_t i = at; i < std::min(file.size(), at + 4); ++i) file[i] = static_cast<char>(~file[i]);
+}
+
+json::object faults_json(const task_faults& f) {
+  json::object o;
+  o["fail_at"] = f.fail_at ? json::value(*f.fail_at) : json::value(nullptr);
+  o["stall_stream_answer"] = f.stall_stream_answer;
+  o["drop_after_bytes"] = f.drop_after_bytes ? json::value(*f.drop_after_bytes) : json::value(nullptr);
+  o["drop_every_time"] = f.drop_every_time;
+  o["stall_seconds"] = f.stall_seconds;
+  o["stall_at_bytes"] = f.stall_at_bytes;
+  o["refuse_cdn"] = f.refuse_cdn;
+  o["corrupt_cdn"] = f.corrupt_cdn;
+  o["truncate_cdn"] = f.truncate_cdn;
+  o["expire_immediately"] = f.expire_immediately;
+  o["delete_cdn_after"] = f.delete_cdn_after;
+  o["never_ready"] = f.never_ready;
+  return o;
+}
+
+// A bare HTTP/1.1 listener for CDN files, on its own port, one request per connection. It exists for
+// truncate_cdn: the HTTP layer frames every body it sends, while a truncated download must announce the
+// whole file's Content-Length and then close the connection after half. song_paths of a task with
+// truncate_cdn point here; any CDN file can be fetched here, with the same faults as on the main port.
+struct raw_cdn {
+  explicit raw_cdn(asio::any_io_executor ex) : executor(ex), acceptor(asio::make_strand(ex)) {}
+  asio::any_io_executor executor;
+  tcp::acceptor acceptor;
+  std::function<cdn_answer(std::string_view)> lookup;  // set before the first accept, then only read
+  std::atomic<bool> stopping{false};
+};
+
+std::string render_cdn_answer(cdn_answer& answer, bool head) {
+  http::response r;
+  if (answer.status == 200) {
+    r.set("Content-Type", "audio/mpeg");
+    r.body = std::move(answer.body);
+  } else {
+    r = error_response(answer.status, answer.detail);
+  }
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nServer: serenade\r\n", r.status, http::reason_phrase(r.status));
+  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
+  out += fmt::format("Content-Length: {}\r\nConnection: close\r\n\r\n", r.body.size());
+  if (head) return out;
+  if (answer.truncate) r.body.resize(r.body.size() / 2);
+  return out + r.body;
+}
+
+asio::awaitable<void> serve_raw_cdn(const std::shared_ptr<raw_cdn>& cdn, tcp::socket& socket) {
+  try {
+    std::string head;
+    std::array<char, 4096> chunk{};
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      if (head.size() > 16 * 1024) co_return;
+      const auto n = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+      head.append(chunk.data(), n);
+    }
+    // Request line: METHOD SP target SP version.
+    const std::string_view line(head.data(), head.find("\r\n"));
+    const auto space = line.find(' ');
+    const auto method = line.substr(0, space);
+    auto target = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+    target = target.substr(0, target.find(' '));
+    target = target.substr(0, target.find('?'));
+    cdn_answer answer;
+    if (method != "GET" && method != "HEAD") {
+      answer.status = 405;
+      answer.detail = "Method not allowed";
+    } else if (target.starts_with("/cdn/") && cdn->lookup) {
+      answer = cdn->lookup(target.substr(5));
+    }
+    const auto out = render_cdn_answer(answer, method == "HEAD");
+    co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
+  } catch (const std::exception&) {
+    // The client went away: nothing to tell it.
+  }
+}
+
+asio::awaitable<void> raw_cdn_connection(std::shared_ptr<raw_cdn> cdn, tcp::socket socket) {
+  asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(30));
+  co_await (serve_raw_cdn(cdn, socket) || deadline.async_wait(asio::use_awaitable));
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+asio::awaitable<void> raw_cdn_accept_loop(std::shared_ptr<raw_cdn> cdn) {
+  for (;;) {
+    auto strand = asio::make_strand(cdn->executor);
+    auto [ec, socket] = co_await cdn->acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || cdn->stopping) co_return;
+      asio::steady_timer pause(cdn->acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    asio::co_spawn(strand, raw_cdn_connection(cdn, std::move(socket)), asio::detached);
+  }
+}
+
+bool valid_refusal(std::uint64_t status) { return status == 0 || (status >= 400 && status <= 599); }
+
+// Applies the fault keys present in a control body to `f`. Returns an error text for a key with a bad value
+// (then `f` must be discarded). `drop_changed` tells whether drop_after_bytes was given.
+std::optional<std::string> apply_fault_keys(const json::object& o, task_faults& f, bool& drop_changed) {
+  const auto flag = [&](const char* key, bool& out) -> std::optional<std::string> {
+    if (auto* v = o.if_contains(key)) {
+      if (!v->is_bool()) return std::string(key) + " must be true or false";
+      out = v->as_bool();
+    }
+    return std::nullopt;
+  };
+  const auto seconds = [&](const char* key, double& out) -> std::optional<std::string> {
+    if (auto* v = o.if_contains(key)) {
+      if (!v->is_number() || v->to_number<double>() < 0) return std::string(key) + " must be a number of seconds >= 0";
+      out = v->to_number<double>();
+    }
+    return std::nullopt;
+  };
+  const auto count = [&](const json::value& v, std::uint64_t& out) {
+    json::error_code ec;
+    const auto n = v.is_number() ? v.to_number<std::uint64_t>(ec) : 0;
+    if (!v.is_number() || ec) return false;
+    out = n;
+    return true;
+  };
+  if (auto* v = o.if_contains("fail_at")) {
+    if (v->is_string()) {
+      f.fail_at = std::string(v->as_string());
+    } else if (v->is_null()) {
+      f.fail_at.reset();
+    } else {
+      return "fail_at must be a status or null";
+    }
+  }
+  if (auto* v = o.if_contains("drop_after_bytes")) {
+    drop_changed = true;
+    std::uint64_t n = 0;
+    if (v->is_null()) {
+      f.drop_after_bytes.reset();
+    } else if (count(*v, n)) {
+      f.drop_after_bytes = n;
+    } else {
+      return "drop_after_bytes must be an integer >= 0 or null";
+    }
+  }
+  if (auto* v = o.if_contains("stall_at_bytes"); v && !count(*v, f.stall_at_bytes)) {
+    return "stall_at_bytes must be an integer >= 0";
+  }
+  if (auto* v = o.if_contains("refuse_cdn")) {
+    std::uint64_t n = 0;
+    if (!count(*v, n) || !valid_refusal(n)) return "refuse_cdn must be an HTTP status 400-599, or 0 to serve the file";
+    f.refuse_cdn = static_cast<unsigned>(n);
+  }
+  for (auto problem : {flag("drop_every_time", f.drop_every_time), flag("corrupt_cdn", f.corrupt_cdn),
+                       flag("truncate_cdn", f.truncate_cdn), flag("expire_immediately", f.expire_immediately),
+                       flag("never_ready", f.never_ready), seconds("stall_stream_answer", f.stall_stream_answer),
+                       seconds("stall_seconds", f.stall_seconds), seconds("delete_cdn_after", f.delete_cdn_after)}) {
+    if (problem) return problem;
+  }
+  return std::nullopt;
+}
 
 std::string new_task_id() {
   std::array<unsigned char, 16> b{};
@@ -85,6 +291,8 @@ struct simulator::state {
   core::blocking_pool synth_pool{1};
   std::unique_ptr<http::server> server;
   std::string base_url;
+  std::shared_ptr<raw_cdn> cdn;  // the bare listener for truncated CDN downloads
+  std::string cdn_base_url;
 
   std::mutex mutex;
   std::string api_key;
@@ -92,14 +300,19 @@ struct simulator::state {
   std::atomic<std::uint64_t> status_calls{0};
   std::atomic<std::uint64_t> creates{0};
 
-  timeline_settings timeline() const {
-    return {options.song_seconds, options.speed,        options.ready_after,
-            options.first_audio,  options.finish_delay, options.expire_after};
+  timeline_settings timeline_for(const task_faults& f) const {
+    timeline_settings s{options.song_seconds, options.speed,        options.ready_after,
+                        options.first_audio,  options.finish_delay, options.expire_after};
+    if (f.expire_immediately) s.expire_after = 0;
+    s.never_ready = f.never_ready;
+    s.cdn_lifetime = f.delete_cdn_after;
+    return s;
   }
 
   moment now_for(const task& t) const {
+    const auto f = t.current_faults();
     const double elapsed = std::chrono::duration<double>(steady::now() - t.created).count();
-    return moment_at(timeline(), elapsed, t.fail_at ? std::optional<std::string_view>(*t.fail_at) : std::nullopt);
+    return moment_at(timeline_for(f), elapsed, f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt);
   }
 
   std::shared_ptr<task> find(std::string_view id) {
@@ -154,6 +367,7 @@ struct simulator::state {
     t->streaming = streaming;
     t->created_at = iso_now();
     t->lyrics = lyrics_for(t->prompt);
+    t->faults = options.faults;
     t->audio = co_await synth_pool.run([&] {
       return std::make_shared<const std::vector<std::uint8_t>>(synthesize_song(t->id, options.song_seconds));
     });
@@ -184,7 +398,9 @@ struct simulator::state {
     json::object out{{"id", t->id},         {"created_at", t->created_at}, {"status", m.status},
                      {"model_version", "v3-preview"}, {"prompt", t->prompt}, {"tags", t->tags},
                      {"alignment_status", nullptr}};
-    out["song_paths"] = m.succeeded ? json::value(json::array{base_url + "/cdn/" + t->id + ".mp3"}) : nullptr;
+    // A truncated download needs the bare CDN listener (see raw_cdn); every other file is served here.
+    const auto& cdn_base = t->current_faults().truncate_cdn ? cdn_base_url : base_url;
+    out["song_paths"] = m.succeeded ? json::value(json::array{cdn_base + "/cdn/" + t->id + ".mp3"}) : nullptr;
     out["error_message"] = m.status == "FAILURE" ? json::value("The generation failed (simulated)") : nullptr;
     out["lyrics"] = m.status == "RECEIVED" ? json::value(nullptr) : json::value(t->lyrics);
     co_await ex.respond(json_response(200, json::serialize(out)));
@@ -201,19 +417,35 @@ struct simulator::state {
     }
     ++t->open_streams;
     ++t->total_streams;
-    if (const double stall = t->stall_stream_answer.load(); stall > 0) {
-      asio::steady_timer pause(co_await asio::this_coro::executor,
-                               std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(stall)));
+    // The faults of this connection are fixed now; a later control call affects later connections.
+    stream_plan plan;
+    double stall_answer = 0;
+    {
+      std::lock_guard lock(t->mutex);
+      const auto& f = t->faults;
+      if (f.drop_after_bytes && (f.drop_every_time || !t->drop_spent)) {
+        plan.cut_at = f.drop_after_bytes;
+        t->drop_spent = true;
+      }
+      if (f.stall_seconds > 0) {
+        plan.stall_at = f.stall_at_bytes;
+        plan.stall_seconds = f.stall_seconds;
+      }
+      stall_answer = f.stall_stream_answer;
+    }
+    if (stall_answer > 0) {
+      asio::steady_timer pause(co_await asio::this_coro::executor, seconds_of(stall_answer));
       co_await (pause.async_wait(asio::use_awaitable) || ex.wait_peer_closed());
     }
     http::header_list headers{{"Content-Type", "audio/mpeg"}, {"Cache-Control", "no-cache"}};
     co_await ex.start_chunked(200, std::move(headers));
-    co_await (pump(ex, *t) || ex.wait_peer_closed());
+    co_await (pump(ex, *t, std::move(plan)) || ex.wait_peer_closed());
     --t->open_streams;
   }
 
   // Replays everything generated so far, then sends new audio every tick until the song is complete.
-  asio::awaitable<void> pump(http::exchange& ex, task& t) {
+  // Honours the connection's plan: a pause after plan.stall_at bytes, a cut after plan.cut_at bytes.
+  asio::awaitable<void> pump(http::exchange& ex, task& t, stream_plan plan) {
     constexpr std::size_t piece = 16 * 1024;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     const auto& audio = *t.audio;
@@ -225,26 +457,75 @@ struct simulator::state {
         co_return;
       }
       const auto available = bytes_generated(t, m);
-      while (sent < available) {
-        const auto n = std::min(piece, available - sent);
+      bool stalled = false;
+      for (;;) {
+        if (plan.cut_at && sent >= *plan.cut_at) {
+          SERENADE_LOG(info, "sim_stream_dropped", "task", t.id, "bytes", sent);
+          ex.abort();
+          co_return;
+        }
+        if (plan.stall_at && sent >= *plan.stall_at) {
+          SERENADE_LOG(info, "sim_stream_stalled", "task", t.id, "bytes", sent, "seconds", plan.stall_seconds);
+          plan.stall_at.reset();
+          timer.expires_after(seconds_of(plan.stall_seconds));
+          co_await timer.async_wait(asio::use_awaitable);
+          stalled = true;  // generation went on meanwhile: look again before sending
+          break;
+        }
+        if (sent >= available) break;
+        std::uint64_t limit = available;
+        if (plan.cut_at) limit = std::min(limit, *plan.cut_at);
+        if (plan.stall_at) limit = std::min(limit, *plan.stall_at);
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece, limit - sent));
         if (!co_await ex.write_chunk({reinterpret_cast<const char*>(audio.data() + sent), n})) co_return;
         sent += n;
+        t.bytes_streamed += n;
       }
+      if (stalled) continue;
       if (sent == audio.size()) {
         co_await ex.finish_chunked();
         co_return;
       }
-      timer.expires_after(std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(options.tick)));
+      timer.expires_after(seconds_of(options.tick));
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
 
-  asio::awaitable<void> cdn_file(http::exchange& ex, std::string_view file) {
-    if (!file.ends_with(".mp3")) co_return co_await ex.respond(error_response(404, "Not found"));
+  // The CDN copy of a task: refused, missing (not yet there, failed, deleted), or the file (maybe corrupted).
+  cdn_answer cdn_lookup(std::string_view file) {
+    cdn_answer answer;
+    if (!file.ends_with(".mp3")) return answer;
     auto t = find(file.substr(0, file.size() - 4));
-    if (!t || !now_for(*t).succeeded) co_return co_await ex.respond(error_response(404, "Not found"));
+    if (!t) return answer;
+    ++t->cdn_requests;
+    const auto f = t->current_faults();
+    if (f.refuse_cdn != 0) {
+      answer.status = f.refuse_cdn;
+      answer.detail = std::string(http::reason_phrase(f.refuse_cdn)) + " (simulated CDN refusal)";
+      return answer;
+    }
+    if (!now_for(*t).cdn_available) return answer;
+    answer.status = 200;
+    answer.body.assign(t->audio->begin(), t->audio->end());
+    if (f.corrupt_cdn) corrupt_middle(answer.body);
+    answer.truncate = f.truncate_cdn;
+    return answer;
+  }
+
+  asio::awaitable<void> cdn_file(http::exchange& ex, std::string_view file) {
+    auto answer = cdn_lookup(file);
+    if (answer.status != 200) co_return co_await ex.respond(error_response(answer.status, answer.detail));
+    if (answer.truncate && !ex.req().is_head()) {
+      // song_paths send such downloads to the bare listener, which can announce the full Content-Length.
+      // Here the HTTP layer frames every body, so the cut is a chunked body ended without its final chunk.
+      http::header_list headers{{"Content-Type", "audio/mpeg"}};
+      co_await ex.start_chunked(200, std::move(headers));
+      co_await ex.write_chunk({answer.body.data(), answer.body.size() / 2});
+      ex.abort();
+      co_return;
+    }
     http::response r;
-    r.body.assign(t->audio->begin(), t->audio->end());
+    r.body = std::move(answer.body);
     r.set("Content-Type", "audio/mpeg");
     co_await ex.respond(std::move(r));
   }
@@ -256,7 +537,10 @@ struct simulator::state {
                      {"status", now_for(*t).status},
                      {"stream_connections_open", t->open_streams.load()},
                      {"stream_connections_total", t->total_streams.load()},
+                     {"cdn_requests", t->cdn_requests.load()},
+                     {"bytes_streamed_total", t->bytes_streamed.load()},
                      {"audio_bytes", t->audio->size()}};
+    out["faults"] = faults_json(t->current_faults());
     co_await ex.respond(json_response(200, json::serialize(out)));
   }
 
@@ -269,27 +553,51 @@ struct simulator::state {
     co_await ex.respond(std::move(r));
   }
 
-  // Test switches: {"api_key": "..."} replaces the accepted key; with {"task_id": "..."}:
-  //   "fail_at": "GENERATING"      the task fails once it reaches that state
+  // Test switches. {"api_key": "..."} replaces the accepted key. With {"task_id": "..."}, any of these keys
+  // changes that task's faults (every task starts with the `serenade simulate` flags); absent keys stay:
+  //   "fail_at": "GENERATING"      the task fails once it reaches that state (null: never)
   //   "stall_stream_answer": 5     stream requests wait 5 s before the status line
+  //   "drop_after_bytes": 50000    a stream connection is cut (no final chunk, socket closed) after 50000 body
+  //                                bytes; null switches it off. Setting it re-arms the one-time drop.
+  //   "drop_every_time": true      cut every connection, not only the first one after drop_after_bytes is set
+  //   "stall_seconds": 3           each stream connection sends nothing for 3 s (socket kept open), then goes on
+  //   "stall_at_bytes": 20000      ...once it has sent 20000 body bytes (default 0: right after the header)
+  //   "refuse_cdn": 403            the CDN file answers 403 with a JSON detail (400-599; 0 serves the file)
+  //   "corrupt_cdn": true          the CDN file has a frame header in the middle flipped (same length)
+  //   "truncate_cdn": true         the CDN file announces its full Content-Length and closes after half;
+  //                                song_paths then point at the bare CDN listener (another port)
+  //   "expire_immediately": true   the live stream answers 404 from SUCCESS on
+  //   "delete_cdn_after": 2        the CDN file answers 404 from 2 s after SUCCESS on
+  //   "never_ready": true          the task stays at GENERATING (time still counts from creation: switching it
+  //                                off later jumps to wherever the task would be by then)
+  // A bad value answers 400 and changes nothing. The answer carries the stats and the task's faults.
   asio::awaitable<void> control(http::exchange& ex) {
     json::error_code ec;
     auto body = json::parse(ex.req().body, ec);
     if (ec || !body.is_object()) co_return co_await ex.respond(error_response(400, "Body must be a JSON object"));
     const auto& o = body.as_object();
+    std::shared_ptr<task> t;
+    task_faults changed;
+    bool drop_changed = false;
+    if (auto* id = o.if_contains("task_id"); id && id->is_string()) {
+      t = find(id->as_string());
+      if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
+      changed = t->current_faults();
+      if (auto problem = apply_fault_keys(o, changed, drop_changed)) {
+        co_return co_await ex.respond(error_response(400, *problem));
+      }
+    }
     if (auto* key = o.if_contains("api_key"); key && key->is_string()) {
       std::lock_guard lock(mutex);
       api_key = std::string(key->as_string());
     }
-    if (auto* id = o.if_contains("task_id"); id && id->is_string()) {
-      auto t = find(id->as_string());
-      if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
-      if (auto* fail = o.if_contains("fail_at"); fail && fail->is_string()) t->fail_at = std::string(fail->as_string());
-      if (auto* stall = o.if_contains("stall_stream_answer"); stall && stall->is_number()) {
-        t->stall_stream_answer = stall->to_number<double>();
-      }
-    }
     json::object out{{"creates", creates.load()}, {"status_calls", status_calls.load()}};
+    if (t) {
+      std::lock_guard lock(t->mutex);
+      t->faults = changed;
+      if (drop_changed) t->drop_spent = false;
+      out["faults"] = faults_json(changed);
+    }
     co_await ex.respond(json_response(200, json::serialize(out)));
   }
 
@@ -347,6 +655,51 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
   seconds("--finish-delay", o.finish_delay, "Seconds from the last audio to SUCCESS");
   seconds("--expire-after", o.expire_after, "Seconds the live stream stays available after SUCCESS");
   seconds("--tick", o.tick, "Seconds between live stream chunks");
+
+  // Fault switches: defaults for every new task; POST /_sim/control changes them per task.
+  auto& f = o.faults;
+  cmd.add_option_function<std::uint64_t>(
+         "--drop-after-bytes", [&f](const std::uint64_t& n) { f.drop_after_bytes = n; },
+         "Cut a task's first stream connection (every one with --drop-every-time) after N body bytes: "
+         "no final chunk, socket closed. Each connection replays from byte 0")
+      ->type_name("N");
+  cmd.add_flag("--drop-every-time", f.drop_every_time,
+               "With --drop-after-bytes: cut every stream connection, not only the first");
+  seconds("--stall-seconds", f.stall_seconds,
+          "Each stream connection sends nothing for this many seconds (connection kept open), then continues");
+  cmd.add_option("--stall-at-bytes", f.stall_at_bytes,
+                 "With --stall-seconds: the pause starts after this many body bytes (0: right after the header)")
+      ->capture_default_str()
+      ->type_name("N");
+  cmd.add_option("--refuse-cdn", f.refuse_cdn,
+                 "CDN file URLs answer this HTTP status (400-599, e.g. 403 or 500) with a JSON detail; 0 serves them")
+      ->capture_default_str()
+      ->type_name("STATUS")
+      ->check([](const std::string& text) -> std::string {
+        try {
+          return valid_refusal(std::stoull(text)) ? "" : "must be an HTTP status 400-599, or 0";
+        } catch (const std::exception&) {
+          return "must be an HTTP status 400-599, or 0";
+        }
+      });
+  cmd.add_flag("--corrupt-cdn", f.corrupt_cdn,
+               "CDN files have a frame header in the middle flipped: same length, no longer consecutive MP3 frames");
+  cmd.add_flag("--truncate-cdn", f.truncate_cdn,
+               "CDN files announce their full Content-Length but the connection closes after half the body "
+               "(song_paths then point at a second, bare CDN port)");
+  cmd.add_flag("--expire-immediately", f.expire_immediately,
+               "The live stream answers 404 as soon as the task reaches SUCCESS (as --expire-after 0)");
+  seconds("--delete-cdn-after", f.delete_cdn_after,
+          "Seconds after SUCCESS until the CDN file answers 404 (Sonauto deletes after 168 h)");
+  cmd.add_flag("--never-ready", f.never_ready, "Tasks stay at GENERATING forever: no audio, no stream, no SUCCESS");
+  cmd.footer(
+      "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, stream_connections_open/_total,\n"
+      "cdn_requests, bytes_streamed_total, faults), GET /_sim/tasks/{id}/audio, GET /_sim/stats.\n"
+      "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
+      "change one task's faults (absent keys stay; a bad value answers 400):\n"
+      "  fail_at (state or null), stall_stream_answer (s), drop_after_bytes (N or null; re-arms the\n"
+      "  one-time drop), drop_every_time (bool), stall_seconds (s), stall_at_bytes (N), refuse_cdn (status,\n"
+      "  0 = off), corrupt_cdn, truncate_cdn, expire_immediately, never_ready (bool), delete_cdn_after (s).");
 }
 
 simulator::simulator(asio::any_io_executor executor, simulator_options options)
@@ -363,6 +716,9 @@ std::uint16_t simulator::start() {
   }
   if (s.options.speed <= 0) throw std::invalid_argument("--speed must be positive");
   if (s.options.tick <= 0) throw std::invalid_argument("--tick must be positive");
+  if (!valid_refusal(s.options.faults.refuse_cdn)) {
+    throw std::invalid_argument("--refuse-cdn must be an HTTP status 400-599, or 0");
+  }
   auto address = core::parse_listen_address(s.options.listen);
   if (!address) throw std::invalid_argument("--listen must be host:port, got '" + s.options.listen + "'");
   http::server_options server_opts;
@@ -372,11 +728,34 @@ std::uint16_t simulator::start() {
   s.server = std::make_unique<http::server>(s.executor, server_opts, s.routes());
   const auto port = s.server->start();
   s.base_url = "http://" + address->host + ":" + std::to_string(port);
+
+  auto cdn = std::make_shared<raw_cdn>(s.executor);
+  std::weak_ptr<state> owner = state_;
+  cdn->lookup = [owner](std::string_view file) {
+    if (auto alive = owner.lock()) return alive->cdn_lookup(file);
+    return cdn_answer{};
+  };
+  const tcp::endpoint endpoint(asio::ip::make_address(address->host), 0);
+  cdn->acceptor.open(endpoint.protocol());
+  cdn->acceptor.set_option(asio::socket_base::reuse_address(true));
+  cdn->acceptor.bind(endpoint);
+  cdn->acceptor.listen(asio::socket_base::max_listen_connections);
+  s.cdn_base_url = "http://" + address->host + ":" + std::to_string(cdn->acceptor.local_endpoint().port());
+  SERENADE_LOG(info, "sim_cdn_listening", "url", s.cdn_base_url);
+  s.cdn = cdn;
+  asio::co_spawn(cdn->acceptor.get_executor(), raw_cdn_accept_loop(cdn), asio::detached);
   return port;
 }
 
 void simulator::stop() {
   if (state_->server) state_->server->stop(std::chrono::seconds(0), [] {});
+  if (auto cdn = state_->cdn) {
+    cdn->stopping = true;
+    asio::post(cdn->acceptor.get_executor(), [cdn] {
+      boost::system::error_code ignored;
+      cdn->acceptor.close(ignored);
+    });
+  }
 }
 
 }  // namespace serenade::sim

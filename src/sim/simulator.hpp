@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -13,6 +14,26 @@ class App;
 }
 
 namespace serenade::sim {
+
+// Fault switches of one task. Every task starts with a copy of simulator_options::faults (the
+// `serenade simulate` flags); POST /_sim/control changes them per task (see the control handler).
+struct task_faults {
+  std::optional<std::string> fail_at;  // the task fails once it reaches this state
+  double stall_stream_answer = 0;      // seconds a stream request waits before its status line
+  // Each stream connection replays from byte 0. A connection that drops is cut (no final chunk, socket
+  // closed) once it has sent this many body bytes; only the first connection, or every one.
+  std::optional<std::uint64_t> drop_after_bytes;
+  bool drop_every_time = false;
+  // Each stream connection sends nothing for stall_seconds once it has sent stall_at_bytes, then goes on.
+  double stall_seconds = 0;
+  std::uint64_t stall_at_bytes = 0;
+  unsigned refuse_cdn = 0;  // the CDN file answers this HTTP status with a JSON detail (0: serve it)
+  bool corrupt_cdn = false;   // CDN bytes flipped in the middle: same length, no longer whole MP3 frames
+  bool truncate_cdn = false;  // CDN file sent with its full Content-Length, connection closed after half
+  bool expire_immediately = false;                // the live stream answers 404 from SUCCESS on
+  double delete_cdn_after = 168 * 3600.0;         // seconds after SUCCESS until the CDN file answers 404
+  bool never_ready = false;                       // the task stays at GENERATING forever
+};
 
 struct simulator_options {
   std::string listen = "127.0.0.1:8090";
@@ -24,6 +45,7 @@ struct simulator_options {
   double finish_delay = 0.6;  // seconds from the last audio to SUCCESS (DECOMPRESSING, SAVING)
   double expire_after = 10;   // seconds the live stream stays available after SUCCESS
   double tick = 0.1;          // seconds between stream chunks
+  task_faults faults;         // defaults for every new task
 };
 
 void add_simulator_options(CLI::App& command, simulator_options& options);

@@ -23,8 +23,9 @@ double success_after(const timeline_settings& s) {
 }
 
 moment moment_at(const timeline_settings& s, double elapsed, std::optional<std::string_view> fail_at) {
-  moment m{"RECEIVED", 0.0, false, false, false};
-  if (elapsed < s.ready_after) {
+  moment m{"RECEIVED", 0.0, false, false, false, false};
+  if (elapsed < s.ready_after || s.never_ready) {
+    // A never-ready task walks the early states as usual and then stays at GENERATING.
     for (const auto& [status, share] : early_states) {
       if (elapsed >= share * s.ready_after) m.status = status;
     }
@@ -37,6 +38,7 @@ moment moment_at(const timeline_settings& s, double elapsed, std::optional<std::
       m.status = "SUCCESS";
       m.succeeded = true;
       m.expired = elapsed >= success + s.expire_after;
+      m.cdn_available = elapsed < success + s.cdn_lifetime;
     } else if (elapsed >= audio_done + s.finish_delay / 2) {
       m.status = "SAVING";
     } else if (elapsed >= audio_done) {
@@ -55,7 +57,7 @@ moment moment_at(const timeline_settings& s, double elapsed, std::optional<std::
       return std::find(order.begin(), order.end(), status) - order.begin();
     };
     if (position(m.status) >= position(*fail_at)) {
-      m = {"FAILURE", 0.0, false, true, false};
+      m = {"FAILURE", 0.0, false, true, false, false};
     }
   }
   return m;

@@ -12,7 +12,9 @@ struct timeline_settings {
   double ready_after;
   double first_audio;
   double finish_delay;
-  double expire_after;
+  double expire_after;             // seconds the live stream stays available after SUCCESS (0: gone at SUCCESS)
+  bool never_ready = false;        // the task stops at GENERATING and never produces audio
+  double cdn_lifetime = 168 * 3600.0;  // seconds the CDN copy stays available after SUCCESS (Sonauto: 168 h)
 };
 
 struct moment {
@@ -21,6 +23,7 @@ struct moment {
   bool stream_open;      // the live stream may be requested (ready and not yet expired)
   bool expired;          // past the live stream's expiry
   bool succeeded;
+  bool cdn_available;    // the CDN copy can be downloaded (succeeded and not yet deleted)
 };
 
 // fail_at: a status at which the task fails instead of moving on (FAILURE from then on).

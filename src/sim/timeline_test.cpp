@@ -245,5 +245,91 @@ TEST(Timeline, NoFailAtIsTheDefault) {
   }
 }
 
+// ------------------------------------------------------------------------------------------- fault switches
+
+TEST(Timeline, NeverReadyStopsAtGenerating) {
+  timeline_settings s = settings;
+  s.never_ready = true;
+  EXPECT_EQ(moment_at(s, 0.0).status, "RECEIVED");
+  EXPECT_EQ(moment_at(s, 3.6).status, "TASK_SENT");
+  EXPECT_EQ(moment_at(s, 8.1).status, "GENERATING");
+  for (double t : {9.999, 10.0, 30.0, 59.0, 119.0, 100000.0}) {
+    const moment m = moment_at(s, t);
+    EXPECT_EQ(m.status, "GENERATING") << t;
+    EXPECT_EQ(m.audio_seconds, 0.0) << t;
+    EXPECT_FALSE(m.stream_open) << t;
+    EXPECT_FALSE(m.expired) << t;
+    EXPECT_FALSE(m.succeeded) << t;
+    EXPECT_FALSE(m.cdn_available) << t;
+  }
+}
+
+TEST(Timeline, NeverReadyWithZeroReadyAfterIsGeneratingAtOnce) {
+  timeline_settings s = settings;
+  s.ready_after = 0.0;
+  s.never_ready = true;
+  EXPECT_EQ(moment_at(s, 0.0).status, "GENERATING");
+  EXPECT_EQ(moment_at(s, 500.0).status, "GENERATING");
+}
+
+TEST(Timeline, NeverReadyStillFailsAtAnEarlyState) {
+  timeline_settings s = settings;
+  s.never_ready = true;
+  EXPECT_EQ(moment_at(s, 3.4, "TASK_SENT").status, "PROMPT");
+  EXPECT_EQ(moment_at(s, 3.6, "TASK_SENT").status, "FAILURE");
+  EXPECT_EQ(moment_at(s, 8.1, "GENERATING").status, "FAILURE");
+  // States after GENERATING are never reached, so failing there never happens.
+  EXPECT_EQ(moment_at(s, 200.0, "GENERATING_STREAMING_READY").status, "GENERATING");
+  EXPECT_EQ(moment_at(s, 200.0, "SUCCESS").status, "GENERATING");
+}
+
+TEST(Timeline, ZeroExpireAfterClosesTheStreamAtSuccess) {
+  timeline_settings s = settings;
+  s.expire_after = 0.0;
+  const moment saving = moment_at(s, 58.9);
+  EXPECT_EQ(saving.status, "SAVING");
+  EXPECT_TRUE(saving.stream_open);
+  const moment done = moment_at(s, 59.0);
+  EXPECT_EQ(done.status, "SUCCESS");
+  EXPECT_TRUE(done.succeeded);
+  EXPECT_TRUE(done.expired);
+  EXPECT_FALSE(done.stream_open);
+  EXPECT_TRUE(done.cdn_available);
+}
+
+TEST(Timeline, CdnAvailableFromSuccessForItsLifetime) {
+  timeline_settings s = settings;
+  s.cdn_lifetime = 5.0;  // deleted at 59 + 5 = 64
+  for (double t : {0.0, 10.0, 55.0, 58.9}) EXPECT_FALSE(moment_at(s, t).cdn_available) << t;
+  EXPECT_TRUE(moment_at(s, 59.0).cdn_available);
+  EXPECT_TRUE(moment_at(s, 63.9).cdn_available);
+  const moment gone = moment_at(s, 64.0);
+  EXPECT_FALSE(gone.cdn_available);
+  EXPECT_EQ(gone.status, "SUCCESS");  // the result still says SUCCESS; only the file is gone
+  EXPECT_TRUE(gone.succeeded);
+  EXPECT_FALSE(moment_at(s, 1000.0).cdn_available);
+}
+
+TEST(Timeline, CdnLifetimeZeroMeansGoneAtSuccess) {
+  timeline_settings s = settings;
+  s.cdn_lifetime = 0.0;
+  EXPECT_FALSE(moment_at(s, 59.0).cdn_available);
+  EXPECT_TRUE(moment_at(s, 59.0).succeeded);
+}
+
+TEST(Timeline, CdnKeptForSonautosWeekByDefault) {
+  EXPECT_DOUBLE_EQ(settings.cdn_lifetime, 168 * 3600.0);
+  EXPECT_TRUE(moment_at(settings, 59.0 + 168 * 3600.0 - 1).cdn_available);
+  EXPECT_FALSE(moment_at(settings, 59.0 + 168 * 3600.0).cdn_available);
+  // The CDN copy outlives the live stream.
+  EXPECT_TRUE(moment_at(settings, 119.0).expired);
+  EXPECT_TRUE(moment_at(settings, 119.0).cdn_available);
+}
+
+TEST(Timeline, FailureHasNoCdnCopy) {
+  for (double t : {10.0, 59.0, 200.0}) EXPECT_FALSE(moment_at(settings, t, "GENERATING").cdn_available) << t;
+  EXPECT_FALSE(moment_at(settings, 59.0, "SUCCESS").cdn_available);
+}
+
 }  // namespace
 }  // namespace serenade::sim

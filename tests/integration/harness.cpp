@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -248,9 +249,13 @@ struct stream_reader::impl {
 };
 
 stream_reader::stream_reader(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout)
+    : stream_reader(port, target, header_pairs{}, timeout) {}
+
+stream_reader::stream_reader(std::uint16_t port, const std::string& target, const header_pairs& headers,
+                             std::chrono::milliseconds timeout)
     : impl_(std::make_unique<impl>()) {
   impl_->socket = connect_loopback(impl_->io, port, timeout);
-  bhttp::write(impl_->socket, make_request(port, "GET", target, {}, {}));
+  bhttp::write(impl_->socket, make_request(port, "GET", target, headers, {}));
   impl_->parser.body_limit(256 * 1024 * 1024);
   bhttp::read_header(impl_->socket, impl_->buffer, impl_->parser, impl_->ec);
   if (!impl_->ec) fill_reply(impl_->head, impl_->parser);
@@ -299,13 +304,14 @@ std::string form_json(const std::string& sender, const std::string& recipient, c
 stack::stack(sim_settings settings, std::vector<std::string> serve_args)
     : dir_(make_temp_dir()), settings_(settings), serve_args_(std::move(serve_args)) {
   const auto number = [](double v) { return std::to_string(v); };
-  simulator_ = std::make_unique<process>(
-      std::vector<std::string>{SERENADE_BINARY, "simulate", "--listen", "127.0.0.1:0", "--api-key", test_api_key,
-                               "--song-seconds", number(settings.song_seconds), "--speed", number(settings.speed),
-                               "--ready-after", number(settings.ready_after), "--first-audio",
-                               number(settings.first_audio), "--expire-after", number(settings.expire_after),
-                               "--tick", number(settings.tick)},
-      std::vector<std::pair<std::string, std::string>>{}, dir_ + "/simulator.log");
+  std::vector<std::string> args{SERENADE_BINARY, "simulate", "--listen", "127.0.0.1:0", "--api-key", test_api_key,
+                                "--song-seconds", number(settings.song_seconds), "--speed", number(settings.speed),
+                                "--ready-after", number(settings.ready_after), "--first-audio",
+                                number(settings.first_audio), "--expire-after", number(settings.expire_after),
+                                "--tick", number(settings.tick)};
+  for (const auto& a : settings.extra_args) args.push_back(a);
+  simulator_ = std::make_unique<process>(args, std::vector<std::pair<std::string, std::string>>{},
+                                         dir_ + "/simulator.log");
   sim_port_ = simulator_->wait_for_port("simulator");
   start_server();
 }
@@ -327,8 +333,19 @@ void stack::start_server(std::vector<std::string> extra_args) {
                                 "150",
                                 "--log-level",
                                 "debug"};
-  for (const auto& a : serve_args_) args.push_back(a);
-  for (const auto& a : extra_args) args.push_back(a);
+  // "--flag value" pairs replace a default given above (CLI11 refuses a repeated option) or are appended.
+  const auto apply = [&](const std::vector<std::string>& more) {
+    for (std::size_t i = 0; i < more.size(); ++i) {
+      auto known = std::find(args.begin(), args.end(), more[i]);
+      if (known != args.end() && std::next(known) != args.end() && i + 1 < more.size()) {
+        *std::next(known) = more[++i];
+      } else {
+        args.push_back(more[i]);
+      }
+    }
+  };
+  apply(serve_args_);
+  apply(extra_args);
   server_.reset();
   server_ = std::make_unique<process>(args, std::vector<std::pair<std::string, std::string>>{{"SONAUTO_API_KEY", test_api_key}},
                                       dir_ + "/server.log");

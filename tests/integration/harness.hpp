@@ -71,6 +71,9 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chro
 class stream_reader {
  public:
   stream_reader(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 20s);
+  // The same, sending these request headers (e.g. Authorization to talk to the simulator directly).
+  stream_reader(std::uint16_t port, const std::string& target, const header_pairs& headers,
+                std::chrono::milliseconds timeout = 20s);
   ~stream_reader();
   unsigned status() const;
   std::string header(const std::string& lower_name) const;
@@ -93,6 +96,7 @@ struct sim_settings {
   double first_audio = 1;
   double expire_after = 30;
   double tick = 0.05;
+  std::vector<std::string> extra_args;  // more `serenade simulate` flags, e.g. fault switches
 };
 
 // A simulator and a server wired to it, each with its own log file in a fresh temp directory.

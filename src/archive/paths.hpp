@@ -1,0 +1,19 @@
+#pragma once
+// Where a song's files live in the archive folder. Only complete, verified files ever carry a final name:
+//   <id>.part       the live capture while it grows (append-only)
+//   <id>.live.mp3   the complete live capture (fsynced, then renamed from .part)
+//   <id>.mp3.tmp    the final copy while it downloads
+//   <id>.mp3        the final copy: downloaded from Sonauto's CDN, verified, fsynced, renamed from .tmp
+#include <string>
+
+namespace serenade::archive {
+
+std::string capture_path(const std::string& archive_dir, const std::string& session_id);
+std::string live_copy_path(const std::string& archive_dir, const std::string& session_id);
+std::string download_path(const std::string& archive_dir, const std::string& session_id);
+std::string final_path(const std::string& archive_dir, const std::string& session_id);
+
+// fsync of the folder, so that a rename inside it survives a crash. False on failure (errno set).
+bool sync_directory(const std::string& dir);
+
+}  // namespace serenade::archive

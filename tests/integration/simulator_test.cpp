@@ -1,0 +1,460 @@
+// The simulator's fault switches, observed over HTTP exactly as a Sonauto client sees them: per task through
+// POST /_sim/control, and as `serenade simulate` flags that every new task starts with.
+#include "archive/mp3_frames.hpp"
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+
+// With the harness defaults (6 s song, speed 4, ready after 0.6 s, finish delay 0.6 s) a task is streaming-ready
+// at 0.6 s and succeeds at about 2.45 s.
+
+header_pairs auth() { return {{"Authorization", std::string("Bearer ") + test_api_key}}; }
+
+std::string create_task(stack& s, const std::string& prompt) {
+  auto headers = auth();
+  headers.emplace_back("Content-Type", "application/json");
+  json::object body{{"prompt", prompt}, {"enable_streaming", true}, {"stream_format", "mp3"}, {"output_format", "mp3"}};
+  auto reply = request(s.sim_port(), "POST", "/v1/generations/v3", headers, json::serialize(body));
+  if (reply.status != 200) throw std::runtime_error("create failed: " + std::to_string(reply.status) + " " + reply.body);
+  return std::string(reply.json().at("task_id").as_string());
+}
+
+json::object report(stack& s, const std::string& task) { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); }
+
+std::int64_t counter(stack& s, const std::string& task, const char* name) {
+  return report(s, task).at(name).to_number<std::int64_t>();
+}
+
+http_reply control(stack& s, const std::string& task, json::object fields) {
+  fields["task_id"] = task;
+  return s.sim("POST", "/_sim/control", json::serialize(fields));
+}
+
+// Polls the simulator until the task has `wanted` status; returns when that was first seen.
+steady::time_point wait_for_status(stack& s, const std::string& task, const std::string& wanted,
+                                   std::chrono::milliseconds timeout = 15s) {
+  const auto deadline = steady::now() + timeout;
+  for (;;) {
+    if (report(s, task).at("status").as_string() == wanted) return steady::now();
+    if (steady::now() > deadline) throw std::runtime_error("task never reached " + wanted);
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+void wait_until_no_stream_open(stack& s, const std::string& task) {
+  const auto deadline = steady::now() + 5s;
+  while (counter(s, task, "stream_connections_open") != 0) {
+    if (steady::now() > deadline) throw std::runtime_error("stream connections still open");
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+struct location {
+  std::uint16_t port = 0;
+  std::string target;
+};
+
+// The first song_paths URL of a finished task, split for request().
+location song_path(stack& s, const std::string& task) {
+  auto result = request(s.sim_port(), "GET", "/v1/generations/" + task, auth()).json().as_object();
+  const auto& paths = result.at("song_paths");
+  if (!paths.is_array() || paths.as_array().empty()) throw std::runtime_error("no song_paths yet");
+  const std::string url(paths.as_array().at(0).as_string());
+  const std::string prefix = "http://127.0.0.1:";
+  if (!url.starts_with(prefix)) throw std::runtime_error("unexpected CDN URL " + url);
+  const auto slash = url.find('/', prefix.size());
+  return {static_cast<std::uint16_t>(std::stoi(url.substr(prefix.size(), slash - prefix.size()))), url.substr(slash)};
+}
+
+http_reply fetch(const location& at) { return request(at.port, "GET", at.target); }
+
+double seconds_between(steady::time_point a, steady::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// ------------------------------------------------------------------------------------------ stream drops
+
+TEST(simulator, drop_after_bytes_cuts_the_first_connection_at_exactly_n_bytes_then_replays_whole) {
+  stack s;
+  const auto task = create_task(s, "drop-once");
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", 50000}}).status, 200u);
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(task);
+  ASSERT_GT(audio.size(), 100000u);
+
+  stream_reader first(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(first.status(), 200u);
+  const auto& cut = first.read_to_end();
+  EXPECT_TRUE(first.cut()) << "no final chunk expected";
+  ASSERT_EQ(cut.size(), 50000u);
+  EXPECT_TRUE(cut == audio.substr(0, 50000));
+
+  stream_reader second(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(second.status(), 200u);
+  const auto& whole = second.read_to_end();
+  EXPECT_TRUE(second.ended_cleanly());
+  EXPECT_EQ(whole.size(), audio.size());
+  EXPECT_TRUE(whole == audio) << "the second connection must replay from byte 0";
+
+  // Setting the switch again arms one more drop.
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", 10000}}).status, 200u);
+  stream_reader third(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_EQ(third.read_to_end().size(), 10000u);
+  EXPECT_TRUE(third.cut());
+  stream_reader fourth(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_EQ(fourth.read_to_end().size(), audio.size());
+  EXPECT_TRUE(fourth.ended_cleanly());
+
+  wait_until_no_stream_open(s, task);
+  EXPECT_EQ(counter(s, task, "stream_connections_total"), 4);
+  EXPECT_EQ(counter(s, task, "bytes_streamed_total"), static_cast<std::int64_t>(50000 + 10000 + 2 * audio.size()));
+}
+
+TEST(simulator, drop_every_time_cuts_every_connection) {
+  stack s;
+  const auto task = create_task(s, "drop-always");
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", 30000}, {"drop_every_time", true}}).status, 200u);
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+  for (int i = 0; i < 3; ++i) {
+    stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+    ASSERT_EQ(reader.status(), 200u) << i;
+    const auto& body = reader.read_to_end();
+    EXPECT_TRUE(reader.cut()) << i;
+    ASSERT_EQ(body.size(), 30000u) << i;
+    EXPECT_TRUE(body == audio.substr(0, 30000)) << i;
+  }
+  // Zero bytes: the header goes out, then the connection is cut.
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", 0}}).status, 200u);
+  stream_reader empty(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_EQ(empty.status(), 200u);
+  EXPECT_TRUE(empty.read_to_end().empty());
+  EXPECT_TRUE(empty.cut());
+  // null switches the drop off.
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", nullptr}}).status, 200u);
+  stream_reader whole(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_TRUE(whole.read_to_end() == audio);
+  EXPECT_TRUE(whole.ended_cleanly());
+
+  wait_until_no_stream_open(s, task);
+  EXPECT_EQ(counter(s, task, "stream_connections_total"), 5);
+  EXPECT_EQ(counter(s, task, "bytes_streamed_total"), static_cast<std::int64_t>(3 * 30000 + audio.size()));
+}
+
+// ------------------------------------------------------------------------------------------------ stalls
+
+TEST(simulator, stall_sends_nothing_for_the_given_seconds_then_continues) {
+  stack s;
+  const auto task = create_task(s, "stall");
+  ASSERT_EQ(control(s, task, {{"stall_seconds", 2}, {"stall_at_bytes", 40000}}).status, 200u);
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+
+  stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(reader.status(), 200u);
+  EXPECT_EQ(reader.read_at_least(40000).size(), 40000u);
+  const auto paused_at = steady::now();
+  EXPECT_EQ(counter(s, task, "stream_connections_open"), 1) << "the stalled connection must stay open";
+  reader.read_at_least(40001);
+  const double waited = seconds_between(paused_at, steady::now());
+  EXPECT_GE(waited, 1.5);
+  EXPECT_LE(waited, 2.5);
+  EXPECT_TRUE(reader.read_to_end() == audio);
+  EXPECT_TRUE(reader.ended_cleanly());
+
+  // Default stall_at_bytes 0: the header comes at once, the first byte after the stall.
+  ASSERT_EQ(control(s, task, {{"stall_seconds", 1}, {"stall_at_bytes", 0}}).status, 200u);
+  const auto asked = steady::now();
+  stream_reader early(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(early.status(), 200u);
+  const auto header_at = steady::now();
+  EXPECT_LT(seconds_between(asked, header_at), 0.5);
+  early.read_at_least(1);
+  const double first_byte = seconds_between(header_at, steady::now());
+  EXPECT_GE(first_byte, 0.5);
+  EXPECT_LE(first_byte, 1.5);
+  EXPECT_TRUE(early.read_to_end() == audio);
+  EXPECT_TRUE(early.ended_cleanly());
+}
+
+// ------------------------------------------------------------------------------------------ live expiry
+
+TEST(simulator, expire_immediately_answers_404_right_after_success) {
+  stack s;  // expire_after 30 s for every other task
+  const auto expiring = create_task(s, "expire-now");
+  const auto normal = create_task(s, "expire-later");
+  ASSERT_EQ(control(s, expiring, {{"expire_immediately", true}}).status, 200u);
+  wait_for_status(s, expiring, "GENERATING_STREAMING_READY");
+  {
+    stream_reader before(s.sim_port(), "/stream/" + expiring, auth());
+    EXPECT_EQ(before.status(), 200u) << "the stream is there until SUCCESS";
+  }
+  wait_for_status(s, expiring, "SUCCESS");
+  auto gone = request(s.sim_port(), "GET", "/stream/" + expiring, auth());
+  EXPECT_EQ(gone.status, 404u);
+  EXPECT_EQ(gone.body, R"({"detail":"Not found"})");
+
+  wait_for_status(s, normal, "SUCCESS");
+  auto kept = request(s.sim_port(), "GET", "/stream/" + normal, auth());
+  EXPECT_EQ(kept.status, 200u);
+  EXPECT_TRUE(kept.complete);
+  EXPECT_TRUE(kept.body == s.simulator_audio(normal));
+  // The CDN copy is unaffected.
+  EXPECT_EQ(fetch(song_path(s, expiring)).status, 200u);
+}
+
+// --------------------------------------------------------------------------------------------------- CDN
+
+TEST(simulator, refuse_cdn_answers_that_status_with_a_json_detail) {
+  stack s;
+  const auto task = create_task(s, "refuse-cdn");
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+  const auto at = song_path(s, task);
+  EXPECT_EQ(at.port, s.sim_port());
+
+  auto served = fetch(at);
+  EXPECT_EQ(served.status, 200u);
+  EXPECT_TRUE(served.body == audio);
+
+  for (unsigned status : {403u, 500u, 429u}) {
+    ASSERT_EQ(control(s, task, {{"refuse_cdn", status}}).status, 200u);
+    auto refused = fetch(at);
+    EXPECT_EQ(refused.status, status);
+    EXPECT_EQ(refused.header("content-type"), "application/json");
+    EXPECT_FALSE(std::string(refused.json().at("detail").as_string()).empty()) << refused.body;
+    EXPECT_TRUE(refused.complete);
+  }
+  ASSERT_EQ(control(s, task, {{"refuse_cdn", 0}}).status, 200u);
+  EXPECT_EQ(fetch(at).status, 200u);
+  EXPECT_EQ(counter(s, task, "cdn_requests"), 5);
+}
+
+TEST(simulator, corrupt_cdn_keeps_the_length_but_breaks_the_frames_in_the_middle) {
+  stack s;
+  const auto task = create_task(s, "corrupt-cdn");
+  ASSERT_EQ(control(s, task, {{"corrupt_cdn", true}}).status, 200u);
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+  ASSERT_TRUE(archive::scan_mp3(bytes_of(audio)).complete);
+
+  auto reply = fetch(song_path(s, task));
+  ASSERT_EQ(reply.status, 200u);
+  EXPECT_TRUE(reply.complete);
+  ASSERT_EQ(reply.body.size(), audio.size());
+  EXPECT_FALSE(reply.body == audio);
+  std::size_t first_difference = 0;
+  while (reply.body[first_difference] == audio[first_difference]) ++first_difference;
+  EXPECT_GT(first_difference, audio.size() / 4);
+  EXPECT_LT(first_difference, audio.size() * 3 / 4);
+  const auto scan = archive::scan_mp3(bytes_of(reply.body));
+  EXPECT_FALSE(scan.complete);
+  EXPECT_LE(scan.audio_end, first_difference);
+  EXPECT_EQ(counter(s, task, "cdn_requests"), 1);
+}
+
+TEST(simulator, truncate_cdn_announces_the_full_length_and_closes_after_half) {
+  stack s;
+  const auto task = create_task(s, "truncate-cdn");
+  ASSERT_EQ(control(s, task, {{"truncate_cdn", true}}).status, 200u);
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+
+  const auto at = song_path(s, task);
+  EXPECT_NE(at.port, s.sim_port()) << "truncated files are served by the bare CDN listener";
+  EXPECT_EQ(at.target, "/cdn/" + task + ".mp3");
+  auto reply = fetch(at);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.header("content-type"), "audio/mpeg");
+  EXPECT_EQ(reply.header("content-length"), std::to_string(audio.size()));
+  EXPECT_FALSE(reply.complete);
+  EXPECT_FALSE(reply.error.empty());
+  ASSERT_EQ(reply.body.size(), audio.size() / 2);
+  EXPECT_TRUE(reply.body == audio.substr(0, audio.size() / 2));
+
+  // The same file on the main port is cut too (a chunked body without its final chunk).
+  auto main_port = request(s.sim_port(), "GET", "/cdn/" + task + ".mp3");
+  EXPECT_EQ(main_port.status, 200u);
+  EXPECT_FALSE(main_port.complete);
+  EXPECT_LT(main_port.body.size(), audio.size());
+
+  // Switched off, the bare listener serves the whole file with its length.
+  ASSERT_EQ(control(s, task, {{"truncate_cdn", false}}).status, 200u);
+  auto whole = fetch(at);
+  EXPECT_EQ(whole.status, 200u);
+  EXPECT_TRUE(whole.complete);
+  EXPECT_TRUE(whole.body == audio);
+  EXPECT_EQ(song_path(s, task).port, s.sim_port());
+  EXPECT_EQ(counter(s, task, "cdn_requests"), 3);
+}
+
+TEST(simulator, delete_cdn_after_answers_200_then_404) {
+  stack s;
+  const auto task = create_task(s, "delete-cdn");
+  ASSERT_EQ(control(s, task, {{"delete_cdn_after", 1.5}}).status, 200u);
+  const auto at_success = wait_for_status(s, task, "SUCCESS");
+  const auto at = song_path(s, task);
+  EXPECT_EQ(fetch(at).status, 200u);
+  for (;;) {
+    auto reply = fetch(at);
+    if (reply.status == 404) {
+      EXPECT_EQ(reply.body, R"({"detail":"Not found"})");
+      break;
+    }
+    ASSERT_EQ(reply.status, 200u);
+    ASSERT_LT(seconds_between(at_success, steady::now()), 3.0) << "the CDN file was never deleted";
+    std::this_thread::sleep_for(50ms);
+  }
+  const double deleted_after = seconds_between(at_success, steady::now());
+  EXPECT_GE(deleted_after, 1.0);
+  EXPECT_LE(deleted_after, 2.0);
+  EXPECT_EQ(report(s, task).at("status").as_string(), "SUCCESS") << "only the file goes, the task stays done";
+  EXPECT_GE(counter(s, task, "cdn_requests"), 3);
+}
+
+// ---------------------------------------------------------------------------------------------- never ready
+
+TEST(simulator, never_ready_stays_at_generating) {
+  stack s;
+  const auto task = create_task(s, "never-ready");
+  ASSERT_EQ(control(s, task, {{"never_ready", true}}).status, 200u);
+  std::this_thread::sleep_for(3500ms);  // well past the 2.45 s a song takes
+  auto status = request(s.sim_port(), "GET", "/v1/generations/status/" + task, auth());
+  EXPECT_EQ(status.body, R"("GENERATING")");
+  auto stream = request(s.sim_port(), "GET", "/stream/" + task, auth());
+  EXPECT_EQ(stream.status, 400u);
+  EXPECT_EQ(stream.body, R"({"detail":"Track not ready for streaming"})");
+  auto result = request(s.sim_port(), "GET", "/v1/generations/" + task, auth()).json().as_object();
+  EXPECT_EQ(result.at("status").as_string(), "GENERATING");
+  EXPECT_TRUE(result.at("song_paths").is_null());
+  EXPECT_EQ(request(s.sim_port(), "GET", "/cdn/" + task + ".mp3").status, 404u);
+  EXPECT_EQ(counter(s, task, "stream_connections_total"), 0);
+
+  // Time counts from creation: switched off, the task is where it would have been.
+  ASSERT_EQ(control(s, task, {{"never_ready", false}}).status, 200u);
+  EXPECT_EQ(report(s, task).at("status").as_string(), "SUCCESS");
+}
+
+// ------------------------------------------------------------------------------------ control and counters
+
+TEST(simulator, control_rejects_bad_values_and_changes_nothing) {
+  stack s;
+  const auto task = create_task(s, "bad-control");
+  const auto before = report(s, task).at("faults");
+  const std::vector<json::object> bad{
+      {{"drop_after_bytes", -1}},     {{"drop_after_bytes", 1.5}}, {{"drop_after_bytes", "10"}},
+      {{"refuse_cdn", 200}},          {{"refuse_cdn", 600}},       {{"corrupt_cdn", "yes"}},
+      {{"stall_seconds", -1}},        {{"stall_at_bytes", -5}},    {{"delete_cdn_after", "soon"}},
+      {{"never_ready", 1}},           {{"fail_at", 3}},
+      {{"corrupt_cdn", true}, {"refuse_cdn", 99}},  // one bad key spoils the whole body
+  };
+  for (const auto& fields : bad) {
+    auto reply = control(s, task, fields);
+    EXPECT_EQ(reply.status, 400u) << json::serialize(fields);
+    EXPECT_EQ(reply.header("content-type"), "application/json");
+  }
+  EXPECT_EQ(report(s, task).at("faults"), before);
+  EXPECT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":"no-such-task","corrupt_cdn":true})").status, 404u);
+
+  auto good = control(s, task, {{"stall_seconds", 2.5}, {"refuse_cdn", 503}});
+  ASSERT_EQ(good.status, 200u);
+  EXPECT_EQ(good.json().at("faults").at("stall_seconds").to_number<double>(), 2.5);
+  EXPECT_EQ(good.json().at("faults").at("refuse_cdn").to_number<int>(), 503);
+  EXPECT_TRUE(good.json().as_object().contains("creates"));
+}
+
+TEST(simulator, counters_and_stats) {
+  stack s;
+  const auto a = create_task(s, "counter-a");
+  const auto b = create_task(s, "counter-b");
+  auto status = request(s.sim_port(), "GET", "/v1/generations/status/" + a, auth());
+  EXPECT_EQ(status.status, 200u);
+  const auto stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_EQ(stats.at("creates").to_number<int>(), 2);
+  EXPECT_GE(stats.at("status_calls").to_number<int>(), 1);
+
+  const auto fresh = report(s, b);
+  EXPECT_EQ(fresh.at("cdn_requests").to_number<int>(), 0);
+  EXPECT_EQ(fresh.at("bytes_streamed_total").to_number<int>(), 0);
+  EXPECT_EQ(fresh.at("stream_connections_total").to_number<int>(), 0);
+  EXPECT_EQ(fresh.at("stream_connections_open").to_number<int>(), 0);
+
+  wait_for_status(s, b, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(b);
+  stream_reader reader(s.sim_port(), "/stream/" + b, auth());
+  reader.read_at_least(1000);
+  EXPECT_EQ(counter(s, b, "stream_connections_open"), 1) << "still generating: the stream stays open";
+  EXPECT_EQ(counter(s, b, "stream_connections_total"), 1);
+  reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  wait_until_no_stream_open(s, b);
+  EXPECT_EQ(counter(s, b, "bytes_streamed_total"), static_cast<std::int64_t>(audio.size()));
+  wait_for_status(s, b, "SUCCESS");
+  fetch(song_path(s, b));
+  fetch(song_path(s, b));
+  EXPECT_EQ(counter(s, b, "cdn_requests"), 2);
+  EXPECT_EQ(counter(s, a, "cdn_requests"), 0) << "counters are per task";
+  EXPECT_EQ(counter(s, a, "bytes_streamed_total"), 0);
+}
+
+// ------------------------------------------------------------------------------------------------- flags
+
+TEST(simulator, flags_set_the_faults_every_new_task_starts_with) {
+  sim_settings settings;
+  settings.extra_args = {"--drop-after-bytes", "20000", "--drop-every-time", "--stall-seconds", "0.5",
+                         "--stall-at-bytes", "1000", "--refuse-cdn", "403", "--corrupt-cdn", "--truncate-cdn",
+                         "--expire-immediately", "--delete-cdn-after", "7", "--never-ready"};
+  stack s(settings);
+  const auto faults = report(s, create_task(s, "all-flags")).at("faults").as_object();
+  EXPECT_EQ(faults.at("drop_after_bytes").to_number<int>(), 20000);
+  EXPECT_EQ(faults.at("drop_every_time"), true);
+  EXPECT_EQ(faults.at("stall_seconds").to_number<double>(), 0.5);
+  EXPECT_EQ(faults.at("stall_at_bytes").to_number<int>(), 1000);
+  EXPECT_EQ(faults.at("refuse_cdn").to_number<int>(), 403);
+  EXPECT_EQ(faults.at("corrupt_cdn"), true);
+  EXPECT_EQ(faults.at("truncate_cdn"), true);
+  EXPECT_EQ(faults.at("expire_immediately"), true);
+  EXPECT_EQ(faults.at("delete_cdn_after").to_number<double>(), 7.0);
+  EXPECT_EQ(faults.at("never_ready"), true);
+}
+
+TEST(simulator, flag_defaults_act_on_every_task_and_control_overrides_them_per_task) {
+  sim_settings settings;
+  settings.extra_args = {"--drop-after-bytes", "20000", "--refuse-cdn", "503", "--expire-immediately"};
+  stack s(settings);
+  const auto task = create_task(s, "flag-defaults");
+  const auto other = create_task(s, "flag-overridden");
+  ASSERT_EQ(control(s, other, {{"refuse_cdn", 0}}).status, 200u);
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(task);
+
+  stream_reader first(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_EQ(first.read_to_end().size(), 20000u);
+  EXPECT_TRUE(first.cut());
+  stream_reader second(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_TRUE(second.read_to_end() == audio);
+  EXPECT_TRUE(second.ended_cleanly());
+
+  wait_for_status(s, task, "SUCCESS");
+  EXPECT_EQ(request(s.sim_port(), "GET", "/stream/" + task, auth()).status, 404u);
+  EXPECT_EQ(fetch(song_path(s, task)).status, 503u);
+  wait_for_status(s, other, "SUCCESS");
+  EXPECT_EQ(fetch(song_path(s, other)).status, 200u);
+}
+
+}  // namespace
+}  // namespace serenade::testing
