@@ -1,6 +1,7 @@
 #include "api/routes.hpp"
 
 #include "api/metrics.hpp"
+#include "archive/paths.hpp"
 #include "api/submission_view.hpp"
 #include "core/ids.hpp"
 #include "http/conditional.hpp"
@@ -65,7 +66,7 @@ asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const ro
 // A song whose capture is complete is a plain file from then on: Range, HEAD and validators like a static
 // file server. The file never changes once renamed into place, so size and mtime make a strong validator.
 asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, const std::string& session_id) {
-  const auto path = live::live_copy_path(ctx.hubs.options().archive_dir, session_id);
+  const auto path = archive::live_copy_path(ctx.hubs.options().archive_dir, session_id);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) co_return false;
   struct stat info {};
