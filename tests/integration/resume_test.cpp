@@ -1,0 +1,119 @@
+// Resume, don't restart: upstream drops and server restarts never cost a listener a gap or a repeat.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+
+bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
+bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
+
+void arm_drop(stack& s, const std::string& task, std::uint64_t after_bytes) {
+  json::object fields{{"task_id", task}, {"drop_after_bytes", after_bytes}};
+  ASSERT_EQ(s.sim("POST", "/_sim/control", json::serialize(fields)).status, 200u);
+}
+
+std::int64_t stream_connections(stack& s, const std::string& task) {
+  return s.sim("GET", "/_sim/tasks/" + task).json().at("stream_connections_total").as_int64();
+}
+
+class upstream_drop : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(upstream_drop, a_listener_hears_every_byte_exactly_once) {
+  stack s({.song_seconds = 6, .speed = 3, .ready_after = 1.5});
+  const auto marker = "drop-" + std::to_string(GetParam());
+  const auto session = s.submit(marker);
+  const auto task = s.task_for(marker);
+  arm_drop(s, task, GetParam());
+  s.wait_for_state(session, stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  const auto& body = reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  const auto expected = s.simulator_audio(task);
+  ASSERT_EQ(body.size(), expected.size());
+  EXPECT_TRUE(body == expected) << "gap or repeat after an upstream drop at " << GetParam();
+  EXPECT_EQ(stream_connections(s, task), 2);
+  s.server().wait_for_line({"event=capture_upstream_dropped", session}, 1s);
+}
+
+// At the first byte, on a 16 KiB read boundary, and in the middle of the song.
+INSTANTIATE_TEST_SUITE_P(offsets, upstream_drop, ::testing::Values(1u, 16384u, 70001u));
+
+TEST(resume, two_drops_in_a_row_still_give_the_exact_song) {
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1.5});
+  const auto session = s.submit("twice");
+  const auto task = s.task_for("twice");
+  arm_drop(s, task, 30000);
+  s.wait_for_state(session, stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  s.server().wait_for_line({"event=capture_upstream_dropped", session}, 5s);
+  arm_drop(s, task, 60000);  // armed for the reconnect, which waits out a backoff first
+  const auto& body = reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  EXPECT_TRUE(body == s.simulator_audio(task));
+  EXPECT_EQ(stream_connections(s, task), 3);
+}
+
+TEST(resume, a_server_killed_mid_song_resumes_its_capture_and_archives_the_exact_song) {
+  stack s({.song_seconds = 12, .speed = 2, .ready_after = 1});
+  const auto session = s.submit("sigkill");
+  s.wait_for_state(session, stream_ready);
+  // Let the capture hold a real part of the song, then kill without warning.
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  reader.read_at_least(100 * 1024);
+  s.server().kill_now();
+  s.start_server();
+  const auto resumed = s.server().wait_for_line({"event=capture_start", session}, 10s);
+  EXPECT_EQ(resumed.find("resumed_bytes=0 "), std::string::npos) << resumed;
+  s.wait_for_state(session, complete, 30s);
+  s.server().wait_for_line({"event=capture_complete", session}, 10s);
+  auto song = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(song.status, 200u);
+  EXPECT_TRUE(song.body == s.simulator_audio(s.task_for("sigkill")));
+  EXPECT_EQ(s.server().log().find("capture_replay_mismatch"), std::string::npos);
+}
+
+TEST(resume, a_slow_listener_does_not_delay_a_fast_one) {
+  stack s({.song_seconds = 12, .speed = 1, .tick = 0.05});
+  const auto session = s.submit("slow-fast");
+  s.wait_for_state(session, stream_ready);
+  // The slow listener takes a byte now and then: ten times slower than the song plays.
+  std::atomic<bool> stop{false};
+  std::thread slow([&] {
+    stream_reader reader(s.api_port(), "/api/stream/" + session);
+    std::size_t want = 1;
+    while (!stop && !reader.ended_cleanly()) {
+      reader.read_at_least(want);
+      want += 2400;  // 2.4 KB per 100 ms = 1/10 of 192 kbit/s
+      std::this_thread::sleep_for(100ms);  // pacing of the slow reader, not synchronisation
+    }
+  });
+  stream_reader fast(s.api_port(), "/api/stream/" + session);
+  std::size_t have = fast.read_at_least(1).size();
+  auto last = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration worst{};
+  // New audio is generated every 50 ms; the fast listener must see it without extra delay.
+  for (int i = 0; i < 40 && !fast.ended_cleanly(); ++i) {
+    have = fast.read_at_least(have + 1).size();
+    const auto now = std::chrono::steady_clock::now();
+    worst = std::max(worst, now - last);
+    last = now;
+  }
+  stop = true;
+  slow.join();
+  EXPECT_LT(worst, 150ms) << "a gap of "
+                          << std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()
+                          << " ms between new bytes for the fast listener";
+}
+
+}  // namespace
+}  // namespace serenade::testing
