@@ -1,5 +1,6 @@
 #include "api/metrics.hpp"
 
+#include "lifecycle/finaliser.hpp"
 #include "live/hub.hpp"
 
 #include <fmt/format.h>
@@ -29,7 +30,8 @@ std::string label_value(std::string_view text) {
 }
 }  // namespace
 
-std::string service_metrics::render(const live::hub_counters& hubs) const {
+std::string service_metrics::render(const live::hub_counters& hubs,
+                                    const lifecycle::finaliser_counters& finals) const {
   std::string out;
   family(out, "serenade_listeners", "gauge", "Listeners connected now, by the state of their song.");
   out += fmt::format("serenade_listeners{{state=\"live\"}} {}\n", hubs.listeners_live.load());
@@ -50,8 +52,8 @@ std::string service_metrics::render(const live::hub_counters& hubs) const {
   family(out, "serenade_archive_unavailable_total", "counter", "Listeners refused because the archive failed.");
   out += fmt::format("serenade_archive_unavailable_total {}\n", archive_unavailable.load());
   family(out, "serenade_finalisations_total", "counter", "Final copies fetched, verified and stored.");
-  out += fmt::format("serenade_finalisations_total{{outcome=\"ok\"}} {}\n", finalisations_ok.load());
-  out += fmt::format("serenade_finalisations_total{{outcome=\"failed\"}} {}\n", finalisations_failed.load());
+  out += fmt::format("serenade_finalisations_total{{outcome=\"ok\"}} {}\n", finals.ok.load());
+  out += fmt::format("serenade_finalisations_total{{outcome=\"failed\"}} {}\n", finals.failed.load());
   family(out, "serenade_stalled_listeners_closed_total", "counter",
          "Listeners closed because their socket accepted no bytes for the write timeout.");
   out += fmt::format("serenade_stalled_listeners_closed_total {}\n", hubs.stalled_listeners_closed.load());

@@ -11,18 +11,19 @@
 namespace serenade::live {
 struct hub_counters;
 }
+namespace serenade::lifecycle {
+struct finaliser_counters;
+}
 
 namespace serenade::api {
 
 struct service_metrics {
   std::atomic<std::uint64_t> listeners_final{0};
   std::atomic<std::uint64_t> final_bytes_relayed{0};
-  std::atomic<std::uint64_t> finalisations_ok{0};
-  std::atomic<std::uint64_t> finalisations_failed{0};
   std::atomic<std::uint64_t> archive_unavailable{0};
 
   void count_request(std::string_view route, unsigned status);
-  std::string render(const live::hub_counters& hubs) const;
+  std::string render(const live::hub_counters& hubs, const lifecycle::finaliser_counters& finals) const;
 
  private:
   mutable std::mutex mutex_;

@@ -63,19 +63,10 @@ asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const ro
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
 }
 
-// A song whose capture is complete is a plain file from then on: Range, HEAD and validators like a static
-// file server. The file never changes once renamed into place, so size and mtime make a strong validator.
-asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, const std::string& session_id) {
-  const auto path = archive::live_copy_path(ctx.hubs.options().archive_dir, session_id);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) co_return false;
-  struct stat info {};
-  ::fstat(fd, &info);
-  http::file_identity identity;
-  identity.length = static_cast<std::uint64_t>(info.st_size);
-  identity.last_modified_unix = info.st_mtim.tv_sec;
-  identity.etag = fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
-  auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", "no-cache");
+// A finished song is a plain file: Range, HEAD and validators like a static file server.
+asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, int fd, const http::file_identity& identity,
+                                      std::string_view cache_control) {
+  auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", cache_control);
   if (answer.status == 200 || answer.status == 206) {
     ++ctx.metrics.listeners_final;
     co_await ex.respond_with_file(answer.status, std::move(answer.headers), fd, answer.offset, answer.length);
@@ -87,6 +78,26 @@ asio::awaitable<bool> serve_complete_copy(route_context& ctx, exchange& ex, cons
     r.headers = std::move(answer.headers);
     co_await ex.respond(std::move(r));
   }
+}
+
+// The verified final copy (ETag from its SHA-256, cacheable for good) or else the complete live capture
+// (never changed once renamed into place, so size and mtime make a strong validator). False when neither exists.
+asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
+  const auto& dir = ctx.hubs.options().archive_dir;
+  const bool final_copy = s.archive && s.archive->source == "cdn";
+  const auto path = final_copy ? archive::final_path(dir, s.session_id) : archive::live_copy_path(dir, s.session_id);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) co_return false;
+  struct stat info {};
+  ::fstat(fd, &info);
+  http::file_identity identity;
+  identity.length = static_cast<std::uint64_t>(info.st_size);
+  identity.last_modified_unix = info.st_mtim.tv_sec;
+  identity.etag = final_copy ? "\"" + s.archive->sha256 + "\""
+                             : fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec,
+                                           info.st_mtim.tv_nsec);
+  const auto cache_control = final_copy ? "private, max-age=31536000, immutable" : "no-cache";
+  co_await serve_song_file(ctx, ex, fd, identity, cache_control);
   ::close(fd);
   co_return true;
 }
@@ -96,7 +107,7 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
   if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
   if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));
-  if (co_await serve_complete_copy(ctx, ex, s->session_id)) co_return;
+  if (co_await serve_archived_copy(ctx, ex, *s)) co_return;
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
     ++ctx.metrics.archive_unavailable;
@@ -122,7 +133,7 @@ http::router make_routes(route_context& ctx) {
   });
   r.add("GET", "/metrics", [&ctx](exchange& ex, const route_params&) -> asio::awaitable<void> {
     http::response r;
-    r.body = ctx.metrics.render(ctx.hubs.counters());
+    r.body = ctx.metrics.render(ctx.hubs.counters(), ctx.finals);
     r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     r.set("Cache-Control", "no-store");
     co_await ex.respond(std::move(r));

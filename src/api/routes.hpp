@@ -10,6 +10,7 @@ class static_site;
 }
 namespace serenade::lifecycle {
 class submissions;
+struct finaliser_counters;
 }
 namespace serenade::live {
 class hub_table;
@@ -26,6 +27,7 @@ struct route_context {
   std::string public_url;  // "" → links in answers are relative
   std::chrono::seconds stream_start_timeout{20};
   service_metrics& metrics;
+  const lifecycle::finaliser_counters& finals;
 };
 
 http::router make_routes(route_context& context);

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
+#include "lifecycle/finaliser.hpp"
 #include "lifecycle/submissions.hpp"
 #include "live/hub_table.hpp"
 #include "sim/simulator.hpp"
@@ -18,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -93,10 +95,23 @@ int run_serve(core::serve_config config) {
   lifecycle_options.on_stream_ready = [&hubs](const std::string& session, const std::string& task) {
     return hubs.ensure(session, task) != nullptr;
   };
+  lifecycle::finaliser_counters final_counters;
+  lifecycle::finaliser_options final_options;
+  final_options.archive_dir = config.archive_dir;
+  final_options.first_backoff = std::chrono::milliseconds(std::max(1u, config.final_retry_ms));
+  lifecycle::finaliser finaliser(executor, sonauto, *store, db_pool, final_options, final_counters);
+  lifecycle_options.on_success = [&finaliser](const std::string& session, const std::string& task) {
+    finaliser.finalise(session, task);
+  };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
   service_metrics metrics;
-  route_context context{submissions, hubs, site, config.public_url,
-                        std::chrono::seconds(config.stream_start_timeout_s), metrics};
+  route_context context{submissions,
+                        hubs,
+                        site,
+                        config.public_url,
+                        std::chrono::seconds(config.stream_start_timeout_s),
+                        metrics,
+                        final_counters};
   http::server server(executor, server_options_for(config), make_routes(context));
   server.set_observer([&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);
@@ -109,6 +124,7 @@ int run_serve(core::serve_config config) {
               config.listen_parsed.host.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
   asio::co_spawn(executor, submissions.resume_unfinished(), asio::detached);
+  asio::co_spawn(executor, finaliser.resume_pending(), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {

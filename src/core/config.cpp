@@ -59,6 +59,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Seconds of silence on Sonauto's stream before it is treated as failed");
   number("--poll-interval-ms", c.poll_interval_ms, "SERENADE_POLL_INTERVAL_MS",
          "Milliseconds between status checks of an unfinished song");
+  number("--final-retry-ms", c.final_retry_ms, "SERENADE_FINAL_RETRY_MS",
+         "Milliseconds before a failed final-copy download is tried again (doubling, at most 60 s)");
   number("--max-connections", c.max_connections, "SERENADE_MAX_CONNECTIONS", "Concurrent client connections");
   number("--max-body-bytes", c.max_body_bytes, "SERENADE_MAX_BODY_BYTES", "Largest request body accepted");
   number("--max-header-bytes", c.max_header_bytes, "SERENADE_MAX_HEADER_BYTES", "Largest request header accepted");

@@ -37,6 +37,7 @@ struct serve_config {
   unsigned stream_start_timeout_s = 20;
   unsigned stream_read_timeout_s = 600;
   unsigned poll_interval_ms = 1500;
+  unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
 
   unsigned max_connections = 10000;
   unsigned max_body_bytes = 64 * 1024;

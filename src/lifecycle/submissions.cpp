@@ -138,6 +138,7 @@ asio::awaitable<void> submissions::poll_until_finished(std::string session_id, s
     }
     co_await pool_.run([&] { return store_.record_status(session_id, update); });
     SERENADE_LOG(info, "status_changed", "session", session_id, "task", task_id, "status", status);
+    if (status == "SUCCESS" && options_.on_success) options_.on_success(session_id, task_id);
     if (is_finished(status)) co_return;
   }
 }

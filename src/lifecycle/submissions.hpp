@@ -32,6 +32,8 @@ struct lifecycle_options {
   // Called when a song is seen stream-ready, so its capture starts whether or not anyone listens yet; called
   // again at every poll until it returns true (the capture could start), so a broken archive is retried.
   std::function<bool(const std::string& session_id, const std::string& task_id)> on_stream_ready;
+  // Called once when the song's generation succeeded: its final copy is fetched then.
+  std::function<void(const std::string& session_id, const std::string& task_id)> on_success;
 };
 
 struct create_outcome {

@@ -32,8 +32,21 @@ CREATE INDEX submissions_unfinished ON submissions (created_at, session_id)
   WHERE task_id IS NOT NULL AND completed_at IS NULL;
 )sql";
 
+// What the archive knows about a finished song. All five columns are NULL until record_archive; existing rows
+// keep them NULL. The partial index holds exactly the rows awaiting_final_copy() returns, in its order.
+constexpr const char* schema_v2 = R"sql(
+ALTER TABLE submissions ADD COLUMN archive_source TEXT CHECK (archive_source IN ('cdn', 'live'));
+ALTER TABLE submissions ADD COLUMN archive_size INTEGER;
+ALTER TABLE submissions ADD COLUMN archive_sha256 TEXT;
+ALTER TABLE submissions ADD COLUMN archive_duration_ms INTEGER;
+ALTER TABLE submissions ADD COLUMN archived_at INTEGER;
+CREATE INDEX submissions_awaiting_final_copy ON submissions (created_at, session_id)
+  WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live');
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

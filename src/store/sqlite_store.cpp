@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace serenade::store {
 
@@ -43,29 +44,43 @@ namespace {
 
 constexpr std::string_view insert_sql = R"sql(
 INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-                         streaming_ready_at, completed_at, error, updated_at)
+                         streaming_ready_at, completed_at, error, updated_at,
+                         archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at)
 VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, :task_id, :status,
-        :streaming_ready_at, :completed_at, :error, :updated_at)
+        :streaming_ready_at, :completed_at, :error, :updated_at,
+        :archive_source, :archive_size, :archive_sha256, :archive_duration_ms, :archived_at)
 )sql";
 
 // Column order is what read_submission expects.
 constexpr std::string_view find_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at
+       streaming_ready_at, completed_at, error, updated_at,
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
 FROM submissions WHERE session_id = :session_id
 )sql";
 
 constexpr std::string_view find_by_task_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at
+       streaming_ready_at, completed_at, error, updated_at,
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
 FROM submissions WHERE task_id = :task_id
 )sql";
 
 // The WHERE clause matches the partial index submissions_unfinished word for word, so SQLite uses it.
 constexpr std::string_view unfinished_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at
+       streaming_ready_at, completed_at, error, updated_at,
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
 FROM submissions WHERE task_id IS NOT NULL AND completed_at IS NULL
+ORDER BY created_at, session_id
+)sql";
+
+// The WHERE clause matches the partial index submissions_awaiting_final_copy word for word, so SQLite uses it.
+constexpr std::string_view awaiting_final_copy_sql = R"sql(
+SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+       streaming_ready_at, completed_at, error, updated_at,
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
+FROM submissions WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
 ORDER BY created_at, session_id
 )sql";
 
@@ -79,6 +94,23 @@ UPDATE submissions SET
   error = COALESCE(:error, error),
   updated_at = :updated_at
 WHERE session_id = :session_id
+)sql";
+
+// Replaces the whole archive record, except that a "live" copy never replaces a "cdn" one (the verified final
+// copy wins). When no row changes, session_exists_sql tells a kept "cdn" record from an unknown session.
+constexpr std::string_view record_archive_sql = R"sql(
+UPDATE submissions SET
+  archive_source = :archive_source,
+  archive_size = :archive_size,
+  archive_sha256 = :archive_sha256,
+  archive_duration_ms = :archive_duration_ms,
+  archived_at = :archived_at,
+  updated_at = :updated_at
+WHERE session_id = :session_id AND NOT (archive_source IS 'cdn' AND :archive_source = 'live')
+)sql";
+
+constexpr std::string_view session_exists_sql = R"sql(
+SELECT 1 FROM submissions WHERE session_id = :session_id
 )sql";
 
 std::int64_t to_millis(time_point t) { return t.time_since_epoch().count(); }
@@ -102,12 +134,14 @@ class statement_use {
     check(sqlite3_bind_text64(stmt_, index(name), data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   }
   void bind(const char* name, time_point t) { check(sqlite3_bind_int64(stmt_, index(name), to_millis(t))); }
+  void bind(const char* name, std::int64_t value) { check(sqlite3_bind_int64(stmt_, index(name), value)); }
+  void bind_null(const char* name) { check(sqlite3_bind_null(stmt_, index(name))); }
   template <class T>
   void bind(const char* name, const std::optional<T>& value) {
     if (value) {
       bind(name, *value);
     } else {
-      check(sqlite3_bind_null(stmt_, index(name)));
+      bind_null(name);
     }
   }
 
@@ -134,6 +168,7 @@ class statement_use {
     if (is_null(column)) return std::nullopt;
     return time(column);
   }
+  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
  private:
   int index(const char* name) const {
@@ -165,7 +200,32 @@ submission read_submission(const statement_use& row) {
   s.completed_at = row.optional_time(10);
   s.error = row.optional_text(11);
   s.updated_at = row.time(12);
+  // archive_source is set whenever a record exists (record_archive writes all five columns together).
+  if (!row.is_null(13)) {
+    archived_song& a = s.archive.emplace();
+    a.source = row.text(13);
+    a.size = static_cast<std::uint64_t>(row.int64(14));
+    a.sha256 = row.text(15);
+    a.duration_ms = row.int64(16);
+    a.archived_at = row.time(17);
+  }
   return s;
+}
+
+// SQLite integers are signed 64-bit; a size beyond that cannot be stored faithfully.
+std::int64_t archive_size(const archived_song& song, std::string_view operation) {
+  if (song.size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    throw store_error(fmt::format("{}: archive size {} is too large", operation, song.size));
+  }
+  return static_cast<std::int64_t>(song.size);
+}
+
+void bind_archive(statement_use& use, const archived_song& song, std::string_view operation) {
+  use.bind(":archive_source", song.source);
+  use.bind(":archive_size", archive_size(song, operation));
+  use.bind(":archive_sha256", song.sha256);
+  use.bind(":archive_duration_ms", song.duration_ms);
+  use.bind(":archived_at", song.archived_at);
 }
 
 std::string query_text(sqlite3* db, const char* sql, std::string_view operation) {
@@ -230,6 +290,13 @@ void sqlite_store::insert(const submission& s) {
   use.bind(":completed_at", s.completed_at);
   use.bind(":error", s.error);
   use.bind(":updated_at", s.updated_at);
+  if (s.archive) {
+    bind_archive(use, *s.archive, operation);
+  } else {
+    for (auto name : {":archive_source", ":archive_size", ":archive_sha256", ":archive_duration_ms", ":archived_at"}) {
+      use.bind_null(name);
+    }
+  }
   use.step();
 }
 
@@ -266,6 +333,31 @@ bool sqlite_store::record_status(std::string_view session_id, const status_updat
 std::vector<submission> sqlite_store::unfinished() {
   std::lock_guard lock(mutex_);
   statement_use use(db_.get(), prepared(unfinished_sql), "list unfinished submissions");
+  std::vector<submission> out;
+  while (use.step()) out.push_back(read_submission(use));
+  return out;
+}
+
+bool sqlite_store::record_archive(std::string_view session_id, const archived_song& song) {
+  constexpr std::string_view operation = "record archive";
+  std::lock_guard lock(mutex_);
+  {
+    statement_use use(db_.get(), prepared(record_archive_sql), operation);
+    use.bind(":session_id", session_id);
+    bind_archive(use, song, operation);
+    use.bind(":updated_at", now());
+    use.step();
+    if (sqlite3_changes(db_.get()) > 0) return true;
+  }
+  // Nothing changed: either the session is unknown or its "cdn" record was kept against a "live" one.
+  statement_use exists(db_.get(), prepared(session_exists_sql), operation);
+  exists.bind(":session_id", session_id);
+  return exists.step();
+}
+
+std::vector<submission> sqlite_store::awaiting_final_copy() {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(awaiting_final_copy_sql), "list submissions awaiting a final copy");
   std::vector<submission> out;
   while (use.step()) out.push_back(read_submission(use));
   return out;

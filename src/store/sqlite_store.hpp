@@ -68,6 +68,8 @@ class sqlite_store final : public submission_store {
   std::optional<submission> find_by_task(std::string_view task_id) override;
   bool record_status(std::string_view session_id, const status_update& update) override;
   std::vector<submission> unfinished() override;
+  bool record_archive(std::string_view session_id, const archived_song& song) override;
+  std::vector<submission> awaiting_final_copy() override;
   int schema_version() override;
 
  private:

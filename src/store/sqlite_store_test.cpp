@@ -74,6 +74,17 @@ void expect_same(const submission& a, const submission& b) {
   EXPECT_EQ(a.completed_at, b.completed_at);
   EXPECT_EQ(a.error, b.error);
   EXPECT_EQ(a.updated_at, b.updated_at);
+  EXPECT_EQ(a.archive, b.archive);
+}
+
+archived_song make_archive(std::string source, std::uint64_t size = 3'456'789) {
+  archived_song song;
+  song.source = std::move(source);
+  song.size = size;
+  song.sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  song.duration_ms = 187'250;
+  song.archived_at = at(1'700'000'003'000);
+  return song;
 }
 
 std::vector<std::string> ids_of(const std::vector<submission>& rows) {
@@ -248,8 +259,8 @@ TEST(sqlite_store, unfinished_breaks_ties_by_session_id) {
 
 TEST(sqlite_store, memory_store_is_at_latest_schema) {
   sqlite_store store(":memory:");
-  EXPECT_EQ(store.schema_version(), 1);
-  EXPECT_EQ(schema_migrations().back().version, 1);
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(schema_migrations().back().version, 2);
 }
 
 TEST(sqlite_store, fresh_file_is_migrated_and_reopening_keeps_data) {
@@ -257,12 +268,12 @@ TEST(sqlite_store, fresh_file_is_migrated_and_reopening_keeps_data) {
   auto file = dir.file("serenade.db");
   {
     sqlite_store store(file);
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), 2);
     store.insert(make_submission("kept", 42, "task"));
   }
   EXPECT_TRUE(fs::exists(file));
   sqlite_store reopened(file);
-  EXPECT_EQ(reopened.schema_version(), 1);
+  EXPECT_EQ(reopened.schema_version(), 2);
   auto row = reopened.find("kept");
   ASSERT_TRUE(row);
   EXPECT_EQ(row->created_at, at(42));
@@ -289,9 +300,9 @@ TEST(sqlite_store, file_database_uses_wal) {
 TEST(sqlite_store, refuses_newer_schema) {
   temp_dir dir;
   auto file = dir.file("future.db");
-  set_user_version(file, 99);
+  set_user_version(file, 3);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 99 is newer than this Serenade (1)");
+            "database schema version 3 is newer than this Serenade (2)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
@@ -306,6 +317,256 @@ TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
   auto message = message_of([&] { sqlite_store store(file); });
   EXPECT_TRUE(contains(message, "open database"));
   EXPECT_TRUE(contains(message, "not a database"));
+}
+
+TEST(sqlite_store, record_archive_round_trips_every_field) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_FALSE(store.find("s")->archive);
+
+  archived_song song = make_archive("live", std::uint64_t{1} << 40);  // beyond 32 bits
+  song.duration_ms = 0;
+  auto before = now();
+  EXPECT_TRUE(store.record_archive("s", song));
+  auto row = *store.find("s");
+  ASSERT_TRUE(row.archive);
+  EXPECT_EQ(row.archive->source, "live");
+  EXPECT_EQ(row.archive->size, std::uint64_t{1} << 40);
+  EXPECT_EQ(row.archive->sha256, song.sha256);
+  EXPECT_EQ(row.archive->duration_ms, 0);
+  EXPECT_EQ(row.archive->archived_at, song.archived_at);
+  EXPECT_EQ(row.archive, song);
+  EXPECT_GE(row.updated_at, before);
+  EXPECT_EQ(store.find_by_task("t")->archive, song);
+  // The status and milestones are untouched.
+  EXPECT_EQ(row.status, "RECEIVED");
+  EXPECT_FALSE(row.completed_at);
+}
+
+TEST(sqlite_store, insert_round_trips_an_archive) {
+  sqlite_store store(":memory:");
+  submission s = make_submission("s", 1, "t");
+  s.status = "SUCCESS";
+  s.completed_at = at(2);
+  s.archive = make_archive("cdn");
+  store.insert(s);
+  expect_same(*store.find("s"), s);
+}
+
+TEST(sqlite_store, record_archive_for_unknown_session_returns_false) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_FALSE(store.record_archive("other", make_archive("cdn")));
+  EXPECT_FALSE(store.record_archive("other", make_archive("live")));
+  EXPECT_FALSE(store.find("s")->archive);
+}
+
+TEST(sqlite_store, cdn_copy_replaces_live_copy) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_archive("s", make_archive("live", 1000)));
+  archived_song cdn = make_archive("cdn", 2000);
+  cdn.sha256 = std::string(64, 'a');
+  cdn.duration_ms = 190'000;
+  cdn.archived_at = at(1'700'000'009'000);
+  EXPECT_TRUE(store.record_archive("s", cdn));
+  EXPECT_EQ(store.find("s")->archive, cdn);
+
+  // A later verified copy replaces the earlier one.
+  archived_song again = cdn;
+  again.archived_at = at(1'700'000'010'000);
+  EXPECT_TRUE(store.record_archive("s", again));
+  EXPECT_EQ(store.find("s")->archive, again);
+}
+
+TEST(sqlite_store, live_copy_replaces_live_copy) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_archive("s", make_archive("live", 1000)));
+  EXPECT_TRUE(store.record_archive("s", make_archive("live", 1500)));
+  EXPECT_EQ(store.find("s")->archive->size, 1500u);
+}
+
+TEST(sqlite_store, live_copy_never_replaces_cdn_copy) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  archived_song cdn = make_archive("cdn", 2000);
+  EXPECT_TRUE(store.record_archive("s", cdn));
+  auto updated = store.find("s")->updated_at;
+
+  archived_song live = make_archive("live", 999);
+  live.sha256 = std::string(64, 'b');
+  live.archived_at = at(1'800'000'000'000);
+  // The session is known, so true; the verified copy stays, untouched.
+  EXPECT_TRUE(store.record_archive("s", live));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.archive, cdn);
+  EXPECT_EQ(row.updated_at, updated);
+}
+
+TEST(sqlite_store, record_archive_refuses_bad_values) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  auto message = message_of([&] { store.record_archive("s", make_archive("s3")); });
+  EXPECT_TRUE(contains(message, "record archive"));
+  EXPECT_TRUE(contains(message, "CHECK"));
+  EXPECT_THROW(store.record_archive("s", make_archive("")), store_error);
+  message = message_of([&] { store.record_archive("s", make_archive("cdn", std::uint64_t{1} << 63)); });
+  EXPECT_TRUE(contains(message, "too large"));
+  EXPECT_FALSE(store.find("s")->archive);
+  // The cached statements are still usable after a failure.
+  EXPECT_TRUE(store.record_archive("s", make_archive("cdn")));
+}
+
+TEST(sqlite_store, awaiting_final_copy_filters_and_orders_oldest_first) {
+  sqlite_store store(":memory:");
+  auto succeed = [&](const std::string& id, std::int64_t created) {
+    store.insert(make_submission(id, created, "t-" + id));
+    EXPECT_TRUE(store.record_status(id, {.status = "SUCCESS", .completed_at = at(created + 1)}));
+  };
+  succeed("live-newest", 500);
+  succeed("none-oldest", 100);
+  succeed("cdn", 50);
+  succeed("cdn-after-live", 60);
+  succeed("live-middle", 300);
+  succeed("none-middle", 200);
+  store.insert(make_submission("generating", 10, "t-generating"));
+  store.insert(make_submission("failed", 20, "t-failed"));
+  store.record_status("failed", {.status = "FAILURE", .completed_at = at(21), .error = "x"});
+  store.insert(make_submission("no-task", 30));
+  // A live capture of a song whose generation has not reported SUCCESS yet is not for finalisation.
+  store.insert(make_submission("streaming", 40, "t-streaming"));
+  store.record_status("streaming", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(41)});
+  EXPECT_TRUE(store.record_archive("streaming", make_archive("live")));
+
+  EXPECT_TRUE(store.record_archive("cdn", make_archive("cdn")));
+  EXPECT_TRUE(store.record_archive("cdn-after-live", make_archive("live")));
+  EXPECT_TRUE(store.record_archive("cdn-after-live", make_archive("cdn")));
+  EXPECT_TRUE(store.record_archive("live-newest", make_archive("live")));
+  EXPECT_TRUE(store.record_archive("live-middle", make_archive("live")));
+
+  auto rows = store.awaiting_final_copy();
+  EXPECT_EQ(ids_of(rows),
+            (std::vector<std::string>{"none-oldest", "none-middle", "live-middle", "live-newest"}));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_FALSE(rows[0].archive);
+  EXPECT_FALSE(rows[1].archive);
+  EXPECT_EQ(rows[2].archive, make_archive("live"));
+  EXPECT_EQ(rows[3].archive, make_archive("live"));
+  EXPECT_EQ(rows[2].completed_at, at(301));
+
+  // Ties break by session id, and a cdn copy takes a song off the list.
+  succeed("b-tie", 100);
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()),
+            (std::vector<std::string>{"b-tie", "none-oldest", "none-middle", "live-middle", "live-newest"}));
+  EXPECT_TRUE(store.record_archive("live-middle", make_archive("cdn")));
+  EXPECT_TRUE(store.record_archive("none-oldest", make_archive("cdn")));
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()),
+            (std::vector<std::string>{"b-tie", "none-middle", "live-newest"}));
+}
+
+TEST(sqlite_store, unfinished_returns_archive_fields) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  store.record_status("s", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(2)});
+  EXPECT_TRUE(store.record_archive("s", make_archive("live")));
+  auto rows = store.unfinished();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].archive, make_archive("live"));
+}
+
+// A database written by the previous Serenade (schema 1, with rows) upgrades in place and keeps every row.
+TEST(sqlite_store, upgrades_a_version_1_database_with_rows) {
+  temp_dir dir;
+  auto file = dir.file("v1.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    detail::connection_ptr db(raw);
+    migrate(db.get(), schema_migrations().first(1));
+    ASSERT_EQ(read_schema_version(db.get()), 1);
+    detail::exec(db.get(), R"sql(
+INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+                         streaming_ready_at, completed_at, error, updated_at)
+VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', 'SUCCESS', 11, 12, NULL, 13),
+       ('failed', 20, 'Cy', 'Di', '', 'jazz', 'p', 'task-failed', 'FAILURE', NULL, 21, 'the model failed', 22),
+       ('running', 30, 'Ed', 'Flo', 's', 'pop', 'p', 'task-running', 'GENERATING', NULL, NULL, NULL, 31),
+       ('new', 40, 'Gus', 'Hal', 's', 'rock', 'p', NULL, 'RECEIVED', NULL, NULL, NULL, 40)
+)sql",
+                 "seed v1");
+  }
+
+  sqlite_store store(file);
+  EXPECT_EQ(store.schema_version(), 2);
+
+  auto done = store.find("done");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->created_at, at(10));
+  EXPECT_EQ(done->sender, "Ana");
+  EXPECT_EQ(done->recipient, "Bo");
+  EXPECT_EQ(done->story, "story");
+  EXPECT_EQ(done->style, "bossa nova");
+  EXPECT_EQ(done->prompt, "prompt");
+  EXPECT_EQ(done->task_id, "task-done");
+  EXPECT_EQ(done->status, "SUCCESS");
+  EXPECT_EQ(done->streaming_ready_at, at(11));
+  EXPECT_EQ(done->completed_at, at(12));
+  EXPECT_FALSE(done->error);
+  EXPECT_EQ(done->updated_at, at(13));
+  EXPECT_FALSE(done->archive);
+
+  auto failed = store.find_by_task("task-failed");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->session_id, "failed");
+  EXPECT_EQ(failed->error, "the model failed");
+  EXPECT_FALSE(failed->archive);
+  ASSERT_TRUE(store.find("new"));
+  EXPECT_FALSE(store.find("new")->task_id);
+
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"running"}));
+  // Songs finished before the upgrade have no archive record, so finalisation picks them up.
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()), (std::vector<std::string>{"done"}));
+  EXPECT_TRUE(store.record_archive("done", make_archive("cdn")));
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+}
+
+TEST(sqlite_store, upgrade_to_version_2_survives_reopening) {
+  temp_dir dir;
+  auto file = dir.file("v1.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    detail::connection_ptr db(raw);
+    migrate(db.get(), schema_migrations().first(1));
+  }
+  { sqlite_store store(file); }
+  sqlite_store reopened(file);
+  EXPECT_EQ(reopened.schema_version(), 2);
+  reopened.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(reopened.record_archive("s", make_archive("live")));
+  EXPECT_EQ(reopened.find("s")->archive, make_archive("live"));
+}
+
+TEST(sqlite_store, awaiting_final_copy_uses_its_partial_index) {
+  temp_dir dir;
+  auto file = dir.file("plan.db");
+  { sqlite_store store(file); }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+  detail::connection_ptr db(raw);
+  std::string plan;
+  sqlite3_exec(
+      db.get(),
+      "EXPLAIN QUERY PLAN SELECT session_id FROM submissions "
+      "WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live') "
+      "ORDER BY created_at, session_id",
+      [](void* out, int columns, char** values, char**) {
+        *static_cast<std::string*>(out) += values[columns - 1];
+        return 0;
+      },
+      &plan, nullptr);
+  EXPECT_TRUE(contains(plan, "submissions_awaiting_final_copy"));
+  EXPECT_FALSE(contains(plan, "TEMP B-TREE"));
 }
 
 TEST(migrations, versions_are_consecutive_from_one) {
@@ -399,7 +660,7 @@ TEST(database_url, sqlite_without_a_path_is_refused) {
 
 TEST(open_store, memory) {
   auto store = open_store("sqlite://:memory:");
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
   store->insert(make_submission("m", 1));
   EXPECT_TRUE(store->find("m"));
 }
@@ -409,7 +670,7 @@ TEST(open_store, absolute_path_creates_missing_directories) {
   auto file = dir.path() / "nested" / "deeper" / "serenade.db";
   auto store = open_store("sqlite:///" + file.string());
   EXPECT_TRUE(fs::exists(file));
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
 }
 
 TEST(open_store, relative_path_is_relative_to_the_working_directory) {

@@ -5,6 +5,7 @@
 // recorded as the poller or webhook sees them. streaming_ready_at is set once, the first time the task is
 // seen at GENERATING_STREAMING_READY or later; completed_at is set once, at SUCCESS or FAILURE.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,17 @@ namespace serenade::store {
 
 using clock = std::chrono::system_clock;
 using time_point = std::chrono::time_point<clock, std::chrono::milliseconds>;
+
+// The song's final file as the archive holds it.
+struct archived_song {
+  std::string source;          // "cdn" (verified final copy from song_paths) or "live" (complete live capture)
+  std::uint64_t size = 0;      // bytes
+  std::string sha256;          // lowercase hex
+  std::int64_t duration_ms = 0;
+  time_point archived_at{};
+
+  friend bool operator==(const archived_song&, const archived_song&) = default;
+};
 
 struct submission {
   std::string session_id;  // 128-bit random, base64url (core/ids)
@@ -27,6 +39,7 @@ struct submission {
   std::optional<time_point> completed_at;
   std::optional<std::string> error;  // human-readable reason when the song failed
   time_point updated_at{};
+  std::optional<archived_song> archive;  // set once the song's final file is in place
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

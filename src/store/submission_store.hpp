@@ -28,6 +28,13 @@ class submission_store {
   virtual bool record_status(std::string_view session_id, const status_update& update) = 0;
   // Submissions with a task id whose generation has not ended (no completed_at): what a restart must resume.
   virtual std::vector<submission> unfinished() = 0;
+  // Records (or replaces, e.g. a "live" copy by the verified "cdn" copy) the archived file of a song. False for an
+  // unknown session. A "live" copy never replaces a "cdn" one: the call then keeps the "cdn" record and returns true.
+  // Throws store_error for a source other than "cdn"/"live" or a size beyond 2^63-1.
+  virtual bool record_archive(std::string_view session_id, const archived_song& song) = 0;
+  // Submissions whose generation succeeded but whose archive is missing or only "live": what finalisation must
+  // (re)try. Oldest first (created_at, then session_id), like unfinished().
+  virtual std::vector<submission> awaiting_final_copy() = 0;
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };

@@ -1,0 +1,68 @@
+#pragma once
+// Makes a finished song outlive Sonauto: after SUCCESS it downloads song_paths[0] from the CDN, checks it
+// (whole length, MP3 frames from first to last byte), fsyncs it under a temporary name and renames it into
+// place, then records size, SHA-256 and duration. Failures are retried with capped backoff; when the CDN
+// copy cannot be had, the complete live capture (if any) is recorded as the song's copy instead.
+//
+//   state        moved by
+//   pending    → final       verified CDN copy renamed into place and recorded ("cdn")
+//   pending    → pending     download or check failed: wait (backoff) and try again
+//   pending    → fallback    attempts exhausted: the complete live capture is recorded ("live")
+#include "store/submission_store.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace serenade::core {
+class blocking_pool;
+}
+namespace serenade::sonauto {
+class client;
+}
+
+namespace serenade::lifecycle {
+
+struct finaliser_options {
+  std::string archive_dir;
+  std::chrono::milliseconds first_backoff{1000};
+  std::chrono::milliseconds max_backoff{60000};
+  int attempts_before_fallback = 6;
+  std::uint64_t max_song_bytes = 64ull * 1024 * 1024;
+};
+
+struct finaliser_counters {
+  std::atomic<std::uint64_t> ok{0};
+  std::atomic<std::uint64_t> failed{0};
+};
+
+class finaliser {
+ public:
+  finaliser(boost::asio::any_io_executor executor, sonauto::client& client, store::submission_store& store,
+            core::blocking_pool& pool, finaliser_options options, finaliser_counters& counters);
+
+  // Starts finalising one song (no-op if it is already being finalised by this process).
+  void finalise(std::string session_id, std::string task_id);
+  // At start: finalise every succeeded song that has no verified copy yet.
+  boost::asio::awaitable<void> resume_pending();
+
+ private:
+  boost::asio::awaitable<void> run(std::string session_id, std::string task_id);
+  boost::asio::awaitable<bool> try_cdn_copy(const std::string& session_id, const std::string& task_id);
+  boost::asio::awaitable<bool> record_existing(const std::string& session_id, const std::string& path,
+                                               const std::string& source);
+
+  boost::asio::any_io_executor executor_;
+  sonauto::client& client_;
+  store::submission_store& store_;
+  core::blocking_pool& pool_;
+  finaliser_options options_;
+  finaliser_counters& counters_;
+  std::mutex running_mutex_;
+  std::vector<std::string> running_;
+};
+
+}  // namespace serenade::lifecycle

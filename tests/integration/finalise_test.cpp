@@ -1,0 +1,93 @@
+// Finalisation: after SUCCESS the CDN copy is fetched, verified, renamed into place and recorded; a bad or
+// missing CDN copy is refused and retried while the live capture keeps the song playing.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+
+bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  for (unsigned i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+TEST(finalise, the_verified_cdn_copy_is_served_for_good) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.5});
+  const auto session = s.submit("final");
+  s.wait_for_state(session, complete);
+  const auto line = s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
+  const auto song = s.simulator_audio(s.task_for("final"));
+  EXPECT_NE(line.find("sha256=" + sha256_hex(song)), std::string::npos) << line;
+  EXPECT_TRUE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3"));
+  EXPECT_FALSE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3.tmp"));
+
+  auto reply = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_TRUE(reply.body == song);
+  EXPECT_EQ(reply.header("etag"), "\"" + sha256_hex(song) + "\"");
+  EXPECT_EQ(reply.header("cache-control"), "private, max-age=31536000, immutable");
+  EXPECT_EQ(reply.header("accept-ranges"), "bytes");
+}
+
+TEST(finalise, after_the_cdn_deleted_the_file_the_song_still_plays) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = {"--delete-cdn-after", "1"}});
+  const auto session = s.submit("cdn-gone");
+  s.wait_for_state(session, complete);
+  s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
+  const auto task = s.task_for("cdn-gone");
+  // Both of Sonauto's copies are gone...
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (s.sim("GET", "/cdn/" + task + ".mp3").status != 404) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the CDN copy never went away";
+    std::this_thread::sleep_for(50ms);
+  }
+  // ...and Serenade still has the song, byte for byte, with seeking.
+  auto reply = s.api("GET", "/api/stream/" + session, {}, {{"Range", "bytes=100-199"}});
+  EXPECT_EQ(reply.status, 206u);
+  EXPECT_EQ(reply.body, s.simulator_audio(task).substr(100, 100));
+}
+
+class bad_cdn : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(bad_cdn, is_refused_and_retried_while_the_live_capture_plays) {
+  sim_settings settings{.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = GetParam()};
+  stack s(settings, {"--final-retry-ms", "100"});
+  const auto session = s.submit("bad-cdn");
+  s.wait_for_state(session, complete);
+  s.server().wait_for_line({"event=final_copy", session}, 10s);
+  s.server().wait_for_line({"event=capture_complete", session}, 10s);
+  EXPECT_EQ(s.server().log().find("source=cdn"), std::string::npos) << "a bad CDN copy was accepted";
+  EXPECT_FALSE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3")) << "a bad copy has a final name";
+  auto reply = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_TRUE(reply.body == s.simulator_audio(s.task_for("bad-cdn")));
+  const auto metrics = s.api("GET", "/metrics").body;
+  EXPECT_EQ(metrics.find("serenade_finalisations_total{outcome=\"failed\"} 0\n"), std::string::npos) << metrics;
+}
+
+INSTANTIATE_TEST_SUITE_P(faults, bad_cdn,
+                         ::testing::Values(std::vector<std::string>{"--corrupt-cdn"},
+                                           std::vector<std::string>{"--refuse-cdn", "403"},
+                                           std::vector<std::string>{"--truncate-cdn"}));
+
+}  // namespace
+}  // namespace serenade::testing
