@@ -5,6 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
@@ -113,6 +116,36 @@ TEST(resume, a_slow_listener_does_not_delay_a_fast_one) {
   EXPECT_LT(worst, 150ms) << "a gap of "
                           << std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()
                           << " ms between new bytes for the fast listener";
+}
+
+}  // namespace
+}  // namespace serenade::testing
+
+namespace serenade::testing {
+namespace {
+
+TEST(resume, a_replay_that_differs_from_the_capture_restarts_it_cleanly) {
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1});
+  const auto session = s.submit("mismatch");
+  const auto task = s.task_for("mismatch");
+  arm_drop(s, task, 90000);  // about a second after the capture starts
+  s.wait_for_state(session, stream_ready);
+  s.server().wait_for_line({"event=capture_start", session}, 5s);
+  // Damage what was captured so far; when the upstream drops, the reconnect's replay no longer matches.
+  const auto part = s.dir() + "/archive/" + session + ".part";
+  {
+    const int fd = ::open(part.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    const char junk = 0x5a;
+    ASSERT_EQ(::pwrite(fd, &junk, 1, 10), 1);
+    ::close(fd);
+  }
+  s.server().wait_for_line({"event=capture_replay_mismatch", session}, 10s);
+  s.wait_for_state(session, complete, 30s);
+  s.server().wait_for_line({"event=capture_complete", session}, 10s);
+  auto song = s.api("GET", "/api/stream/" + session);
+  EXPECT_TRUE(song.body == s.simulator_audio(task)) << "the restarted capture is not the song";
+  EXPECT_NE(s.api("GET", "/metrics").body.find("serenade_replay_mismatches_total 1\n"), std::string::npos);
 }
 
 }  // namespace
