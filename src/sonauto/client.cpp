@@ -14,9 +14,13 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <fcntl.h>
 #include <openssl/ssl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 #include "core/log.hpp"
 #include "sonauto/detail/connection.hpp"
@@ -33,6 +37,8 @@ constexpr auto as_values = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t rest_body_limit = 1024 * 1024;  // a result is a few KiB; anything near this is not Sonauto
 constexpr std::size_t refusal_body_limit = 64 * 1024;   // what we read of a non-2xx stream answer
 constexpr std::size_t read_buffer_limit = 128 * 1024;   // socket read buffer: one header plus one 64 KiB read
+constexpr std::size_t download_piece = 64 * 1024;      // download_to_file: the most read, then written, at once
+constexpr int max_redirects = 3;
 constexpr std::string_view user_agent = "serenade/0.1";
 }  // namespace
 
@@ -87,13 +93,15 @@ std::string encode_segment(std::string_view text) {
   return boost::urls::encode(boost::urls::string_view(text.data(), text.size()), boost::urls::unreserved_chars);
 }
 
+// `with_key`: whether this request may carry the API key (only to the configured api/stream origins).
 http::request<http::string_body> make_request(const client_state& state, const detail::endpoint& where,
-                                              http::verb method, std::string target, std::string_view accept) {
+                                              http::verb method, std::string target, std::string_view accept,
+                                              bool with_key = true) {
   http::request<http::string_body> request{method, target, 11};
   request.set(http::field::host, where.host_header);
   request.set(http::field::user_agent, user_agent);
   request.set(http::field::accept, accept);
-  request.set(http::field::authorization, "Bearer " + state.options.api_key);
+  if (with_key) request.set(http::field::authorization, "Bearer " + state.options.api_key);
   return request;
 }
 
@@ -266,30 +274,42 @@ asio::awaitable<std::string> read_refusal_body(stream_state& s) {
   co_return body;
 }
 
-asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
-    std::shared_ptr<const client_state> state, std::string task_id) {
+// connect → tls_handshake → send_request → read_header of a GET whose body is then read piece by piece (pump_body).
+// Any status is returned: the caller decides what a refusal or a redirect means. The header gets `header_timeout`.
+asio::awaitable<outcome<std::shared_ptr<stream_state>>> start_get(std::shared_ptr<const client_state> state,
+                                                                  const detail::endpoint& where, std::string target,
+                                                                  std::string_view accept, bool with_key,
+                                                                  std::chrono::seconds header_timeout) {
   const auto& options = state->options;
-  auto opened = co_await detail::open_connection(state->stream, *state->tls, options.connect_timeout);
+  auto opened = co_await detail::open_connection(where, *state->tls, options.connect_timeout);
   if (!opened) co_return std::move(opened).error();
 
   auto s = std::make_shared<stream_state>();
   s->client = state;
   s->conn = std::move(opened).value();
-  s->parser.body_limit(boost::none);  // a song's length is not known in advance
+  s->parser.body_limit(boost::none);  // lengths are the caller's business (a song's is not known in advance)
 
-  auto request = make_request(*state, state->stream, http::verb::get, state->stream.path + "/stream/" +
-                              encode_segment(task_id), "audio/mpeg, */*;q=0.5");
+  auto request = make_request(*state, where, http::verb::get, std::move(target), accept, with_key);
   request.prepare_payload();
   s->conn->tcp().expires_after(options.request_timeout);
   if (auto sent = co_await send_request(*s->conn, request, options.request_timeout); !sent) {
     co_return std::move(sent).error();
   }
-  // The first audio can take a while: the header gets the stream's idle timeout, not the REST one.
-  s->conn->tcp().expires_after(options.stream_read_timeout);
-  if (auto header = co_await read_header(*s->conn, s->buffer, s->parser, options.stream_read_timeout); !header) {
+  s->conn->tcp().expires_after(header_timeout);
+  if (auto header = co_await read_header(*s->conn, s->buffer, s->parser, header_timeout); !header) {
     co_return std::move(header).error();
   }
   s->status = s->parser.get().result_int();
+  co_return s;
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
+    std::shared_ptr<const client_state> state, std::string task_id) {
+  // The first audio can take a while: the header gets the stream's idle timeout, not the REST one.
+  auto started = co_await start_get(state, state->stream, state->stream.path + "/stream/" + encode_segment(task_id),
+                                    "audio/mpeg, */*;q=0.5", true, state->options.stream_read_timeout);
+  if (!started) co_return std::move(started).error();
+  auto s = std::move(started).value();
   if (!is_success(s->status)) {
     auto body = co_await read_refusal_body(*s);
     s->conn->close();
@@ -349,6 +369,125 @@ asio::awaitable<outcome<std::size_t>> pump_body(std::shared_ptr<stream_state> s,
   }
 }
 
+// ---- Download: [connect → tls_handshake → send_request → read_header] per hop, then read_body → write_file ----
+
+bool is_redirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// The origins that may see the API key: the configured bases'.
+bool trusted_origin(const client_state& state, const detail::endpoint& where) {
+  return detail::same_origin(where, state.api) || detail::same_origin(where, state.stream);
+}
+
+failure write_failure(int error) {
+  return make_failure(failure_kind::protocol, stage::write_file,
+                      "cannot write the file: " + std::generic_category().message(error));
+}
+
+failure too_large(std::uint64_t max_bytes) {
+  return make_failure(failure_kind::protocol, stage::read_body,
+                      "response body larger than " + std::to_string(max_bytes) + " bytes");
+}
+
+// All of `piece`, at the fd's current position, or the write error.
+outcome<bool> write_all(int fd, std::span<const char> piece) {
+  while (!piece.empty()) {
+    const ssize_t written = ::write(fd, piece.data(), piece.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return write_failure(errno);
+    }
+    piece = piece.subspan(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
+// `url` parsed for a request, or failure{protocol, `stage`} saying why it cannot be fetched.
+outcome<detail::resource> parse_target(std::string_view url, std::string_view what, std::string_view stage) {
+  try {
+    return detail::parse_resource(url, what);
+  } catch (const std::invalid_argument& e) {
+    return make_failure(failure_kind::protocol, stage, e.what());
+  }
+}
+
+// Where a redirect points: its Location (absolute, or relative to `from`) as an absolute URL, encoding kept.
+outcome<std::string> redirect_target(const std::string& from, std::string_view location, unsigned status) {
+  const std::string what = "HTTP " + std::to_string(status) + " redirect";
+  if (location.empty()) return make_failure(failure_kind::protocol, stage::read_header, what + " without a Location");
+  auto target = detail::resolve_reference(from, location);
+  if (!target) {
+    return make_failure(failure_kind::protocol, stage::read_header,
+                        what + " to a malformed Location '" + std::string(location) + "'");
+  }
+  return std::move(*target);
+}
+
+asio::awaitable<outcome<download_result>> download_exchange(std::shared_ptr<const client_state> state,
+                                                            std::string url, int fd, std::uint64_t max_bytes) {
+  // Nothing is fetched for a file that cannot be written.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) co_return write_failure(errno);
+  if ((flags & O_ACCMODE) == O_RDONLY) co_return write_failure(EBADF);  // what write(2) would say
+
+  auto first = parse_target(url, "download URL", stage::resolve);
+  if (!first) co_return std::move(first).error();
+  detail::resource hop = std::move(first).value();
+  // The key goes only to the configured origins, and never again once a redirect has left the current one.
+  bool with_key = trusted_origin(*state, hop.where);
+  std::shared_ptr<stream_state> s;
+  for (int redirects = 0;; ++redirects) {
+    auto started = co_await start_get(state, hop.where, hop.target, "*/*", with_key, state->options.request_timeout);
+    if (!started) co_return std::move(started).error();
+    s = std::move(started).value();
+    if (!is_redirect(s->status)) break;
+    s->conn->close();  // the redirect's body is of no interest
+    if (redirects == max_redirects) {
+      co_return make_failure(failure_kind::protocol, stage::read_header,
+                             "more than " + std::to_string(max_redirects) + " redirects");
+    }
+    auto next_url = redirect_target(url, s->parser.get()[http::field::location], s->status);
+    if (!next_url) co_return std::move(next_url).error();
+    auto next = parse_target(next_url.value(), "redirect target", stage::read_header);
+    if (!next) co_return std::move(next).error();
+    with_key = with_key && detail::same_origin(next.value().where, hop.where);
+    url = std::move(next_url).value();  // the base of a further relative Location
+    hop = std::move(next).value();
+  }
+  if (!is_success(s->status)) {
+    auto body = co_await read_refusal_body(*s);
+    s->conn->close();
+    co_return refusal(*state, s->status, body);
+  }
+
+  download_result result;
+  result.content_type = std::string(s->parser.get()[http::field::content_type]);
+  if (auto length = s->parser.content_length()) result.content_length = *length;
+  if (result.content_length && *result.content_length > max_bytes) {
+    s->conn->close();
+    co_return too_large(max_bytes);
+  }
+  std::vector<char> buffer(download_piece);
+  for (;;) {
+    auto got = co_await pump_body(s, buffer);  // read_body, with the idle timeout per read
+    if (!got) co_return std::move(got).error();
+    const std::size_t size = got.value();
+    if (size == 0) break;
+    if (size > max_bytes - result.bytes) {
+      s->conn->close();
+      co_return too_large(max_bytes);
+    }
+    if (auto written = write_all(fd, std::span<const char>(buffer.data(), size)); !written) {
+      s->conn->close();
+      co_return std::move(written).error();
+    }
+    result.bytes += size;
+  }
+  s->conn->close();
+  co_return result;
+}
+
 // ---- the calls: scrubbed, logged, cancellation as a value ----
 
 asio::awaitable<outcome<std::string>> create_generation_call(std::shared_ptr<const client_state> state,
@@ -372,6 +511,12 @@ asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_call(std:
                                                                             std::string task_id) {
   auto result = co_await without_cancel_exceptions(open_stream_exchange(state, std::move(task_id)));
   co_return finish(*state, "open_stream", std::move(result));
+}
+
+asio::awaitable<outcome<download_result>> download_call(std::shared_ptr<const client_state> state, std::string url,
+                                                       int fd, std::uint64_t max_bytes) {
+  auto result = co_await without_cancel_exceptions(download_exchange(state, std::move(url), fd, max_bytes));
+  co_return finish(*state, "download_to_file", std::move(result));
 }
 
 asio::awaitable<outcome<std::size_t>> read_some_call(std::shared_ptr<stream_state> state, std::span<char> buffer) {
@@ -451,6 +596,11 @@ asio::awaitable<outcome<generation_result>> client::result(std::string_view task
 
 asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream(std::string_view task_id) {
   return open_stream_call(state_, std::string(task_id));
+}
+
+asio::awaitable<outcome<download_result>> client::download_to_file(std::string_view url, int fd,
+                                                                   std::uint64_t max_bytes) {
+  return download_call(state_, std::string(url), fd, max_bytes);
 }
 
 }  // namespace serenade::sonauto

@@ -3,6 +3,7 @@
 //
 // Every exchange runs the same stages, one connection per request:
 //   resolve → connect → tls_handshake (https only) → send_request → read_header → read_body → finish
+// (download_to_file: one resolve … read_header per redirect hop, and each piece of read_body is followed by write_file)
 // All I/O objects are created on the executor of the coroutine that calls in (co_await this_coro::executor), so a
 // caller running on a strand owns the connection and may close() an open stream from that strand.
 // Failures are values (outcome<T>); nothing throws out of a coroutine except programming errors.
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +50,13 @@ struct generation_result {
   std::optional<std::string> error_message;
   std::optional<std::string> lyrics;
   std::vector<std::string> tags;
+};
+
+// What download_to_file wrote.
+struct download_result {
+  std::uint64_t bytes = 0;                     // body bytes written to the file
+  std::string content_type;                    // as upstream sent it; empty when it sent none
+  std::optional<std::uint64_t> content_length;  // the final answer's Content-Length, when it had one
 };
 
 class client;
@@ -106,6 +115,26 @@ class client {
   // GET {stream_base}/stream/{task_id}; resolves once the status line and headers are in. A non-2xx answer is
   // failure{http_status, "read_header", status, detail from the body (at most 64 KiB read)}.
   boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream(std::string_view task_id);
+
+  // GET an absolute http(s) URL (a song_paths entry, used exactly as encoded; a fragment is not sent) and write its
+  // body to `fd`, a file already open for writing, at its current position, one piece (≤ 64 KiB) at a time.
+  // - The API key is sent only when the URL's scheme, host and port are those of api_base or stream_base: a CDN
+  //   host never sees it. Up to 3 redirects (301/302/303/307/308, relative Locations resolved) are followed, each
+  //   as a GET on a new connection; once a redirect leaves the current scheme+host+port, the key is not sent again.
+  // - connect_timeout covers resolve + connect + TLS of each hop; request_timeout covers sending the request and
+  //   reading the answer's header (and a refusal's body); stream_read_timeout is the longest silence between body
+  //   bytes (failure{timeout, "read_body"}).
+  // - Non-2xx (after redirects) is failure{http_status, "read_header", status, detail from the body}; a 4th redirect,
+  //   a redirect without a usable Location, or a URL that is not absolute http(s) is failure{protocol}.
+  // - A body longer than max_bytes is failure{protocol, "read_body", "... larger than N bytes"}: found from the
+  //   Content-Length before anything is written, or else when a piece would pass the limit (that piece is not
+  //   written: at most max_bytes reach the file). A body cut before its end (Content-Length or chunked framing) is
+  //   failure{protocol, "read_body"}. A write error on `fd` (or an fd that is not open) is
+  //   failure{protocol, "write_file", strerror text}.
+  // On failure the file may hold part of the body: truncating or removing it is the caller's job. The fd is never
+  // closed or repositioned here, and the write is a plain blocking write(2): meant for regular files.
+  boost::asio::awaitable<outcome<download_result>> download_to_file(std::string_view url, int fd,
+                                                                    std::uint64_t max_bytes);
 
  private:
   std::shared_ptr<const detail::client_state> state_;

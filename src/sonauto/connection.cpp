@@ -12,6 +12,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace serenade::sonauto::detail {
@@ -89,13 +91,11 @@ asio::awaitable<outcome<bool>> tls_handshake(connection& conn, const endpoint& w
 
 }  // namespace
 
-endpoint parse_base(std::string_view url, std::string_view option) {
-  auto fail = [&](std::string_view why) {
-    return std::invalid_argument(std::string(option) + " '" + std::string(url) + "' " + std::string(why));
-  };
-  auto parsed = urls::parse_absolute_uri(urls::string_view(url.data(), url.size()));
-  if (!parsed) throw fail("is not an absolute URL");
-  const urls::url_view& u = *parsed;
+namespace {
+
+// The parts of an absolute http(s) URL that say where to connect; throws what `fail` makes.
+template <class Fail>
+endpoint origin_of(const urls::url_view& u, const Fail& fail) {
   endpoint out;
   if (u.scheme_id() == urls::scheme::https) {
     out.tls = true;
@@ -104,7 +104,6 @@ endpoint parse_base(std::string_view url, std::string_view option) {
   }
   if (!u.has_authority() || u.encoded_host().empty()) throw fail("has no host");
   if (u.has_userinfo()) throw fail("must not contain user info");
-  if (u.has_query() || u.has_fragment()) throw fail("must not contain a query or fragment");
   switch (u.host_type()) {
     case urls::host_type::name:
       out.host = u.host_name();
@@ -130,9 +129,125 @@ endpoint parse_base(std::string_view url, std::string_view option) {
   }
   out.host_header = std::string(u.encoded_host());
   if (out.port != default_port) out.host_header += ":" + out.port;
+  return out;
+}
+
+auto failure_maker(std::string_view url, std::string_view option) {
+  return [url, option](std::string_view why) {
+    return std::invalid_argument(std::string(option) + " '" + std::string(url) + "' " + std::string(why));
+  };
+}
+
+}  // namespace
+
+endpoint parse_base(std::string_view url, std::string_view option) {
+  const auto fail = failure_maker(url, option);
+  auto parsed = urls::parse_absolute_uri(urls::string_view(url.data(), url.size()));
+  if (!parsed) throw fail("is not an absolute URL");
+  const urls::url_view& u = *parsed;
+  if (u.has_query() || u.has_fragment()) throw fail("must not contain a query or fragment");
+  endpoint out = origin_of(u, fail);
   out.path = std::string(u.encoded_path());
   while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
   return out;
+}
+
+resource parse_resource(std::string_view url, std::string_view option) {
+  const auto fail = failure_maker(url, option);
+  // parse_uri, not parse_absolute_uri: a fragment is allowed (and never sent).
+  auto parsed = urls::parse_uri(urls::string_view(url.data(), url.size()));
+  if (!parsed) throw fail("is not an absolute URL");
+  const urls::url_view& u = *parsed;
+  resource out{origin_of(u, fail), std::string(u.encoded_path())};
+  if (out.target.empty()) out.target = "/";  // with an authority, a path is empty or starts with '/'
+  if (u.has_query()) {
+    out.target += '?';
+    out.target += u.encoded_query();
+  }
+  return out;
+}
+
+namespace {
+
+// RFC 3986 section 5.2.4, on the encoded path.
+std::string remove_dot_segments(std::string_view in) {
+  std::string out;
+  auto drop_last_segment = [&out] {
+    const auto slash = out.rfind('/');
+    out.erase(slash == std::string::npos ? 0 : slash);
+  };
+  while (!in.empty()) {
+    if (in.starts_with("../")) {
+      in.remove_prefix(3);
+    } else if (in.starts_with("./")) {
+      in.remove_prefix(2);
+    } else if (in.starts_with("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.starts_with("/../")) {
+      in.remove_prefix(3);
+      drop_last_segment();
+    } else if (in == "/..") {
+      in = "/";
+      drop_last_segment();
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      const auto end = in.find('/', 1);
+      const auto segment = in.substr(0, end);
+      out += segment;
+      in.remove_prefix(segment.size());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> resolve_reference(std::string_view base_text, std::string_view reference) {
+  auto base = urls::parse_uri(urls::string_view(base_text.data(), base_text.size()));
+  auto ref = urls::parse_uri_reference(urls::string_view(reference.data(), reference.size()));
+  if (!base || !ref) return std::nullopt;
+  auto query_of = [](const urls::url_view& u) { return u.has_query() ? "?" + std::string(u.encoded_query()) : ""; };
+  auto authority_of = [](const urls::url_view& u) {
+    return u.has_authority() ? "//" + std::string(u.encoded_authority()) : "";
+  };
+  const std::string ref_path(ref->encoded_path());
+  std::string out;
+  if (ref->has_scheme()) {
+    out = std::string(ref->scheme()) + ":" + authority_of(*ref) + remove_dot_segments(ref_path) + query_of(*ref);
+  } else {
+    out = std::string(base->scheme()) + ":";
+    if (ref->has_authority()) {
+      out += authority_of(*ref) + remove_dot_segments(ref_path) + query_of(*ref);
+    } else {
+      out += authority_of(*base);
+      const std::string base_path(base->encoded_path());
+      if (ref_path.empty()) {
+        out += base_path + (ref->has_query() ? query_of(*ref) : query_of(*base));
+      } else if (ref_path.front() == '/') {
+        out += remove_dot_segments(ref_path) + query_of(*ref);
+      } else {
+        // Merge (section 5.2.3): the reference replaces the base path's last segment.
+        const auto slash = base_path.rfind('/');
+        std::string merged = base->has_authority() && base_path.empty()
+                                 ? "/" + ref_path
+                                 : base_path.substr(0, slash == std::string::npos ? 0 : slash + 1) + ref_path;
+        out += remove_dot_segments(merged) + query_of(*ref);
+      }
+    }
+  }
+  if (ref->has_fragment()) out += "#" + std::string(ref->encoded_fragment());
+  return out;
+}
+
+bool same_origin(const endpoint& a, const endpoint& b) {
+  auto same_letter = [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  };
+  return a.tls == b.tls && a.port == b.port &&
+         std::equal(a.host.begin(), a.host.end(), b.host.begin(), b.host.end(), same_letter);
 }
 
 connection::connection(const asio::any_io_executor& executor)

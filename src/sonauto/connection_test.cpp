@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace serenade::sonauto::detail {
 namespace {
@@ -52,6 +55,61 @@ TEST(endpoint, rejects_what_it_cannot_use) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), "SONAUTO_API_BASE 'ftp://x' must start with http:// or https://");
   }
+}
+
+TEST(resource, keeps_path_and_query_encoding_and_drops_the_fragment) {
+  auto r = parse_resource("https://CDN.Sonauto.ai/songs/a%2Fb%20c.mp3?sig=x%2By&e=1#t=3", "url");
+  EXPECT_TRUE(r.where.tls);
+  EXPECT_EQ(r.where.host, "CDN.Sonauto.ai");
+  EXPECT_EQ(r.where.port, "443");
+  EXPECT_EQ(r.target, "/songs/a%2Fb%20c.mp3?sig=x%2By&e=1");
+  EXPECT_EQ(parse_resource("http://127.0.0.1:8080", "url").target, "/");
+  EXPECT_EQ(parse_resource("http://127.0.0.1:8080?x", "url").target, "/?x");
+  for (const char* bad : {"", "/songs/x.mp3", "ftp://cdn/x", "https://u:p@cdn/x", "https:///x", "http://cdn:0/x"}) {
+    EXPECT_THROW(parse_resource(bad, "url"), std::invalid_argument) << bad;
+  }
+}
+
+TEST(resource, same_origin_is_scheme_host_and_port) {
+  auto origin = [](const char* url) { return parse_resource(url, "url").where; };
+  EXPECT_TRUE(same_origin(origin("https://api.sonauto.ai/v1"), origin("https://API.sonauto.ai:443/cdn/x")));
+  EXPECT_FALSE(same_origin(origin("https://api.sonauto.ai/v1"), origin("http://api.sonauto.ai/v1")));
+  EXPECT_FALSE(same_origin(origin("https://api.sonauto.ai/v1"), origin("https://api.sonauto.ai:8443/v1")));
+  EXPECT_FALSE(same_origin(origin("https://api.sonauto.ai/v1"), origin("https://cdn.sonauto.ai/v1")));
+  EXPECT_FALSE(same_origin(origin("https://api.sonauto.ai/v1"), origin("https://api.sonauto.ai.evil.example/v1")));
+  EXPECT_TRUE(same_origin(origin("http://[::1]:80/"), origin("http://[0:0::1]/")));
+}
+
+TEST(resource, references_resolve_as_in_rfc_3986) {
+  // RFC 3986 section 5.4, normal and abnormal examples.
+  const std::string base = "http://a/b/c/d;p?q";
+  const std::pair<const char*, const char*> cases[] = {
+      {"g:h", "g:h"}, {"g", "http://a/b/c/g"}, {"./g", "http://a/b/c/g"}, {"g/", "http://a/b/c/g/"},
+      {"/g", "http://a/g"}, {"//g", "http://g"}, {"?y", "http://a/b/c/d;p?y"}, {"g?y", "http://a/b/c/g?y"},
+      {"#s", "http://a/b/c/d;p?q#s"}, {"g#s", "http://a/b/c/g#s"}, {"g?y#s", "http://a/b/c/g?y#s"},
+      {";x", "http://a/b/c/;x"}, {"g;x", "http://a/b/c/g;x"}, {"g;x?y#s", "http://a/b/c/g;x?y#s"},
+      {"", "http://a/b/c/d;p?q"}, {".", "http://a/b/c/"}, {"./", "http://a/b/c/"}, {"..", "http://a/b/"},
+      {"../", "http://a/b/"}, {"../g", "http://a/b/g"}, {"../..", "http://a/"}, {"../../", "http://a/"},
+      {"../../g", "http://a/g"}, {"../../../g", "http://a/g"}, {"../../../../g", "http://a/g"},
+      {"/./g", "http://a/g"}, {"/../g", "http://a/g"}, {"g.", "http://a/b/c/g."}, {".g", "http://a/b/c/.g"},
+      {"g..", "http://a/b/c/g.."}, {"..g", "http://a/b/c/..g"}, {"./../g", "http://a/b/g"},
+      {"./g/.", "http://a/b/c/g/"}, {"g/./h", "http://a/b/c/g/h"}, {"g/../h", "http://a/b/c/h"},
+      {"g;x=1/./y", "http://a/b/c/g;x=1/y"}, {"g;x=1/../y", "http://a/b/c/y"}, {"g?y/./x", "http://a/b/c/g?y/./x"},
+      {"http:g", "http:g"}};
+  for (const auto& [reference, expected] : cases) {
+    EXPECT_EQ(resolve_reference(base, reference), std::optional<std::string>(expected)) << reference;
+  }
+}
+
+TEST(resource, resolving_keeps_percent_encoding_as_written) {
+  const std::string base = "https://api.sonauto.ai/v1/songs/a%2Fb.mp3?k=%2B";
+  EXPECT_EQ(resolve_reference(base, "https://cdn.example/x%2Fy%20z.mp3?s=a%2Bb%3D"),
+            "https://cdn.example/x%2Fy%20z.mp3?s=a%2Bb%3D");
+  EXPECT_EQ(resolve_reference(base, "c%2Fd.mp3"), "https://api.sonauto.ai/v1/songs/c%2Fd.mp3");
+  EXPECT_EQ(resolve_reference(base, "../%7Efiles/x%41.mp3"), "https://api.sonauto.ai/v1/%7Efiles/x%41.mp3");
+  EXPECT_EQ(resolve_reference(base, "?q=%2F"), "https://api.sonauto.ai/v1/songs/a%2Fb.mp3?q=%2F");
+  EXPECT_FALSE(resolve_reference(base, "has space"));
+  EXPECT_FALSE(resolve_reference("not absolute", "/x"));
 }
 
 }  // namespace

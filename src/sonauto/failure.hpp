@@ -31,6 +31,7 @@ inline constexpr std::string_view tls_handshake = "tls_handshake";
 inline constexpr std::string_view send_request = "send_request";
 inline constexpr std::string_view read_header = "read_header";
 inline constexpr std::string_view read_body = "read_body";
+inline constexpr std::string_view write_file = "write_file";  // download_to_file: writing the body to the file
 }  // namespace stage
 
 struct failure {

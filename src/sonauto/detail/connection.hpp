@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,24 @@ struct endpoint {
 
 // Throws std::invalid_argument naming `option` for anything that is not http(s)://host[:port][/path].
 endpoint parse_base(std::string_view url, std::string_view option);
+
+// An absolute http(s) URL of one resource (a song_paths entry, a redirect's target): where to connect, and the
+// request target — the path ("/" when empty) and query exactly as encoded in the URL; a fragment is dropped.
+struct resource {
+  endpoint where;           // `path` is left empty: the whole target is in `target`
+  std::string target;
+};
+
+// Throws std::invalid_argument naming `option` for anything that is not http(s)://host[:port][/path][?query].
+resource parse_resource(std::string_view url, std::string_view option);
+
+// RFC 3986 section 5.2: `reference` (a redirect's Location: absolute, network-path, absolute-path or relative)
+// resolved against the absolute `base`, with dot segments removed and all percent-encoding left exactly as written.
+// Empty when either does not parse.
+std::optional<std::string> resolve_reference(std::string_view base, std::string_view reference);
+
+// Same scheme, host (names compared without regard to case) and port: the origin that may see the API key.
+bool same_origin(const endpoint& a, const endpoint& b);
 
 class connection {
  public:
