@@ -1,6 +1,7 @@
 #include "archive/song_check.hpp"
 
 #include "archive/mp3_frames.hpp"
+#include "core/hex.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,18 +12,6 @@
 
 namespace serenade::archive {
 
-namespace {
-std::string hex(const unsigned char* data, unsigned length) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned i = 0; i < length; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0xf];
-  }
-  return out;
-}
-}  // namespace
 
 song_check check_song_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -37,7 +26,7 @@ song_check check_song_file(const std::string& path) {
   EVP_Digest(bytes.data(), bytes.size(), digest, &digest_length, EVP_sha256(), nullptr);
   song_facts facts;
   facts.size = bytes.size();
-  facts.sha256 = hex(digest, digest_length);
+  facts.sha256 = core::to_hex({digest, digest_length});
   facts.duration_ms = static_cast<std::int64_t>(scan.duration_seconds * 1000.0 + 0.5);
   return {facts, {}};
 }

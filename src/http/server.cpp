@@ -124,14 +124,7 @@ class beast_exchange final : public exchange {
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
     fill_header(res, headers, !must_close());
     res.content_length(length);
-    bhttp::response_serializer<bhttp::empty_body> serializer{res};
-    stream_.expires_after(state_.options.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, use_tuple);
-    stream_.expires_never();
-    if (ec) {
-      close_ = true;
-      co_return false;
-    }
+    if (!co_await write_header_only(res)) co_return false;
     if (req_.is_head() || length == 0) co_return true;
     if (!co_await sendfile_all(fd, offset, static_cast<std::size_t>(length))) co_return false;
     bytes_ += length;
@@ -144,11 +137,7 @@ class beast_exchange final : public exchange {
     chunked_header_ = {static_cast<bhttp::status>(status), 11};
     fill_header(chunked_header_, headers, !must_close());
     chunked_header_.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> serializer{chunked_header_};
-    stream_.expires_after(state_.options.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, use_tuple);
-    stream_.expires_never();
-    if (ec) close_ = true;
+    co_await write_header_only(chunked_header_);
   }
 
   awaitable<bool> write_chunk(std::span<const char> data) override {
@@ -205,6 +194,16 @@ class beast_exchange final : public exchange {
   }
 
  private:
+  // The status line and headers alone; the body follows by other means (chunks, sendfile) or not at all.
+  awaitable<bool> write_header_only(bhttp::response<bhttp::empty_body>& res) {
+    bhttp::response_serializer<bhttp::empty_body> serializer{res};
+    stream_.expires_after(state_.options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, use_tuple);
+    stream_.expires_never();
+    if (ec) close_ = true;
+    co_return !ec;
+  }
+
   awaitable<bool> write_all(asio::const_buffer data) {
     stream_.expires_after(state_.options.write_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, data, use_tuple);

@@ -15,8 +15,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
-bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
 
 std::uint64_t metric(stack& s, const std::string& line_prefix) {
   const auto text = s.api("GET", "/metrics").body;
@@ -28,14 +26,14 @@ std::uint64_t metric(stack& s, const std::string& line_prefix) {
 TEST(archive, an_unwritable_capture_is_503_with_retry_after_and_other_songs_keep_playing) {
   stack s({.song_seconds = 4, .speed = 4, .ready_after = 1.5});
   const auto healthy = s.submit("healthy");
-  s.wait_for_state(healthy, complete);
+  s.wait_for_state(healthy, is_complete);
 
   // Where the broken song's capture file would go, put something that cannot be opened for writing:
   // a directory (permissions would not stop a test running as root).
   const auto broken = s.submit("broken");
   const auto blocker = fs::path(s.dir()) / "archive" / (broken + ".part");
   fs::create_directories(blocker);
-  s.wait_for_state(broken, stream_ready);
+  s.wait_for_state(broken, is_stream_ready);
 
   auto refused = s.api("GET", "/api/stream/" + broken);
   EXPECT_EQ(refused.status, 503u);
@@ -74,7 +72,7 @@ TEST(archive, metrics_speak_prometheus) {
 TEST(archive, a_live_song_ignores_range_requests) {
   stack s({.song_seconds = 20, .speed = 1});
   const auto session = s.submit("live-range");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   for (const std::string range : {"bytes=0-1", "bytes=99999999-"}) {
     stream_reader reader(s.api_port(), "/api/stream/" + session, {{"Range", range}});
     EXPECT_EQ(reader.status(), 200u) << range;

@@ -15,7 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
 
 std::string sha256_hex(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -33,7 +32,7 @@ std::string sha256_hex(const std::string& bytes) {
 TEST(finalise, the_verified_cdn_copy_is_served_for_good) {
   stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.5});
   const auto session = s.submit("final");
-  s.wait_for_state(session, complete);
+  s.wait_for_state(session, is_complete);
   const auto line = s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
   const auto song = s.simulator_audio(s.task_for("final"));
   EXPECT_NE(line.find("sha256=" + sha256_hex(song)), std::string::npos) << line;
@@ -51,7 +50,7 @@ TEST(finalise, the_verified_cdn_copy_is_served_for_good) {
 TEST(finalise, after_the_cdn_deleted_the_file_the_song_still_plays) {
   stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = {"--delete-cdn-after", "1"}});
   const auto session = s.submit("cdn-gone");
-  s.wait_for_state(session, complete);
+  s.wait_for_state(session, is_complete);
   s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
   const auto task = s.task_for("cdn-gone");
   // Both of Sonauto's copies are gone...
@@ -72,7 +71,7 @@ TEST_P(bad_cdn, is_refused_and_retried_while_the_live_capture_plays) {
   sim_settings settings{.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = GetParam()};
   stack s(settings, {"--final-retry-ms", "100"});
   const auto session = s.submit("bad-cdn");
-  s.wait_for_state(session, complete);
+  s.wait_for_state(session, is_complete);
   s.server().wait_for_line({"event=final_copy", session}, 10s);
   s.server().wait_for_line({"event=capture_complete", session}, 10s);
   EXPECT_EQ(s.server().log().find("source=cdn"), std::string::npos) << "a bad CDN copy was accepted";

@@ -1,6 +1,8 @@
 #pragma once
 // Test harness: runs the real `serenade` binary (server and simulator) as child processes on ephemeral
 // loopback ports and talks HTTP to them. Waits are on conditions (a log line, a JSON field), with deadlines.
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
@@ -135,6 +137,10 @@ class stack {
   std::uint16_t api_port_ = 0;
   std::vector<std::string> serve_args_;
 };
+
+// Predicates for stack::wait_for_state.
+inline bool is_stream_ready(const boost::json::object& o) { return o.at("stream_ready").as_bool(); }
+inline bool is_complete(const boost::json::object& o) { return o.at("phase").as_string() == "complete"; }
 
 std::string story_with(const std::string& marker);
 std::string form_json(const std::string& sender, const std::string& recipient, const std::string& story,

@@ -15,13 +15,11 @@ namespace {
 
 namespace json = boost::json;
 
-bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
-bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
 
 TEST(hub, fifty_listeners_share_one_upstream_connection_and_get_identical_bytes) {
   stack s({.song_seconds = 8, .speed = 2});
   const auto session = s.submit("fifty");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   std::vector<std::future<std::pair<std::string, bool>>> listeners;
   for (int i = 0; i < 50; ++i) {
     listeners.push_back(std::async(std::launch::async, [&] {
@@ -47,7 +45,7 @@ TEST(hub, fifty_listeners_share_one_upstream_connection_and_get_identical_bytes)
 TEST(hub, a_late_listener_hears_the_song_from_the_first_byte) {
   stack s({.song_seconds = 10, .speed = 2});
   const auto session = s.submit("late");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   const auto task = s.task_for("late");
   // Join when most of the song has been generated.
   s.wait_for_state(session, [](const json::object& o) { return o.at("status").as_string() != "GENERATING_STREAMING_READY"; },
@@ -62,7 +60,7 @@ TEST(hub, a_late_listener_hears_the_song_from_the_first_byte) {
 TEST(hub, a_finished_song_plays_after_the_live_stream_expired) {
   stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2});
   const auto session = s.submit("expired");
-  s.wait_for_state(session, complete);
+  s.wait_for_state(session, is_complete);
   const auto task = s.task_for("expired");
   // The live stream is gone upstream...
   stream_reader upstream(s.sim_port(), "/stream/" + task);
@@ -79,7 +77,7 @@ TEST(hub, a_finished_song_plays_after_the_live_stream_expired) {
 TEST(hub, a_finished_song_answers_ranges_and_validators_like_a_static_file) {
   stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2});
   const auto session = s.submit("ranges");
-  s.wait_for_state(session, complete);
+  s.wait_for_state(session, is_complete);
   const auto song = s.simulator_audio(s.task_for("ranges"));
   const auto len = song.size();
   const std::string target = "/api/stream/" + session;

@@ -16,8 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
-bool complete(const json::object& o) { return o.at("phase").as_string() == "complete"; }
 
 void arm_drop(stack& s, const std::string& task, std::uint64_t after_bytes) {
   json::object fields{{"task_id", task}, {"drop_after_bytes", after_bytes}};
@@ -36,7 +34,7 @@ TEST_P(upstream_drop, a_listener_hears_every_byte_exactly_once) {
   const auto session = s.submit(marker);
   const auto task = s.task_for(marker);
   arm_drop(s, task, GetParam());
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
   const auto& body = reader.read_to_end();
@@ -56,7 +54,7 @@ TEST(resume, two_drops_in_a_row_still_give_the_exact_song) {
   const auto session = s.submit("twice");
   const auto task = s.task_for("twice");
   arm_drop(s, task, 30000);
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   s.server().wait_for_line({"event=capture_upstream_dropped", session}, 5s);
   arm_drop(s, task, 60000);  // armed for the reconnect, which waits out a backoff first
@@ -69,7 +67,7 @@ TEST(resume, two_drops_in_a_row_still_give_the_exact_song) {
 TEST(resume, a_server_killed_mid_song_resumes_its_capture_and_archives_the_exact_song) {
   stack s({.song_seconds = 12, .speed = 2, .ready_after = 1});
   const auto session = s.submit("sigkill");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   // Let the capture hold a real part of the song, then kill without warning.
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   reader.read_at_least(100 * 1024);
@@ -77,7 +75,7 @@ TEST(resume, a_server_killed_mid_song_resumes_its_capture_and_archives_the_exact
   s.start_server();
   const auto resumed = s.server().wait_for_line({"event=capture_start", session}, 10s);
   EXPECT_EQ(resumed.find("resumed_bytes=0 "), std::string::npos) << resumed;
-  s.wait_for_state(session, complete, 30s);
+  s.wait_for_state(session, is_complete, 30s);
   s.server().wait_for_line({"event=capture_complete", session}, 10s);
   auto song = s.api("GET", "/api/stream/" + session);
   EXPECT_EQ(song.status, 200u);
@@ -88,7 +86,7 @@ TEST(resume, a_server_killed_mid_song_resumes_its_capture_and_archives_the_exact
 TEST(resume, a_slow_listener_does_not_delay_a_fast_one) {
   stack s({.song_seconds = 12, .speed = 1, .tick = 0.05});
   const auto session = s.submit("slow-fast");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   // The slow listener takes a byte now and then: ten times slower than the song plays.
   std::atomic<bool> stop{false};
   std::thread slow([&] {
@@ -129,7 +127,7 @@ TEST(resume, a_replay_that_differs_from_the_capture_restarts_it_cleanly) {
   const auto session = s.submit("mismatch");
   const auto task = s.task_for("mismatch");
   arm_drop(s, task, 90000);  // about a second after the capture starts
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   s.server().wait_for_line({"event=capture_start", session}, 5s);
   // Damage what was captured so far; when the upstream drops, the reconnect's replay no longer matches.
   const auto part = s.dir() + "/archive/" + session + ".part";
@@ -141,7 +139,7 @@ TEST(resume, a_replay_that_differs_from_the_capture_restarts_it_cleanly) {
     ::close(fd);
   }
   s.server().wait_for_line({"event=capture_replay_mismatch", session}, 10s);
-  s.wait_for_state(session, complete, 30s);
+  s.wait_for_state(session, is_complete, 30s);
   s.server().wait_for_line({"event=capture_complete", session}, 10s);
   auto song = s.api("GET", "/api/stream/" + session);
   EXPECT_TRUE(song.body == s.simulator_audio(task)) << "the restarted capture is not the song";

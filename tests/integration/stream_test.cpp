@@ -14,7 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool stream_ready(const json::object& o) { return o.at("stream_ready").as_bool(); }
 
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -23,7 +22,7 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 TEST(stream, relays_the_simulators_bytes_while_the_song_is_generated) {
   stack s({.song_seconds = 8, .speed = 2});
   const auto session = s.submit("relay-bytes");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
 
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
@@ -90,7 +89,7 @@ TEST(stream, upstream_refusal_is_502_with_json_detail_not_an_empty_200) {
   // A stream base where the simulator answers 404 for every stream: the capture is refused outright.
   s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere"});
   const auto session = s.submit("refused");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   auto reply = s.api("GET", "/api/stream/" + session);
   EXPECT_EQ(reply.status, 502u);
   EXPECT_EQ(reply.header("content-type"), "application/json");
@@ -104,7 +103,7 @@ TEST(stream, an_upstream_that_does_not_answer_in_time_is_504_with_json_detail) {
   const auto session = s.submit("slow-upstream");
   const auto task = s.task_for("slow-upstream");
   ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + task + R"(","stall_stream_answer":30})").status, 200u);
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   const auto start = std::chrono::steady_clock::now();
   auto reply = s.api("GET", "/api/stream/" + session);
   const auto waited = std::chrono::steady_clock::now() - start;
@@ -118,7 +117,7 @@ TEST(stream, an_upstream_that_does_not_answer_in_time_is_504_with_json_detail) {
 TEST(stream, a_departing_listener_is_released_within_a_second_and_the_capture_goes_on) {
   stack s({.song_seconds = 30, .speed = 1});
   const auto session = s.submit("departing");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   const auto task = s.task_for("departing");
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
@@ -138,7 +137,7 @@ TEST(stream, a_departing_listener_is_released_within_a_second_and_the_capture_go
 TEST(stream, an_upstream_failure_mid_song_cuts_the_body_without_a_final_chunk) {
   stack s({.song_seconds = 30, .speed = 1});
   const auto session = s.submit("cut-mid-song");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
   reader.read_at_least(4 * 1024);
@@ -153,7 +152,7 @@ TEST(stream, an_upstream_failure_mid_song_cuts_the_body_without_a_final_chunk) {
 TEST(stream, head_answers_headers_without_a_body) {
   stack s;
   const auto session = s.submit("head");
-  s.wait_for_state(session, stream_ready);
+  s.wait_for_state(session, is_stream_ready);
   const auto connections = [&] {
     return s.sim("GET", "/_sim/tasks/" + s.task_for("head")).json().at("stream_connections_total").as_int64();
   };
