@@ -6,6 +6,7 @@
 #include "core/ids.hpp"
 #include "http/conditional.hpp"
 #include "http/static_site.hpp"
+#include "lifecycle/guards.hpp"
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submissions.hpp"
 #include "live/hub_table.hpp"
@@ -29,6 +30,14 @@ using http::route_params;
 
 namespace {
 
+bool valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
   auto content_type = ex.req().header("Content-Type").value_or("");
   if (!content_type.starts_with("application/json")) {
@@ -45,9 +54,21 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
     const unsigned status = parsed.errors.empty() ? 400 : 422;
     co_return co_await ex.respond(json_response(status, json::serialize(body)));
   }
-  auto outcome = co_await ctx.submissions.create(*parsed.form);
-  if (!outcome.created) co_return co_await ex.respond(error_response(outcome.http_status, outcome.detail));
-  auto r = json_response(201, created_json(*outcome.created, ctx.public_url));
+  lifecycle::create_request who;
+  who.client = lifecycle::client_key(ex.req().remote_address, ex.req().header("X-Forwarded-For"), ctx.trust_proxy);
+  if (auto key = ex.req().header("Idempotency-Key")) {
+    if (!valid_idempotency_key(*key)) {
+      co_return co_await ex.respond(error_response(400, "Idempotency-Key must be 1 to 255 visible ASCII characters"));
+    }
+    who.idempotency_key = std::string(*key);
+  }
+  auto outcome = co_await ctx.submissions.create(*parsed.form, who);
+  if (!outcome.created) {
+    auto refusal = error_response(outcome.http_status, outcome.detail);
+    if (outcome.retry_after.count() > 0) refusal.set("Retry-After", std::to_string(outcome.retry_after.count()));
+    co_return co_await ex.respond(std::move(refusal));
+  }
+  auto r = json_response(outcome.http_status, created_json(*outcome.created, ctx.public_url));
   r.set("Location", ctx.public_url + "/api/submissions/" + outcome.created->session_id);
   co_await ex.respond(std::move(r));
 }

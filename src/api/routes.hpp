@@ -28,6 +28,7 @@ struct route_context {
   std::chrono::seconds stream_start_timeout{20};
   service_metrics& metrics;
   const lifecycle::finaliser_counters& finals;
+  bool trust_proxy = false;
 };
 
 http::router make_routes(route_context& context);

@@ -2,6 +2,7 @@
 
 #include "api/metrics.hpp"
 #include "api/routes.hpp"
+#include "api/webhooks.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -91,7 +92,15 @@ int run_serve(core::serve_config config) {
   live::hub_table hubs(executor, sonauto, hub_options);
   lifecycle::lifecycle_options lifecycle_options;
   lifecycle_options.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
+  lifecycle_options.poll_interval_with_webhooks = std::chrono::milliseconds(config.webhook_poll_interval_ms);
+  lifecycle_options.stall_timeout = std::chrono::seconds(config.stall_timeout_s);
   lifecycle_options.public_url = config.public_url;
+  lifecycle_options.guards = {config.submit_burst, config.submits_per_hour, config.daily_budget,
+                              config.max_generating};
+  const auto token = webhook_token(config.webhook_token, config.archive_dir);
+  if (!config.public_url.empty()) {
+    lifecycle_options.webhook_url = config.public_url + "/api/webhooks/sonauto/" + token;
+  }
   lifecycle_options.on_stream_ready = [&hubs](const std::string& session, const std::string& task) {
     return hubs.ensure(session, task) != nullptr;
   };
@@ -111,8 +120,12 @@ int run_serve(core::serve_config config) {
                         config.public_url,
                         std::chrono::seconds(config.stream_start_timeout_s),
                         metrics,
-                        final_counters};
-  http::server server(executor, server_options_for(config), make_routes(context));
+                        final_counters,
+                        config.trust_proxy};
+  webhook_counters webhooks;
+  auto routes = make_routes(context);
+  add_webhook_routes(routes, submissions, token, webhooks);
+  http::server server(executor, server_options_for(config), std::move(routes));
   server.set_observer([&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,

@@ -59,6 +59,13 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Seconds of silence on Sonauto's stream before it is treated as failed");
   number("--poll-interval-ms", c.poll_interval_ms, "SERENADE_POLL_INTERVAL_MS",
          "Milliseconds between status checks of an unfinished song");
+  number("--webhook-poll-interval-ms", c.webhook_poll_interval_ms, "SERENADE_WEBHOOK_POLL_INTERVAL_MS",
+         "Milliseconds between fallback status checks once webhooks arrive for a song");
+  number("--stall-timeout", c.stall_timeout_s, "SERENADE_STALL_TIMEOUT",
+         "Seconds without any status change after which a song is failed as timed out");
+  cmd.add_option("--webhook-token", c.webhook_token,
+                 "Secret in the webhook URL (default: a random one, kept in the archive folder)")
+      ->envname("SERENADE_WEBHOOK_TOKEN");
   number("--final-retry-ms", c.final_retry_ms, "SERENADE_FINAL_RETRY_MS",
          "Milliseconds before a failed final-copy download is tried again (doubling, at most 60 s)");
   number("--max-connections", c.max_connections, "SERENADE_MAX_CONNECTIONS", "Concurrent client connections");
@@ -71,6 +78,19 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Seconds a client may accept no bytes before it is disconnected");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
+  cmd.add_flag("--trust-proxy", c.trust_proxy,
+               "Take the client's address from the first X-Forwarded-For hop (only behind a proxy that replaces "
+               "that header, never one that appends to it)")
+      ->envname("SERENADE_TRUST_PROXY")
+      ->capture_default_str();
+  number("--submit-burst", c.submit_burst, "SERENADE_SUBMIT_BURST",
+         "Submissions one client may make in a row before it must wait (0: no per-client limit)");
+  number("--submits-per-hour", c.submits_per_hour, "SERENADE_SUBMITS_PER_HOUR",
+         "Rate at which a client's submissions refill (0: no per-client limit)");
+  number("--daily-budget", c.daily_budget, "SERENADE_DAILY_BUDGET",
+         "Generations started per UTC day, across all clients (0: no limit)");
+  number("--max-generating", c.max_generating, "SERENADE_MAX_GENERATING",
+         "Songs generating at once (0: no limit)");
 }
 
 std::optional<std::string> validate(serve_config& c) {
@@ -86,6 +106,8 @@ std::optional<std::string> validate(serve_config& c) {
     return "timeouts must be at least 1 second";
   }
   if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
+  if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
+  if (c.stall_timeout_s == 0) return "--stall-timeout must be at least 1 second";
   const auto is_http_url = [](const std::string& url) {
     return url.starts_with("http://") || url.starts_with("https://");
   };

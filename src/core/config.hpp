@@ -37,6 +37,9 @@ struct serve_config {
   unsigned stream_start_timeout_s = 20;
   unsigned stream_read_timeout_s = 600;
   unsigned poll_interval_ms = 1500;
+  unsigned webhook_poll_interval_ms = 15000;  // fallback polling once webhooks arrive for a song
+  unsigned stall_timeout_s = 600;             // no status change for this long: the song is failed
+  std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
 
   unsigned max_connections = 10000;
@@ -46,6 +49,13 @@ struct serve_config {
   unsigned idle_timeout_s = 60;
   unsigned write_timeout_s = 60;
   unsigned shutdown_grace_s = 10;
+
+  // Guards on paid generations (lifecycle/guards); 0 disables a limit.
+  bool trust_proxy = false;        // client = first X-Forwarded-For hop instead of the remote address
+  unsigned submit_burst = 5;       // submissions a client may make at once …
+  unsigned submits_per_hour = 10;  // … refilled at this rate
+  unsigned daily_budget = 500;     // generations started per UTC day
+  unsigned max_generating = 50;    // songs generating at once
 
   listen_address listen_parsed;  // filled by validate()
 };

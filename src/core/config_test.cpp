@@ -126,6 +126,9 @@ const std::vector<std::string> all_env_names = {
     "SERENADE_MAX_BODY_BYTES",   "SERENADE_MAX_HEADER_BYTES",
     "SERENADE_HEADER_TIMEOUT",   "SERENADE_IDLE_TIMEOUT",
     "SERENADE_WRITE_TIMEOUT",    "SERENADE_SHUTDOWN_GRACE",
+    "SERENADE_TRUST_PROXY",      "SERENADE_SUBMIT_BURST",
+    "SERENADE_SUBMITS_PER_HOUR", "SERENADE_DAILY_BUDGET",
+    "SERENADE_MAX_GENERATING",
 };
 
 // Clears every variable the options read, so the machine's environment cannot leak into a test, and
@@ -190,6 +193,11 @@ TEST_F(ServeOptions, DefaultsAsInHeader) {
   EXPECT_EQ(c.idle_timeout_s, 60u);
   EXPECT_EQ(c.write_timeout_s, 60u);
   EXPECT_EQ(c.shutdown_grace_s, 10u);
+  EXPECT_FALSE(c.trust_proxy);
+  EXPECT_EQ(c.submit_burst, 5u);
+  EXPECT_EQ(c.submits_per_hour, 10u);
+  EXPECT_EQ(c.daily_budget, 500u);
+  EXPECT_EQ(c.max_generating, 50u);
   EXPECT_EQ(c.listen_parsed.host, "");
   EXPECT_EQ(c.listen_parsed.port, 0);
 }
@@ -373,6 +381,77 @@ TEST_F(ServeOptions, HelpShowsDefaults) {
                            "--max-header-bytes", "--header-timeout", "--idle-timeout", "--write-timeout",
                            "--shutdown-grace"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST_F(ServeOptions, GuardFlagsSetTheirFields) {
+  const serve_config c = parse({"--trust-proxy", "--submit-burst", "3", "--submits-per-hour", "20",
+                                "--daily-budget", "1000", "--max-generating", "7"});
+  EXPECT_TRUE(c.trust_proxy);
+  EXPECT_EQ(c.submit_burst, 3u);
+  EXPECT_EQ(c.submits_per_hour, 20u);
+  EXPECT_EQ(c.daily_budget, 1000u);
+  EXPECT_EQ(c.max_generating, 7u);
+}
+
+TEST_F(ServeOptions, GuardEnvironmentVariablesAreRead) {
+  set_env("SERENADE_TRUST_PROXY", "true");
+  set_env("SERENADE_SUBMIT_BURST", "2");
+  set_env("SERENADE_SUBMITS_PER_HOUR", "4");
+  set_env("SERENADE_DAILY_BUDGET", "60");
+  set_env("SERENADE_MAX_GENERATING", "8");
+  const serve_config c = parse({});
+  EXPECT_TRUE(c.trust_proxy);
+  EXPECT_EQ(c.submit_burst, 2u);
+  EXPECT_EQ(c.submits_per_hour, 4u);
+  EXPECT_EQ(c.daily_budget, 60u);
+  EXPECT_EQ(c.max_generating, 8u);
+}
+
+TEST_F(ServeOptions, ZeroDisablesAGuardAndIsAccepted) {
+  set_env("SERENADE_DAILY_BUDGET", "0");
+  serve_config c = parse({"--submit-burst", "0", "--submits-per-hour", "0", "--max-generating", "0"});
+  EXPECT_EQ(c.submit_burst, 0u);
+  EXPECT_EQ(c.submits_per_hour, 0u);
+  EXPECT_EQ(c.daily_budget, 0u);
+  EXPECT_EQ(c.max_generating, 0u);
+  EXPECT_EQ(validate(c), std::nullopt);
+}
+
+TEST_F(ServeOptions, TrustProxyEnvironmentSpellings) {
+  for (const char* yes : {"1", "true", "on", "yes"}) {
+    set_env("SERENADE_TRUST_PROXY", yes);
+    EXPECT_TRUE(parse({}).trust_proxy) << yes;
+  }
+  for (const char* no : {"0", "false", "off", "no"}) {
+    set_env("SERENADE_TRUST_PROXY", no);
+    EXPECT_FALSE(parse({}).trust_proxy) << no;
+  }
+  set_env("SERENADE_TRUST_PROXY", "perhaps");
+  EXPECT_THROW(parse({}), CLI::ParseError);
+}
+
+TEST_F(ServeOptions, TrustProxyFlagOverridesEnvironment) {
+  set_env("SERENADE_TRUST_PROXY", "true");
+  EXPECT_FALSE(parse({"--trust-proxy=false"}).trust_proxy);
+  set_env("SERENADE_TRUST_PROXY", "false");
+  EXPECT_TRUE(parse({"--trust-proxy"}).trust_proxy);
+}
+
+TEST_F(ServeOptions, NegativeGuardLimitRefused) {
+  EXPECT_THROW(parse({"--daily-budget", "-1"}), CLI::ParseError);
+  set_env("SERENADE_MAX_GENERATING", "many");
+  EXPECT_THROW(parse({}), CLI::ParseError);
+}
+
+TEST_F(ServeOptions, HelpShowsGuardFlagsAndDefaults) {
+  CLI::App app;
+  serve_config c;
+  add_serve_options(app, c);
+  const std::string help = app.help();
+  for (const char* shown : {"--trust-proxy", "--submit-burst", "--submits-per-hour", "--daily-budget",
+                            "--max-generating", "=500", "=50"}) {
+    EXPECT_NE(help.find(shown), std::string::npos) << shown << " missing from:\n" << help;
   }
 }
 

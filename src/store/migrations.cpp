@@ -44,9 +44,20 @@ CREATE INDEX submissions_awaiting_final_copy ON submissions (created_at, session
   WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live');
 )sql";
 
+// Idempotent submit: a repeated Idempotency-Key from the same client finds the first submission. The unique index
+// is the backstop when two repeats race; it holds only rows with a key (and is what find_by_idempotency_key uses).
+// The CHECK keeps a key from being stored without its client, where NULL would make it escape uniqueness.
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE submissions ADD COLUMN client_key TEXT;
+ALTER TABLE submissions ADD COLUMN idempotency_key TEXT CHECK (idempotency_key IS NULL OR client_key IS NOT NULL);
+CREATE UNIQUE INDEX submissions_idempotency ON submissions (client_key, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

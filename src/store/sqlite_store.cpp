@@ -45,32 +45,50 @@ namespace {
 constexpr std::string_view insert_sql = R"sql(
 INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
                          streaming_ready_at, completed_at, error, updated_at,
-                         archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at)
+                         archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+                         idempotency_key, client_key)
 VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, :task_id, :status,
         :streaming_ready_at, :completed_at, :error, :updated_at,
-        :archive_source, :archive_size, :archive_sha256, :archive_duration_ms, :archived_at)
+        :archive_source, :archive_size, :archive_sha256, :archive_duration_ms, :archived_at,
+        :idempotency_key, :client_key)
 )sql";
 
 // Column order is what read_submission expects.
 constexpr std::string_view find_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+       idempotency_key, client_key
 FROM submissions WHERE session_id = :session_id
 )sql";
 
 constexpr std::string_view find_by_task_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+       idempotency_key, client_key
 FROM submissions WHERE task_id = :task_id
+)sql";
+
+// idempotency_key = … implies idempotency_key IS NOT NULL, so SQLite uses the partial index submissions_idempotency.
+constexpr std::string_view find_by_idempotency_key_sql = R"sql(
+SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+       streaming_ready_at, completed_at, error, updated_at,
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+       idempotency_key, client_key
+FROM submissions WHERE client_key = :client_key AND idempotency_key = :idempotency_key
+)sql";
+
+constexpr std::string_view count_created_since_sql = R"sql(
+SELECT COUNT(*) FROM submissions WHERE task_id IS NOT NULL AND created_at >= :since
 )sql";
 
 // The WHERE clause matches the partial index submissions_unfinished word for word, so SQLite uses it.
 constexpr std::string_view unfinished_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+       idempotency_key, client_key
 FROM submissions WHERE task_id IS NOT NULL AND completed_at IS NULL
 ORDER BY created_at, session_id
 )sql";
@@ -79,7 +97,8 @@ ORDER BY created_at, session_id
 constexpr std::string_view awaiting_final_copy_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at
+       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+       idempotency_key, client_key
 FROM submissions WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
 ORDER BY created_at, session_id
 )sql";
@@ -150,6 +169,10 @@ class statement_use {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
+    const int extended = sqlite3_extended_errcode(db_);
+    if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      throw duplicate_key(fmt::format("{}: {}", operation_, sqlite3_errmsg(db_)));
+    }
     detail::fail(db_, operation_);
   }
 
@@ -209,6 +232,8 @@ submission read_submission(const statement_use& row) {
     a.duration_ms = row.int64(16);
     a.archived_at = row.time(17);
   }
+  s.idempotency_key = row.optional_text(18);
+  s.client_key = row.optional_text(19);
   return s;
 }
 
@@ -297,24 +322,39 @@ void sqlite_store::insert(const submission& s) {
       use.bind_null(name);
     }
   }
+  use.bind(":idempotency_key", s.idempotency_key);
+  use.bind(":client_key", s.client_key);
   use.step();
 }
 
-std::optional<submission> sqlite_store::find_one(std::string_view sql, const char* parameter, std::string_view value,
+std::optional<submission> sqlite_store::find_one(std::string_view sql, text_parameters parameters,
                                                  std::string_view operation) {
   std::lock_guard lock(mutex_);
   statement_use use(db_.get(), prepared(sql), operation);
-  use.bind(parameter, value);
+  for (const auto& [name, value] : parameters) use.bind(name, value);
   if (!use.step()) return std::nullopt;
   return read_submission(use);
 }
 
 std::optional<submission> sqlite_store::find(std::string_view session_id) {
-  return find_one(find_sql, ":session_id", session_id, "find submission");
+  return find_one(find_sql, {{":session_id", session_id}}, "find submission");
 }
 
 std::optional<submission> sqlite_store::find_by_task(std::string_view task_id) {
-  return find_one(find_by_task_sql, ":task_id", task_id, "find submission by task");
+  return find_one(find_by_task_sql, {{":task_id", task_id}}, "find submission by task");
+}
+
+std::optional<submission> sqlite_store::find_by_idempotency_key(std::string_view client_key,
+                                                                std::string_view idempotency_key) {
+  return find_one(find_by_idempotency_key_sql, {{":client_key", client_key}, {":idempotency_key", idempotency_key}},
+                  "find submission by idempotency key");
+}
+
+std::uint64_t sqlite_store::count_created_since(time_point since) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(count_created_since_sql), "count submissions created since");
+  use.bind(":since", since);
+  return use.step() ? static_cast<std::uint64_t>(use.int64(0)) : 0;
 }
 
 bool sqlite_store::record_status(std::string_view session_id, const status_update& update) {

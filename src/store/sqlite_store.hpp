@@ -3,11 +3,14 @@
 // writers anyway, and the callers are a handful of pool threads, so a connection pool would buy nothing.
 #include "store/submission_store.hpp"
 
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -66,6 +69,9 @@ class sqlite_store final : public submission_store {
   void insert(const submission& s) override;
   std::optional<submission> find(std::string_view session_id) override;
   std::optional<submission> find_by_task(std::string_view task_id) override;
+  std::optional<submission> find_by_idempotency_key(std::string_view client_key,
+                                                    std::string_view idempotency_key) override;
+  std::uint64_t count_created_since(time_point since) override;
   bool record_status(std::string_view session_id, const status_update& update) override;
   std::vector<submission> unfinished() override;
   bool record_archive(std::string_view session_id, const archived_song& song) override;
@@ -76,8 +82,8 @@ class sqlite_store final : public submission_store {
   // Compiled once per connection; sql must be a constant with static storage (it is the cache key).
   // Caller holds mutex_.
   sqlite3_stmt* prepared(std::string_view sql);
-  std::optional<submission> find_one(std::string_view sql, const char* parameter, std::string_view value,
-                                     std::string_view operation);
+  using text_parameters = std::initializer_list<std::pair<const char*, std::string_view>>;
+  std::optional<submission> find_one(std::string_view sql, text_parameters parameters, std::string_view operation);
 
   std::mutex mutex_;
   // Declared before the statements so it is destroyed after them.

@@ -18,6 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
+constexpr int latest_schema = 3;
+
 class temp_dir {
  public:
   temp_dir() {
@@ -75,6 +77,8 @@ void expect_same(const submission& a, const submission& b) {
   EXPECT_EQ(a.error, b.error);
   EXPECT_EQ(a.updated_at, b.updated_at);
   EXPECT_EQ(a.archive, b.archive);
+  EXPECT_EQ(a.idempotency_key, b.idempotency_key);
+  EXPECT_EQ(a.client_key, b.client_key);
 }
 
 archived_song make_archive(std::string source, std::uint64_t size = 3'456'789) {
@@ -123,6 +127,8 @@ TEST(sqlite_store, round_trips_every_field) {
   full.completed_at = at(1'700'000'002'000);
   full.error = "Sonauto refused the prompt";
   full.updated_at = at(1'700'000'002'500);
+  full.idempotency_key = "3f0c9a4e-key-🔑";
+  full.client_key = "2001:db8::7";
   store.insert(full);
 
   submission sparse = make_submission("session-sparse", 5);
@@ -141,6 +147,8 @@ TEST(sqlite_store, round_trips_every_field) {
   EXPECT_FALSE(found_sparse->streaming_ready_at);
   EXPECT_FALSE(found_sparse->completed_at);
   EXPECT_FALSE(found_sparse->error);
+  EXPECT_FALSE(found_sparse->idempotency_key);
+  EXPECT_FALSE(found_sparse->client_key);
 
   EXPECT_FALSE(store.find("no-such-session"));
 }
@@ -148,6 +156,7 @@ TEST(sqlite_store, round_trips_every_field) {
 TEST(sqlite_store, duplicate_session_id_throws) {
   sqlite_store store(":memory:");
   store.insert(make_submission("same", 1));
+  EXPECT_THROW(store.insert(make_submission("same", 2)), duplicate_key);
   auto message = message_of([&] { store.insert(make_submission("same", 2)); });
   EXPECT_TRUE(contains(message, "insert submission"));
   EXPECT_TRUE(contains(message, "UNIQUE"));
@@ -157,7 +166,7 @@ TEST(sqlite_store, duplicate_session_id_throws) {
 TEST(sqlite_store, duplicate_task_id_throws) {
   sqlite_store store(":memory:");
   store.insert(make_submission("a", 1, "task"));
-  EXPECT_THROW(store.insert(make_submission("b", 2, "task")), store_error);
+  EXPECT_THROW(store.insert(make_submission("b", 2, "task")), duplicate_key);
   // Many submissions may still lack a task id.
   store.insert(make_submission("c", 3));
   store.insert(make_submission("d", 4));
@@ -259,8 +268,8 @@ TEST(sqlite_store, unfinished_breaks_ties_by_session_id) {
 
 TEST(sqlite_store, memory_store_is_at_latest_schema) {
   sqlite_store store(":memory:");
-  EXPECT_EQ(store.schema_version(), 2);
-  EXPECT_EQ(schema_migrations().back().version, 2);
+  EXPECT_EQ(store.schema_version(), latest_schema);
+  EXPECT_EQ(schema_migrations().back().version, latest_schema);
 }
 
 TEST(sqlite_store, fresh_file_is_migrated_and_reopening_keeps_data) {
@@ -268,12 +277,12 @@ TEST(sqlite_store, fresh_file_is_migrated_and_reopening_keeps_data) {
   auto file = dir.file("serenade.db");
   {
     sqlite_store store(file);
-    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(store.schema_version(), latest_schema);
     store.insert(make_submission("kept", 42, "task"));
   }
   EXPECT_TRUE(fs::exists(file));
   sqlite_store reopened(file);
-  EXPECT_EQ(reopened.schema_version(), 2);
+  EXPECT_EQ(reopened.schema_version(), latest_schema);
   auto row = reopened.find("kept");
   ASSERT_TRUE(row);
   EXPECT_EQ(row->created_at, at(42));
@@ -300,9 +309,9 @@ TEST(sqlite_store, file_database_uses_wal) {
 TEST(sqlite_store, refuses_newer_schema) {
   temp_dir dir;
   auto file = dir.file("future.db");
-  set_user_version(file, 3);
+  set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 3 is newer than this Serenade (2)");
+            "database schema version 4 is newer than this Serenade (3)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
@@ -497,7 +506,7 @@ VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', '
   }
 
   sqlite_store store(file);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), latest_schema);
 
   auto done = store.find("done");
   ASSERT_TRUE(done);
@@ -530,7 +539,7 @@ VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', '
   EXPECT_TRUE(store.awaiting_final_copy().empty());
 }
 
-TEST(sqlite_store, upgrade_to_version_2_survives_reopening) {
+TEST(sqlite_store, upgrade_from_version_1_survives_reopening) {
   temp_dir dir;
   auto file = dir.file("v1.db");
   {
@@ -541,7 +550,7 @@ TEST(sqlite_store, upgrade_to_version_2_survives_reopening) {
   }
   { sqlite_store store(file); }
   sqlite_store reopened(file);
-  EXPECT_EQ(reopened.schema_version(), 2);
+  EXPECT_EQ(reopened.schema_version(), latest_schema);
   reopened.insert(make_submission("s", 1, "t"));
   EXPECT_TRUE(reopened.record_archive("s", make_archive("live")));
   EXPECT_EQ(reopened.find("s")->archive, make_archive("live"));
@@ -567,6 +576,193 @@ TEST(sqlite_store, awaiting_final_copy_uses_its_partial_index) {
       &plan, nullptr);
   EXPECT_TRUE(contains(plan, "submissions_awaiting_final_copy"));
   EXPECT_FALSE(contains(plan, "TEMP B-TREE"));
+}
+
+submission with_key(std::string id, std::string client, std::string key, std::int64_t created_ms = 1,
+                    std::optional<std::string> task = std::nullopt) {
+  submission s = make_submission(std::move(id), created_ms, std::move(task));
+  s.client_key = std::move(client);
+  s.idempotency_key = std::move(key);
+  return s;
+}
+
+TEST(sqlite_store, find_by_idempotency_key) {
+  sqlite_store store(":memory:");
+  store.insert(with_key("s1", "203.0.113.7", "key-1", 1, "t1"));
+  store.insert(with_key("s2", "203.0.113.7", "key-2", 2, "t2"));
+  store.insert(make_submission("s3", 3, "t3"));
+
+  auto found = store.find_by_idempotency_key("203.0.113.7", "key-2");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->session_id, "s2");
+  EXPECT_EQ(found->idempotency_key, "key-2");
+  EXPECT_EQ(found->client_key, "203.0.113.7");
+  EXPECT_FALSE(store.find_by_idempotency_key("203.0.113.7", "key-3"));
+  EXPECT_FALSE(store.find_by_idempotency_key("198.51.100.1", "key-1"));  // another client's key
+  EXPECT_FALSE(store.find_by_idempotency_key("203.0.113.7", ""));
+  EXPECT_FALSE(store.find_by_idempotency_key("", ""));
+}
+
+TEST(sqlite_store, two_clients_may_use_the_same_idempotency_key) {
+  sqlite_store store(":memory:");
+  store.insert(with_key("a", "203.0.113.7", "same-key"));
+  store.insert(with_key("b", "198.51.100.1", "same-key"));
+  EXPECT_EQ(store.find_by_idempotency_key("203.0.113.7", "same-key")->session_id, "a");
+  EXPECT_EQ(store.find_by_idempotency_key("198.51.100.1", "same-key")->session_id, "b");
+}
+
+TEST(sqlite_store, repeated_idempotency_key_is_a_duplicate_key) {
+  sqlite_store store(":memory:");
+  store.insert(with_key("first", "203.0.113.7", "key", 1, "t1"));
+  EXPECT_THROW(store.insert(with_key("second", "203.0.113.7", "key", 2, "t2")), duplicate_key);
+  auto message = message_of([&] { store.insert(with_key("second", "203.0.113.7", "key", 2, "t2")); });
+  EXPECT_TRUE(contains(message, "insert submission"));
+  EXPECT_TRUE(contains(message, "UNIQUE"));
+  EXPECT_TRUE(contains(message, "idempotency_key"));
+  EXPECT_FALSE(store.find("second"));
+  EXPECT_EQ(store.find_by_idempotency_key("203.0.113.7", "key")->session_id, "first");
+  // The cached insert statement is still usable after the failure.
+  store.insert(with_key("third", "203.0.113.7", "other-key", 3, "t3"));
+  EXPECT_TRUE(store.find("third"));
+}
+
+TEST(sqlite_store, submissions_without_a_key_never_collide) {
+  sqlite_store store(":memory:");
+  for (int i = 0; i < 5; ++i) {
+    submission s = make_submission("plain-" + std::to_string(i), i);
+    s.client_key = "203.0.113.7";  // a client without a key is no key
+    store.insert(s);
+  }
+  EXPECT_TRUE(store.find("plain-4"));
+  EXPECT_EQ(store.find("plain-4")->client_key, "203.0.113.7");
+  EXPECT_FALSE(store.find("plain-4")->idempotency_key);
+}
+
+TEST(sqlite_store, idempotency_key_without_a_client_is_refused) {
+  sqlite_store store(":memory:");
+  submission s = make_submission("s", 1);
+  s.idempotency_key = "key";
+  auto message = message_of([&] { store.insert(s); });
+  EXPECT_TRUE(contains(message, "CHECK"));
+  try {
+    store.insert(s);
+    ADD_FAILURE() << "no error";
+  } catch (const duplicate_key&) {
+    ADD_FAILURE() << "a missing client is not a duplicate";
+  } catch (const store_error&) {
+  }
+  EXPECT_FALSE(store.find("s"));
+}
+
+// Several threads race to store the same repeat: exactly one wins, the others learn it was a duplicate and find
+// the winner, which is what the create path does.
+TEST(sqlite_store, concurrent_repeats_of_one_key_store_one_submission) {
+  temp_dir dir;
+  sqlite_store store(dir.file("race.db"));
+  constexpr int threads = 8;
+  std::vector<std::string> winners(threads);
+  std::vector<std::string> found(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto id = "s-" + std::to_string(t);
+      try {
+        store.insert(with_key(id, "203.0.113.7", "race", t, "t-" + std::to_string(t)));
+        winners[t] = id;
+      } catch (const duplicate_key&) {
+      }
+      if (auto row = store.find_by_idempotency_key("203.0.113.7", "race")) found[t] = row->session_id;
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  std::vector<std::string> won;
+  for (const auto& w : winners) {
+    if (!w.empty()) won.push_back(w);
+  }
+  ASSERT_EQ(won.size(), 1u);
+  for (const auto& f : found) EXPECT_EQ(f, won[0]);
+}
+
+TEST(sqlite_store, find_by_idempotency_key_uses_its_index) {
+  temp_dir dir;
+  auto file = dir.file("plan.db");
+  { sqlite_store store(file); }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+  detail::connection_ptr db(raw);
+  std::string plan;
+  sqlite3_exec(
+      db.get(),
+      "EXPLAIN QUERY PLAN SELECT session_id FROM submissions WHERE client_key = 'c' AND idempotency_key = 'k'",
+      [](void* out, int columns, char** values, char**) {
+        *static_cast<std::string*>(out) += values[columns - 1];
+        return 0;
+      },
+      &plan, nullptr);
+  EXPECT_TRUE(contains(plan, "submissions_idempotency"));
+}
+
+TEST(sqlite_store, count_created_since_counts_generations) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("before", 99, "t-before"));
+  store.insert(make_submission("at", 100, "t-at"));
+  store.insert(make_submission("after", 150, "t-after"));
+  store.insert(make_submission("no-task", 150));  // never became a generation
+  store.insert(make_submission("finished", 160, "t-finished"));
+  store.record_status("finished", {.status = "FAILURE", .completed_at = at(170), .error = "x"});
+  EXPECT_EQ(store.count_created_since(at(100)), 3u);
+  EXPECT_EQ(store.count_created_since(at(0)), 4u);
+  EXPECT_EQ(store.count_created_since(at(1000)), 0u);
+}
+
+// A database written by the previous Serenade (schema 2, with rows and archives) upgrades in place and keeps every
+// row; the new columns start empty and the new uniqueness holds from then on.
+TEST(sqlite_store, upgrades_a_version_2_database_with_rows) {
+  temp_dir dir;
+  auto file = dir.file("v2.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    detail::connection_ptr db(raw);
+    migrate(db.get(), schema_migrations().first(2));
+    ASSERT_EQ(read_schema_version(db.get()), 2);
+    detail::exec(db.get(), R"sql(
+INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+                         streaming_ready_at, completed_at, error, updated_at,
+                         archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at)
+VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', 'SUCCESS', 11, 12, NULL, 13,
+        'cdn', 3456789, 'abc', 187250, 14),
+       ('running', 30, 'Ed', 'Flo', 's', 'pop', 'p', 'task-running', 'GENERATING', NULL, NULL, NULL, 31,
+        NULL, NULL, NULL, NULL, NULL)
+)sql",
+                 "seed v2");
+  }
+
+  sqlite_store store(file);
+  EXPECT_EQ(store.schema_version(), latest_schema);
+  auto done = store.find("done");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->task_id, "task-done");
+  EXPECT_EQ(done->status, "SUCCESS");
+  EXPECT_EQ(done->completed_at, at(12));
+  ASSERT_TRUE(done->archive);
+  EXPECT_EQ(done->archive->source, "cdn");
+  EXPECT_EQ(done->archive->size, 3456789u);
+  EXPECT_EQ(done->archive->archived_at, at(14));
+  EXPECT_FALSE(done->idempotency_key);
+  EXPECT_FALSE(done->client_key);
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"running"}));
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+
+  store.insert(with_key("new", "203.0.113.7", "key", 40, "task-new"));
+  EXPECT_THROW(store.insert(with_key("again", "203.0.113.7", "key", 41, "task-again")), duplicate_key);
+  EXPECT_EQ(store.find_by_idempotency_key("203.0.113.7", "key")->session_id, "new");
+
+  // Reopening an upgraded file changes nothing.
+  sqlite_store reopened(file);
+  EXPECT_EQ(reopened.schema_version(), latest_schema);
+  EXPECT_EQ(reopened.find_by_idempotency_key("203.0.113.7", "key")->session_id, "new");
+  EXPECT_TRUE(reopened.find("done"));
 }
 
 TEST(migrations, versions_are_consecutive_from_one) {
@@ -660,7 +856,7 @@ TEST(database_url, sqlite_without_a_path_is_refused) {
 
 TEST(open_store, memory) {
   auto store = open_store("sqlite://:memory:");
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), latest_schema);
   store->insert(make_submission("m", 1));
   EXPECT_TRUE(store->find("m"));
 }
@@ -670,7 +866,7 @@ TEST(open_store, absolute_path_creates_missing_directories) {
   auto file = dir.path() / "nested" / "deeper" / "serenade.db";
   auto store = open_store("sqlite:///" + file.string());
   EXPECT_TRUE(fs::exists(file));
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), latest_schema);
 }
 
 TEST(open_store, relative_path_is_relative_to_the_working_directory) {

@@ -40,6 +40,11 @@ struct submission {
   std::optional<std::string> error;  // human-readable reason when the song failed
   time_point updated_at{};
   std::optional<archived_song> archive;  // set once the song's final file is in place
+  // From the request's Idempotency-Key header: a repeat of the same key by the same client is this submission, not
+  // a new one. Keys are scoped by client_key (lifecycle/guards client_key), so two clients may use the same key.
+  // Set both or neither: a key without a client is refused by the store.
+  std::optional<std::string> idempotency_key;
+  std::optional<std::string> client_key;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

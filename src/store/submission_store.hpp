@@ -3,6 +3,7 @@
 // thread-safe; callers on I/O threads reach them through core/blocking_pool, never directly.
 #include "store/submission.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -16,14 +17,27 @@ struct store_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An insert that would repeat a unique value: the session id, the task id or a client's idempotency key. For the
+// idempotency key this is the expected outcome of a race between two repeats, so the caller then looks the
+// winner up with find_by_idempotency_key.
+struct duplicate_key : store_error {
+  using store_error::store_error;
+};
+
 class submission_store {
  public:
   virtual ~submission_store() = default;
 
-  // Throws store_error when the session id already exists.
+  // Throws duplicate_key when the session id, the task id or the (client_key, idempotency_key) pair already
+  // exists; store_error for an idempotency key without a client key.
   virtual void insert(const submission& s) = 0;
   virtual std::optional<submission> find(std::string_view session_id) = 0;
   virtual std::optional<submission> find_by_task(std::string_view task_id) = 0;
+  virtual std::optional<submission> find_by_idempotency_key(std::string_view client_key,
+                                                            std::string_view idempotency_key) = 0;
+  // How many generations (submissions with a task id) were created at or after since: what the daily budget
+  // had already spent before a restart.
+  virtual std::uint64_t count_created_since(time_point since) = 0;
   // Applies an upstream status change (see status_update). Returns false when the session is unknown.
   virtual bool record_status(std::string_view session_id, const status_update& update) = 0;
   // Submissions with a task id whose generation has not ended (no completed_at): what a restart must resume.

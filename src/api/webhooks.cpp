@@ -1,0 +1,72 @@
+#include "api/webhooks.hpp"
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "lifecycle/submissions.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/crypto.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace serenade::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+std::string webhook_token(const std::string& configured, const std::string& state_dir) {
+  if (!configured.empty()) return configured;
+  const auto path = state_dir + "/.webhook-token";
+  if (std::ifstream in(path); in) {
+    std::string token;
+    std::getline(in, token);
+    if (ids::looks_like_token(token)) return token;
+  }
+  const auto token = ids::random_token();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::write(fd, token.data(), token.size()) != static_cast<ssize_t>(token.size()) || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot persist the webhook token in " + path);
+  }
+  ::close(fd);
+  return token;
+}
+
+namespace {
+bool same_token(std::string_view given, const std::string& expected) {
+  // Length is not secret (fixed for generated tokens); the content is compared in constant time.
+  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+}  // namespace
+
+void add_webhook_routes(http::router& routes, lifecycle::submissions& submissions, const std::string& token,
+                        webhook_counters& counters) {
+  routes.add("POST", "/api/webhooks/sonauto/{token}",
+             [&submissions, token, &counters](http::exchange& ex, const http::route_params& p) -> asio::awaitable<void> {
+               if (!same_token(p.get("token"), token)) {
+                 ++counters.rejected_token;
+                 SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
+                 co_return co_await ex.respond(http::error_response(404, "Not found"));
+               }
+               json::error_code ec;
+               const auto body = json::parse(ex.req().body, ec);
+               const auto* task = !ec && body.is_object() ? body.as_object().if_contains("task_id") : nullptr;
+               if (!task || !task->is_string()) {
+                 co_return co_await ex.respond(http::error_response(400, "Expected a JSON object with task_id"));
+               }
+               if (submissions.hint(task->as_string())) {
+                 ++counters.accepted;
+               } else {
+                 ++counters.unknown_task;  // finished, or not ours: nothing to confirm
+               }
+               http::response accepted;
+               accepted.status = 204;
+               co_await ex.respond(std::move(accepted));
+             });
+}
+
+}  // namespace serenade::api

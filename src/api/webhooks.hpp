@@ -1,0 +1,30 @@
+#pragma once
+// Sonauto's webhooks: POST /api/webhooks/sonauto/{token}. The secret token in the path is the only
+// authentication Sonauto's unsigned webhooks allow; it is compared in constant time, and a wrong one is a
+// plain 404 (and counted). The payload is only a hint: the follower confirms the state with the status
+// endpoint before anything is recorded. The answer goes out at once.
+#include "http/router.hpp"
+
+#include <atomic>
+#include <string>
+
+namespace serenade::lifecycle {
+class submissions;
+}
+
+namespace serenade::api {
+
+struct webhook_counters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected_token{0};
+  std::atomic<std::uint64_t> unknown_task{0};
+};
+
+// The configured token, or the one persisted in `state_dir` (created, 128-bit random, on first start).
+// Throws std::runtime_error when it can neither be read nor written.
+std::string webhook_token(const std::string& configured, const std::string& state_dir);
+
+void add_webhook_routes(http::router& routes, lifecycle::submissions& submissions, const std::string& token,
+                        webhook_counters& counters);
+
+}  // namespace serenade::api

@@ -1,0 +1,190 @@
+#pragma once
+// Guards in front of a paid generation: every accepted submission costs real money upstream, so before one is
+// created, the person's client must have a token left, fewer than max songs may be generating, and today's
+// budget must not be spent. Each refusal carries Retry-After seconds and a sentence for the person (HTTP 429).
+//
+// Pure logic: no I/O, thread-safe (each guard has its own mutex), time from injectable clocks so tests use
+// fake time. A limit of 0 disables that guard.
+//
+// A generation's life through the guards (submission_guards):
+//   admit            → token taken, generating slot taken, budget spent   (or a refusal; then nothing is held)
+//   upstream_refused → token, slot and budget given back                  (Sonauto did not create it: no cost;
+//                      only the slot when the answer was lost and it may exist)
+//   generation_ended → slot given back                                    (the song succeeded, failed or was lost)
+//   generation_resumed → slot taken regardless of the cap                 (a restart follows an unfinished song)
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace serenade::lifecycle {
+
+using steady_source = std::function<std::chrono::steady_clock::time_point()>;
+using system_source = std::function<std::chrono::system_clock::time_point()>;
+
+// One guard's answer. retry_after is meaningful only when refused (at least 1 s then).
+struct decision {
+  bool allowed = true;
+  std::chrono::seconds retry_after{0};
+  std::int64_t utc_day = 0;  // daily_budget only: the day the spend counted against, for refund()
+
+  explicit operator bool() const { return allowed; }
+};
+
+// Per-client token bucket: `capacity` submissions at once, refilled at `refill_per_hour`. Either 0 disables it.
+// Memory is bounded: buckets that have refilled completely are forgotten (one is the same as none), checked every
+// prune_every calls; once max_clients buckets exist, clients without one share a single overflow bucket.
+class token_bucket_limiter {
+ public:
+  static constexpr std::size_t default_max_clients = 100'000;
+  static constexpr std::size_t prune_every = 1024;
+
+  token_bucket_limiter(unsigned capacity, unsigned refill_per_hour, steady_source clock = {},
+                       std::size_t max_clients = default_max_clients);
+
+  decision try_take(std::string_view client);
+  // Gives back the token a try_take took when nothing was generated after all (never above capacity).
+  void give_back(std::string_view client);
+
+  std::size_t clients_for_test() const;
+
+ private:
+  struct bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point updated;
+  };
+  void refill(bucket& b, std::chrono::steady_clock::time_point now) const;
+  void prune(std::chrono::steady_clock::time_point now);
+  bucket& bucket_for(std::string_view client, std::chrono::steady_clock::time_point now);
+
+  const double capacity_;
+  const double per_second_;
+  const steady_source clock_;
+  const std::size_t max_clients_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, bucket> buckets_;
+  bucket overflow_;
+  std::size_t calls_since_prune_ = 0;
+};
+
+// Generations started per UTC day (day boundaries from the system clock). 0 disables it.
+class daily_budget {
+ public:
+  explicit daily_budget(unsigned max_per_utc_day, system_source clock = {});
+
+  // Refused with retry_after = seconds until the next UTC midnight.
+  decision try_spend();
+  // Gives back a spend whose generation the upstream refused. A spend from an earlier day is not given back:
+  // that day's count is gone already.
+  void refund(const decision& spent);
+  // After a restart: counts generations already started today (from the store), so a restart is no new budget.
+  void restore(std::uint64_t spent_today);
+
+  std::uint64_t spent_today();
+  // The UTC midnight at which the current day began, for counting what the store already holds.
+  std::chrono::system_clock::time_point start_of_today() const;
+
+ private:
+  std::int64_t today(std::chrono::system_clock::time_point now) const;
+  void roll_over(std::int64_t day);
+
+  const std::uint64_t max_;
+  const system_source clock_;
+  std::mutex mutex_;
+  std::int64_t day_ = 0;
+  std::uint64_t spent_ = 0;
+};
+
+// Songs generating at once. 0 disables the cap (the count is still kept, for /metrics).
+class concurrency_cap {
+ public:
+  static constexpr std::chrono::seconds default_retry_after{30};
+
+  explicit concurrency_cap(unsigned max_generating, std::chrono::seconds retry_after = default_retry_after);
+
+  decision try_acquire();
+  // Takes a slot even beyond the cap: for generations that already run (resumed after a restart).
+  void adopt();
+  void release();
+  std::uint64_t generating() const;
+
+ private:
+  const std::uint64_t max_;
+  const std::chrono::seconds retry_after_;
+  mutable std::mutex mutex_;
+  std::uint64_t generating_ = 0;
+};
+
+// Who a request comes from, for the token bucket and the idempotency scope: the first X-Forwarded-For hop when
+// the proxy is trusted and that hop is an IP literal (v4, v6, optionally "[v6]:port" or "v4:port"), else the
+// remote address. Addresses are returned in canonical form (lowercase, compressed IPv6; an IPv4-mapped IPv6
+// address as plain IPv4) so one client never has two keys.
+// Only trust the proxy when it *replaces* X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $remote_addr):
+// a proxy that appends keeps the client's own first hop, which the client can forge.
+std::string client_key(std::string_view remote_address, std::optional<std::string_view> x_forwarded_for,
+                       bool trust_proxy);
+
+// The canonical text of an IP literal, or nullopt when text is not one.
+std::optional<std::string> canonical_ip(std::string_view text);
+
+// Sentences for the person; duration phrases such as "a minute", "12 minutes", "3 hours".
+std::string wait_phrase(std::chrono::seconds wait);
+std::string too_many_submissions_detail(std::chrono::seconds retry_after);
+std::string daily_budget_detail(std::chrono::seconds retry_after);
+std::string busy_detail();
+
+struct guard_limits {
+  unsigned submit_burst = 5;
+  unsigned submits_per_hour = 10;
+  unsigned daily_budget = 500;
+  unsigned max_generating = 50;
+};
+
+// Why a submission was refused; answer 429 with Retry-After: retry_after.count() and {"detail": detail}.
+struct refusal {
+  enum class guard { client_rate, generating_cap, daily_budget };
+  guard by;
+  std::chrono::seconds retry_after;
+  std::string detail;
+};
+const char* name(refusal::guard g);  // "client_rate", "generating_cap", "daily_budget": for logs and /metrics
+
+// What admit() took, to give back if the upstream refuses.
+struct admission {
+  std::optional<refusal> refused;  // set: nothing is held
+  std::string client;
+  decision budget_spend;
+
+  explicit operator bool() const { return !refused; }
+};
+
+// The three guards in the order the create path checks them: client bucket → generating cap → daily budget.
+// A later refusal gives back what the earlier guards took, so a refused request holds nothing.
+class submission_guards {
+ public:
+  explicit submission_guards(guard_limits limits, steady_source steady = {}, system_source system = {});
+
+  admission admit(std::string_view client);
+  // The create failed. may_exist_upstream: the request was sent and the answer lost (a timeout or a cut
+  // connection after sending), so the generation may exist and cost money: the day's budget and the client's token
+  // stay spent; only the generating slot is given back (nothing will be followed).
+  void upstream_refused(const admission& admitted, bool may_exist_upstream = false);
+  void generation_ended();
+  void generation_resumed();
+
+  token_bucket_limiter& clients() { return clients_; }
+  concurrency_cap& generating() { return generating_; }
+  daily_budget& budget() { return budget_; }
+
+ private:
+  token_bucket_limiter clients_;
+  concurrency_cap generating_;
+  daily_budget budget_;
+};
+
+}  // namespace serenade::lifecycle
