@@ -1,7 +1,9 @@
 #include "api/service.hpp"
 
 #include "api/metrics.hpp"
+#include "api/events_route.hpp"
 #include "api/routes.hpp"
+#include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
@@ -9,7 +11,9 @@
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/finaliser.hpp"
+#include "lifecycle/status_events.hpp"
 #include "lifecycle/submissions.hpp"
+#include "lifecycle/task_status.hpp"
 #include "live/hub_table.hpp"
 #include "sim/simulator.hpp"
 #include "sonauto/client.hpp"
@@ -112,6 +116,11 @@ int run_serve(core::serve_config config) {
   lifecycle_options.on_success = [&finaliser](const std::string& session, const std::string& task) {
     finaliser.finalise(session, task);
   };
+  lifecycle::status_events status_events;
+  const auto render = [url = config.public_url](const store::submission& s) { return submission_json(s, url); };
+  lifecycle_options.on_change = [&status_events, render](const store::submission& s) {
+    status_events.publish(s.session_id, render(s), lifecycle::is_finished(s.status));
+  };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
   service_metrics metrics;
   route_context context{submissions,
@@ -125,6 +134,8 @@ int run_serve(core::serve_config config) {
   webhook_counters webhooks;
   auto routes = make_routes(context);
   add_webhook_routes(routes, submissions, token, webhooks);
+  event_route_context event_context{status_events, submissions, render};
+  add_event_routes(routes, event_context);
   http::server server(executor, server_options_for(config), std::move(routes));
   server.set_observer([&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);

@@ -187,7 +187,11 @@ class beast_exchange final : public exchange {
     std::array<char, 256> scratch{};
     for (;;) {
       auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(scratch), use_tuple);
-      if (ec) co_return;
+      if (ec) {
+        // The client left (or the connection broke): nothing more will come on this connection.
+        if (ec != asio::error::operation_aborted) close_ = true;
+        co_return;
+      }
       // A pipelined request during a long response: not worth keeping the connection for.
       close_ = true;
     }

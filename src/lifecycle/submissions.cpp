@@ -281,7 +281,9 @@ bool submissions::hint(std::string_view task_id) {
 asio::awaitable<void> submissions::record(follower& f, store::status_update update) {
   co_await pool_.run([&] { return store_.record_status(f.session_id, update); });
   SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
-  if (options_.on_change) options_.on_change(f.session_id);
+  if (!options_.on_change) co_return;
+  auto now = co_await pool_.run([&] { return store_.find(f.session_id); });
+  if (now) options_.on_change(*now);
 }
 
 asio::awaitable<void> submissions::poll_until_finished(std::shared_ptr<follower> f) {

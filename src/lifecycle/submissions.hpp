@@ -46,7 +46,7 @@ struct lifecycle_options {
   // Called once when the song's generation succeeded: its final copy is fetched then.
   std::function<void(const std::string& session_id, const std::string& task_id)> on_success;
   // Called after every recorded change of a song's state (status events).
-  std::function<void(const std::string& session_id)> on_change;
+  std::function<void(const store::submission& now)> on_change;
   guard_limits guards;
 };
 

@@ -1,0 +1,158 @@
+#include "api/events_route.hpp"
+
+#include "core/ids.hpp"
+#include "lifecycle/status_events.hpp"
+#include "lifecycle/submissions.hpp"
+#include "lifecycle/task_status.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <memory>
+
+namespace serenade::api {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using http::exchange;
+using lifecycle::stream_start;
+using std::chrono::steady_clock;
+
+namespace {
+
+// One per stream. `subscribed` keeps a single bus waiter per stream however many heartbeats pass between
+// events; the bus holds it weakly, so a departed client leaves nothing behind but an empty callback.
+struct wake_state {
+  explicit wake_state(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  asio::steady_timer timer;
+  std::atomic<bool> subscribed{false};
+};
+
+// Not a coroutine: the callback's by-copy capture must not be built inside one (GCC bug 100611).
+void subscribe(lifecycle::status_events& bus, const std::string& session_id, std::uint64_t after_id,
+               const std::shared_ptr<wake_state>& wake) {
+  if (wake->subscribed.exchange(true)) return;
+  bus.notify_after(session_id, after_id, [weak = std::weak_ptr<wake_state>(wake)] {
+    auto w = weak.lock();
+    if (!w) return;
+    w->subscribed = false;
+    // A wake that arrives after the wait ended only cancels a later wait: one extra loop turn.
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  });
+}
+
+std::string event_text(std::uint64_t id, std::string_view json) {
+  return fmt::format("id: {}\nevent: state\ndata: {}\n\n", id, json);
+}
+
+http::header_list event_headers() {
+  return {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+}
+
+// Last-Event-ID as EventSource sends it on reconnect; the query form is for polyfills that cannot set headers.
+std::optional<std::uint64_t> last_event_id_of(const http::request& req) {
+  if (auto header = req.header("Last-Event-ID")) return lifecycle::parse_event_id(*header);
+  std::string_view query = req.query;
+  constexpr std::string_view key = "last_event_id=";
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    if (pair.starts_with(key)) return lifecycle::parse_event_id(pair.substr(key.size()));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// Appends the events to `out`, stopping after a finishing one. Returns true when the stream should end.
+bool append_events(const std::vector<lifecycle::status_event>& events, std::string& out, std::uint64_t& last) {
+  for (const auto& e : events) {
+    out += event_text(e.id, e.data);
+    last = e.id;
+    if (e.finishing) return true;
+  }
+  return false;
+}
+
+// Sends what the bus publishes after `last` until the finishing event, a failed write or cancellation.
+asio::awaitable<void> follow(event_route_context& ctx, exchange& ex, const std::string& session_id,
+                             std::uint64_t last) {
+  auto wake = std::make_shared<wake_state>(co_await asio::this_coro::executor);
+  auto next_heartbeat = steady_clock::now() + ctx.heartbeat;
+  for (;;) {
+    auto news = ctx.events.events_after(session_id, last);
+    // Ids went backwards: the bus forgot the session and started again; everything it holds is new to us.
+    if (news.latest_id < last) {
+      last = 0;
+      news = ctx.events.events_after(session_id, 0);
+    }
+    std::string text;
+    const bool done = append_events(news.events, text, last);
+    if (text.empty() && steady_clock::now() >= next_heartbeat) text = ": heartbeat\n\n";
+    if (!text.empty()) {
+      if (!co_await ex.write_chunk(text)) co_return;
+      next_heartbeat = steady_clock::now() + ctx.heartbeat;
+      if (done) co_return co_await ex.finish_chunked();
+      continue;
+    }
+    subscribe(ctx.events, session_id, last, wake);
+    wake->timer.expires_at(next_heartbeat);
+    co_await wake->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const http::route_params& p) {
+  const std::string session_id(p.get("session_id"));
+  if (!ids::looks_like_token(session_id)) co_return co_await ex.respond(http::error_response(404, "Session not found"));
+  const auto resume = last_event_id_of(ex.req());
+  // The bus before the store: a change published in between then appears in the stored state and again as the
+  // next event (a harmless repeat). The other order could label an old state with a newer id and lose a change.
+  const auto bus = ctx.events.events_after(session_id, resume.value_or(0));
+  const auto stored = co_await ctx.submissions.find(session_id);
+  if (!stored) co_return co_await ex.respond(http::error_response(404, "Session not found"));
+  const bool stored_finished = lifecycle::is_finished(stored->status);
+  const auto start = lifecycle::plan_stream_start(resume, bus, stored_finished);
+  if (start == stream_start::no_content) {
+    http::response nothing_more;
+    nothing_more.status = 204;
+    nothing_more.set("Cache-Control", "no-cache");
+    co_return co_await ex.respond(std::move(nothing_more));
+  }
+
+  auto headers = event_headers();
+  co_await ex.start_chunked(200, std::move(headers));
+  if (ex.req().is_head()) co_return;
+
+  std::string first = "retry: 3000\n\n";
+  std::uint64_t last = 0;
+  bool done = false;
+  if (start == stream_start::current_state) {
+    last = bus.latest_id;
+    first += event_text(last, ctx.render(*stored));
+    done = stored_finished;
+  } else {
+    last = *resume;
+    done = append_events(bus.events, first, last);
+  }
+  if (!co_await ex.write_chunk(first)) co_return;
+  if (done) co_return co_await ex.finish_chunked();
+  auto raced = co_await (follow(ctx, ex, session_id, last) || ex.wait_peer_closed());
+  // The client left: close now. Left to the server, the connection would wait for a next request that the
+  // closed socket never reports (it stayed in CLOSE-WAIT until the idle timeout when tried).
+  if (raced.index() == 1) ex.abort();
+}
+
+}  // namespace
+
+void add_event_routes(http::router& r, event_route_context& ctx) {
+  r.add("GET", "/api/submissions/{session_id}/events",
+        [&ctx](exchange& ex, const http::route_params& p) { return serve_events(ctx, ex, p); });
+}
+
+}  // namespace serenade::api

@@ -1,0 +1,36 @@
+#pragma once
+// GET /api/submissions/{session_id}/events: a Server-Sent Events stream of the submission's state.
+//
+//   start   → 404 unknown session | 204 the client already has the finishing event (stops EventSource)
+//           → 200 text/event-stream: "retry: 3000", then the stored state (id: latest or 0) or, with
+//             Last-Event-ID (header, or ?last_event_id= for polyfills), the events after it from the bus
+//   follow  → each published event as it comes (woken by the bus, no polling); ": heartbeat" when quiet
+//   finish  → after the finishing event (phase complete or failed): final chunk; or at once when the client goes
+#include "http/router.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace serenade::lifecycle {
+class status_events;
+class submissions;
+}  // namespace serenade::lifecycle
+namespace serenade::store {
+struct submission;
+}
+
+namespace serenade::api {
+
+struct event_route_context {
+  lifecycle::status_events& events;
+  lifecycle::submissions& submissions;
+  // The state as one line of JSON, the same document the bus carries (api::submission_json).
+  std::function<std::string(const store::submission&)> render;
+  // A comment this long after the last write keeps proxies from closing a quiet stream.
+  std::chrono::milliseconds heartbeat{15000};
+};
+
+void add_event_routes(http::router& r, event_route_context& ctx);
+
+}  // namespace serenade::api

@@ -1,0 +1,236 @@
+// GET /api/submissions/{session_id}/events: Server-Sent Events of the submission's state, resumable with
+// Last-Event-ID, ending after the finishing event, and prompt (a change reaches the client within 100 ms).
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+
+struct sse_event {
+  std::optional<std::uint64_t> id;
+  std::string event;
+  std::string data;
+  steady::time_point arrived;
+  json::object state() const { return json::parse(data).as_object(); }
+  std::string status() const { return std::string(state().at("status").as_string()); }
+  std::string phase() const { return std::string(state().at("phase").as_string()); }
+};
+
+// Splits the body into events as its bytes arrive. Comments and field-only blocks (retry) are noted, not returned.
+class sse_reader {
+ public:
+  explicit sse_reader(stream_reader& stream) : stream_(stream) {}
+
+  // The next event; nullopt once the body ends (or the socket times out) with no complete event left.
+  std::optional<sse_event> next() {
+    for (;;) {
+      const auto& body = stream_.read_at_least(0);
+      const auto end = body.find("\n\n", parsed_);
+      if (end != std::string::npos) {
+        const auto block = body.substr(parsed_, end - parsed_);
+        parsed_ = end + 2;
+        if (auto e = parse(block)) return e;
+        continue;
+      }
+      const auto before = body.size();
+      if (stream_.read_at_least(before + 1).size() == before) return std::nullopt;
+    }
+  }
+
+  std::vector<sse_event> until_finished() {
+    std::vector<sse_event> out;
+    while (auto e = next()) {
+      out.push_back(*e);
+      const auto phase = e->phase();
+      if (phase == "complete" || phase == "failed") break;
+    }
+    return out;
+  }
+
+  int retries_seen = 0;
+  int comments_seen = 0;
+
+ private:
+  std::optional<sse_event> parse(const std::string& block) {
+    sse_event e;
+    e.arrived = steady::now();
+    bool has_data = false;
+    std::size_t start = 0;
+    while (start < block.size()) {
+      auto stop = block.find('\n', start);
+      if (stop == std::string::npos) stop = block.size();
+      const auto line = block.substr(start, stop - start);
+      start = stop + 1;
+      if (line.starts_with(":")) ++comments_seen;
+      if (line == "retry: 3000") ++retries_seen;
+      if (line.starts_with("id: ")) e.id = std::stoull(line.substr(4));
+      if (line.starts_with("event: ")) e.event = line.substr(7);
+      if (line.starts_with("data: ")) {
+        EXPECT_FALSE(has_data) << "data must be a single line";
+        e.data = line.substr(6);
+        has_data = true;
+      }
+    }
+    if (!has_data) return std::nullopt;
+    return e;
+  }
+
+  stream_reader& stream_;
+  std::size_t parsed_ = 0;
+};
+
+int rank(const std::string& status) {
+  static const std::vector<std::string> order{
+      "RECEIVED",   "PROMPT", "TASK_SENT", "GENERATE_TASK_STARTED", "BEGINNING_GENERATION",
+      "GENERATING", "GENERATING_STREAMING_READY", "DECOMPRESSING", "SAVING", "SUCCESS"};
+  if (status == "FAILURE") return static_cast<int>(order.size());
+  return static_cast<int>(std::find(order.begin(), order.end(), status) - order.begin());
+}
+
+std::string events_path(const std::string& session) { return "/api/submissions/" + session + "/events"; }
+
+TEST(events, follow_the_lifecycle_in_order_and_end_after_completion) {
+  stack s({.song_seconds = 6, .speed = 4, .ready_after = 1.5});
+  const auto session = s.submit("sse-follow");
+  stream_reader stream(s.api_port(), events_path(session), 30s);
+  ASSERT_EQ(stream.status(), 200u);
+  EXPECT_EQ(stream.header("content-type"), "text/event-stream");
+  EXPECT_EQ(stream.header("cache-control"), "no-cache");
+  EXPECT_EQ(stream.header("x-accel-buffering"), "no");
+
+  sse_reader reader(stream);
+  const auto events = reader.until_finished();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(reader.retries_seen, 1);
+  EXPECT_EQ(events.back().phase(), "complete");
+  EXPECT_EQ(events.back().status(), "SUCCESS");
+
+  std::vector<std::string> distinct;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    EXPECT_EQ(e.event, "state");
+    ASSERT_TRUE(e.id.has_value()) << "event " << i << " has no id";
+    EXPECT_EQ(e.state().at("session_id").as_string(), session);
+    if (i > 0) {
+      EXPECT_GT(*e.id, *events[i - 1].id) << "ids must increase";
+      EXPECT_GE(rank(e.status()), rank(events[i - 1].status())) << "statuses out of order";
+    }
+    if (distinct.empty() || distinct.back() != e.status()) distinct.push_back(e.status());
+  }
+  EXPECT_GE(distinct.size(), 3u);
+
+  stream.read_to_end();
+  EXPECT_TRUE(stream.ended_cleanly()) << "the stream must end with the final chunk after completion";
+  EXPECT_FALSE(reader.next().has_value()) << "nothing may follow the finishing event";
+}
+
+TEST(events, last_event_id_resumes_after_it) {
+  stack s({.song_seconds = 6, .speed = 4, .ready_after = 1.5});
+  const auto session = s.submit("sse-resume");
+  std::vector<sse_event> all;
+  {
+    stream_reader stream(s.api_port(), events_path(session), 30s);
+    sse_reader reader(stream);
+    all = reader.until_finished();
+  }
+  ASSERT_GE(all.size(), 3u);
+  const auto middle = *all[1].id;
+  const auto expect_after = [&](const std::vector<sse_event>& got) {
+    std::vector<std::uint64_t> want;
+    for (const auto& e : all) {
+      if (*e.id > middle) want.push_back(*e.id);
+    }
+    std::vector<std::uint64_t> ids;
+    for (const auto& e : got) ids.push_back(*e.id);
+    EXPECT_EQ(ids, want);
+    ASSERT_FALSE(got.empty());
+    EXPECT_EQ(got.back().phase(), "complete");
+  };
+
+  stream_reader by_header(s.api_port(), events_path(session), {{"Last-Event-ID", std::to_string(middle)}}, 10s);
+  ASSERT_EQ(by_header.status(), 200u);
+  expect_after(sse_reader(by_header).until_finished());
+
+  stream_reader by_query(s.api_port(), events_path(session) + "?last_event_id=" + std::to_string(middle), 10s);
+  ASSERT_EQ(by_query.status(), 200u);
+  expect_after(sse_reader(by_query).until_finished());
+
+  // The client holds the finishing event: 204 tells EventSource to stop reconnecting.
+  auto up_to_date = s.api("GET", events_path(session), {}, {{"Last-Event-ID", std::to_string(*all.back().id)}});
+  EXPECT_EQ(up_to_date.status, 204u);
+}
+
+TEST(events, a_failure_is_the_last_event_with_a_readable_message) {
+  stack s({.ready_after = 3});
+  const auto session = s.submit("sse-doomed");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + s.task_for("sse-doomed") + R"(","fail_at":"TASK_SENT"})").status,
+            200u);
+  stream_reader stream(s.api_port(), events_path(session), 30s);
+  const auto events = sse_reader(stream).until_finished();
+  ASSERT_FALSE(events.empty());
+  const auto last = events.back().state();
+  EXPECT_EQ(last.at("phase").as_string(), "failed");
+  EXPECT_EQ(last.at("error").as_string(), "The generation failed (simulated)");
+  stream.read_to_end();
+  EXPECT_TRUE(stream.ended_cleanly());
+}
+
+TEST(events, unknown_session_is_404) {
+  stack s;
+  for (const std::string id : {"AAAAAAAAAAAAAAAAAAAAAA", "not-a-session"}) {
+    auto reply = s.api("GET", events_path(id));
+    EXPECT_EQ(reply.status, 404u) << id;
+    EXPECT_EQ(reply.header("content-type"), "application/json");
+    EXPECT_EQ(reply.body, R"({"detail":"Session not found"})");
+  }
+}
+
+// The follower polls every 150 ms; the event must not trail the stored state by more than 100 ms. A second
+// thread polls the JSON every 10 ms for when the state first says stream_ready.
+TEST(events, stream_ready_arrives_within_100ms_of_being_recorded) {
+  stack s({.song_seconds = 6, .speed = 4, .ready_after = 1.5});
+  const auto session = s.submit("sse-latency");
+  stream_reader stream(s.api_port(), events_path(session), 30s);
+  ASSERT_EQ(stream.status(), 200u);
+
+  // The poller ends by itself once it sees the state (usually after the event has arrived) or at its deadline.
+  std::optional<steady::time_point> polled_ready;
+  std::thread poller([&] {
+    const auto deadline = steady::now() + 20s;
+    while (steady::now() < deadline) {
+      auto reply = s.api("GET", "/api/submissions/" + session);
+      const auto at = steady::now();
+      if (reply.status == 200 && reply.json().as_object().at("stream_ready").as_bool()) {
+        polled_ready = at;
+        return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::optional<sse_event> ready_event;
+  sse_reader reader(stream);
+  while (auto e = reader.next()) {
+    if (e->state().at("stream_ready").as_bool()) {
+      ready_event = e;
+      break;
+    }
+  }
+  poller.join();
+  ASSERT_TRUE(ready_event.has_value());
+  ASSERT_TRUE(polled_ready.has_value());
+  EXPECT_EQ(ready_event->status(), "GENERATING_STREAMING_READY");
+  const auto late = std::chrono::duration_cast<std::chrono::milliseconds>(ready_event->arrived - *polled_ready);
+  EXPECT_LT(late.count(), 100) << "the event came " << late.count() << " ms after the state was visible";
+}
+
+}  // namespace
+}  // namespace serenade::testing
