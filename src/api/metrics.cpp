@@ -1,6 +1,8 @@
 #include "api/metrics.hpp"
 
+#include "api/webhooks.hpp"
 #include "lifecycle/finaliser.hpp"
+#include "lifecycle/submissions.hpp"
 #include "live/hub.hpp"
 
 #include <fmt/format.h>
@@ -30,8 +32,10 @@ std::string label_value(std::string_view text) {
 }
 }  // namespace
 
-std::string service_metrics::render(const live::hub_counters& hubs,
-                                    const lifecycle::finaliser_counters& finals) const {
+std::string service_metrics::render(const sources& from) const {
+  const auto& hubs = from.hubs;
+  const auto& finals = from.finals;
+  const auto& lifecycle = from.lifecycle;
   std::string out;
   family(out, "serenade_listeners", "gauge", "Listeners connected now, by the state of their song.");
   out += fmt::format("serenade_listeners{{state=\"live\"}} {}\n", hubs.listeners_live.load());
@@ -57,6 +61,22 @@ std::string service_metrics::render(const live::hub_counters& hubs,
   family(out, "serenade_stalled_listeners_closed_total", "counter",
          "Listeners closed because their socket accepted no bytes for the write timeout.");
   out += fmt::format("serenade_stalled_listeners_closed_total {}\n", hubs.stalled_listeners_closed.load());
+  family(out, "serenade_submissions_refused_total", "counter", "Submissions refused by a guard (429).");
+  out += fmt::format("serenade_submissions_refused_total{{guard=\"client_rate\"}} {}\n",
+                     lifecycle.refused_client_rate.load());
+  out += fmt::format("serenade_submissions_refused_total{{guard=\"generating_cap\"}} {}\n",
+                     lifecycle.refused_generating_cap.load());
+  out += fmt::format("serenade_submissions_refused_total{{guard=\"daily_budget\"}} {}\n",
+                     lifecycle.refused_daily_budget.load());
+  family(out, "serenade_upstream_refusals_total", "counter", "Generations Sonauto refused for our account.");
+  out += fmt::format("serenade_upstream_refusals_total{{reason=\"out_of_credits\"}} {}\n",
+                     lifecycle.upstream_out_of_credits.load());
+  out += fmt::format("serenade_upstream_refusals_total{{reason=\"misconfigured\"}} {}\n",
+                     lifecycle.upstream_misconfigured.load());
+  family(out, "serenade_webhooks_total", "counter", "Sonauto webhooks received, by outcome.");
+  out += fmt::format("serenade_webhooks_total{{outcome=\"accepted\"}} {}\n", from.webhooks.accepted.load());
+  out += fmt::format("serenade_webhooks_total{{outcome=\"wrong_token\"}} {}\n", from.webhooks.rejected_token.load());
+  out += fmt::format("serenade_webhooks_total{{outcome=\"unknown_task\"}} {}\n", from.webhooks.unknown_task.load());
   family(out, "serenade_http_requests_total", "counter", "HTTP requests answered, by route and status.");
   std::lock_guard lock(mutex_);
   for (const auto& [key, count] : requests_) {

@@ -13,9 +13,12 @@ struct hub_counters;
 }
 namespace serenade::lifecycle {
 struct finaliser_counters;
+struct lifecycle_counters;
 }
 
 namespace serenade::api {
+
+struct webhook_counters;
 
 struct service_metrics {
   std::atomic<std::uint64_t> listeners_final{0};
@@ -23,7 +26,13 @@ struct service_metrics {
   std::atomic<std::uint64_t> archive_unavailable{0};
 
   void count_request(std::string_view route, unsigned status);
-  std::string render(const live::hub_counters& hubs, const lifecycle::finaliser_counters& finals) const;
+  struct sources {
+    const live::hub_counters& hubs;
+    const lifecycle::finaliser_counters& finals;
+    const lifecycle::lifecycle_counters& lifecycle;
+    const webhook_counters& webhooks;
+  };
+  std::string render(const sources& from) const;
 
  private:
   mutable std::mutex mutex_;

@@ -3,6 +3,7 @@
 #include "api/metrics.hpp"
 #include "archive/paths.hpp"
 #include "api/submission_view.hpp"
+#include "api/webhooks.hpp"
 #include "core/ids.hpp"
 #include "http/conditional.hpp"
 #include "http/static_site.hpp"
@@ -154,7 +155,9 @@ http::router make_routes(route_context& ctx) {
   });
   r.add("GET", "/metrics", [&ctx](exchange& ex, const route_params&) -> asio::awaitable<void> {
     http::response r;
-    r.body = ctx.metrics.render(ctx.hubs.counters(), ctx.finals);
+    static const webhook_counters none;
+    r.body = ctx.metrics.render(
+        {ctx.hubs.counters(), ctx.finals, ctx.submissions.counters(), ctx.webhooks ? *ctx.webhooks : none});
     r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     r.set("Cache-Control", "no-store");
     co_await ex.respond(std::move(r));

@@ -29,6 +29,7 @@ struct route_context {
   service_metrics& metrics;
   const lifecycle::finaliser_counters& finals;
   bool trust_proxy = false;
+  const struct webhook_counters* webhooks = nullptr;  // set once the webhook routes exist
 };
 
 http::router make_routes(route_context& context);

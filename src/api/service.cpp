@@ -132,6 +132,7 @@ int run_serve(core::serve_config config) {
                         final_counters,
                         config.trust_proxy};
   webhook_counters webhooks;
+  context.webhooks = &webhooks;
   auto routes = make_routes(context);
   add_webhook_routes(routes, submissions, token, webhooks);
   event_route_context event_context{status_events, submissions, render};
