@@ -74,6 +74,20 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
   co_await ex.respond(std::move(r));
 }
 
+asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const route_params& p) {
+  const auto id = p.get("session_id");
+  if (!ids::looks_like_token(id)) co_return co_await ex.respond(error_response(404, "Session not found"));
+  lifecycle::create_request who;
+  who.client = lifecycle::client_key(ex.req().remote_address, ex.req().header("X-Forwarded-For"), ctx.trust_proxy);
+  auto outcome = co_await ctx.submissions.retry(id, who);
+  if (!outcome.created) {
+    auto refusal = error_response(outcome.http_status, outcome.detail);
+    if (outcome.retry_after.count() > 0) refusal.set("Retry-After", std::to_string(outcome.retry_after.count()));
+    co_return co_await ex.respond(std::move(refusal));
+  }
+  co_await ex.respond(json_response(200, submission_json(*outcome.created, ctx.public_url)));
+}
+
 asio::awaitable<std::optional<store::submission>> find_session(route_context& ctx, std::string_view id) {
   if (!ids::looks_like_token(id)) co_return std::nullopt;
   co_return co_await ctx.submissions.find(id);
@@ -164,6 +178,8 @@ http::router make_routes(route_context& ctx) {
   });
   r.add("POST", "/api/submissions",
         [&ctx](exchange& ex, const route_params&) { return create_submission(ctx, ex); });
+  r.add("POST", "/api/submissions/{session_id}/retry",
+        [&ctx](exchange& ex, const route_params& p) { return retry_submission(ctx, ex, p); });
   r.add("GET", "/api/submissions/{session_id}",
         [&ctx](exchange& ex, const route_params& p) { return show_submission(ctx, ex, p); });
   r.add("GET", "/api/stream/{session_id}",

@@ -4,6 +4,7 @@
 #include "api/events_route.hpp"
 #include "api/routes.hpp"
 #include "api/submission_view.hpp"
+#include "archive/paths.hpp"
 #include "api/webhooks.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
@@ -120,6 +121,14 @@ int run_serve(core::serve_config config) {
   const auto render = [url = config.public_url](const store::submission& s) { return submission_json(s, url); };
   lifecycle_options.on_change = [&status_events, render](const store::submission& s) {
     status_events.publish(s.session_id, render(s), lifecycle::is_finished(s.status));
+  };
+  lifecycle_options.on_retry = [dir = config.archive_dir](const std::string& session) {
+    // The failed attempt's capture must not be taken for the new song's beginning.
+    for (const auto& path : {archive::capture_path(dir, session), archive::live_copy_path(dir, session),
+                             archive::download_path(dir, session), archive::final_path(dir, session)}) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
   service_metrics metrics;

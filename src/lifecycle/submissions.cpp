@@ -281,14 +281,66 @@ bool submissions::hint(std::string_view task_id) {
 asio::awaitable<void> submissions::record(follower& f, store::status_update update) {
   co_await pool_.run([&] { return store_.record_status(f.session_id, update); });
   SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
+  co_await announce(f.session_id);
+}
+
+asio::awaitable<void> submissions::announce(const std::string& session_id) {
   if (!options_.on_change) co_return;
-  auto now = co_await pool_.run([&] { return store_.find(f.session_id); });
+  auto now = co_await pool_.run([&] { return store_.find(session_id); });
   if (now) options_.on_change(*now);
+}
+
+// Sonauto writes the lyrics (and tags) in its PROMPT stage; they are shown as soon as they exist.
+asio::awaitable<bool> submissions::fetch_lyrics(follower& f) {
+  auto result = co_await client_.result(f.task_id);
+  if (!result || !result.value().lyrics || result.value().lyrics->empty()) co_return false;
+  const auto& r = result.value();
+  co_await pool_.run([&] { return store_.record_lyrics(f.session_id, *r.lyrics, r.tags); });
+  SERENADE_LOG(info, "lyrics_known", "session", f.session_id, "chars", r.lyrics->size());
+  co_await announce(f.session_id);
+  co_return true;
+}
+
+asio::awaitable<create_outcome> submissions::retry(std::string_view session_id, const create_request& who) {
+  auto existing = co_await pool_.run([&] { return store_.find(session_id); });
+  if (!existing) co_return create_outcome{404, "Session not found", std::nullopt, std::chrono::seconds(0)};
+  if (existing->status != "FAILURE") {
+    co_return create_outcome{409, "Only a song that could not be finished can be tried again.", std::nullopt,
+                             std::chrono::seconds(0)};
+  }
+  auto admitted = guards_.admit(who.client);
+  if (!admitted) {
+    const auto& r = *admitted.refused;
+    co_return create_outcome{429, r.detail, std::nullopt, r.retry_after};
+  }
+  sonauto::generation_request request;
+  request.prompt = existing->prompt;
+  if (!options_.webhook_url.empty()) request.webhook_url = options_.webhook_url;
+  auto created = co_await create_with_retries(request, existing->session_id);
+  if (!created) {
+    guards_.upstream_refused(admitted, false);
+    co_return refused(created.error());
+  }
+  if (options_.on_retry) options_.on_retry(existing->session_id);
+  const auto task = created.value();
+  const bool restarted =
+      co_await pool_.run([&] { return store_.restart_generation(existing->session_id, task, store::now()); });
+  if (!restarted) {
+    guards_.generation_ended();
+    co_return create_outcome{409, "This song is being tried again already.", std::nullopt, std::chrono::seconds(0)};
+  }
+  SERENADE_LOG(info, "submission_retried", "session", existing->session_id, "task", task, "attempt",
+               existing->attempts + 1);
+  follow(existing->session_id, task, "RECEIVED");
+  co_await announce(existing->session_id);
+  auto now = co_await pool_.run([&] { return store_.find(existing->session_id); });
+  co_return create_outcome{200, {}, std::move(now), std::chrono::seconds(0)};
 }
 
 asio::awaitable<void> submissions::poll_until_finished(std::shared_ptr<follower> f) {
   int not_found = 0;
   bool capture_started = false;
+  bool lyrics_known = false;
   auto last_progress = std::chrono::steady_clock::now();
   for (;;) {
     f->wake->expires_after(f->webhooks_seen ? options_.poll_interval_with_webhooks : options_.poll_interval);
@@ -336,6 +388,9 @@ asio::awaitable<void> submissions::poll_until_finished(std::shared_ptr<follower>
                                                              : "The music service could not finish this song.";
     }
     co_await record(*f, std::move(update));
+    if (!lyrics_known && status != "FAILURE" && status_rank(status) >= status_rank("PROMPT")) {
+      lyrics_known = co_await fetch_lyrics(*f);
+    }
     if (status == "SUCCESS" && options_.on_success) options_.on_success(f->session_id, f->task_id);
     if (is_finished(status)) co_return;
   }

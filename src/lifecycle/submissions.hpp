@@ -45,6 +45,8 @@ struct lifecycle_options {
   std::function<bool(const std::string& session_id, const std::string& task_id)> on_stream_ready;
   // Called once when the song's generation succeeded: its final copy is fetched then.
   std::function<void(const std::string& session_id, const std::string& task_id)> on_success;
+  // Called before a failed song is generated again: what was kept of the failed attempt must go.
+  std::function<void(const std::string& session_id)> on_retry;
   // Called after every recorded change of a song's state (status events).
   std::function<void(const store::submission& now)> on_change;
   guard_limits guards;
@@ -83,6 +85,9 @@ class submissions {
   boost::asio::awaitable<std::optional<store::submission>> find(std::string_view session_id);
   // Starts following every task the store says is unfinished (call once at start).
   boost::asio::awaitable<void> resume_unfinished();
+  // A failed song tried again under the same session id, so its share link keeps working: a new generation
+  // with the same prompt. 404 unknown, 409 not failed, 429 guards, upstream refusals as for create.
+  boost::asio::awaitable<create_outcome> retry(std::string_view session_id, const create_request& who);
   // A webhook said this task changed: check its status now (the webhook itself is only a hint).
   // False when no follower of this process knows the task.
   bool hint(std::string_view task_id);
@@ -96,6 +101,8 @@ class submissions {
   void follow(std::string session_id, std::string task_id, std::string last_status);
   boost::asio::awaitable<void> poll_until_finished(std::shared_ptr<follower> f);
   boost::asio::awaitable<void> record(follower& f, store::status_update update);
+  boost::asio::awaitable<void> announce(const std::string& session_id);
+  boost::asio::awaitable<bool> fetch_lyrics(follower& f);
 
   boost::asio::any_io_executor executor_;
   store::submission_store& store_;

@@ -60,6 +60,7 @@ class hub : public std::enable_shared_from_this<hub> {
   void start();
 
   const std::string& session_id() const { return session_id_; }
+  const std::string& task_id() const { return task_id_; }
   std::uint64_t size() const { return size_.load(std::memory_order_acquire); }
   hub_state state() const { return state_.load(std::memory_order_acquire); }
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }

@@ -14,7 +14,10 @@ std::shared_ptr<hub> hub_table::ensure(const std::string& session_id, const std:
   for (auto it = capturing_.begin(); it != capturing_.end();) {
     it = it->second->state() == hub_state::capturing ? std::next(it) : capturing_.erase(it);
   }
-  if (auto it = capturing_.find(session_id); it != capturing_.end()) return it->second;
+  if (auto it = capturing_.find(session_id); it != capturing_.end()) {
+    if (it->second->task_id() == task_id) return it->second;
+    capturing_.erase(it);  // a failed attempt's hub: the song was retried as a new generation
+  }
   auto fresh = std::make_shared<hub>(boost::asio::make_strand(executor_), session_id, task_id, client_, options_,
                                      counters_);
   try {

@@ -54,10 +54,21 @@ CREATE UNIQUE INDEX submissions_idempotency ON submissions (client_key, idempote
   WHERE idempotency_key IS NOT NULL;
 )sql";
 
+// What the music model wrote (record_lyrics) and how many generations a session has run (restart_generation retries
+// a failed song under the same session id). tags is a JSON array of strings; existing rows get no lyrics, no tags
+// and one attempt. The CASE keeps json_type from raising "malformed JSON" for a value that is not JSON at all.
+constexpr const char* schema_v4 = R"sql(
+ALTER TABLE submissions ADD COLUMN lyrics TEXT;
+ALTER TABLE submissions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'
+  CHECK (CASE WHEN json_valid(tags) THEN json_type(tags) = 'array' ELSE 0 END);
+ALTER TABLE submissions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
+    {4, schema_v4},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

@@ -3,11 +3,17 @@
 #include "core/log.hpp"
 #include "store/migrations.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace serenade::store {
 
@@ -46,11 +52,11 @@ constexpr std::string_view insert_sql = R"sql(
 INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
                          streaming_ready_at, completed_at, error, updated_at,
                          archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-                         idempotency_key, client_key)
+                         idempotency_key, client_key, lyrics, tags, attempts)
 VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, :task_id, :status,
         :streaming_ready_at, :completed_at, :error, :updated_at,
         :archive_source, :archive_size, :archive_sha256, :archive_duration_ms, :archived_at,
-        :idempotency_key, :client_key)
+        :idempotency_key, :client_key, :lyrics, :tags, :attempts)
 )sql";
 
 // Column order is what read_submission expects.
@@ -58,7 +64,7 @@ constexpr std::string_view find_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key
+       idempotency_key, client_key, lyrics, tags, attempts
 FROM submissions WHERE session_id = :session_id
 )sql";
 
@@ -66,7 +72,7 @@ constexpr std::string_view find_by_task_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key
+       idempotency_key, client_key, lyrics, tags, attempts
 FROM submissions WHERE task_id = :task_id
 )sql";
 
@@ -75,7 +81,7 @@ constexpr std::string_view find_by_idempotency_key_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key
+       idempotency_key, client_key, lyrics, tags, attempts
 FROM submissions WHERE client_key = :client_key AND idempotency_key = :idempotency_key
 )sql";
 
@@ -88,7 +94,7 @@ constexpr std::string_view unfinished_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key
+       idempotency_key, client_key, lyrics, tags, attempts
 FROM submissions WHERE task_id IS NOT NULL AND completed_at IS NULL
 ORDER BY created_at, session_id
 )sql";
@@ -98,7 +104,7 @@ constexpr std::string_view awaiting_final_copy_sql = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key
+       idempotency_key, client_key, lyrics, tags, attempts
 FROM submissions WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
 ORDER BY created_at, session_id
 )sql";
@@ -130,6 +136,37 @@ WHERE session_id = :session_id AND NOT (archive_source IS 'cdn' AND :archive_sou
 
 constexpr std::string_view session_exists_sql = R"sql(
 SELECT 1 FROM submissions WHERE session_id = :session_id
+)sql";
+
+// Lyrics and tags are replaced together: a later write from the model supersedes the earlier one.
+constexpr std::string_view record_lyrics_sql = R"sql(
+UPDATE submissions SET
+  lyrics = :lyrics,
+  tags = :tags,
+  updated_at = :updated_at
+WHERE session_id = :session_id
+)sql";
+
+// A retry of a failed song: everything the failed generation produced is cleared, so the row looks like a fresh
+// generation (unfinished() again) with one more attempt. Only a FAILURE row is touched; the unique index on task_id
+// makes a task id that belongs to another row a constraint error (duplicate_key).
+constexpr std::string_view restart_generation_sql = R"sql(
+UPDATE submissions SET
+  task_id = :task_id,
+  status = 'RECEIVED',
+  streaming_ready_at = NULL,
+  completed_at = NULL,
+  error = NULL,
+  lyrics = NULL,
+  tags = '[]',
+  archive_source = NULL,
+  archive_size = NULL,
+  archive_sha256 = NULL,
+  archive_duration_ms = NULL,
+  archived_at = NULL,
+  attempts = attempts + 1,
+  updated_at = :updated_at
+WHERE session_id = :session_id AND status = 'FAILURE'
 )sql";
 
 std::int64_t to_millis(time_point t) { return t.time_since_epoch().count(); }
@@ -208,6 +245,33 @@ class statement_use {
   std::string_view operation_;
 };
 
+// The tags column holds a JSON array of strings. Bytes pass through unchanged, like every other text column, so a
+// tag that is not valid UTF-8 still round-trips.
+std::string tags_to_json(const std::vector<std::string>& tags) {
+  boost::json::array array;
+  array.reserve(tags.size());
+  for (const auto& tag : tags) array.emplace_back(boost::json::string_view(tag.data(), tag.size()));
+  return boost::json::serialize(array);
+}
+
+std::vector<std::string> tags_from_json(std::string_view text, std::string_view session_id) {
+  auto not_tags = [&] {
+    return store_error(fmt::format("submission {}: stored tags are not a JSON array of strings", session_id));
+  };
+  boost::json::parse_options options;
+  options.allow_invalid_utf8 = true;
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, {}, options);
+  if (ec || !value.is_array()) throw not_tags();
+  std::vector<std::string> tags;
+  tags.reserve(value.get_array().size());
+  for (const auto& tag : value.get_array()) {
+    if (!tag.is_string()) throw not_tags();
+    tags.emplace_back(tag.get_string().data(), tag.get_string().size());
+  }
+  return tags;
+}
+
 submission read_submission(const statement_use& row) {
   submission s;
   s.session_id = row.text(0);
@@ -234,6 +298,9 @@ submission read_submission(const statement_use& row) {
   }
   s.idempotency_key = row.optional_text(18);
   s.client_key = row.optional_text(19);
+  s.lyrics = row.optional_text(20);
+  s.tags = tags_from_json(row.text(21), s.session_id);
+  s.attempts = static_cast<int>(row.int64(22));
   return s;
 }
 
@@ -324,6 +391,9 @@ void sqlite_store::insert(const submission& s) {
   }
   use.bind(":idempotency_key", s.idempotency_key);
   use.bind(":client_key", s.client_key);
+  use.bind(":lyrics", s.lyrics);
+  use.bind(":tags", tags_to_json(s.tags));
+  use.bind(":attempts", std::int64_t{s.attempts});
   use.step();
 }
 
@@ -401,6 +471,29 @@ std::vector<submission> sqlite_store::awaiting_final_copy() {
   std::vector<submission> out;
   while (use.step()) out.push_back(read_submission(use));
   return out;
+}
+
+bool sqlite_store::record_lyrics(std::string_view session_id, const std::string& lyrics,
+                                 const std::vector<std::string>& tags) {
+  const std::string tags_json = tags_to_json(tags);
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(record_lyrics_sql), "record lyrics");
+  use.bind(":session_id", session_id);
+  use.bind(":lyrics", lyrics);
+  use.bind(":tags", tags_json);
+  use.bind(":updated_at", now());
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+bool sqlite_store::restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(restart_generation_sql), "restart generation");
+  use.bind(":session_id", session_id);
+  use.bind(":task_id", new_task_id);
+  use.bind(":updated_at", now);
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
 }
 
 int sqlite_store::schema_version() {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -76,6 +77,9 @@ class sqlite_store final : public submission_store {
   std::vector<submission> unfinished() override;
   bool record_archive(std::string_view session_id, const archived_song& song) override;
   std::vector<submission> awaiting_final_copy() override;
+  bool record_lyrics(std::string_view session_id, const std::string& lyrics,
+                     const std::vector<std::string>& tags) override;
+  bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) override;
   int schema_version() override;
 
  private:

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-constexpr int latest_schema = 3;
+constexpr int latest_schema = 4;
 
 class temp_dir {
  public:
@@ -79,6 +79,9 @@ void expect_same(const submission& a, const submission& b) {
   EXPECT_EQ(a.archive, b.archive);
   EXPECT_EQ(a.idempotency_key, b.idempotency_key);
   EXPECT_EQ(a.client_key, b.client_key);
+  EXPECT_EQ(a.lyrics, b.lyrics);
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.attempts, b.attempts);
 }
 
 archived_song make_archive(std::string source, std::uint64_t size = 3'456'789) {
@@ -129,6 +132,9 @@ TEST(sqlite_store, round_trips_every_field) {
   full.updated_at = at(1'700'000'002'500);
   full.idempotency_key = "3f0c9a4e-key-🔑";
   full.client_key = "2001:db8::7";
+  full.lyrics = "Verse 1:\nRain on the window, \"you\" and me 🌧\n\nChorus:\n…";
+  full.tags = {"bossa nova", "love", "français", "with \"quotes\" and \\", ""};
+  full.attempts = 3;
   store.insert(full);
 
   submission sparse = make_submission("session-sparse", 5);
@@ -149,6 +155,9 @@ TEST(sqlite_store, round_trips_every_field) {
   EXPECT_FALSE(found_sparse->error);
   EXPECT_FALSE(found_sparse->idempotency_key);
   EXPECT_FALSE(found_sparse->client_key);
+  EXPECT_FALSE(found_sparse->lyrics);
+  EXPECT_TRUE(found_sparse->tags.empty());
+  EXPECT_EQ(found_sparse->attempts, 1);
 
   EXPECT_FALSE(store.find("no-such-session"));
 }
@@ -311,7 +320,7 @@ TEST(sqlite_store, refuses_newer_schema) {
   auto file = dir.file("future.db");
   set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 4 is newer than this Serenade (3)");
+            "database schema version 5 is newer than this Serenade (4)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
@@ -763,6 +772,368 @@ VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', '
   EXPECT_EQ(reopened.schema_version(), latest_schema);
   EXPECT_EQ(reopened.find_by_idempotency_key("203.0.113.7", "key")->session_id, "new");
   EXPECT_TRUE(reopened.find("done"));
+}
+
+TEST(sqlite_store, record_lyrics_round_trips) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  store.insert(make_submission("other", 2, "t-other"));
+  const std::string lyrics = "Verse 1:\nWe met on a rainy Tuesday 🌧\n\"Lisbon\" \\ \t…\n\nChorus:\nÓ meu amor";
+  const std::vector<std::string> tags = {"bossa nova", "love song", "português", "a \"quoted\" \\ tag",
+                                         "line\nbreak", "", "\x01"};
+  auto before = now();
+  EXPECT_TRUE(store.record_lyrics("s", lyrics, tags));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.lyrics, lyrics);
+  EXPECT_EQ(row.tags, tags);
+  EXPECT_GE(row.updated_at, before);
+  // Nothing else moves.
+  EXPECT_EQ(row.status, "RECEIVED");
+  EXPECT_EQ(row.task_id, "t");
+  EXPECT_EQ(row.attempts, 1);
+  EXPECT_FALSE(row.archive);
+  // Every read path returns them.
+  EXPECT_EQ(store.find_by_task("t")->tags, tags);
+  auto unfinished = store.unfinished();
+  ASSERT_EQ(unfinished.size(), 2u);
+  EXPECT_EQ(unfinished[0].lyrics, lyrics);
+  EXPECT_EQ(unfinished[0].tags, tags);
+  EXPECT_FALSE(unfinished[1].lyrics);
+  EXPECT_TRUE(unfinished[1].tags.empty());
+  EXPECT_TRUE(store.record_status("s", {.status = "SUCCESS", .completed_at = at(5)}));
+  EXPECT_EQ(store.awaiting_final_copy().at(0).tags, tags);
+}
+
+TEST(sqlite_store, record_lyrics_keeps_bytes_that_are_not_utf8) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  const std::vector<std::string> tags = {"caf\xe9", "\xff\xfe", "ok"};
+  EXPECT_TRUE(store.record_lyrics("s", "caf\xe9", tags));
+  EXPECT_EQ(store.find("s")->tags, tags);
+  EXPECT_EQ(store.find("s")->lyrics, "caf\xe9");
+}
+
+TEST(sqlite_store, record_lyrics_overwrites) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_TRUE(store.record_lyrics("s", "first draft", {"pop", "upbeat"}));
+  EXPECT_TRUE(store.record_lyrics("s", "final lyrics", {"ballad"}));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.lyrics, "final lyrics");
+  EXPECT_EQ(row.tags, (std::vector<std::string>{"ballad"}));
+
+  // Empty lyrics are still lyrics (set, not unset); no tags replaces the old ones.
+  EXPECT_TRUE(store.record_lyrics("s", "", {}));
+  row = *store.find("s");
+  EXPECT_EQ(row.lyrics, "");
+  EXPECT_TRUE(row.tags.empty());
+}
+
+TEST(sqlite_store, record_lyrics_for_unknown_session_returns_false) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("s", 1, "t"));
+  EXPECT_FALSE(store.record_lyrics("other", "words", {"tag"}));
+  EXPECT_FALSE(store.record_lyrics("", "words", {}));
+  EXPECT_FALSE(store.find("s")->lyrics);
+  EXPECT_TRUE(store.find("s")->tags.empty());
+}
+
+TEST(sqlite_store, tags_column_holds_a_json_array) {
+  temp_dir dir;
+  auto file = dir.file("tags.db");
+  {
+    sqlite_store store(file);
+    store.insert(make_submission("s", 1, "t"));
+    store.insert(make_submission("none", 2, "t-none"));
+    EXPECT_TRUE(store.record_lyrics("s", "words", {"a \"b\"", "ç"}));
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+  detail::connection_ptr db(raw);
+  std::string tags;
+  sqlite3_exec(
+      db.get(), "SELECT json_array_length(tags) || ' ' || (tags ->> '$[0]') FROM submissions WHERE session_id = 's'",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) = values[0];
+        return 0;
+      },
+      &tags, nullptr);
+  EXPECT_EQ(tags, "2 a \"b\"");
+  std::string empty;
+  sqlite3_exec(
+      db.get(), "SELECT tags FROM submissions WHERE session_id = 'none'",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) = values[0];
+        return 0;
+      },
+      &empty, nullptr);
+  EXPECT_EQ(empty, "[]");
+
+  // The column refuses anything but a JSON array, and NULL.
+  for (auto sql : {"UPDATE submissions SET tags = 'not json'", "UPDATE submissions SET tags = '{\"a\": 1}'",
+                   "UPDATE submissions SET tags = '\"a\"'", "UPDATE submissions SET tags = NULL",
+                   "UPDATE submissions SET attempts = 0"}) {
+    EXPECT_NE(sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  }
+}
+
+TEST(sqlite_store, stored_tags_that_are_not_strings_are_reported) {
+  temp_dir dir;
+  auto file = dir.file("bad-tags.db");
+  { sqlite_store(file).insert(make_submission("s", 1, "t")); }
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    detail::connection_ptr db(raw);
+    detail::exec(db.get(), "UPDATE submissions SET tags = '[\"ok\", 7]'", "corrupt tags");
+  }
+  sqlite_store store(file);
+  auto message = message_of([&] { store.find("s"); });
+  EXPECT_TRUE(contains(message, "submission s"));
+  EXPECT_TRUE(contains(message, "tags"));
+  // The cached statement is still usable after the failure.
+  EXPECT_TRUE(store.record_lyrics("s", "words", {"fixed"}));
+  EXPECT_EQ(store.find("s")->tags, (std::vector<std::string>{"fixed"}));
+}
+
+TEST(sqlite_store, insert_refuses_fewer_than_one_attempt) {
+  sqlite_store store(":memory:");
+  submission s = make_submission("s", 1, "t");
+  s.attempts = 0;
+  EXPECT_TRUE(contains(message_of([&] { store.insert(s); }), "CHECK"));
+  EXPECT_FALSE(store.find("s"));
+}
+
+// A song that failed with everything a generation can leave behind.
+void insert_failed(sqlite_store& store, const std::string& id, std::int64_t created_ms, const std::string& task) {
+  store.insert(make_submission(id, created_ms, task));
+  EXPECT_TRUE(
+      store.record_status(id, {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(created_ms + 1)}));
+  EXPECT_TRUE(store.record_lyrics(id, "half-written lyrics", {"rock", "sad"}));
+  EXPECT_TRUE(store.record_archive(id, make_archive("live")));
+  EXPECT_TRUE(
+      store.record_status(id, {.status = "FAILURE", .completed_at = at(created_ms + 2), .error = "the model failed"}));
+}
+
+TEST(sqlite_store, restart_generation_clears_the_failed_attempt) {
+  sqlite_store store(":memory:");
+  submission original = with_key("s", "203.0.113.7", "key", 1'700'000'000'000, "task-1");
+  original.sender = "Zoë";
+  store.insert(original);
+  EXPECT_TRUE(store.record_status("s", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(2)}));
+  EXPECT_TRUE(store.record_lyrics("s", "half-written lyrics", {"rock", "sad"}));
+  EXPECT_TRUE(store.record_archive("s", make_archive("live")));
+  EXPECT_TRUE(store.record_status("s", {.status = "FAILURE", .completed_at = at(3), .error = "the model failed"}));
+
+  const time_point restarted_at = at(1'700'000'100'000);
+  EXPECT_TRUE(store.restart_generation("s", "task-2", restarted_at));
+  auto row = *store.find("s");
+  EXPECT_EQ(row.task_id, "task-2");
+  EXPECT_EQ(row.status, "RECEIVED");
+  EXPECT_FALSE(row.streaming_ready_at);
+  EXPECT_FALSE(row.completed_at);
+  EXPECT_FALSE(row.error);
+  EXPECT_FALSE(row.lyrics);
+  EXPECT_TRUE(row.tags.empty());
+  EXPECT_FALSE(row.archive);
+  EXPECT_EQ(row.attempts, 2);
+  EXPECT_EQ(row.updated_at, restarted_at);
+  // What the person asked for, and who asked, stay.
+  EXPECT_EQ(row.session_id, "s");
+  EXPECT_EQ(row.created_at, original.created_at);
+  EXPECT_EQ(row.sender, "Zoë");
+  EXPECT_EQ(row.recipient, original.recipient);
+  EXPECT_EQ(row.story, original.story);
+  EXPECT_EQ(row.style, original.style);
+  EXPECT_EQ(row.prompt, original.prompt);
+  EXPECT_EQ(row.idempotency_key, "key");
+  EXPECT_EQ(row.client_key, "203.0.113.7");
+
+  // The session is found by its new task id only, and by its idempotency key as before.
+  EXPECT_FALSE(store.find_by_task("task-1"));
+  EXPECT_EQ(store.find_by_task("task-2")->session_id, "s");
+  EXPECT_EQ(store.find_by_idempotency_key("203.0.113.7", "key")->task_id, "task-2");
+
+  // The new generation records its milestones afresh.
+  EXPECT_TRUE(store.record_status("s", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(10)}));
+  EXPECT_TRUE(store.record_status("s", {.status = "SUCCESS", .completed_at = at(11)}));
+  row = *store.find("s");
+  EXPECT_EQ(row.streaming_ready_at, at(10));
+  EXPECT_EQ(row.completed_at, at(11));
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()), (std::vector<std::string>{"s"}));
+}
+
+TEST(sqlite_store, restart_generation_only_from_failure) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("received", 1, "t-received"));
+  store.insert(make_submission("no-task", 2));
+  store.insert(make_submission("generating", 3, "t-generating"));
+  store.record_status("generating", {.status = "GENERATING"});
+  store.insert(make_submission("streaming", 4, "t-streaming"));
+  store.record_status("streaming", {.status = "GENERATING_STREAMING_READY", .streaming_ready_at = at(5)});
+  store.insert(make_submission("success", 6, "t-success"));
+  store.record_status("success", {.status = "SUCCESS", .completed_at = at(7)});
+  EXPECT_TRUE(store.record_archive("success", make_archive("cdn")));
+  EXPECT_TRUE(store.record_lyrics("success", "words", {"pop"}));
+
+  for (auto id : {"received", "no-task", "generating", "streaming", "success"}) {
+    auto before = *store.find(id);
+    EXPECT_FALSE(store.restart_generation(id, std::string("new-") + id, at(100))) << id;
+    expect_same(*store.find(id), before);
+  }
+  EXPECT_FALSE(store.find_by_task("new-success"));
+
+  // Unknown sessions, too.
+  EXPECT_FALSE(store.restart_generation("nobody", "t-nobody", at(100)));
+  EXPECT_FALSE(store.find_by_task("t-nobody"));
+}
+
+TEST(sqlite_store, restart_generation_counts_attempts) {
+  sqlite_store store(":memory:");
+  insert_failed(store, "s", 1, "task-1");
+  EXPECT_EQ(store.find("s")->attempts, 1);
+  for (int attempt = 2; attempt <= 4; ++attempt) {
+    EXPECT_TRUE(store.restart_generation("s", "task-" + std::to_string(attempt), at(attempt * 100)));
+    EXPECT_EQ(store.find("s")->attempts, attempt);
+    // A second restart of the same attempt, before it failed, is refused and counts nothing.
+    EXPECT_FALSE(store.restart_generation("s", "task-extra", at(attempt * 100 + 1)));
+    EXPECT_EQ(store.find("s")->attempts, attempt);
+    EXPECT_TRUE(
+        store.record_status("s", {.status = "FAILURE", .completed_at = at(attempt * 100 + 50), .error = "again"}));
+  }
+  auto row = *store.find("s");
+  EXPECT_EQ(row.attempts, 4);
+  EXPECT_EQ(row.task_id, "task-4");
+  // A restarted submission keeps its attempts when stored anew elsewhere.
+  submission copy = row;
+  copy.session_id = "copy";
+  copy.task_id = "task-copy";
+  store.insert(copy);
+  EXPECT_EQ(store.find("copy")->attempts, 4);
+}
+
+TEST(sqlite_store, restart_generation_with_another_rows_task_id_throws) {
+  sqlite_store store(":memory:");
+  insert_failed(store, "s", 1, "task-1");
+  store.insert(make_submission("other", 2, "task-other"));
+  auto before = *store.find("s");
+
+  EXPECT_THROW(store.restart_generation("s", "task-other", at(100)), duplicate_key);
+  auto message = message_of([&] { store.restart_generation("s", "task-other", at(100)); });
+  EXPECT_TRUE(contains(message, "restart generation"));
+  EXPECT_TRUE(contains(message, "UNIQUE"));
+  // Nothing changed, on either row.
+  expect_same(*store.find("s"), before);
+  EXPECT_EQ(store.find_by_task("task-other")->session_id, "other");
+
+  // The cached statement is still usable after the failure.
+  EXPECT_TRUE(store.restart_generation("s", "task-2", at(200)));
+  EXPECT_EQ(store.find("s")->attempts, 2);
+}
+
+TEST(sqlite_store, unfinished_includes_a_restarted_submission) {
+  sqlite_store store(":memory:");
+  insert_failed(store, "failed", 10, "t-failed");
+  store.insert(make_submission("running", 20, "t-running"));
+  insert_failed(store, "restarted", 5, "t-restarted-1");
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"running"}));
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+
+  EXPECT_TRUE(store.restart_generation("restarted", "t-restarted-2", at(100)));
+  auto rows = store.unfinished();
+  // Still ordered by when the person asked (created_at), not by the retry.
+  EXPECT_EQ(ids_of(rows), (std::vector<std::string>{"restarted", "running"}));
+  EXPECT_EQ(rows[0].task_id, "t-restarted-2");
+  EXPECT_EQ(rows[0].status, "RECEIVED");
+  EXPECT_EQ(rows[0].attempts, 2);
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+}
+
+// A database written by the previous Serenade (schema 3, with rows, archives and idempotency keys) upgrades in place
+// and keeps every row; existing rows have no lyrics, no tags and one attempt, and the new operations work on them.
+TEST(sqlite_store, upgrades_a_version_3_database_with_rows) {
+  temp_dir dir;
+  auto file = dir.file("v3.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    detail::connection_ptr db(raw);
+    migrate(db.get(), schema_migrations().first(3));
+    ASSERT_EQ(read_schema_version(db.get()), 3);
+    detail::exec(db.get(), R"sql(
+INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
+                         streaming_ready_at, completed_at, error, updated_at,
+                         archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
+                         idempotency_key, client_key)
+VALUES ('done', 10, 'Ana', 'Bo', 'story', 'bossa nova', 'prompt', 'task-done', 'SUCCESS', 11, 12, NULL, 13,
+        'cdn', 3456789, 'abc', 187250, 14, 'key-done', '203.0.113.7'),
+       ('failed', 20, 'Cy', 'Di', '', 'jazz', 'p', 'task-failed', 'FAILURE', 21, 22, 'the model failed', 23,
+        'live', 1000, 'def', 5000, 24, NULL, '198.51.100.1'),
+       ('running', 30, 'Ed', 'Flo', 's', 'pop', 'p', 'task-running', 'GENERATING', NULL, NULL, NULL, 31,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+       ('new', 40, 'Gus', 'Hal', 's', 'rock', 'p', NULL, 'RECEIVED', NULL, NULL, NULL, 40,
+        NULL, NULL, NULL, NULL, NULL, 'key-new', '203.0.113.7')
+)sql",
+                 "seed v3");
+  }
+
+  sqlite_store store(file);
+  EXPECT_EQ(store.schema_version(), latest_schema);
+
+  auto done = store.find("done");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->created_at, at(10));
+  EXPECT_EQ(done->sender, "Ana");
+  EXPECT_EQ(done->recipient, "Bo");
+  EXPECT_EQ(done->story, "story");
+  EXPECT_EQ(done->style, "bossa nova");
+  EXPECT_EQ(done->prompt, "prompt");
+  EXPECT_EQ(done->task_id, "task-done");
+  EXPECT_EQ(done->status, "SUCCESS");
+  EXPECT_EQ(done->streaming_ready_at, at(11));
+  EXPECT_EQ(done->completed_at, at(12));
+  EXPECT_FALSE(done->error);
+  EXPECT_EQ(done->updated_at, at(13));
+  ASSERT_TRUE(done->archive);
+  EXPECT_EQ(done->archive->source, "cdn");
+  EXPECT_EQ(done->archive->size, 3456789u);
+  EXPECT_EQ(done->archive->sha256, "abc");
+  EXPECT_EQ(done->archive->duration_ms, 187250);
+  EXPECT_EQ(done->archive->archived_at, at(14));
+  EXPECT_EQ(done->idempotency_key, "key-done");
+  EXPECT_EQ(done->client_key, "203.0.113.7");
+  EXPECT_FALSE(done->lyrics);
+  EXPECT_TRUE(done->tags.empty());
+  EXPECT_EQ(done->attempts, 1);
+
+  auto failed = store.find_by_task("task-failed");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->session_id, "failed");
+  EXPECT_EQ(failed->error, "the model failed");
+  EXPECT_EQ(failed->archive->source, "live");
+  EXPECT_FALSE(failed->idempotency_key);
+  EXPECT_EQ(failed->client_key, "198.51.100.1");
+  EXPECT_EQ(failed->attempts, 1);
+  EXPECT_EQ(store.find_by_idempotency_key("203.0.113.7", "key-new")->session_id, "new");
+  EXPECT_FALSE(store.find("new")->task_id);
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"running"}));
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+
+  // The new operations work on the upgraded rows, and the old uniqueness still holds.
+  EXPECT_TRUE(store.record_lyrics("done", "words", {"bossa nova"}));
+  EXPECT_THROW(store.restart_generation("failed", "task-done", at(50)), duplicate_key);
+  EXPECT_TRUE(store.restart_generation("failed", "task-failed-2", at(50)));
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"failed", "running"}));
+  EXPECT_THROW(store.insert(with_key("again", "203.0.113.7", "key-done", 60, "task-again")), duplicate_key);
+
+  // Reopening an upgraded file changes nothing.
+  sqlite_store reopened(file);
+  EXPECT_EQ(reopened.schema_version(), latest_schema);
+  EXPECT_EQ(reopened.find("done")->tags, (std::vector<std::string>{"bossa nova"}));
+  EXPECT_EQ(reopened.find("done")->lyrics, "words");
+  EXPECT_EQ(reopened.find("failed")->attempts, 2);
+  EXPECT_FALSE(reopened.find("failed")->archive);
+  EXPECT_EQ(reopened.find("running")->attempts, 1);
 }
 
 TEST(migrations, versions_are_consecutive_from_one) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace serenade::store {
 
@@ -45,6 +46,11 @@ struct submission {
   // Set both or neither: a key without a client is refused by the store.
   std::optional<std::string> idempotency_key;
   std::optional<std::string> client_key;
+  // What the music model wrote for the song (record_lyrics): unset / empty until then, and again after a restart.
+  std::optional<std::string> lyrics;
+  std::vector<std::string> tags;
+  // Generations run for this session: 1 for the first, plus one per restart_generation after a failure.
+  int attempts = 1;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

@@ -49,6 +49,16 @@ class submission_store {
   // Submissions whose generation succeeded but whose archive is missing or only "live": what finalisation must
   // (re)try. Oldest first (created_at, then session_id), like unfinished().
   virtual std::vector<submission> awaiting_final_copy() = 0;
+  // Records the lyrics and tags the music model wrote for the song, replacing any earlier ones, and sets updated_at.
+  // False for an unknown session.
+  virtual bool record_lyrics(std::string_view session_id, const std::string& lyrics,
+                             const std::vector<std::string>& tags) = 0;
+  // Retries a failed song under the same session id, so its share link keeps working: only when the status is
+  // "FAILURE", sets the task id to new_task_id and the status to "RECEIVED", clears streaming_ready_at,
+  // completed_at, error, lyrics, tags and the archive, adds one to attempts and sets updated_at to now. The row is
+  // then unfinished() again. False, changing nothing, for an unknown session or a status other than "FAILURE".
+  // Throws duplicate_key when new_task_id is already another submission's task id.
+  virtual bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) = 0;
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };

@@ -76,3 +76,55 @@ TEST(lifecycle, upstream_refusals_map_to_honest_statuses) {
 
 }  // namespace
 }  // namespace serenade::testing
+
+namespace serenade::testing {
+namespace {
+
+TEST(lifecycle, a_failed_song_tried_again_plays_under_the_same_link) {
+  stack s({.song_seconds = 4, .speed = 4, .ready_after = 1.5});
+  const auto session = s.submit("try-again");
+  const auto failed_task = s.task_for("try-again");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + failed_task + R"(","fail_at":"PROMPT"})").status, 200u);
+  s.wait_for_state(session, [](const json::object& o) { return o.at("phase").as_string() == "failed"; });
+  // Only a failed song can be retried, and an unknown one is 404.
+  EXPECT_EQ(s.api("POST", "/api/submissions/AAAAAAAAAAAAAAAAAAAAAA/retry", "{}").status, 404u);
+
+  auto retried = s.api("POST", "/api/submissions/" + session + "/retry", "{}");
+  ASSERT_EQ(retried.status, 200u) << retried.body;
+  EXPECT_EQ(retried.json().at("session_id").as_string(), session);
+  EXPECT_EQ(retried.json().at("attempt").as_int64(), 2);
+  EXPECT_EQ(s.api("POST", "/api/submissions/" + session + "/retry", "{}").status, 409u) << "retried while not failed";
+
+  auto done = s.wait_for_state(session, is_complete, 30s);
+  EXPECT_TRUE(done.at("error").is_null());
+  auto song = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(song.status, 200u);
+  // The second generation's song, not the failed one's.
+  const auto tasks = s.sim("GET", "/_sim/tasks").json().as_array();
+  ASSERT_EQ(tasks.size(), 2u);
+  std::string second_task;
+  for (const auto& t : tasks) {
+    if (t.at("task_id").as_string() != failed_task) second_task = std::string(t.at("task_id").as_string());
+  }
+  EXPECT_TRUE(song.body == s.simulator_audio(second_task)) << "the link does not play the new generation's song";
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 2);
+}
+
+TEST(lifecycle, lyrics_are_shown_as_soon_as_they_are_written) {
+  stack s({.ready_after = 3});
+  const auto session = s.submit("lyrics");
+  auto with_lyrics = s.wait_for_state(session, [](const json::object& o) { return !o.at("lyrics").is_null(); });
+  EXPECT_NE(std::string(with_lyrics.at("lyrics").as_string()).find("[Verse 1]"), std::string::npos);
+  EXPECT_NE(with_lyrics.at("phase").as_string(), "complete") << "lyrics came only at the end";
+}
+
+TEST(lifecycle, a_task_that_never_becomes_ready_is_failed_as_timed_out) {
+  stack s({.extra_args = {"--never-ready"}}, {"--stall-timeout", "2"});
+  const auto session = s.submit("never");
+  auto done = s.wait_for_state(session, [](const json::object& o) { return o.at("phase").as_string() == "failed"; },
+                               15s);
+  EXPECT_EQ(done.at("error").as_string(), "The song took too long to be written. Please try again.");
+}
+
+}  // namespace
+}  // namespace serenade::testing
