@@ -7,6 +7,7 @@
 #include "http/server.hpp"
 #include "sim/song_synth.hpp"
 #include "sim/timeline.hpp"
+#include "sim/webhook_sender.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -26,6 +27,7 @@
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace serenade::sim {
 
@@ -57,9 +59,23 @@ struct task {
   task_faults faults;
   bool drop_spent = false;  // the one-time drop (drop_every_time false) has cut a connection
 
+  // Webhooks (see watch_task): set before the task is published, then only read.
+  std::string webhook_url;                     // empty: the task was created without one
+  std::shared_ptr<asio::steady_timer> wake;    // the watcher's timer, on the watcher's strand
+  std::atomic<bool> faults_changed{false};     // the watcher must look again (set with poke)
+  std::atomic<bool> stopped{false};            // the simulator stops: the watcher and its posts end
+  std::atomic<std::uint64_t> webhooks_sent{0};    // POSTs that got an HTTP answer (any status)
+  std::atomic<std::uint64_t> webhooks_failed{0};  // POSTs that got none (refused, timed out, bad URL)
+
   task_faults current_faults() const {
     std::lock_guard lock(mutex);
     return faults;
+  }
+
+  // Wakes the watcher (from any thread): the faults changed, or the simulator stops.
+  void poke() {
+    faults_changed = true;
+    if (auto timer = wake) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
   }
 };
 
@@ -105,7 +121,138 @@ json::object faults_json(const task_faults& f) {
   o["expire_immediately"] = f.expire_immediately;
   o["delete_cdn_after"] = f.delete_cdn_after;
   o["never_ready"] = f.never_ready;
+  o["webhooks"] = webhook_mode_name(f.webhooks);
+  o["webhook_delay"] = f.webhook_delay;
   return o;
+}
+
+timeline_settings timeline_for(const simulator_options& options, const task_faults& f) {
+  timeline_settings s{options.song_seconds, options.speed,        options.ready_after,
+                      options.first_audio,  options.finish_delay, options.expire_after};
+  if (f.expire_immediately) s.expire_after = 0;
+  s.never_ready = f.never_ready;
+  s.cdn_lifetime = f.delete_cdn_after;
+  return s;
+}
+
+double seconds_since(steady::time_point start) { return std::chrono::duration<double>(steady::now() - start).count(); }
+
+// ------------------------------------------------------------------------------------------------- webhooks
+
+struct webhook_post {
+  std::string status;
+  std::string body;
+};
+
+webhook_post webhook_for(const task& t, std::string_view status) {
+  json::object body{{"task_id", t.id}, {"status", status}, {"alignment_status", nullptr}};
+  webhook_post post;
+  post.status = std::string(status);
+  post.body = json::serialize(body);
+  return post;
+}
+
+// Sends the posts one after the other (so a swapped pair arrives swapped), `delay` seconds from now.
+asio::awaitable<void> deliver(std::shared_ptr<task> t, std::vector<webhook_post> posts, double delay,
+                              std::chrono::milliseconds timeout) {
+  if (delay > 0) {
+    asio::steady_timer pause(co_await asio::this_coro::executor, seconds_of(delay));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  for (auto& post : posts) {
+    if (t->stopped) co_return;
+    std::string url = t->webhook_url;
+    std::string body = post.body;
+    const auto result = co_await post_webhook(std::move(url), std::move(body), timeout);
+    if (result.delivered) {
+      ++t->webhooks_sent;
+      SERENADE_LOG(info, "sim_webhook_sent", "task", t->id, "status", post.status, "answer", result.status);
+    } else {
+      ++t->webhooks_failed;
+      SERENADE_LOG(debug, "sim_webhook_failed", "task", t->id, "status", post.status, "error", result.error);
+    }
+  }
+}
+
+void dispatch(asio::any_io_executor executor, const simulator_options& options, const std::shared_ptr<task>& t,
+              std::vector<webhook_post> posts, double delay) {
+  if (posts.empty()) return;
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_of(options.webhook_timeout));
+  asio::co_spawn(asio::make_strand(executor), deliver(t, std::move(posts), delay, timeout), asio::detached);
+}
+
+// One status change, sent as the task's webhook mode says. `held` is the reordered mode's post waiting for
+// the next change; it goes out right after this change's post (whatever the mode is by now).
+void announce(asio::any_io_executor executor, const simulator_options& options, const std::shared_ptr<task>& t,
+              const task_faults& f, std::string_view status, std::optional<webhook_post>& held) {
+  std::vector<webhook_post> posts;
+  double delay = 0;
+  auto post = webhook_for(*t, status);
+  switch (f.webhooks) {
+    case webhook_mode::none:
+      break;
+    case webhook_mode::normal:
+      posts.push_back(std::move(post));
+      break;
+    case webhook_mode::duplicated:
+      posts.push_back(post);
+      posts.push_back(std::move(post));
+      break;
+    case webhook_mode::reordered:
+      if (!held) {
+        held = std::move(post);
+        return;
+      }
+      posts.push_back(std::move(post));
+      break;
+    case webhook_mode::delayed:
+      posts.push_back(std::move(post));
+      delay = f.webhook_delay;
+      break;
+  }
+  if (held) {
+    posts.push_back(std::move(*held));
+    held.reset();
+  }
+  dispatch(executor, options, t, std::move(posts), delay);
+}
+
+// Follows one task's status (the same pure timeline the status endpoint reads) and announces each change as
+// it happens: it sleeps until the next change, or until a control call changes the task's faults (poke).
+asio::awaitable<void> watch_task(asio::any_io_executor executor, simulator_options options, std::shared_ptr<task> t) {
+  auto& timer = *t->wake;
+  std::string last;  // the status last announced
+  std::optional<webhook_post> held;
+  while (!t->stopped) {
+    t->faults_changed = false;
+    const auto f = t->current_faults();
+    const auto settings = timeline_for(options, f);
+    const auto fail_at = f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt;
+    const double elapsed = seconds_since(t->created);
+    const auto status = moment_at(settings, elapsed, fail_at).status;
+    if (status != last) {
+      last = std::string(status);
+      SERENADE_LOG(debug, "sim_status_change", "task", t->id, "status", last, "elapsed_s", elapsed);
+      announce(executor, options, t, f, status, held);
+    }
+    const auto next = next_change_after(settings, elapsed, fail_at);
+    if (!next && held) {
+      // Nothing more is due (the end, or a task that never becomes ready): the held post goes out now.
+      std::vector<webhook_post> last_one;
+      last_one.push_back(std::move(*held));
+      held.reset();
+      dispatch(executor, options, t, std::move(last_one), 0);
+    }
+    if (t->faults_changed || t->stopped) continue;
+    if (next) {
+      // Rounded up, so the status has changed when the timer fires. Capped against overflow of a huge wait.
+      const auto wait = std::chrono::duration<double>(std::min(*next, 1e8));
+      timer.expires_at(t->created + std::chrono::ceil<steady::duration>(wait));
+    } else {
+      timer.expires_after(std::chrono::hours(24 * 365));  // until a poke
+    }
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 }
 
 // A bare HTTP/1.1 listener for CDN files, on its own port, one request per connection. It exists for
@@ -242,10 +389,16 @@ std::optional<std::string> apply_fault_keys(const json::object& o, task_faults& 
     if (!count(*v, n) || !valid_refusal(n)) return "refuse_cdn must be an HTTP status 400-599, or 0 to serve the file";
     f.refuse_cdn = static_cast<unsigned>(n);
   }
+  if (auto* v = o.if_contains("webhooks")) {
+    const auto mode = v->is_string() ? parse_webhook_mode(v->as_string()) : std::nullopt;
+    if (!mode) return "webhooks must be one of none, normal, duplicated, reordered, delayed";
+    f.webhooks = *mode;
+  }
   for (auto problem : {flag("drop_every_time", f.drop_every_time), flag("corrupt_cdn", f.corrupt_cdn),
                        flag("truncate_cdn", f.truncate_cdn), flag("expire_immediately", f.expire_immediately),
                        flag("never_ready", f.never_ready), seconds("stall_stream_answer", f.stall_stream_answer),
-                       seconds("stall_seconds", f.stall_seconds), seconds("delete_cdn_after", f.delete_cdn_after)}) {
+                       seconds("stall_seconds", f.stall_seconds), seconds("delete_cdn_after", f.delete_cdn_after),
+                       seconds("webhook_delay", f.webhook_delay)}) {
     if (problem) return problem;
   }
   return std::nullopt;
@@ -275,6 +428,24 @@ http::response schema_error(std::string_view message) {
   return json_response(422, json::serialize(body));
 }
 
+// The answer of a simulated create refusal, in FastAPI's shapes.
+http::response create_refusal(unsigned status) {
+  switch (status) {
+    case 401:
+      return error_response(401, "Invalid API key");
+    case 402:
+      return error_response(402, "Insufficient credits");
+    case 422:
+      return schema_error("Value error, the request was refused (simulated)");
+    case 429:
+      return error_response(429, "Rate limit exceeded");
+    case 500:
+      return error_response(500, "Internal Server Error");
+    default:
+      return error_response(status, http::reason_phrase(status));
+  }
+}
+
 std::string lyrics_for(std::string_view prompt) {
   std::string first_words(prompt.substr(0, std::min<std::size_t>(prompt.size(), 60)));
   return "[Verse 1]\nEvery story has a song, and this one is ours\n" + first_words +
@@ -282,6 +453,30 @@ std::string lyrics_for(std::string_view prompt) {
 }
 
 }  // namespace
+
+std::string_view webhook_mode_name(webhook_mode mode) {
+  switch (mode) {
+    case webhook_mode::none:
+      return "none";
+    case webhook_mode::normal:
+      return "normal";
+    case webhook_mode::duplicated:
+      return "duplicated";
+    case webhook_mode::reordered:
+      return "reordered";
+    case webhook_mode::delayed:
+      return "delayed";
+  }
+  return "normal";
+}
+
+std::optional<webhook_mode> parse_webhook_mode(std::string_view name) {
+  for (auto mode : {webhook_mode::none, webhook_mode::normal, webhook_mode::duplicated, webhook_mode::reordered,
+                    webhook_mode::delayed}) {
+    if (webhook_mode_name(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
 
 struct simulator::state {
   state(asio::any_io_executor ex, simulator_options opts) : executor(ex), options(std::move(opts)) {}
@@ -298,21 +493,43 @@ struct simulator::state {
   std::string api_key;
   std::unordered_map<std::string, std::shared_ptr<task>> tasks;
   std::atomic<std::uint64_t> status_calls{0};
-  std::atomic<std::uint64_t> creates{0};
-
-  timeline_settings timeline_for(const task_faults& f) const {
-    timeline_settings s{options.song_seconds, options.speed,        options.ready_after,
-                        options.first_audio,  options.finish_delay, options.expire_after};
-    if (f.expire_immediately) s.expire_after = 0;
-    s.never_ready = f.never_ready;
-    s.cdn_lifetime = f.delete_cdn_after;
-    return s;
-  }
+  std::atomic<std::uint64_t> creates{0};           // successful creates only
+  std::atomic<std::uint64_t> create_refusals{0};   // creates answered by the refuse_create switch
+  // The refuse_create switch (guarded by mutex): refuse with this status (0: off), for the next
+  // refuse_create_left creates, or every one when refuse_create_times is 0.
+  unsigned refuse_create = 0;
+  std::uint64_t refuse_create_times = 0;
+  std::uint64_t refuse_create_left = 0;
 
   moment now_for(const task& t) const {
     const auto f = t.current_faults();
-    const double elapsed = std::chrono::duration<double>(steady::now() - t.created).count();
-    return moment_at(timeline_for(f), elapsed, f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt);
+    return moment_at(timeline_for(options, f), seconds_since(t.created),
+                     f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt);
+  }
+
+  // The status this create must be refused with, if any (a limited refusal is used up by it).
+  unsigned take_create_refusal() {
+    std::lock_guard lock(mutex);
+    if (refuse_create == 0) return 0;
+    if (refuse_create_times == 0) return refuse_create;
+    if (refuse_create_left == 0) return 0;
+    --refuse_create_left;
+    return refuse_create;
+  }
+
+  json::object stats_json() {
+    json::object out{{"creates", creates.load()},
+                     {"create_refusals", create_refusals.load()},
+                     {"status_calls", status_calls.load()}};
+    std::lock_guard lock(mutex);
+    out["refuse_create"] = refuse_create;
+    out["refuse_create_times"] = refuse_create_times;
+    out["refuse_create_left"] = refuse_create_times == 0 ? json::value(nullptr) : json::value(refuse_create_left);
+    return out;
+  }
+
+  void start_watcher(const std::shared_ptr<task>& t) {
+    asio::co_spawn(t->wake->get_executor(), watch_task(executor, options, t), asio::detached);
   }
 
   std::shared_ptr<task> find(std::string_view id) {
@@ -337,6 +554,11 @@ struct simulator::state {
 
   asio::awaitable<void> create(http::exchange& ex) {
     if (auto refusal = refuse_auth(ex.req())) co_return co_await ex.respond(std::move(*refusal));
+    if (const auto status = take_create_refusal()) {
+      ++create_refusals;
+      SERENADE_LOG(info, "sim_create_refused", "status", status);
+      co_return co_await ex.respond(create_refusal(status));
+    }
     json::error_code ec;
     auto body = json::parse(ex.req().body, ec);
     if (ec || !body.is_object()) co_return co_await ex.respond(schema_error("Body must be a JSON object"));
@@ -360,6 +582,9 @@ struct simulator::state {
     if (present("output_bit_rate") && output_format != "mp3" && output_format != "m4a") {
       co_return co_await ex.respond(schema_error("output_bit_rate is only valid for mp3 and m4a"));
     }
+    if (present("webhook_url") && !o.at("webhook_url").is_string()) {
+      co_return co_await ex.respond(schema_error("webhook_url must be a string"));
+    }
     auto t = std::make_shared<task>();
     t->id = new_task_id();
     t->prompt = text("prompt", "");
@@ -368,6 +593,8 @@ struct simulator::state {
     t->created_at = iso_now();
     t->lyrics = lyrics_for(t->prompt);
     t->faults = options.faults;
+    t->webhook_url = text("webhook_url", "");
+    if (!t->webhook_url.empty()) t->wake = std::make_shared<asio::steady_timer>(asio::make_strand(executor));
     t->audio = co_await synth_pool.run([&] {
       return std::make_shared<const std::vector<std::uint8_t>>(synthesize_song(t->id, options.song_seconds));
     });
@@ -378,6 +605,7 @@ struct simulator::state {
     }
     ++creates;
     SERENADE_LOG(info, "sim_task_created", "task", t->id, "bytes", t->audio->size());
+    if (t->wake) start_watcher(t);
     json::object answer{{"task_id", t->id}};
     co_await ex.respond(json_response(200, json::serialize(answer)));
   }
@@ -539,7 +767,10 @@ struct simulator::state {
                      {"stream_connections_total", t->total_streams.load()},
                      {"cdn_requests", t->cdn_requests.load()},
                      {"bytes_streamed_total", t->bytes_streamed.load()},
-                     {"audio_bytes", t->audio->size()}};
+                     {"audio_bytes", t->audio->size()},
+                     {"webhook_url", t->webhook_url.empty() ? json::value(nullptr) : json::value(t->webhook_url)},
+                     {"webhooks_sent", t->webhooks_sent.load()},
+                     {"webhooks_failed", t->webhooks_failed.load()}};
     out["faults"] = faults_json(t->current_faults());
     co_await ex.respond(json_response(200, json::serialize(out)));
   }
@@ -570,6 +801,12 @@ struct simulator::state {
   //   "delete_cdn_after": 2        the CDN file answers 404 from 2 s after SUCCESS on
   //   "never_ready": true          the task stays at GENERATING (time still counts from creation: switching it
   //                                off later jumps to wherever the task would be by then)
+  //   "webhooks": "reordered"      how the task's webhooks go out: none, normal, duplicated, reordered, delayed
+  //   "webhook_delay": 2           seconds each webhook is late in the delayed mode
+  // Global keys (with or without task_id; creates have no task yet):
+  //   "refuse_create": 429         POST /v1/generations/v3 answers 429 with a FastAPI-style detail, creates
+  //                                nothing (400-599; 0 switches it off)
+  //   "refuse_create_times": 1     ...for the next 1 create only (0: every one). Setting either key re-arms it.
   // A bad value answers 400 and changes nothing. The answer carries the stats and the task's faults.
   asio::awaitable<void> control(http::exchange& ex) {
     json::error_code ec;
@@ -587,15 +824,39 @@ struct simulator::state {
         co_return co_await ex.respond(error_response(400, *problem));
       }
     }
-    if (auto* key = o.if_contains("api_key"); key && key->is_string()) {
-      std::lock_guard lock(mutex);
-      api_key = std::string(key->as_string());
+    std::optional<unsigned> refuse;
+    std::optional<std::uint64_t> refuse_times;
+    if (auto* v = o.if_contains("refuse_create")) {
+      json::error_code number_ec;
+      const auto n = v->is_number() ? v->to_number<std::uint64_t>(number_ec) : 0;
+      if (!v->is_number() || number_ec || !valid_refusal(n)) {
+        co_return co_await ex.respond(error_response(400, "refuse_create must be an HTTP status 400-599, or 0"));
+      }
+      refuse = static_cast<unsigned>(n);
     }
-    json::object out{{"creates", creates.load()}, {"status_calls", status_calls.load()}};
+    if (auto* v = o.if_contains("refuse_create_times")) {
+      json::error_code number_ec;
+      const auto n = v->is_number() ? v->to_number<std::uint64_t>(number_ec) : 0;
+      if (!v->is_number() || number_ec) {
+        co_return co_await ex.respond(error_response(400, "refuse_create_times must be an integer >= 0"));
+      }
+      refuse_times = n;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (auto* key = o.if_contains("api_key"); key && key->is_string()) api_key = std::string(key->as_string());
+      if (refuse) refuse_create = *refuse;
+      if (refuse_times) refuse_create_times = *refuse_times;
+      if (refuse || refuse_times) refuse_create_left = refuse_create_times;
+    }
+    auto out = stats_json();
     if (t) {
-      std::lock_guard lock(t->mutex);
-      t->faults = changed;
-      if (drop_changed) t->drop_spent = false;
+      {
+        std::lock_guard lock(t->mutex);
+        t->faults = changed;
+        if (drop_changed) t->drop_spent = false;
+      }
+      t->poke();
       out["faults"] = faults_json(changed);
     }
     co_await ex.respond(json_response(200, json::serialize(out)));
@@ -611,7 +872,7 @@ struct simulator::state {
   }
 
   asio::awaitable<void> stats(http::exchange& ex) {
-    json::object out{{"creates", creates.load()}, {"status_calls", status_calls.load()}};
+    const auto out = stats_json();
     co_await ex.respond(json_response(200, json::serialize(out)));
   }
 
@@ -692,19 +953,52 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
   seconds("--delete-cdn-after", f.delete_cdn_after,
           "Seconds after SUCCESS until the CDN file answers 404 (Sonauto deletes after 168 h)");
   cmd.add_flag("--never-ready", f.never_ready, "Tasks stay at GENERATING forever: no audio, no stream, no SUCCESS");
+  cmd.add_option_function<std::string>(
+         "--webhooks", [&f](const std::string& name) { f.webhooks = parse_webhook_mode(name).value_or(f.webhooks); },
+         "How tasks created with a webhook_url are told of each status change (a POST of task_id, status, "
+         "alignment_status): none, normal (default), duplicated (each sent twice), reordered (each held back and "
+         "sent after the next one), delayed (each sent --webhook-delay seconds late)")
+      ->check(CLI::IsMember({"none", "normal", "duplicated", "reordered", "delayed"}))
+      ->type_name("MODE");
+  seconds("--webhook-delay", f.webhook_delay, "Seconds each webhook is late with --webhooks delayed");
+  seconds("--webhook-timeout", o.webhook_timeout, "Seconds a webhook POST may take before it is abandoned (no retry)");
+  const auto refusal_check = [](const std::string& text) -> std::string {
+    try {
+      return valid_refusal(std::stoull(text)) ? "" : "must be an HTTP status 400-599, or 0";
+    } catch (const std::exception&) {
+      return "must be an HTTP status 400-599, or 0";
+    }
+  };
+  cmd.add_option("--refuse-create", o.refuse_create,
+                 "POST /v1/generations/v3 answers this status (401, 402, 422, 429, 500 ...) with a FastAPI-style "
+                 "JSON detail and creates nothing; 0 creates")
+      ->capture_default_str()
+      ->type_name("STATUS")
+      ->check(refusal_check);
+  cmd.add_option("--refuse-create-times", o.refuse_create_times,
+                 "With --refuse-create: refuse only the first N creates (0: every one)")
+      ->capture_default_str()
+      ->type_name("N");
   cmd.footer(
       "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, stream_connections_open/_total,\n"
-      "cdn_requests, bytes_streamed_total, faults), GET /_sim/tasks/{id}/audio, GET /_sim/stats.\n"
+      "cdn_requests, bytes_streamed_total, webhook_url, webhooks_sent/_failed, faults),\n"
+      "GET /_sim/tasks/{id}/audio, GET /_sim/stats.\n"
       "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
       "change one task's faults (absent keys stay; a bad value answers 400):\n"
       "  fail_at (state or null), stall_stream_answer (s), drop_after_bytes (N or null; re-arms the\n"
       "  one-time drop), drop_every_time (bool), stall_seconds (s), stall_at_bytes (N), refuse_cdn (status,\n"
-      "  0 = off), corrupt_cdn, truncate_cdn, expire_immediately, never_ready (bool), delete_cdn_after (s).");
+      "  0 = off), corrupt_cdn, truncate_cdn, expire_immediately, never_ready (bool), delete_cdn_after (s),\n"
+      "  webhooks (none|normal|duplicated|reordered|delayed), webhook_delay (s).\n"
+      "Global keys: refuse_create (status, 0 = off) and refuse_create_times (N, 0 = always); setting either\n"
+      "re-arms the count. GET /_sim/stats counts creates and create_refusals.");
 }
 
 simulator::simulator(asio::any_io_executor executor, simulator_options options)
     : state_(std::make_shared<state>(executor, std::move(options))) {
   state_->api_key = state_->options.api_key;
+  state_->refuse_create = state_->options.refuse_create;
+  state_->refuse_create_times = state_->options.refuse_create_times;
+  state_->refuse_create_left = state_->options.refuse_create_times;
 }
 
 simulator::~simulator() { stop(); }
@@ -718,6 +1012,9 @@ std::uint16_t simulator::start() {
   if (s.options.tick <= 0) throw std::invalid_argument("--tick must be positive");
   if (!valid_refusal(s.options.faults.refuse_cdn)) {
     throw std::invalid_argument("--refuse-cdn must be an HTTP status 400-599, or 0");
+  }
+  if (!valid_refusal(s.options.refuse_create)) {
+    throw std::invalid_argument("--refuse-create must be an HTTP status 400-599, or 0");
   }
   auto address = core::parse_listen_address(s.options.listen);
   if (!address) throw std::invalid_argument("--listen must be host:port, got '" + s.options.listen + "'");
@@ -749,6 +1046,14 @@ std::uint16_t simulator::start() {
 
 void simulator::stop() {
   if (state_->server) state_->server->stop(std::chrono::seconds(0), [] {});
+  {
+    // Webhook watchers end; posts not yet sent are dropped.
+    std::lock_guard lock(state_->mutex);
+    for (auto& [id, t] : state_->tasks) {
+      t->stopped = true;
+      t->poke();
+    }
+  }
   if (auto cdn = state_->cdn) {
     cdn->stopping = true;
     asio::post(cdn->acceptor.get_executor(), [cdn] {

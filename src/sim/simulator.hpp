@@ -8,12 +8,26 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace CLI {
 class App;
 }
 
 namespace serenade::sim {
+
+// How a task's webhooks go out (only for tasks created with a webhook_url): each status change POSTs
+// {"task_id", "status", "alignment_status": null} to it, starting with RECEIVED at creation.
+//   none        nothing is ever sent
+//   normal      one POST per change, as soon as it happens
+//   duplicated  each POST sent twice in a row
+//   reordered   each change's POST held back and sent right after the next one's (pairs swapped); one
+//               still held when no further change is due (SUCCESS, FAILURE, never ready) goes out then
+//   delayed     each POST sent webhook_delay seconds after its change
+enum class webhook_mode { none, normal, duplicated, reordered, delayed };
+
+std::string_view webhook_mode_name(webhook_mode mode);
+std::optional<webhook_mode> parse_webhook_mode(std::string_view name);
 
 // Fault switches of one task. Every task starts with a copy of simulator_options::faults (the
 // `serenade simulate` flags); POST /_sim/control changes them per task (see the control handler).
@@ -33,6 +47,8 @@ struct task_faults {
   bool expire_immediately = false;                // the live stream answers 404 from SUCCESS on
   double delete_cdn_after = 168 * 3600.0;         // seconds after SUCCESS until the CDN file answers 404
   bool never_ready = false;                       // the task stays at GENERATING forever
+  webhook_mode webhooks = webhook_mode::normal;
+  double webhook_delay = 2;                       // seconds, for webhook_mode::delayed
 };
 
 struct simulator_options {
@@ -46,6 +62,11 @@ struct simulator_options {
   double expire_after = 10;   // seconds the live stream stays available after SUCCESS
   double tick = 0.1;          // seconds between stream chunks
   task_faults faults;         // defaults for every new task
+  // POST /v1/generations/v3 answers this status (401, 402, 422, 429, 500...) with a FastAPI-style detail and
+  // creates nothing: for the next refuse_create_times creates, or every one when that is 0. 0: no refusal.
+  unsigned refuse_create = 0;
+  std::uint64_t refuse_create_times = 0;
+  double webhook_timeout = 3;  // seconds a webhook POST may take before it is abandoned (no retry)
 };
 
 void add_simulator_options(CLI::App& command, simulator_options& options);

@@ -32,4 +32,10 @@ moment moment_at(const timeline_settings& settings, double elapsed, std::optiona
 // Seconds after creation at which the task reaches SUCCESS.
 double success_after(const timeline_settings& settings);
 
+// The first instant after `elapsed` at which the status differs from the status at `elapsed` (the status
+// changes exactly at that instant: moment_at(settings, returned) already has the new one). nullopt when the
+// status never changes again (SUCCESS, FAILURE, or a never-ready task at GENERATING).
+std::optional<double> next_change_after(const timeline_settings& settings, double elapsed,
+                                        std::optional<std::string_view> fail_at = {});
+
 }  // namespace serenade::sim

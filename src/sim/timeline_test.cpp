@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace serenade::sim {
 namespace {
@@ -329,6 +332,118 @@ TEST(Timeline, CdnKeptForSonautosWeekByDefault) {
 TEST(Timeline, FailureHasNoCdnCopy) {
   for (double t : {10.0, 59.0, 200.0}) EXPECT_FALSE(moment_at(settings, t, "GENERATING").cdn_available) << t;
   EXPECT_FALSE(moment_at(settings, 59.0, "SUCCESS").cdn_available);
+}
+
+// ------------------------------------------------------------------------------------- next_change_after
+
+// Every status a task passes through, by following next_change_after from creation.
+std::vector<std::pair<double, std::string>> walk(const timeline_settings& s,
+                                                 std::optional<std::string_view> fail_at = {}) {
+  std::vector<std::pair<double, std::string>> out{{0.0, std::string(moment_at(s, 0.0, fail_at).status)}};
+  double at = 0.0;
+  while (auto next = next_change_after(s, at, fail_at)) {
+    if (out.size() > 20) break;  // a loop would be a bug; the assertions below show it
+    at = *next;
+    out.emplace_back(at, std::string(moment_at(s, at, fail_at).status));
+  }
+  return out;
+}
+
+TEST(Timeline, NextChangeWalksEveryStatusAtItsInstant) {
+  const std::vector<std::pair<double, std::string>> expected{
+      {0.0, "RECEIVED"},
+      {1.5, "PROMPT"},
+      {3.5, "TASK_SENT"},
+      {5.0, "GENERATE_TASK_STARTED"},
+      {6.5, "BEGINNING_GENERATION"},
+      {8.0, "GENERATING"},
+      {10.0, "GENERATING_STREAMING_READY"},
+      {55.0, "DECOMPRESSING"},
+      {57.0, "SAVING"},
+      {59.0, "SUCCESS"},
+  };
+  const auto statuses = walk(settings);
+  ASSERT_EQ(statuses.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(statuses[i].second, expected[i].second) << i;
+    EXPECT_DOUBLE_EQ(statuses[i].first, expected[i].first) << i;  // shares of ready_after may round
+  }
+}
+
+TEST(Timeline, NextChangeFromAnyMomentInBetween) {
+  EXPECT_DOUBLE_EQ(*next_change_after(settings, 0.0), 1.5);
+  EXPECT_DOUBLE_EQ(*next_change_after(settings, 1.4999), 1.5);
+  EXPECT_DOUBLE_EQ(*next_change_after(settings, 1.5), 3.5);  // strictly after: the change at 1.5 has happened
+  EXPECT_EQ(next_change_after(settings, 9.0), 10.0);
+  EXPECT_EQ(next_change_after(settings, 10.0), 55.0);
+  EXPECT_EQ(next_change_after(settings, 30.0), 55.0);
+  EXPECT_EQ(next_change_after(settings, 56.0), 57.0);
+  EXPECT_EQ(next_change_after(settings, 58.99), 59.0);
+  // SUCCESS is final: the live stream's expiry and the CDN deletion change no status.
+  EXPECT_EQ(next_change_after(settings, 59.0), std::nullopt);
+  EXPECT_EQ(next_change_after(settings, 119.5), std::nullopt);
+  EXPECT_EQ(next_change_after(settings, 1e9), std::nullopt);
+}
+
+TEST(Timeline, NextChangeIsWhereTheStatusActuallyChanges) {
+  // Sampled finely, the status is constant up to each change and different from it on.
+  for (double t = 0.0; t < 70.0; t += 0.05) {
+    const auto next = next_change_after(settings, t);
+    if (t >= 59.0) {
+      EXPECT_FALSE(next) << t;
+      continue;
+    }
+    ASSERT_TRUE(next) << t;
+    EXPECT_GT(*next, t);
+    const auto before = moment_at(settings, t).status;
+    EXPECT_EQ(moment_at(settings, (t + *next) / 2).status, before) << t;
+    EXPECT_EQ(moment_at(settings, std::nextafter(*next, 0.0)).status, before) << t;
+    EXPECT_NE(moment_at(settings, *next).status, before) << t;
+  }
+}
+
+TEST(Timeline, NextChangeSkipsStatusesThatLastNoTime) {
+  // No finish delay: DECOMPRESSING and SAVING last no time, the task goes straight to SUCCESS at 18.
+  constexpr timeline_settings s{20.0, 1.0, 2.0, 4.0, 0.0, 10.0};
+  EXPECT_EQ(next_change_after(s, 2.0), 18.0);
+  EXPECT_EQ(moment_at(s, 18.0).status, "SUCCESS");
+  EXPECT_EQ(next_change_after(s, 18.0), std::nullopt);
+  // Ready at once: streaming-ready from creation on, no early state at all.
+  timeline_settings at_once = settings;
+  at_once.ready_after = 0.0;
+  const auto statuses = walk(at_once);
+  ASSERT_EQ(statuses.size(), 4u);
+  EXPECT_EQ(statuses[0], (std::pair<double, std::string>{0.0, "GENERATING_STREAMING_READY"}));
+  EXPECT_EQ(statuses[3].second, "SUCCESS");
+}
+
+TEST(Timeline, NextChangeOfANeverReadyTaskEndsAtGenerating) {
+  timeline_settings s = settings;
+  s.never_ready = true;
+  EXPECT_DOUBLE_EQ(*next_change_after(s, 7.9), 8.0);
+  EXPECT_EQ(next_change_after(s, 8.5), std::nullopt);
+  EXPECT_EQ(next_change_after(s, 100.0), std::nullopt);
+  EXPECT_EQ(walk(s).back().second, "GENERATING");
+  EXPECT_DOUBLE_EQ(walk(s).back().first, 8.0);
+}
+
+TEST(Timeline, NextChangeWithFailAtEndsAtFailure) {
+  const auto fails_at = next_change_after(settings, 7.0, "GENERATING");
+  ASSERT_TRUE(fails_at);
+  EXPECT_DOUBLE_EQ(*fails_at, 8.0);
+  EXPECT_EQ(moment_at(settings, *fails_at, "GENERATING").status, "FAILURE");
+  EXPECT_EQ(next_change_after(settings, *fails_at, "GENERATING"), std::nullopt);
+  // The failing state itself is never reported: the status before it is followed by FAILURE.
+  const auto statuses = walk(settings, "DECOMPRESSING");
+  ASSERT_EQ(statuses.size(), 8u);
+  EXPECT_EQ(statuses[6], (std::pair<double, std::string>{10.0, "GENERATING_STREAMING_READY"}));
+  EXPECT_EQ(statuses[7], (std::pair<double, std::string>{55.0, "FAILURE"}));
+  // Failing at RECEIVED: FAILURE from creation, nothing ever changes.
+  EXPECT_EQ(next_change_after(settings, 0.0, "RECEIVED"), std::nullopt);
+  // Failing at a state a never-ready task never reaches: it ends at GENERATING.
+  timeline_settings never = settings;
+  never.never_ready = true;
+  EXPECT_EQ(walk(never, "SAVING").back().second, "GENERATING");
 }
 
 }  // namespace

@@ -1,0 +1,485 @@
+// The simulator's webhooks and create refusals, observed as a Sonauto client sees them: tasks are created
+// directly at the simulator with a webhook_url pointing at a tiny receiver run by the test itself.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace serenade::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
+
+// With the harness defaults (6 s song, speed 4, ready after 0.6 s, finish delay 0.6 s) a task walks its early
+// states 90-120 ms apart, is streaming-ready at 0.6 s, DECOMPRESSING at 1.85 s, SAVING at 2.15 s, SUCCESS at 2.45 s.
+const std::vector<std::string> all_statuses{"RECEIVED",   "PROMPT",   "TASK_SENT", "GENERATE_TASK_STARTED",
+                                            "BEGINNING_GENERATION", "GENERATING", "GENERATING_STREAMING_READY",
+                                            "DECOMPRESSING", "SAVING", "SUCCESS"};
+
+// A webhook receiver: a synchronous Beast server on 127.0.0.1 (any free port), on its own thread, that answers
+// 200 to everything and records each request with the moment its body had fully arrived.
+class webhook_receiver {
+ public:
+  struct hook {
+    steady::time_point at;
+    std::string method;
+    std::string target;
+    std::string content_type;
+    std::string body;
+    std::string task() const { return std::string(json::parse(body).at("task_id").as_string()); }
+    std::string status() const { return std::string(json::parse(body).at("status").as_string()); }
+  };
+
+  webhook_receiver() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~webhook_receiver() {
+    stopping_ = true;
+    // Unblock the accept with one last connection.
+    try {
+      asio::io_context io;
+      tcp::socket poke(io);
+      poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    } catch (const std::exception&) {
+    }
+    thread_.join();
+  }
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+
+  // The hooks of one task, in arrival order.
+  std::vector<hook> of(const std::string& task) const {
+    std::lock_guard lock(mutex_);
+    std::vector<hook> out;
+    for (const auto& h : hooks_) {
+      if (h.task() == task) out.push_back(h);
+    }
+    return out;
+  }
+
+  // Waits until the task has at least `count` hooks (or the timeout passes); returns them.
+  std::vector<hook> wait_for(const std::string& task, std::size_t count, std::chrono::milliseconds timeout = 10s) const {
+    const auto deadline = steady::now() + timeout;
+    for (;;) {
+      auto got = of(task);
+      if (got.size() >= count || steady::now() > deadline) return got;
+      std::unique_lock lock(mutex_);
+      arrived_.wait_for(lock, 20ms);
+    }
+  }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      tcp::socket socket(io_);
+      beast::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) continue;
+      serve(socket);
+    }
+  }
+
+  void serve(tcp::socket& socket) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request<bhttp::string_body> req;
+      beast::error_code ec;
+      bhttp::read(socket, buffer, req, ec);
+      if (ec) return;
+      hook h;
+      h.at = steady::now();
+      h.method = std::string(req.method_string());
+      h.target = std::string(req.target());
+      h.content_type = std::string(req[bhttp::field::content_type]);
+      h.body = req.body();
+      {
+        std::lock_guard lock(mutex_);
+        hooks_.push_back(std::move(h));
+      }
+      arrived_.notify_all();
+      bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+      res.set(bhttp::field::content_type, "application/json");
+      res.body() = "{}";
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      bhttp::write(socket, res, ec);
+      if (ec || !req.keep_alive()) return;
+    }
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable arrived_;
+  std::vector<hook> hooks_;
+};
+
+header_pairs auth() {
+  return {{"Authorization", std::string("Bearer ") + test_api_key}, {"Content-Type", "application/json"}};
+}
+
+std::string create_body(const std::string& prompt, const std::string& webhook_url) {
+  json::object body{{"prompt", prompt}, {"enable_streaming", true}, {"stream_format", "mp3"}, {"output_format", "mp3"}};
+  if (!webhook_url.empty()) body["webhook_url"] = webhook_url;
+  return json::serialize(body);
+}
+
+http_reply post_create(stack& s, const std::string& prompt, const std::string& webhook_url = {}) {
+  return request(s.sim_port(), "POST", "/v1/generations/v3", auth(), create_body(prompt, webhook_url));
+}
+
+std::string create_task(stack& s, const std::string& prompt, const std::string& webhook_url) {
+  auto reply = post_create(s, prompt, webhook_url);
+  if (reply.status != 200) throw std::runtime_error("create failed: " + std::to_string(reply.status) + " " + reply.body);
+  return std::string(reply.json().at("task_id").as_string());
+}
+
+json::object report(stack& s, const std::string& task) { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); }
+
+json::object stats(stack& s) { return s.sim("GET", "/_sim/stats").json().as_object(); }
+
+http_reply control(stack& s, json::object fields) { return s.sim("POST", "/_sim/control", json::serialize(fields)); }
+
+// Polls the task's status until `last` (or FAILURE); returns when each status was first seen, in order.
+std::vector<std::pair<std::string, steady::time_point>> watch_statuses(stack& s, const std::string& task,
+                                                                       const std::string& last = "SUCCESS",
+                                                                       std::chrono::milliseconds timeout = 15s) {
+  std::vector<std::pair<std::string, steady::time_point>> seen;
+  const auto deadline = steady::now() + timeout;
+  for (;;) {
+    const auto now = steady::now();
+    const std::string status(report(s, task).at("status").as_string());
+    if (seen.empty() || seen.back().first != status) seen.emplace_back(status, now);
+    if (status == last || status == "FAILURE") return seen;
+    if (steady::now() > deadline) throw std::runtime_error("task never reached " + last);
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+std::vector<std::string> statuses_of(const std::vector<webhook_receiver::hook>& hooks) {
+  std::vector<std::string> out;
+  for (const auto& h : hooks) out.push_back(h.status());
+  return out;
+}
+
+double seconds_between(steady::time_point a, steady::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+sim_settings with_flags(std::vector<std::string> flags) {
+  sim_settings settings;
+  settings.extra_args = std::move(flags);
+  return settings;
+}
+
+// ---------------------------------------------------------------------------------------------- webhooks
+
+TEST(sim_webhooks, normal_sends_one_post_per_status_as_it_happens) {
+  webhook_receiver receiver;
+  stack s;
+  const auto task = create_task(s, "webhook-normal", receiver.url());
+  const auto seen = watch_statuses(s, task);
+  const auto hooks = receiver.wait_for(task, all_statuses.size());
+  std::this_thread::sleep_for(300ms);  // nothing more may come
+  ASSERT_EQ(statuses_of(receiver.of(task)), all_statuses);
+
+  // The polled statuses are the same, so each webhook can be matched with the change it announces.
+  std::vector<std::string> polled;
+  for (const auto& [status, at] : seen) polled.push_back(status);
+  ASSERT_EQ(polled, all_statuses) << "the poll (every ~5 ms) missed a status";
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    const double late = seconds_between(seen[i].second, hooks[i].at);
+    EXPECT_LT(std::abs(late), 0.1) << hooks[i].status() << " arrived " << late << " s after it was seen";
+    if (i + 1 < seen.size()) {
+      EXPECT_LT(hooks[i].at, seen[i + 1].second) << hooks[i].status() << " arrived after the next change";
+    }
+  }
+  for (const auto& h : hooks) {
+    EXPECT_EQ(h.method, "POST");
+    EXPECT_EQ(h.target, "/hook");
+    EXPECT_EQ(h.content_type, "application/json");
+    const auto body = json::parse(h.body).as_object();
+    EXPECT_EQ(body.size(), 3u) << h.body;
+    EXPECT_EQ(body.at("task_id").as_string(), task);
+    EXPECT_TRUE(body.at("alignment_status").is_null()) << h.body;
+  }
+  const auto r = report(s, task);
+  EXPECT_EQ(r.at("webhooks_sent").to_number<int>(), 10);
+  EXPECT_EQ(r.at("webhooks_failed").to_number<int>(), 0);
+  EXPECT_EQ(r.at("webhook_url").as_string(), receiver.url());
+  EXPECT_EQ(r.at("faults").at("webhooks").as_string(), "normal") << "normal is the default";
+  EXPECT_EQ(r.at("faults").at("webhook_delay").to_number<double>(), 2.0) << "2 s is the default delay";
+
+  // A task created without a webhook_url gets none.
+  const auto quiet = create_task(s, "webhook-absent", "");
+  watch_statuses(s, quiet);
+  EXPECT_TRUE(report(s, quiet).at("webhook_url").is_null());
+  EXPECT_EQ(report(s, quiet).at("webhooks_sent").to_number<int>(), 0);
+}
+
+TEST(sim_webhooks, failure_is_announced_and_ends_the_webhooks) {
+  webhook_receiver receiver;
+  stack s;
+  const auto task = create_task(s, "webhook-failure", receiver.url());
+  ASSERT_EQ(control(s, {{"task_id", task}, {"fail_at", "GENERATING_STREAMING_READY"}}).status, 200u);
+  const auto seen = watch_statuses(s, task, "FAILURE");
+  ASSERT_EQ(seen.back().first, "FAILURE");
+  const auto hooks = receiver.wait_for(task, 7);
+  std::this_thread::sleep_for(500ms);
+  const std::vector<std::string> expected{"RECEIVED",   "PROMPT",  "TASK_SENT", "GENERATE_TASK_STARTED",
+                                          "BEGINNING_GENERATION", "GENERATING", "FAILURE"};
+  EXPECT_EQ(statuses_of(receiver.of(task)), expected);
+  ASSERT_EQ(hooks.size(), 7u);
+  EXPECT_LT(std::abs(seconds_between(seen.back().second, hooks.back().at)), 0.1);
+}
+
+TEST(sim_webhooks, duplicated_sends_each_post_twice) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhooks", "duplicated"}));
+  const auto task = create_task(s, "webhook-duplicated", receiver.url());
+  const auto seen = watch_statuses(s, task);
+  const auto hooks = receiver.wait_for(task, 2 * all_statuses.size());
+  std::this_thread::sleep_for(300ms);
+  std::vector<std::string> expected;
+  for (const auto& status : all_statuses) {
+    expected.push_back(status);
+    expected.push_back(status);
+  }
+  EXPECT_EQ(statuses_of(receiver.of(task)), expected);
+  ASSERT_EQ(hooks.size(), expected.size());
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    EXPECT_EQ(hooks[i].body, hooks[i ^ 1].body) << "the two copies are identical";
+  }
+  EXPECT_EQ(report(s, task).at("webhooks_sent").to_number<int>(), 20);
+  EXPECT_EQ(report(s, task).at("faults").at("webhooks").as_string(), "duplicated");
+}
+
+TEST(sim_webhooks, reordered_swaps_each_pair_and_sends_a_held_last_one_at_the_end) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhooks", "reordered"}));
+  const auto even = create_task(s, "webhook-reordered-even", receiver.url());
+  const auto odd = create_task(s, "webhook-reordered-odd", receiver.url());
+  // Failing at SAVING: nine statuses (RECEIVED .. DECOMPRESSING, FAILURE), so FAILURE is held with no next one.
+  ASSERT_EQ(control(s, {{"task_id", odd}, {"fail_at", "SAVING"}}).status, 200u);
+  const auto seen = watch_statuses(s, odd, "FAILURE");
+  watch_statuses(s, even);
+  receiver.wait_for(even, 10);
+  const auto odd_hooks = receiver.wait_for(odd, 9);
+  std::this_thread::sleep_for(300ms);
+
+  const std::vector<std::string> swapped{"PROMPT",     "RECEIVED",      "GENERATE_TASK_STARTED",
+                                         "TASK_SENT",  "GENERATING",    "BEGINNING_GENERATION",
+                                         "DECOMPRESSING", "GENERATING_STREAMING_READY", "SUCCESS", "SAVING"};
+  EXPECT_EQ(statuses_of(receiver.of(even)), swapped);
+  const std::vector<std::string> swapped_then_last{"PROMPT",        "RECEIVED",   "GENERATE_TASK_STARTED",
+                                                   "TASK_SENT",     "GENERATING", "BEGINNING_GENERATION",
+                                                   "DECOMPRESSING", "GENERATING_STREAMING_READY", "FAILURE"};
+  EXPECT_EQ(statuses_of(receiver.of(odd)), swapped_then_last);
+  ASSERT_EQ(odd_hooks.size(), 9u);
+  ASSERT_EQ(seen.back().first, "FAILURE");
+  EXPECT_LT(std::abs(seconds_between(seen.back().second, odd_hooks.back().at)), 0.1)
+      << "with no change to come, the held FAILURE goes out at once";
+  EXPECT_EQ(report(s, even).at("webhooks_sent").to_number<int>(), 10);
+  EXPECT_EQ(report(s, odd).at("webhooks_sent").to_number<int>(), 9);
+}
+
+TEST(sim_webhooks, delayed_sends_each_post_the_given_seconds_late) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhooks", "delayed", "--webhook-delay", "1"}));
+  const auto task = create_task(s, "webhook-delayed", receiver.url());
+  const auto seen = watch_statuses(s, task);
+  std::vector<std::string> polled;
+  for (const auto& [status, at] : seen) polled.push_back(status);
+  ASSERT_EQ(polled, all_statuses) << "the poll (every ~5 ms) missed a status";
+  const auto hooks = receiver.wait_for(task, all_statuses.size());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(statuses_of(receiver.of(task)), all_statuses);
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    const double late = seconds_between(seen[i].second, hooks[i].at);
+    // The poll sees a change within a few ms of it; the post leaves 1 s after the change itself.
+    EXPECT_GE(late, 0.95) << hooks[i].status();
+    EXPECT_LE(late, 1.15) << hooks[i].status();
+  }
+  EXPECT_EQ(report(s, task).at("faults").at("webhook_delay").to_number<double>(), 1.0);
+}
+
+TEST(sim_webhooks, none_sends_nothing) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhooks", "none"}));
+  const auto task = create_task(s, "webhook-none", receiver.url());
+  watch_statuses(s, task);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(receiver.of(task).empty());
+  EXPECT_EQ(report(s, task).at("webhooks_sent").to_number<int>(), 0);
+  EXPECT_EQ(report(s, task).at("faults").at("webhooks").as_string(), "none");
+}
+
+TEST(sim_webhooks, control_switches_the_mode_of_one_task) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhooks", "none"}));
+  const auto task = create_task(s, "webhook-switched-on", receiver.url());
+  const auto other = create_task(s, "webhook-left-off", receiver.url());
+  auto reply = control(s, {{"task_id", task}, {"webhooks", "normal"}});
+  ASSERT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.json().at("faults").at("webhooks").as_string(), "normal");
+  watch_statuses(s, task);
+  watch_statuses(s, other);
+  receiver.wait_for(task, 1);
+  std::this_thread::sleep_for(300ms);
+  // RECEIVED (and maybe PROMPT) went by under "none"; every later change is announced, once, in order.
+  const auto got = statuses_of(receiver.of(task));
+  ASSERT_GE(got.size(), 8u);
+  const std::vector<std::string> tail(all_statuses.end() - static_cast<std::ptrdiff_t>(got.size()), all_statuses.end());
+  EXPECT_EQ(got, tail);
+  EXPECT_TRUE(receiver.of(other).empty());
+
+  // Bad values answer 400 and change nothing.
+  EXPECT_EQ(control(s, {{"task_id", other}, {"webhooks", "sometimes"}}).status, 400u);
+  EXPECT_EQ(control(s, {{"task_id", other}, {"webhooks", 1}}).status, 400u);
+  EXPECT_EQ(control(s, {{"task_id", other}, {"webhook_delay", -1}}).status, 400u);
+  EXPECT_EQ(report(s, other).at("faults").at("webhooks").as_string(), "none");
+}
+
+TEST(sim_webhooks, an_unreachable_receiver_is_counted_as_failed) {
+  std::uint16_t closed_port = 0;
+  {
+    webhook_receiver gone;  // bound then closed: nothing listens there any more
+    closed_port = gone.port();
+  }
+  stack s;
+  const auto task = create_task(s, "webhook-unreachable", "http://127.0.0.1:" + std::to_string(closed_port) + "/hook");
+  watch_statuses(s, task);
+  const auto deadline = steady::now() + 5s;
+  while (report(s, task).at("webhooks_failed").to_number<int>() < 10 && steady::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(report(s, task).at("webhooks_failed").to_number<int>(), 10);
+  EXPECT_EQ(report(s, task).at("webhooks_sent").to_number<int>(), 0);
+  // A webhook_url that is not a string is a validation error; no task is created.
+  auto bad = request(s.sim_port(), "POST", "/v1/generations/v3", auth(),
+                     R"({"prompt":"x","enable_streaming":true,"stream_format":"mp3","webhook_url":5})");
+  EXPECT_EQ(bad.status, 422u);
+  EXPECT_EQ(stats(s).at("creates").to_number<int>(), 1);
+}
+
+// -------------------------------------------------------------------------------------------- refusals
+
+void expect_refusal(const http_reply& reply, unsigned status) {
+  EXPECT_EQ(reply.status, status) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  const auto detail = reply.json().at("detail");
+  switch (status) {
+    case 401:
+      EXPECT_EQ(detail.as_string(), "Invalid API key");
+      break;
+    case 402:
+      EXPECT_EQ(detail.as_string(), "Insufficient credits");
+      break;
+    case 422:
+      ASSERT_TRUE(detail.is_array()) << reply.body;
+      ASSERT_FALSE(detail.as_array().empty());
+      EXPECT_TRUE(detail.as_array()[0].as_object().contains("msg")) << reply.body;
+      EXPECT_TRUE(detail.as_array()[0].as_object().contains("loc")) << reply.body;
+      break;
+    case 429:
+      EXPECT_EQ(detail.as_string(), "Rate limit exceeded");
+      break;
+    case 500:
+      EXPECT_EQ(detail.as_string(), "Internal Server Error");
+      break;
+    default:
+      EXPECT_TRUE(detail.is_string());
+  }
+}
+
+TEST(sim_refuse_create, each_status_with_its_body_every_time_and_nothing_created) {
+  stack s;
+  for (unsigned status : {401u, 402u, 422u, 429u, 500u}) {
+    auto reply = control(s, {{"refuse_create", status}, {"refuse_create_times", 0}});
+    ASSERT_EQ(reply.status, 200u) << reply.body;
+    EXPECT_EQ(reply.json().at("refuse_create").to_number<unsigned>(), status);
+    for (int i = 0; i < 2; ++i) expect_refusal(post_create(s, "refused"), status);
+  }
+  auto counts = stats(s);
+  EXPECT_EQ(counts.at("create_refusals").to_number<int>(), 10);
+  EXPECT_EQ(counts.at("creates").to_number<int>(), 0);
+  EXPECT_TRUE(s.sim("GET", "/_sim/tasks").json().as_array().empty());
+
+  ASSERT_EQ(control(s, {{"refuse_create", 0}}).status, 200u);
+  EXPECT_EQ(post_create(s, "accepted").status, 200u);
+  counts = stats(s);
+  EXPECT_EQ(counts.at("creates").to_number<int>(), 1);
+  EXPECT_EQ(counts.at("create_refusals").to_number<int>(), 10);
+}
+
+TEST(sim_refuse_create, once_then_success) {
+  stack s;
+  ASSERT_EQ(control(s, {{"refuse_create", 429}, {"refuse_create_times", 1}}).status, 200u);
+  expect_refusal(post_create(s, "first"), 429);
+  EXPECT_EQ(post_create(s, "second").status, 200u);
+  EXPECT_EQ(post_create(s, "third").status, 200u);
+  // Setting the key again re-arms it, with the count already set.
+  ASSERT_EQ(control(s, {{"refuse_create", 500}}).status, 200u);
+  expect_refusal(post_create(s, "fourth"), 500);
+  EXPECT_EQ(post_create(s, "fifth").status, 200u);
+  const auto counts = stats(s);
+  EXPECT_EQ(counts.at("creates").to_number<int>(), 3);
+  EXPECT_EQ(counts.at("create_refusals").to_number<int>(), 2);
+  EXPECT_EQ(s.sim("GET", "/_sim/tasks").json().as_array().size(), 3u);
+}
+
+TEST(sim_refuse_create, flags_refuse_n_times_or_always) {
+  {
+    stack s(with_flags({"--refuse-create", "402", "--refuse-create-times", "2"}));
+    expect_refusal(post_create(s, "a"), 402);
+    expect_refusal(post_create(s, "b"), 402);
+    EXPECT_EQ(post_create(s, "c").status, 200u);
+    EXPECT_EQ(stats(s).at("create_refusals").to_number<int>(), 2);
+    EXPECT_EQ(stats(s).at("creates").to_number<int>(), 1);
+  }
+  {
+    stack s(with_flags({"--refuse-create", "422"}));
+    for (int i = 0; i < 3; ++i) expect_refusal(post_create(s, "always"), 422);
+    EXPECT_EQ(stats(s).at("creates").to_number<int>(), 0);
+    ASSERT_EQ(control(s, {{"refuse_create", 0}}).status, 200u);
+    EXPECT_EQ(post_create(s, "now").status, 200u);
+  }
+}
+
+TEST(sim_refuse_create, bad_control_values_answer_400_and_change_nothing) {
+  stack s;
+  for (const auto& fields : std::vector<json::object>{{{"refuse_create", 200}},
+                                                      {{"refuse_create", 600}},
+                                                      {{"refuse_create", "429"}},
+                                                      {{"refuse_create_times", -1}},
+                                                      {{"refuse_create_times", 1.5}},
+                                                      {{"refuse_create", 429}, {"refuse_create_times", "once"}}}) {
+    EXPECT_EQ(control(s, fields).status, 400u) << json::serialize(fields);
+  }
+  EXPECT_EQ(stats(s).at("refuse_create").to_number<int>(), 0);
+  EXPECT_EQ(post_create(s, "fine").status, 200u);
+}
+
+}  // namespace
+}  // namespace serenade::testing
