@@ -1,0 +1,134 @@
+// Sonauto's webhooks as hints: a change reaches status-event clients within 100 ms of the webhook, confirmed by
+// one status call and no polling; repeats, reordering and stale hints never move a song backwards; a wrong
+// token is a 404 that changes nothing.
+#include "harness.hpp"
+#include "sse.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+namespace serenade::testing {
+namespace {
+
+// A free loopback port for a server whose public URL must name its own port before it starts.
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// "ts=2026-11-25T18:58:34.123Z ..." → system time of that log line.
+std::chrono::system_clock::time_point log_time(const std::string& line) {
+  std::tm tm{};
+  std::istringstream in(line.substr(3, 19));
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  const auto ms = std::stoi(line.substr(23, 3));
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
+
+std::vector<std::string> webhook_args(std::uint16_t port) {
+  // Polling so rare it never happens during the test: every change must come through a webhook.
+  return {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
+          "--webhook-token", "hook-secret-0123456789", "--poll-interval-ms", "60000"};
+}
+
+TEST(webhooks, a_change_reaches_event_clients_within_100ms_of_the_webhook_without_polling) {
+  const auto port = free_port();
+  stack s({.ready_after = 2}, webhook_args(port));
+  const auto session = s.submit("hooked");
+  stream_reader stream(s.api_port(), "/api/submissions/" + session + "/events");
+  ASSERT_EQ(stream.status(), 200u);
+  sse_reader events(stream);
+  std::optional<std::chrono::system_clock::time_point> ready_arrived;
+  std::vector<std::string> seen;
+  while (auto e = events.next()) {
+    seen.push_back(e->status());
+    if (!ready_arrived && e->status() == "GENERATING_STREAMING_READY") ready_arrived = std::chrono::system_clock::now();
+    if (e->phase() == "complete" || e->phase() == "failed") break;
+  }
+  ASSERT_TRUE(ready_arrived) << "no stream-ready event";
+  EXPECT_EQ(seen.back(), "SUCCESS");
+  const auto task = s.task_for("hooked");
+  const auto sent = s.simulator().wait_for_line({"event=sim_webhook_sent", task, "status=GENERATING_STREAMING_READY"}, 5s);
+  const auto delay = *ready_arrived - log_time(sent);
+  EXPECT_LT(delay, 100ms) << std::chrono::duration_cast<std::chrono::milliseconds>(delay).count() << " ms";
+  // Each webhook was confirmed with one status call; nothing was polled on a timer.
+  const auto report = s.sim("GET", "/_sim/tasks/" + task).json().as_object();
+  const auto status_calls = s.sim("GET", "/_sim/stats").json().at("status_calls").as_int64();
+  EXPECT_LE(status_calls, report.at("webhooks_sent").as_int64());
+  EXPECT_GE(status_calls, 3);
+}
+
+class odd_webhooks : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(odd_webhooks, never_move_a_song_backwards) {
+  const auto port = free_port();
+  stack s({.ready_after = 1.5, .extra_args = {"--webhooks", GetParam(), "--webhook-delay", "0.3"}},
+          webhook_args(port));
+  const auto session = s.submit("odd-" + GetParam());
+  stream_reader stream(s.api_port(), "/api/submissions/" + session + "/events");
+  sse_reader events(stream);
+  int last = -1;
+  std::string final_status;
+  while (auto e = events.next()) {
+    const int now = rank(e->status());
+    EXPECT_GE(now, last) << e->status() << " after a later state";
+    last = std::max(last, now);
+    final_status = e->status();
+    if (e->phase() == "complete" || e->phase() == "failed") break;
+  }
+  EXPECT_EQ(final_status, "SUCCESS");
+  // A stale hint after the end changes nothing either.
+  const auto task = s.task_for("odd-" + GetParam());
+  auto stale = s.api("POST", "/api/webhooks/sonauto/hook-secret-0123456789",
+                     R"({"task_id":")" + task + R"(","status":"GENERATING","extra":"ignored"})");
+  EXPECT_EQ(stale.status, 204u);
+  EXPECT_EQ(s.api("GET", "/api/submissions/" + session).json().at("status").as_string(), "SUCCESS");
+}
+
+INSTANTIATE_TEST_SUITE_P(modes, odd_webhooks, ::testing::Values("duplicated", "reordered", "delayed"));
+
+TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
+  const auto port = free_port();
+  stack s({.ready_after = 30}, webhook_args(port));
+  const auto session = s.submit("wrong-token");
+  const auto task = s.task_for("wrong-token");
+  const auto calls_before = s.sim("GET", "/_sim/stats").json().at("status_calls").as_int64();
+  auto reply = s.api("POST", "/api/webhooks/sonauto/not-the-token-at-all-x",
+                     R"({"task_id":")" + task + R"(","status":"SUCCESS"})");
+  EXPECT_EQ(reply.status, 404u);
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("status_calls").as_int64(), calls_before) << "a forged hint was acted on";
+  EXPECT_NE(s.api("GET", "/api/submissions/" + session).json().at("status").as_string(), "SUCCESS");
+  EXPECT_NE(s.api("GET", "/metrics").body.find("serenade_webhooks_total{outcome=\"wrong_token\"} 1\n"), std::string::npos);
+}
+
+TEST(webhooks, the_generation_is_created_with_the_webhook_url_and_the_token_stays_secret) {
+  const auto port = free_port();
+  stack s({.ready_after = 30}, webhook_args(port));
+  s.submit("url");
+  const auto task = s.task_for("url");
+  const auto report = s.sim("GET", "/_sim/tasks/" + task).json().as_object();
+  EXPECT_EQ(report.at("webhook_url").as_string(),
+            "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/sonauto/hook-secret-0123456789");
+  EXPECT_EQ(s.server().log().find("hook-secret-0123456789"), std::string::npos) << "the webhook token was logged";
+}
+
+}  // namespace
+}  // namespace serenade::testing
