@@ -128,3 +128,47 @@ TEST(lifecycle, a_task_that_never_becomes_ready_is_failed_as_timed_out) {
 
 }  // namespace
 }  // namespace serenade::testing
+
+namespace serenade::testing {
+namespace {
+
+struct refusal_case {
+  int upstream;
+  unsigned status;
+  std::string detail_fragment;
+  std::int64_t attempts;  // create calls made before giving up
+};
+
+class upstream_refusal : public ::testing::TestWithParam<refusal_case> {};
+
+TEST_P(upstream_refusal, maps_to_an_honest_answer_without_the_key) {
+  const auto& c = GetParam();
+  stack s({.extra_args = {"--refuse-create", std::to_string(c.upstream)}});
+  auto reply = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("refused"), "pop"));
+  EXPECT_EQ(reply.status, c.status) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  const std::string detail(reply.json().at("detail").as_string());
+  EXPECT_NE(detail.find(c.detail_fragment), std::string::npos) << detail;
+  const auto stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_EQ(stats.at("creates").as_int64(), 0);
+  EXPECT_EQ(stats.at("create_refusals").as_int64(), c.attempts) << "retries on a refusal that cannot change";
+  EXPECT_EQ(reply.body.find(test_api_key), std::string::npos);
+  EXPECT_EQ(s.server().log().find(test_api_key), std::string::npos);
+  EXPECT_EQ(s.api("GET", "/api/stream/AAAAAAAAAAAAAAAAAAAAAA").status, 404u) << "nothing was stored";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    statuses, upstream_refusal,
+    ::testing::Values(refusal_case{401, 503, "misconfigured", 1}, refusal_case{402, 503, "out of credits", 1},
+                      refusal_case{422, 422, "could not accept this story", 1},
+                      refusal_case{429, 503, "busy", 3}, refusal_case{500, 503, "cannot be reached", 3}));
+
+TEST(lifecycle, a_momentary_upstream_error_is_retried_and_the_song_is_created) {
+  stack s({.extra_args = {"--refuse-create", "500", "--refuse-create-times", "1"}});
+  auto reply = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("retried-create"), "pop"));
+  EXPECT_EQ(reply.status, 201u) << reply.body;
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 1);
+}
+
+}  // namespace
+}  // namespace serenade::testing
