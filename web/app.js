@@ -21,6 +21,9 @@ function showErrors(body) {
   $("form-error").textContent = body.detail || "";
 }
 
+// One key per form fill: a double click or a retried request finds the same song instead of paying twice.
+let idempotencyKey = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+
 async function submitStory(event) {
   event.preventDefault();
   const payload = Object.fromEntries(fields.map((name) => [name, $(name).value]));
@@ -29,7 +32,7 @@ async function submitStory(event) {
   try {
     const response = await fetch("/api/submissions", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
       body: JSON.stringify(payload),
     });
     const body = await response.json();

@@ -144,7 +144,8 @@ int run_serve(core::serve_config config) {
   context.webhooks = &webhooks;
   auto routes = make_routes(context);
   add_webhook_routes(routes, submissions, token, webhooks);
-  event_route_context event_context{status_events, submissions, render};
+  event_route_context event_context{status_events, submissions, render,
+                                    std::chrono::milliseconds(config.events_heartbeat_ms)};
   add_event_routes(routes, event_context);
   http::server server(executor, server_options_for(config), std::move(routes));
   server.set_observer([&metrics](const http::request_record& r) {

@@ -61,6 +61,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Milliseconds between status checks of an unfinished song");
   number("--webhook-poll-interval-ms", c.webhook_poll_interval_ms, "SERENADE_WEBHOOK_POLL_INTERVAL_MS",
          "Milliseconds between fallback status checks once webhooks arrive for a song");
+  number("--events-heartbeat-ms", c.events_heartbeat_ms, "SERENADE_EVENTS_HEARTBEAT_MS",
+         "Milliseconds between heartbeat comments on a quiet status-event stream");
   number("--stall-timeout", c.stall_timeout_s, "SERENADE_STALL_TIMEOUT",
          "Seconds without any status change after which a song is failed as timed out");
   cmd.add_option("--webhook-token", c.webhook_token,
@@ -107,6 +109,7 @@ std::optional<std::string> validate(serve_config& c) {
   }
   if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
+  if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";
   if (c.stall_timeout_s == 0) return "--stall-timeout must be at least 1 second";
   const auto is_http_url = [](const std::string& url) {
     return url.starts_with("http://") || url.starts_with("https://");

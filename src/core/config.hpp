@@ -38,7 +38,8 @@ struct serve_config {
   unsigned stream_read_timeout_s = 600;
   unsigned poll_interval_ms = 1500;
   unsigned webhook_poll_interval_ms = 15000;  // fallback polling once webhooks arrive for a song
-  unsigned stall_timeout_s = 600;             // no status change for this long: the song is failed
+  unsigned stall_timeout_s = 600;
+  unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams             // no status change for this long: the song is failed
   std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
 

@@ -152,3 +152,23 @@ TEST(events, stream_ready_arrives_within_100ms_of_being_recorded) {
 
 }  // namespace
 }  // namespace serenade::testing
+
+namespace serenade::testing {
+namespace {
+
+TEST(events, a_quiet_stream_carries_heartbeat_comments) {
+  stack s({.ready_after = 60}, {"--events-heartbeat-ms", "200"});
+  const auto session = s.submit("heartbeat");
+  stream_reader stream(s.api_port(), "/api/submissions/" + session + "/events");
+  ASSERT_EQ(stream.status(), 200u);
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t have = 0;
+  while (stream.read_at_least(have + 1).find(": heartbeat") == std::string::npos) {
+    have = stream.read_at_least(0).size();
+    ASSERT_LT(std::chrono::steady_clock::now() - start, 3s) << "no heartbeat";
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+}  // namespace
+}  // namespace serenade::testing
