@@ -5,6 +5,7 @@
 #include "sim/simulator.hpp"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -23,6 +24,8 @@ int run_simulator(const serenade::sim::simulator_options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // sendfile(2) to a client that has gone raises SIGPIPE; the write's EPIPE is handled where it happens.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"Serenade: tell the story of someone you love, hear their song as it is being sung."};
   app.require_subcommand(1);
   serenade::core::serve_config serve_config;

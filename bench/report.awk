@@ -1,0 +1,73 @@
+# bench/run's report: reads results.tsv (system, scenario, n, key=value...) and writes table.md, results.json
+# and realtime.dat (for plot.gp); prints the table.
+BEGIN { FS = "\t" }
+{
+  sys = $1; scen = $2; n = $3 + 0
+  line[NR] = $0
+  split($4, kv, " ")
+  delete f
+  for (i in kv) { split(kv[i], p, "="); if (p[1] != "") f[p[1]] = p[2] }
+  key = sys SUBSEP scen
+  if (scen == "fast_live" || scen == "static_whole") { sum[key] += f["bytes_per_s"]; cnt[key]++ }
+  if (scen == "static_range") { sum[key] += f["requests_per_s"]; cnt[key]++ }
+  if (scen == "ttfb_ready") { sum[key] += f["ttfb_p99_ms"]; cnt[key]++; p50[key] += f["ttfb_p50_ms"] }
+  if (scen == "realtime") {
+    ns[n] = 1
+    st[sys, n] = f["stalled"]; rss[sys, n] = f["rss_peak_kib"]; per[sys, n] = f["rss_per_listener_b"]
+    if (f["stalled"] == 0 && n > best[sys]) { best[sys] = n; bestper[sys] = f["rss_per_listener_b"] }
+    if (n <= 1000 && n >= upn[sys]) { upn[sys] = n; up[sys] = f["upstream_open_max"] }
+  }
+  json = json (json == "" ? "" : ",\n    ") "{\"system\":\"" sys "\",\"scenario\":\"" scen "\",\"n\":" n
+  for (k in f) json = json ",\"" k "\":" (f[k] ~ /^-?[0-9.]+$/ ? f[k] : "\"" f[k] "\"")
+  json = json "}"
+}
+function avg(s, c) { return cnt[s SUBSEP c] ? sum[s SUBSEP c] / cnt[s SUBSEP c] : 0 }
+function ratio(a, b) { return b > 0 ? sprintf("%.2f×", a / b) : "n/a" }
+function mbs(x) { return sprintf("%.1f MB/s", x / 1e6) }
+END {
+  t = "| scenario | figure | Serenade | nginx | Serenade / nginx | target |\n|---|---|---:|---:|---:|---|\n"
+  t = t sprintf("| %d listeners on one live song | upstream connections | %s | %s | | 1 (nginx: N) |\n",
+                upn["serenade"], up["serenade"] == "" ? "n/a" : up["serenade"], up["nginx"] == "" ? "n/a" : up["nginx"])
+  a = avg("serenade", "fast_live"); b = avg("nginx", "fast_live")
+  t = t sprintf("| fast readers, live pass-through | bytes/s | %s | %s | %s | ≥ 1.0× |\n", mbs(a), mbs(b), ratio(a, b))
+  a = avg("serenade", "static_range"); b = avg("nginx", "static_range")
+  t = t sprintf("| finished song, random 64 KiB ranges | requests/s | %.0f | %.0f | %s | ≥ 1.0× |\n", a, b, ratio(a, b))
+  a = avg("serenade", "static_whole"); b = avg("nginx", "static_whole")
+  t = t sprintf("| finished song, whole-file reads | bytes/s | %s | %s | %s | ≥ 0.9× |\n", mbs(a), mbs(b), ratio(a, b))
+  a = best["serenade"] + 0; b = best["nginx"] + 0
+  t = t sprintf("| real-time listeners on live songs | largest N with zero stalled | %d | %d | %s | ≥ 2× and ≥ 10,000 |\n", a, b, ratio(a, b))
+  t = t sprintf("| same | server RSS per listener | %.1f KiB | %.1f KiB | %s | ≤ 16 KiB |\n",
+                bestper["serenade"] / 1024, bestper["nginx"] / 1024, ratio(bestper["serenade"], bestper["nginx"]))
+  a = avg("serenade", "ttfb_ready"); b = avg("nginx", "ttfb_ready")
+  t = t sprintf("| ready song, first byte | p99 time to first byte | %.3f ms | %.3f ms | %+.3f ms | ≤ nginx's + 1 ms |\n", a, b, a - b)
+  t = t "\nReal-time ramp (stalled listeners / server RSS):\n\n| N | Serenade stalled | Serenade RSS | nginx stalled | nginx RSS |\n|---:|---:|---:|---:|---:|\n"
+  m = 0; for (n in ns) sorted[++m] = n + 0
+  for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted[j] < sorted[i]) { x = sorted[i]; sorted[i] = sorted[j]; sorted[j] = x }
+  dat = out "/realtime.dat"
+  print "# N serenade_stalled serenade_rss_mib nginx_stalled nginx_rss_mib" > dat
+  for (i = 1; i <= m; i++) {
+    n = sorted[i]
+    t = t sprintf("| %d | %s | %s | %s | %s |\n", n,
+                  (("serenade", n) in st) ? st["serenade", n] : "–", (("serenade", n) in rss) ? sprintf("%.1f MiB", rss["serenade", n] / 1024) : "–",
+                  (("nginx", n) in st) ? st["nginx", n] : "–", (("nginx", n) in rss) ? sprintf("%.1f MiB", rss["nginx", n] / 1024) : "–")
+    printf "%d %s %s %s %s\n", n,
+           (("serenade", n) in st) ? st["serenade", n] : "?", (("serenade", n) in rss) ? rss["serenade", n] / 1024 : "?",
+           (("nginx", n) in st) ? st["nginx", n] : "?", (("nginx", n) in rss) ? rss["nginx", n] / 1024 : "?" > dat
+  }
+  header = "Machine: " machine " (" mode " run, " date ")\n\n"
+  printf "%s%s", header, t > (out "/table.md")
+  printf "\n%s%s\n", header, t
+  micro_text = ""
+  while ((getline l < micro) > 0) micro_text = micro_text l "\n"
+  if (micro_text == "") micro_text = "null"
+  js = out "/results.json"
+  printf "{\n  \"machine\": \"%s\",\n  \"mode\": \"%s\",\n  \"runs\": [\n    %s\n  ],\n", machine, mode, json > js
+  printf "  \"summary\": {\"upstream_connections\": {\"serenade\": %s, \"nginx\": %s, \"n\": %d},\n", up["serenade"] + 0, up["nginx"] + 0, upn["serenade"] > js
+  printf "    \"fast_live_bytes_per_s\": {\"serenade\": %.0f, \"nginx\": %.0f},\n", avg("serenade", "fast_live"), avg("nginx", "fast_live") > js
+  printf "    \"static_range_requests_per_s\": {\"serenade\": %.1f, \"nginx\": %.1f},\n", avg("serenade", "static_range"), avg("nginx", "static_range") > js
+  printf "    \"static_whole_bytes_per_s\": {\"serenade\": %.0f, \"nginx\": %.0f},\n", avg("serenade", "static_whole"), avg("nginx", "static_whole") > js
+  printf "    \"realtime_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d},\n", best["serenade"], best["nginx"] > js
+  printf "    \"rss_per_listener_bytes\": {\"serenade\": %d, \"nginx\": %d},\n", bestper["serenade"], bestper["nginx"] > js
+  printf "    \"ttfb_ready_p99_ms\": {\"serenade\": %.3f, \"nginx\": %.3f}},\n", avg("serenade", "ttfb_ready"), avg("nginx", "ttfb_ready") > js
+  printf "  \"micro\": %s}\n", micro_text > js
+}
