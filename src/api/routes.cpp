@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/finished_songs.hpp"
 #include "api/metrics.hpp"
 #include "archive/paths.hpp"
 #include "api/submission_view.hpp"
@@ -116,12 +117,9 @@ asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, int fd, 
   }
 }
 
-// The verified final copy (ETag from its SHA-256, cacheable for good) or else the complete live capture
-// (never changed once renamed into place, so size and mtime make a strong validator). False when neither exists.
-asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
-  const auto& dir = ctx.hubs.options().archive_dir;
-  const bool final_copy = s.archive && s.archive->source == "cdn";
-  const auto path = final_copy ? archive::final_path(dir, s.session_id) : archive::live_copy_path(dir, s.session_id);
+// Serves `path` as a finished song; false when the file is not there.
+asio::awaitable<bool> serve_song_path(route_context& ctx, exchange& ex, const std::string& path,
+                                      std::optional<std::string> etag, std::string_view cache_control) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) co_return false;
   struct stat info {};
@@ -129,16 +127,36 @@ asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, cons
   http::file_identity identity;
   identity.length = static_cast<std::uint64_t>(info.st_size);
   identity.last_modified_unix = info.st_mtim.tv_sec;
-  identity.etag = final_copy ? "\"" + s.archive->sha256 + "\""
-                             : fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec,
-                                           info.st_mtim.tv_nsec);
-  const auto cache_control = final_copy ? "private, max-age=31536000, immutable" : "no-cache";
+  identity.etag = etag ? *etag
+                       : fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
   co_await serve_song_file(ctx, ex, fd, identity, cache_control);
   ::close(fd);
   co_return true;
 }
 
+constexpr std::string_view final_cache_control = "private, max-age=31536000, immutable";
+
+// The verified final copy (ETag from its SHA-256, cacheable for good) or else the complete live capture
+// (never changed once renamed into place, so size and mtime make a strong validator). False when neither exists.
+asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
+  const auto& dir = ctx.hubs.options().archive_dir;
+  if (s.archive && s.archive->source == "cdn") {
+    finished_song song{archive::final_path(dir, s.session_id), "\"" + s.archive->sha256 + "\""};
+    if (co_await serve_song_path(ctx, ex, song.path, song.etag, final_cache_control)) {
+      if (ctx.finished) ctx.finished->remember(s.session_id, std::move(song));
+      co_return true;
+    }
+  }
+  co_return co_await serve_song_path(ctx, ex, archive::live_copy_path(dir, s.session_id), std::nullopt, "no-cache");
+}
+
 asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {
+  if (ctx.finished) {
+    if (auto song = ctx.finished->find(std::string(p.get("session_id")))) {
+      if (co_await serve_song_path(ctx, ex, song->path, song->etag, final_cache_control)) co_return;
+      ctx.finished->forget(std::string(p.get("session_id")));
+    }
+  }
   auto s = co_await find_session(ctx, p.get("session_id"));
   if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
   if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));

@@ -19,6 +19,7 @@ class hub_table;
 namespace serenade::api {
 
 struct service_metrics;
+class finished_songs;
 
 struct route_context {
   lifecycle::submissions& submissions;
@@ -30,6 +31,7 @@ struct route_context {
   const lifecycle::finaliser_counters& finals;
   bool trust_proxy = false;
   const struct webhook_counters* webhooks = nullptr;  // set once the webhook routes exist
+  finished_songs* finished = nullptr;                   // verified songs served without a database lookup
 };
 
 http::router make_routes(route_context& context);

@@ -2,6 +2,7 @@
 
 #include "api/metrics.hpp"
 #include "api/events_route.hpp"
+#include "api/finished_songs.hpp"
 #include "api/routes.hpp"
 #include "api/submission_view.hpp"
 #include "archive/paths.hpp"
@@ -142,6 +143,8 @@ int run_serve(core::serve_config config) {
                         config.trust_proxy};
   webhook_counters webhooks;
   context.webhooks = &webhooks;
+  finished_songs finished;
+  context.finished = &finished;
   auto routes = make_routes(context);
   add_webhook_routes(routes, submissions, token, webhooks);
   event_route_context event_context{status_events, submissions, render,
