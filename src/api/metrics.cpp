@@ -10,8 +10,11 @@
 namespace serenade::api {
 
 void service_metrics::count_request(std::string_view route, unsigned status) {
+  const std::pair<std::string_view, unsigned> key(route, status);
   std::lock_guard lock(mutex_);
-  ++requests_[{std::string(route), status}];
+  auto it = requests_.find(key);
+  if (it == requests_.end()) it = requests_.emplace(std::pair<std::string, unsigned>(route, status), 0).first;
+  ++it->second;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace serenade::live {
@@ -35,8 +36,17 @@ struct service_metrics {
   std::string render(const sources& from) const;
 
  private:
+  // Looked up with a string_view key, so counting a request allocates nothing once its route is known.
+  struct route_status_less {
+    using is_transparent = void;
+    template <class L, class R>
+    bool operator()(const L& l, const R& r) const {
+      return std::pair<std::string_view, unsigned>(l.first, l.second) <
+             std::pair<std::string_view, unsigned>(r.first, r.second);
+    }
+  };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t, route_status_less> requests_;
 };
 
 }  // namespace serenade::api
