@@ -1,0 +1,81 @@
+// Test 2 (ctest browser.chromium_autoplay_refused): Chromium with its own autoplay policy (no
+// --autoplay-policy flag), a share link opened without any gesture. The page calls play() itself, is refused
+// (NotAllowedError) and shows "Tap to play"; a real click on that button plays the song (currentTime advancing)
+// and hides the message.
+//
+// Honesty: every page.evaluate / waitForFunction / locator query of Playwright runs with userGesture: true and
+// would grant the page the activation that lets autoplay through. Until the tap, this test therefore only
+// listens: an init script (no gesture) reports play() results and the tap message through console messages.
+// The page also runs without EventSource here, so it must follow the song by its fallback poll (every 2 s).
+import { createSong, fail, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
+
+await runTest("chromium_autoplay_refused", async (t) => {
+  const base = await t.startServer();
+  const id = await createSong(base);
+  t.log(`created song ${id} through the API`);
+
+  const context = await t.launch({ autoplay: false });
+  const page = await t.newPage(context, "share link");
+  await page.addInitScript(() => {
+    const report = (what) => console.log(`serenade-test ${what}`);
+    const play = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = function patchedPlay() {
+      const activated = navigator.userActivation ? navigator.userActivation.hasBeenActive : "unknown";
+      const promise = play.call(this);
+      promise.then(() => report(`play resolved activated=${activated}`), (e) => report(`play ${e.name} activated=${activated}`));
+      return promise;
+    };
+    delete window.EventSource; // the fallback poll is under test too
+    document.addEventListener("DOMContentLoaded", () => {
+      const tap = document.getElementById("tap-to-play");
+      new MutationObserver(() => { if (!tap.hidden) report(`tap visible follow=${document.documentElement.dataset.follow}`); })
+        .observe(tap, { attributes: true, attributeFilter: ["hidden"] });
+    });
+  });
+  const messages = [];
+  let onMessage = () => {};
+  page.on("console", (message) => {
+    const text = message.text();
+    if (!text.startsWith("serenade-test ")) return;
+    messages.push(text.slice(14));
+    onMessage();
+  });
+  const tapShown = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), 30_000);
+    onMessage = () => { if (messages.some((m) => m.startsWith("tap visible"))) { clearTimeout(timer); resolve(); } };
+  });
+
+  await page.goto(`${base}/s/${id}`, { waitUntil: "commit" });
+  try {
+    await tapShown;
+  } catch {
+    fail(`'Tap to play' did not appear within 30 s although autoplay is refused; the page reported ${JSON.stringify(messages)}`);
+  }
+  t.log(`the page reported: ${JSON.stringify(messages)}`);
+  const refusal = messages.find((m) => m.startsWith("play NotAllowedError"));
+  if (!refusal) fail(`the page's own play() was not refused with NotAllowedError: ${JSON.stringify(messages)}`);
+  if (!refusal.endsWith("activated=false")) fail(`the refused play() ran in an activated page (not an honest test): ${refusal}`);
+  if (messages.some((m) => m.startsWith("play resolved"))) fail(`a play() succeeded before the tap: ${JSON.stringify(messages)}`);
+  if (!messages.some((m) => m === "tap visible follow=poll")) {
+    fail(`without EventSource the page should follow the song by polling: ${JSON.stringify(messages)}`);
+  }
+
+  // From here on, evaluating in the page is harmless: the real click below is the gesture anyway.
+  const refused = await pageState(page);
+  if (!refused.audio.paused || refused.audio.currentTime > 0) fail(`the song plays before the tap: ${JSON.stringify(refused.audio)}`);
+  if (!(await page.locator("#tap-button").isVisible())) fail("the tap button is not visible");
+  await t.screenshots(page, "tap-to-play");
+  await t.audit(page, "the player page waiting for a tap");
+
+  await page.click("#tap-button");
+  t.log("clicked 'Tap to play'");
+  await waitPlaying(page, 1, 20_000, "the song did not play after the tap");
+  const t1 = await page.evaluate(() => document.getElementById("player").currentTime);
+  await waitInPage(page, "currentTime did not keep advancing after the tap",
+    (t0) => document.getElementById("player").currentTime > t0 + 1, t1, 10_000);
+  if (await page.locator("#tap-to-play").isVisible()) fail("'Tap to play' is still visible while the song plays");
+  const playing = await pageState(page);
+  t.log(`playing at ${playing.audio.currentTime} s; stage "${playing.stage}"; "${playing.playerState}"`);
+  await t.screenshots(page, "after-tap");
+  t.forget(page);
+}, { budgetMs: 75_000 });

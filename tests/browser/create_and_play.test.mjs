@@ -1,0 +1,80 @@
+// Test 1 (ctest browser.chromium_create_and_play): the whole first visit in Chromium.
+// The real form is sent → the composing page shows at least two distinct stages and the lyrics → the song is
+// heard (currentTime > 3 s) while the server still reports it unfinished → no polling while SSE works → when the
+// song completes during playback, playback goes on uninterrupted and the download link appears.
+// Built-in simulator: 60 s songs at 2x, ready after ~3 s.
+import {
+  fail, fillForm, getJson, pageState, recordStages, runTest, songState, waitInPage, waitPlaying, waitSongUrl,
+} from "./lib.mjs";
+
+await runTest("chromium_create_and_play", async (t) => {
+  const base = await t.startServer();
+  const context = await t.launch({ autoplay: true });
+  const page = await t.newPage(context, "song page");
+  await recordStages(page);
+  const statusGets = [];
+  page.on("request", (request) => {
+    if (request.method() === "GET" && /\/api\/submissions\/[^/]+$/.test(new URL(request.url()).pathname)) {
+      statusGets.push(request.url());
+    }
+  });
+
+  const response = await page.goto(`${base}/`, { waitUntil: "load" });
+  if (!response || response.status() !== 200) fail(`GET / answered ${response && response.status()}`);
+  await page.locator("#story-form").waitFor({ state: "visible" });
+  await t.screenshots(page, "create");
+
+  await fillForm(page);
+  await page.click("#submit");
+  t.log("sent the form");
+  const id = await waitSongUrl(page);
+  t.log(`page moved to /s/${id}`);
+  await page.locator("#view-song").waitFor({ state: "visible" });
+  await t.screenshots(page, "composing");
+
+  // Heard while it is still being generated.
+  await waitPlaying(page, 3, 30_000, "the song did not play while being generated");
+  const state = await songState(base, id);
+  const shown = await pageState(page);
+  t.log(`playing at ${shown.audio.currentTime} s; server status ${state.status} (phase ${state.phase})`);
+  if (state.status === "SUCCESS") fail("the song passed currentTime 3 s only after generation had finished (SUCCESS)");
+  if (shown.tapVisible) fail("'Tap to play' is visible although the song plays");
+
+  const stages = await page.evaluate(() => window.__stages);
+  t.log(`stages shown: ${JSON.stringify(stages)}`);
+  const distinct = new Set(stages.filter((s) => s !== "Opening your song…"));
+  if (distinct.size < 2) fail(`the composing page showed fewer than two distinct stages: ${JSON.stringify(stages)}`);
+  if (!stages.includes("Writing your lyrics…") && !stages.includes("Composing…")) {
+    fail(`no composing stage ("Writing your lyrics…" or "Composing…") was shown: ${JSON.stringify(stages)}`);
+  }
+  const lyrics = await page.locator("#lyrics").innerText();
+  if (!state.lyrics) fail("the server reports no lyrics yet although the song plays");
+  if (!lyrics.includes(state.lyrics.split("\n").find((line) => line.trim() && !line.startsWith("[")).trim())) {
+    fail(`the lyrics are not shown: page shows ${JSON.stringify(lyrics.slice(0, 200))}`);
+  }
+  await t.screenshots(page, "playing-live");
+
+  // No polling while the event stream works: the one GET of the page's start, then events only.
+  if (shown.follow !== "events") fail(`the page follows the song by "${shown.follow}", not by its event stream`);
+  if (statusGets.length > 1) fail(`the page polled the status ${statusGets.length} times although SSE works`);
+
+  // Completion during live playback: no interruption, download link.
+  const before = await page.evaluate(() => document.getElementById("player").currentTime);
+  await waitInPage(page, "the page did not show the finished song", () => document.body.dataset.phase === "complete",
+    null, 45_000);
+  const atComplete = await page.evaluate(() => document.getElementById("player").currentTime);
+  if (atComplete < before) fail(`playback restarted when the song completed (${before} s → ${atComplete} s)`);
+  await waitInPage(page, "playback did not go on after the song completed",
+    (t0) => { const a = document.getElementById("player"); return !a.paused && a.currentTime > t0 + 2; }, atComplete, 10_000);
+  if (!(await page.locator("#download").isVisible())) fail("no download link after the song completed");
+  const href = await page.getAttribute("#download", "href");
+  if (href !== `/api/stream/${id}`) fail(`download link points to ${href}`);
+  const head = await getJson(`${base}${href}`, { method: "HEAD" });
+  if (head.status !== 200 || head.headers.get("accept-ranges") !== "bytes") {
+    fail(`HEAD ${href} answered ${head.status} with Accept-Ranges ${head.headers.get("accept-ranges")}`);
+  }
+  t.log(`completed while playing: ${before.toFixed(1)} s → ${atComplete.toFixed(1)} s, still advancing`);
+  await t.screenshots(page, "playing-complete");
+  if (statusGets.length > 1) fail(`the page polled the status ${statusGets.length} times although SSE works`);
+  t.forget(page); // closing the browser aborts the stream on purpose
+}, { budgetMs: 100_000 });

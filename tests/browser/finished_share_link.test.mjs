@@ -1,0 +1,64 @@
+// Test 3 (ctest browser.chromium_finished_share_link): the recipient opens the share link after the song has
+// finished and after the simulator's live stream has expired. The song plays from the archived file, shows its
+// duration, and a seek to 75 % of it (`audio.currentTime = 0.75 * duration`) plays on from there.
+// Own simulator: a 20 s song at 4x, live stream expired 1 s after SUCCESS.
+import {
+  createSong, fail, getJson, pageState, runTest, until, waitInPage, waitPlaying, waitSong,
+} from "./lib.mjs";
+
+await runTest("chromium_finished_share_link", async (t) => {
+  const sim = await t.startSimulator(["--song-seconds", "20", "--speed", "4", "--ready-after", "2", "--expire-after", "1"]);
+  const base = await t.startServer({ simulator: sim });
+  const id = await createSong(base);
+  const tasks = (await getJson(`${sim}/_sim/tasks`)).body;
+  if (!Array.isArray(tasks) || tasks.length !== 1) fail(`the simulator lists ${JSON.stringify(tasks)} instead of one task`);
+  const task = tasks[0].task_id;
+  t.log(`created song ${id} (task ${task}); waiting for it to finish`);
+
+  const done = await waitSong(base, id, "the song did not finish", (s) => s.phase === "complete" || s.phase === "failed", 30_000);
+  if (done.phase !== "complete") fail(`the song ended as ${done.status}: ${done.error}`);
+  // Sonauto's live stream is gone ...
+  await until("the simulator's live stream did not expire", async () => {
+    const r = await fetch(`${sim}/stream/${task}`, { headers: { Authorization: "Bearer sksonauto_test_x" } });
+    await r.body?.cancel();
+    return r.status === 404;
+  }, 10_000);
+  // ... and Serenade serves the finished file (Range support).
+  const head = await until("Serenade did not serve the finished song as a file", async () => {
+    const r = await fetch(`${base}/api/stream/${id}`, { method: "HEAD" });
+    return r.status === 200 && r.headers.get("accept-ranges") === "bytes" ? r : null;
+  }, 15_000);
+  t.log(`finished: ${head.headers.get("content-length")} bytes with Accept-Ranges; the live stream has expired`);
+
+  const context = await t.launch({ autoplay: true });
+  const page = await t.newPage(context, "finished share link");
+  await page.goto(`${base}/s/${id}`, { waitUntil: "domcontentloaded" });
+  await waitPlaying(page, 1, 20_000, "the finished song did not play");
+  const state = await pageState(page);
+  t.log(`playing: ${JSON.stringify(state.audio)}`);
+  const duration = state.audio.duration;
+  if (!Number.isFinite(duration) || duration < 15 || duration > 25) fail(`duration ${duration} is not about 20 s`);
+  if (!(await page.locator("#download").isVisible())) fail("no download link for the finished song");
+  const shownDuration = await page.locator("#duration").innerText();
+  if (!/0:(19|20|21)/.test(shownDuration)) fail(`the page shows the duration as ${JSON.stringify(shownDuration)}`);
+  if (state.stage !== "Your song is ready") fail(`stage shows ${JSON.stringify(state.stage)}`);
+  await t.screenshots(page, "finished");
+  await t.audit(page, "the finished song's player page");
+
+  // Seek to 75 %: playback goes on from there.
+  const target = 0.75 * duration;
+  await page.evaluate((at) => { document.getElementById("player").currentTime = at; }, target);
+  t.log(`seeked to ${target.toFixed(2)} s`);
+  await page.evaluate((at) => {
+    window.__belowTarget = false;
+    const audio = document.getElementById("player");
+    audio.addEventListener("timeupdate", () => { if (!audio.seeking && audio.currentTime < at - 0.25) window.__belowTarget = audio.currentTime; });
+  }, target);
+  await waitInPage(page, "playback did not go on from 75 %",
+    (at) => { const a = document.getElementById("player"); return !a.paused && !a.seeking && a.currentTime > at + 1.5; }, target, 15_000);
+  const below = await page.evaluate(() => window.__belowTarget);
+  if (below !== false) fail(`after the seek, playback was at ${below} s, before 75 % (${target.toFixed(2)} s)`);
+  const after = await pageState(page);
+  t.log(`playing on from the seek: ${after.audio.currentTime} s of ${duration.toFixed(2)} s`);
+  await t.screenshots(page, "finished-seeked");
+}, { budgetMs: 90_000 });

@@ -1,0 +1,480 @@
+// Shared helpers of the real-browser tests (tests/browser/*.test.mjs): servers, Chromium, page watching,
+// screenshots, axe-core. Every test is a plain node script:
+//
+//   node tests/browser/NAME.test.mjs path/to/serenade      (or SERENADE_BINARY=path/to/serenade)
+//
+// run in the build directory by ctest; screenshots and server logs go to ./test-output/browser/. Exit code 0 is a
+// pass; anything else prints `FAIL <name>: <reason>`. Every wait is bounded; nothing sleeps for a fixed time.
+
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+// From /work/shared/docs/browser-testing.md.
+const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+const AUTOPLAY_ALLOWED = "--autoplay-policy=no-user-gesture-required";
+export const PHONE = { width: 360, height: 740, name: "phone" };
+export const DESKTOP = { width: 1280, height: 800, name: "desktop" };
+export const STORY = {
+  sender: "Ana",
+  recipient: "Ben",
+  story: "We met on a rainy platform in Lisbon and shared an umbrella all the way to Belém.",
+  style: "romantic acoustic ballad",
+};
+
+export class TestFailure extends Error {}
+export const fail = (message) => { throw new TestFailure(message); };
+
+const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------------------------------------------- the run
+
+// Runs `scenario(t)` within `budgetMs`, then cleans up (browser, servers, temp folder) and exits the process.
+export async function runTest(name, scenario, { budgetMs = 90_000 } = {}) {
+  const t = new TestRun(name);
+  const watchdog = setTimeout(() => {
+    console.error(`FAIL ${name}: exceeded ${(budgetMs + 15_000) / 1000} s in total (cleanup hung)`);
+    t.killAll();
+    process.exit(1);
+  }, budgetMs + 15_000);
+  watchdog.unref();
+  process.on("exit", () => t.killAll());
+
+  let failure = null;
+  try {
+    t.preflight();
+    let budget;
+    await Promise.race([
+      scenario(t),
+      new Promise((_, reject) => {
+        budget = setTimeout(() => reject(new TestFailure(`did not finish within ${budgetMs / 1000} s`)), budgetMs);
+      }),
+    ]).finally(() => clearTimeout(budget));
+    if (t.problems.length) fail(`the page reported problems:\n  ${t.problems.join("\n  ")}`);
+  } catch (error) {
+    failure = error;
+    await t.failureScreenshots();
+  }
+  await t.cleanup();
+  if (failure) {
+    const reason = failure instanceof TestFailure ? failure.message : (failure.stack || String(failure));
+    console.error(`FAIL ${name}: ${reason}`);
+    for (const server of t.servers) {
+      const tail = server.log.trim().split("\n").slice(-12).join("\n");
+      if (tail) console.error(`--- last ${server.kind} log lines (all in ${server.logFile}) ---\n${tail}`);
+    }
+    process.exit(1);
+  }
+  t.log(`PASS ${name}`);
+  process.exit(0);
+}
+
+class TestRun {
+  constructor(name) {
+    this.name = name;
+    this.started = Date.now();
+    this.binary = process.argv[2] || process.env.SERENADE_BINARY;
+    this.outDir = path.join(process.cwd(), "test-output", "browser");
+    this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), `serenade-${name}-`));
+    this.servers = [];
+    this.contexts = [];
+    this.pages = new Set();
+    this.problems = [];
+  }
+
+  log(message) {
+    console.log(`[${((Date.now() - this.started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+  }
+
+  preflight() {
+    if (!this.binary) fail("no server binary: pass it as the first argument or set SERENADE_BINARY");
+    if (!fs.existsSync(this.binary)) fail(`server binary not found: ${this.binary}`);
+    if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run ./scripts/deps-browser`);
+    fs.mkdirSync(this.outDir, { recursive: true });
+    // A failure screenshot of an earlier run must not be mistaken for this run's.
+    for (const file of fs.readdirSync(this.outDir)) {
+      if (file.startsWith(`${this.name}.FAILED.`)) fs.rmSync(path.join(this.outDir, file), { force: true });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ servers
+
+  #spawn(kind, args, env, pattern) {
+    const logFile = path.join(this.outDir, `${this.name}.${kind}.log`);
+    const entry = { kind, log: "", logFile, proc: null };
+    this.servers.push(entry);
+    this.log(`starting ${kind}: ${path.basename(this.binary)} ${args.join(" ")}`);
+    const proc = spawn(this.binary, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    entry.proc = proc;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TestFailure(`${kind} did not log event=listening within 15 s`)), 15_000);
+      let pending = "";
+      proc.stdout.on("data", (chunk) => { entry.log += chunk.toString(); });
+      proc.stderr.on("data", (chunk) => {
+        const text = chunk.toString();
+        entry.log += text;
+        if (pending === null) return;
+        pending += text;
+        const match = pending.match(pattern);
+        if (match) {
+          clearTimeout(timer);
+          pending = null;
+          resolve(match[1].replace(/\/$/, ""));
+        }
+      });
+      proc.on("error", (error) => { clearTimeout(timer); reject(new TestFailure(`cannot start ${kind}: ${error.message}`)); });
+      proc.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new TestFailure(`${kind} exited before listening (code ${code}, signal ${signal})`));
+      });
+    });
+  }
+
+  // The Sonauto simulator, for tests that need faults or short songs. Returns its base URL.
+  async startSimulator(extraArgs = []) {
+    const args = ["simulate", "--listen", "127.0.0.1:0", "--api-key", "sksonauto_test_x", ...extraArgs];
+    return this.#spawn("simulator", args, cleanEnvironment(), /event=listening server=simulator url=(http:\/\/\S+)/);
+  }
+
+  // `serenade serve`: with `simulator` (a base URL) against that simulator, else with its built-in one.
+  async startServer({ simulator = null, extraArgs = [] } = {}) {
+    const dir = fs.mkdtempSync(path.join(this.workDir, "serve-"));
+    const archive = path.join(dir, "archive");
+    fs.mkdirSync(archive);
+    const args = ["serve", "--listen", "127.0.0.1:0", "--database", `sqlite:///${path.join(dir, "serenade.db")}`,
+      "--archive-dir", archive, ...extraArgs];
+    const env = cleanEnvironment();
+    if (simulator) {
+      env.SONAUTO_API_KEY = "sksonauto_test_x";
+      args.push("--sonauto-api-base", `${simulator}/v1`, "--sonauto-stream-base", simulator);
+    }
+    return this.#spawn("serenade", args, env, /event=listening server=serenade url=(http:\/\/\S+)/);
+  }
+
+  killAll() {
+    for (const { proc } of this.servers) {
+      if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    }
+  }
+
+  async #stopServers() {
+    await Promise.all(this.servers.map(async ({ proc }) => {
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((resolve) => proc.once("exit", resolve));
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }));
+  }
+
+  // ------------------------------------------------------------------------------------------------ browser
+
+  // A fresh Chromium profile. autoplay: false keeps Chromium's own autoplay policy (a gesture is needed).
+  async launch({ autoplay = true } = {}) {
+    const profile = fs.mkdtempSync(path.join(this.workDir, "profile-"));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, viewport: { width: PHONE.width, height: PHONE.height },
+      args: autoplay ? [...CHROMIUM_ARGS, AUTOPLAY_ALLOWED] : CHROMIUM_ARGS, timeout: 20_000,
+    });
+    this.contexts.push(context);
+    this.log(`chromium started (${autoplay ? "autoplay allowed" : "default autoplay policy"})`);
+    return context;
+  }
+
+  // A page whose console errors, uncaught exceptions, failed requests and HTTP errors become test problems.
+  // expected(url, status) tells which error answers the scenario itself provokes.
+  async newPage(context, label, { expected = () => false } = {}) {
+    const page = context.pages().find((p) => !this.pages.has(p) && p.url() === "about:blank") ?? await context.newPage();
+    page.setDefaultTimeout(15_000);
+    this.pages.add(page);
+    page.label = label;
+    page.on("console", (message) => {
+      if (message.type() !== "error") return;
+      const where = message.location()?.url || "";
+      // "… status of 404 (Not Found)" for an error answer, "net::ERR_…" (status 0) for a failed request.
+      const answered = message.text().match(/status of (\d{3})/);
+      const status = answered ? Number(answered[1]) : /net::ERR_/.test(message.text()) ? 0 : -1;
+      if (status >= 0 && where && expected(where, status)) return;
+      this.problems.push(`${label}: console error: ${message.text()}${where ? ` (${where})` : ""}`);
+    });
+    page.on("pageerror", (error) => this.problems.push(`${label}: uncaught exception: ${error.message}`));
+    page.on("requestfailed", (request) => {
+      const reason = request.failure()?.errorText || "";
+      // The browser itself cancels media requests (seeking, a new source) and event streams it closes.
+      if (reason === "net::ERR_ABORTED" && /\/api\/(stream\/|submissions\/[^/]+\/events)/.test(request.url())) return;
+      if (expected(request.url(), 0)) return;
+      this.problems.push(`${label}: request failed: ${request.method()} ${request.url()}: ${reason}`);
+    });
+    page.on("response", (response) => {
+      if (response.status() >= 400 && !expected(response.url(), response.status())) {
+        this.problems.push(`${label}: HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
+      }
+    });
+    return page;
+  }
+
+  // Stops reporting a page's problems (e.g. before closing it aborts its streams on purpose).
+  forget(page) {
+    page.removeAllListeners("console");
+    page.removeAllListeners("pageerror");
+    page.removeAllListeners("requestfailed");
+    page.removeAllListeners("response");
+    this.pages.delete(page);
+  }
+
+  // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways.
+  async screenshots(page, shot) {
+    for (const viewport of [PHONE, DESKTOP]) {
+      await page.setViewportSize({ width: viewport.width, height: viewport.height });
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const file = path.join(this.outDir, `${this.name}.${shot}.${viewport.name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      this.log(`screenshot ${path.relative(process.cwd(), file)}`);
+      if (width > viewport.width) fail(`${shot} at ${viewport.width}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
+    }
+    await page.setViewportSize({ width: PHONE.width, height: PHONE.height });
+  }
+
+  // axe-core on the page as it is: fails on any violation of impact serious or critical.
+  async audit(page, name) {
+    const { serious, all } = await seriousViolations(page);
+    this.log(`axe-core on ${name}: ${all.length ? all.map((v) => `${v.id} (${v.impact})`).join(", ") : "no violations"}`);
+    if (serious.length) {
+      fail(`axe-core found serious/critical violations on ${name}:\n  ${serious.map((v) =>
+        `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join("\n    ")}`).join("\n  ")}`);
+    }
+    return all;
+  }
+
+  async failureScreenshots() {
+    for (const page of this.pages) {
+      try {
+        const file = path.join(this.outDir, `${this.name}.FAILED.${page.label.replace(/\W+/g, "-")}.png`);
+        await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+        console.error(`failure screenshot: ${file}`);
+      } catch { /* the page may be gone */ }
+    }
+  }
+
+  async cleanup() {
+    for (const context of this.contexts) {
+      await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    await this.#stopServers();
+    try {
+      fs.mkdirSync(this.outDir, { recursive: true });
+      for (const server of this.servers) fs.writeFileSync(server.logFile, server.log);
+    } catch { /* best effort */ }
+    fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+function cleanEnvironment() {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("SONAUTO_") || name.startsWith("SERENADE_") || name === "DATABASE_URL") delete env[name];
+  }
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------------- stalling proxy
+
+// A loopback HTTP proxy in front of `target` that passes everything through, except that the first response
+// whose path matches `stall` stops after `afterBytes` body bytes and then stays open, silent, until the client
+// gives up on it: a listener's own connection stalling while the server is fine. Returns { url, stalls, close }.
+export async function startStallingProxy(target, { stall, afterBytes }) {
+  const upstream = new URL(target);
+  const state = { requests: [], stalled: 0 };
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const matches = stall.test(req.url);
+    const stallThis = matches && state.stalled === 0;
+    if (stallThis) state.stalled = 1;
+    if (matches) state.requests.push({ url: req.url, at: Date.now(), stalled: stallThis });
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
+      headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      if (!stallThis) { answer.pipe(res); return; }
+      let sent = 0;
+      answer.on("data", (chunk) => {
+        if (sent >= afterBytes) { answer.pause(); return; }
+        const part = chunk.subarray(0, afterBytes - sent);
+        sent += part.length;
+        res.write(part);
+        if (sent >= afterBytes) { state.stalled = 2; state.stalledAt = Date.now(); answer.pause(); }
+      });
+    });
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+  });
+  server.on("connection", (socket) => { sockets.add(socket); socket.on("close", () => sockets.delete(socket)); });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    state,
+    close: () => { for (const socket of sockets) socket.destroy(); server.close(); },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- page helpers
+
+// Waits until fn(arg) is truthy in the page; on time-out fails with `what` and the page's state.
+export async function waitInPage(page, what, fn, arg, timeout) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 100 });
+  } catch (error) {
+    const state = await pageState(page).catch(() => "unavailable");
+    fail(`${what} (not within ${timeout / 1000} s; ${error.message.split("\n")[0]}); page state: ${JSON.stringify(state)}`);
+  }
+}
+
+// What the page shows and what its <audio> is doing.
+export function pageState(page) {
+  return page.evaluate(() => {
+    const audio = document.getElementById("player");
+    const visible = ["create", "song", "failed", "not-found", "unavailable"]
+      .filter((v) => !document.getElementById(`view-${v}`).hidden);
+    return {
+      url: location.pathname, view: visible.join(","), stage: document.getElementById("stage").textContent,
+      playerState: document.getElementById("player-state").textContent,
+      tapVisible: !document.getElementById("tap-to-play").hidden,
+      follow: document.documentElement.dataset.follow || "",
+      audio: audio && {
+        currentTime: Number(audio.currentTime.toFixed(2)), duration: audio.duration, paused: audio.paused,
+        ended: audio.ended, readyState: audio.readyState, networkState: audio.networkState,
+        error: audio.error && audio.error.code, src: audio.currentSrc,
+      },
+    };
+  });
+}
+
+export const currentTime = (page) => page.evaluate(() => document.getElementById("player").currentTime);
+
+// Waits until the song plays: currentTime past `seconds`.
+export async function waitPlaying(page, seconds, timeout, what = "the song did not play") {
+  await waitInPage(page, `${what}: currentTime did not pass ${seconds} s`,
+    (s) => document.getElementById("player").currentTime > s, seconds, timeout);
+}
+
+// Records every text #stage shows, from the first paint on (install before navigating).
+export async function recordStages(page) {
+  await page.addInitScript(() => {
+    window.__stages = [];
+    const note = () => {
+      const stage = document.getElementById("stage");
+      if (stage && !document.getElementById("view-song").hidden) {
+        const text = stage.textContent;
+        if (window.__stages[window.__stages.length - 1] !== text) window.__stages.push(text);
+      }
+    };
+    const start = () => {
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  });
+}
+
+export async function isVisible(page, selector) {
+  return page.locator(selector).isVisible();
+}
+
+// Fills and sends the real form.
+export async function fillForm(page, story = STORY) {
+  await page.fill("#sender", story.sender);
+  await page.fill("#recipient", story.recipient);
+  await page.fill("#story", story.story);
+  const preset = page.locator(`input[name="style-choice"][value="${story.style}"]`);
+  if (await preset.count()) {
+    await preset.check();
+  } else {
+    await page.check("#style-other-choice");
+    await page.fill("#style", story.style);
+  }
+}
+
+// Waits until the page moved to /s/{id} after the form was sent; returns the id.
+export async function waitSongUrl(page, timeout = 15_000) {
+  try {
+    await page.waitForFunction(() => /^\/s\/[A-Za-z0-9_-]{22}$/.test(location.pathname), null, { timeout });
+  } catch {
+    const errors = await page.evaluate(() =>
+      [...document.querySelectorAll(".field-error, .form-error")].map((e) => e.textContent).filter(Boolean));
+    fail(`the page did not move to /s/{id} after sending the form (url ${page.url()}; errors shown: ${JSON.stringify(errors)})`);
+  }
+  return new URL(page.url()).pathname.slice(3);
+}
+
+// ---------------------------------------------------------------------------------------------------- API helpers
+
+export async function getJson(url, init) {
+  const response = await fetch(url, init);
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  return { status: response.status, body, headers: response.headers };
+}
+
+// Creates a song through the API (not the page: no user gesture in the browser). Returns the session id.
+export async function createSong(base, story = STORY) {
+  const { status, body } = await getJson(`${base}/api/submissions`, {
+    method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": randomUUID() },
+    body: JSON.stringify(story),
+  });
+  if (status !== 201 || !body?.session_id) fail(`POST /api/submissions answered ${status}: ${JSON.stringify(body)}`);
+  return body.session_id;
+}
+
+export const songState = async (base, id) => (await getJson(`${base}/api/submissions/${id}`)).body;
+
+// Polls the API (every 250 ms) until predicate(state) holds.
+export async function waitSong(base, id, what, predicate, timeout) {
+  const deadline = Date.now() + timeout;
+  let state = null;
+  while (Date.now() < deadline) {
+    state = await songState(base, id);
+    if (state && predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`${what} (not within ${timeout / 1000} s); last state: ${JSON.stringify(state && { status: state.status, phase: state.phase })}`);
+}
+
+// Polls any condition (every 250 ms) until it returns a truthy value.
+export async function until(what, probe, timeout) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`${what} (not within ${timeout / 1000} s)`);
+}
+
+export const unknownSessionId = () => randomBytes(16).toString("base64url"); // 22 characters of the id alphabet
+
+// ---------------------------------------------------------------------------------------------------- axe-core
+
+// Runs axe-core (from node_modules) in the page; returns the violations of impact serious or critical.
+export async function seriousViolations(page) {
+  const axePath = require.resolve("axe-core/axe.min.js");
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: axePath });
+  const results = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+    }));
+  });
+  return { serious: results.filter((v) => v.impact === "serious" || v.impact === "critical"), all: results };
+}
