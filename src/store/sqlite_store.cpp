@@ -59,30 +59,25 @@ VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, 
         :idempotency_key, :client_key, :lyrics, :tags, :attempts)
 )sql";
 
-// Column order is what read_submission expects.
-constexpr std::string_view find_sql = R"sql(
+// Every query that returns whole submissions starts here; the column order is what read_submission expects.
+constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
        idempotency_key, client_key, lyrics, tags, attempts
-FROM submissions WHERE session_id = :session_id
+FROM submissions )sql";
+
+const std::string find_sql = std::string(select_submissions) + R"sql(
+WHERE session_id = :session_id
 )sql";
 
-constexpr std::string_view find_by_task_sql = R"sql(
-SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts
-FROM submissions WHERE task_id = :task_id
+const std::string find_by_task_sql = std::string(select_submissions) + R"sql(
+WHERE task_id = :task_id
 )sql";
 
 // idempotency_key = … implies idempotency_key IS NOT NULL, so SQLite uses the partial index submissions_idempotency.
-constexpr std::string_view find_by_idempotency_key_sql = R"sql(
-SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts
-FROM submissions WHERE client_key = :client_key AND idempotency_key = :idempotency_key
+const std::string find_by_idempotency_key_sql = std::string(select_submissions) + R"sql(
+WHERE client_key = :client_key AND idempotency_key = :idempotency_key
 )sql";
 
 constexpr std::string_view count_created_since_sql = R"sql(
@@ -90,22 +85,14 @@ SELECT COUNT(*) FROM submissions WHERE task_id IS NOT NULL AND created_at >= :si
 )sql";
 
 // The WHERE clause matches the partial index submissions_unfinished word for word, so SQLite uses it.
-constexpr std::string_view unfinished_sql = R"sql(
-SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts
-FROM submissions WHERE task_id IS NOT NULL AND completed_at IS NULL
+const std::string unfinished_sql = std::string(select_submissions) + R"sql(
+WHERE task_id IS NOT NULL AND completed_at IS NULL
 ORDER BY created_at, session_id
 )sql";
 
 // The WHERE clause matches the partial index submissions_awaiting_final_copy word for word, so SQLite uses it.
-constexpr std::string_view awaiting_final_copy_sql = R"sql(
-SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
-       streaming_ready_at, completed_at, error, updated_at,
-       archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts
-FROM submissions WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+const std::string awaiting_final_copy_sql = std::string(select_submissions) + R"sql(
+WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
 ORDER BY created_at, session_id
 )sql";
 
