@@ -13,7 +13,9 @@
 
 const CANPLAY_FALLBACK_MS = 5000;
 const STALL_MS = 8000; // doubled after each reload that brought no new music (at most 64 s)
+const SILENT_STALL_MS = 2000; // no progress for this long counts as `waiting` even without the event
 const LIVE_RESUME_MS = 15000; // how long a reloaded live stream may take to buffer up to the old position
+const CATCH_UP_RATE = 4; // the silent catch-up plays this much faster than real time
 const WATCH_MS = 1000;
 const MAX_ERROR_RELOADS = 4;
 
@@ -47,7 +49,7 @@ export class SongPlayer {
     on("ended", () => this.onEnded());
     on("waiting", () => this.onTrouble("waiting"));
     on("stalled", () => this.onTrouble("stalled"));
-    on("timeupdate", () => this.onTimeUpdate());
+    on("timeupdate", () => { this.onTimeUpdate(); this.showDuration(); });
     on("progress", () => { this.lastDataAt = Date.now(); });
     on("error", () => this.onError());
   }
@@ -69,6 +71,7 @@ export class SongPlayer {
     this.recoveries = 0;
     this.errorReloads = 0;
     this.restartNote = "";
+    this.shownDuration = undefined;
     clearTimeout(this.fallbackTimer);
     clearInterval(this.watchTimer);
     clearTimeout(this.errorTimer);
@@ -159,14 +162,17 @@ export class SongPlayer {
   }
 
   // A reloaded live stream starts at byte 0 and has no Range: the old position can only come back from what the
-  // browser buffers again, and a paused element buffers little. So it plays on silently (muted) from the start
-  // until the buffer reaches the old position, then seeks there and unmutes: the person hears a short pause, not
-  // the song starting over. Bounded: after LIVE_RESUME_MS it gives up and plays on from wherever it is.
+  // browser buffers again, and a paused element buffers little. So it plays on silently (muted, and fast) from
+  // the start until the buffer, or the silent playback itself, reaches the old position, then seeks there and
+  // unmutes: the person hears a short pause, not the song starting over. (WebKitGTK reports no buffered ranges
+  // for a live stream and cannot seek in it: there the fast silent playback is what gets back.) Bounded: after
+  // LIVE_RESUME_MS it gives up and starts the song again from the beginning, saying so.
   resumeLive() {
     if (this.cancelResume) return;
     const at = this.resumeAt;
     const audio = this.audio;
     const wasMuted = audio.muted;
+    const rate = audio.playbackRate;
     let done = false;
     const finish = (reached) => {
       if (done) return;
@@ -174,7 +180,7 @@ export class SongPlayer {
       this.cancelResume();
       this.resumeAt = 0;
       if (reached) {
-        audio.currentTime = at;
+        if (audio.currentTime < at - 0.1) audio.currentTime = at; // else the silent playback got there itself
       } else {
         audio.currentTime = 0; // what played silently was never heard
         this.restartNote = "The connection was restored; the song starts again from the beginning.";
@@ -184,7 +190,7 @@ export class SongPlayer {
       else this.ui.status(`${this.describePlaying()} ${this.restartNote}`.trim());
       if (!audio.paused) this.restartNote = "";
     };
-    const check = () => { if (buffersUpTo(audio.buffered, at)) finish(true); };
+    const check = () => { if (audio.currentTime >= at - 0.1 || buffersUpTo(audio.buffered, at)) finish(true); };
     const timer = setTimeout(() => finish(false), LIVE_RESUME_MS);
     audio.addEventListener("progress", check);
     audio.addEventListener("timeupdate", check);
@@ -193,11 +199,13 @@ export class SongPlayer {
       audio.removeEventListener("progress", check);
       audio.removeEventListener("timeupdate", check);
       this.cancelResume = null;
+      audio.playbackRate = rate;
       if (!done) audio.muted = wasMuted;
     };
     check();
     if (!done) {
       audio.muted = true;
+      audio.playbackRate = CATCH_UP_RATE;
       this.tryPlay();
     }
   }
@@ -301,11 +309,18 @@ export class SongPlayer {
     }
   }
 
-  // A stall that lasts: no playback progress and no data for 8 s after `waiting`/`stalled` while meant to play.
-  // Reloads that brought nothing new double the patience (8, 16, 32, 64 s).
+  // A stall that lasts: no playback progress and no data for 8 s while meant to play. Firefox may sit at the end
+  // of what it has with readyState HAVE_ENOUGH_DATA and never fire `waiting`, so progress alone decides; the
+  // events only make the person see it sooner. Reloads that brought nothing new double the patience (8, 16, 32,
+  // 64 s).
   watch() {
-    if (this.mode === "idle" || this.audio.paused || this.audio.ended || !this.troubleSince || this.cancelResume) return;
+    if (this.mode === "idle" || this.audio.paused || this.audio.ended || this.cancelResume) return;
     const now = Date.now();
+    if (!this.troubleSince && now - this.lastProgressAt > SILENT_STALL_MS) {
+      this.troubleSince = this.lastProgressAt;
+      this.ui.status("Waiting for the music…");
+    }
+    if (!this.troubleSince) return;
     const limit = STALL_MS * 2 ** Math.min(this.recoveries, 3);
     const stuck = now - Math.max(this.troubleSince, this.lastProgressAt) > limit;
     const starved = now - this.lastDataAt > limit || now - this.lastProgressAt > 3 * limit;
@@ -342,8 +357,12 @@ export class SongPlayer {
     }, delay);
   }
 
+  // Also called on timeupdate: WebKitGTK learns a file's duration while it plays without firing durationchange.
   showDuration() {
     const duration = this.audio.duration;
-    this.ui.duration(this.mode === "file" && Number.isFinite(duration) ? duration : null);
+    const shown = this.mode === "file" && Number.isFinite(duration) ? Math.floor(duration) : null;
+    if (shown === this.shownDuration) return;
+    this.shownDuration = shown;
+    this.ui.duration(shown);
   }
 }

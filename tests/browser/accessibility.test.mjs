@@ -1,22 +1,24 @@
-// Test 6 (ctest browser.chromium_accessibility): axe-core (npm axe-core, injected from node_modules) finds no
+// Test 6 (ctest browser.chromium_accessibility, Chromium only: axe-core checks markup and styles, the same in
+// every engine): axe-core (npm axe-core, injected from node_modules) finds no
 // violation of impact serious or critical on the create page (empty and showing field errors), the composing
 // page and the player page. Also checked here, on the same pages: the form's own validation (messages next to
 // the fields, aria-invalid + aria-describedby), the server's refusals (429 with its wait, 503) as sentences with
 // the button usable again, a visible keyboard focus, and the share button's answer.
 import { fail, fillForm, runTest, waitPlaying, waitSongUrl } from "./lib.mjs";
 
-await runTest("chromium_accessibility", async (t) => {
+await runTest("accessibility", async (t) => {
   const base = await t.startServer();
-  const context = await t.launch({ autoplay: true });
-  const page = await t.newPage(context, "accessibility", {
+  const browser = await t.launch({ autoplay: true });
+  const wrapped = await t.newPage(browser, "accessibility", {
     expected: (url, status) => url === `${base}/api/submissions` && (status === 429 || status === 503),
   });
   const checked = [];
   const audit = async (name) => {
-    const all = await t.audit(page, name);
+    const all = await t.audit(wrapped, name);
     checked.push(`${name}: ${all.length} violation(s) of lesser impact`);
   };
 
+  const page = wrapped.raw;
   await page.goto(`${base}/`, { waitUntil: "load" });
   await page.locator("#story-form").waitFor({ state: "visible" });
   await audit("the create page");
@@ -56,7 +58,7 @@ await runTest("chromium_accessibility", async (t) => {
   if (focused !== "sender") fail(`after a failed check the focus is on ${focused}, not the first invalid field`);
   if (page.url() !== `${base}/`) fail(`an invalid form was sent (url ${page.url()})`);
   t.log("the form's own validation marks and describes the invalid fields");
-  await t.screenshots(page, "create-errors");
+  await t.screenshots(wrapped, "create-errors");
   await audit("the create page with field errors");
 
   // A free-text style that is too long.
@@ -86,7 +88,7 @@ await runTest("chromium_accessibility", async (t) => {
     await page.unroute(`${base}/api/submissions`);
   }
   t.log("429 and 503 answers are shown as sentences");
-  await t.screenshots(page, "create-refused");
+  await t.screenshots(wrapped, "create-refused");
 
   // Sent for real: the composing page, then the player.
   await page.click("#submit");
@@ -108,5 +110,5 @@ await runTest("chromium_accessibility", async (t) => {
     t.log(`share (${how} available): "${note}"`);
   }
   t.log(checked.join("; "));
-  t.forget(page);
-}, { budgetMs: 75_000 });
+  t.forget(wrapped);
+}, { budgetMs: 75_000, engines: ["chromium"] });

@@ -1,27 +1,24 @@
-// Test 1 (ctest browser.chromium_create_and_play): the whole first visit in Chromium.
+// Test 1 (ctest browser.ENGINE_create_and_play): the whole first visit, in each engine.
 // The real form is sent → the composing page shows at least two distinct stages and the lyrics → the song is
 // heard (currentTime > 3 s) while the server still reports it unfinished → no polling while SSE works → when the
 // song completes during playback, playback goes on uninterrupted and the download link appears.
 // Built-in simulator: 60 s songs at 2x, ready after ~3 s.
 import {
-  fail, fillForm, getJson, pageState, recordStages, runTest, songState, waitInPage, waitPlaying, waitSongUrl,
+  attributeOf, fail, fillForm, getJson, isVisible, pageState, recordStages, requestsMatching, runTest, songState,
+  textOf, waitInPage, waitPlaying, waitSongUrl, waitVisible,
 } from "./lib.mjs";
 
-await runTest("chromium_create_and_play", async (t) => {
-  const base = await t.startServer();
-  const context = await t.launch({ autoplay: true });
-  const page = await t.newPage(context, "song page");
-  await recordStages(page);
-  const statusGets = [];
-  page.on("request", (request) => {
-    if (request.method() === "GET" && /\/api\/submissions\/[^/]+$/.test(new URL(request.url()).pathname)) {
-      statusGets.push(request.url());
-    }
-  });
+const STATUS_GET = /^\/api\/submissions\/[^/]+$/;
 
-  const response = await page.goto(`${base}/`, { waitUntil: "load" });
-  if (!response || response.status() !== 200) fail(`GET / answered ${response && response.status()}`);
-  await page.locator("#story-form").waitFor({ state: "visible" });
+await runTest("create_and_play", async (t) => {
+  const base = await t.startServer();
+  const home = await fetch(`${base}/`);
+  if (home.status !== 200) fail(`GET / answered ${home.status}`);
+  const browser = await t.launch({ autoplay: true });
+  const page = await t.newPage(browser, "song page");
+  await t.open(page, `${base}/`);
+  await waitVisible(page, "#story-form", 15_000);
+  await recordStages(page);
   await t.screenshots(page, "create");
 
   await fillForm(page);
@@ -29,7 +26,7 @@ await runTest("chromium_create_and_play", async (t) => {
   t.log("sent the form");
   const id = await waitSongUrl(page);
   t.log(`page moved to /s/${id}`);
-  await page.locator("#view-song").waitFor({ state: "visible" });
+  await waitVisible(page, "#view-song", 15_000);
   await t.screenshots(page, "composing");
 
   // Heard while it is still being generated.
@@ -47,7 +44,7 @@ await runTest("chromium_create_and_play", async (t) => {
   if (!stages.includes("Writing your lyrics…") && !stages.includes("Composing…")) {
     fail(`no composing stage ("Writing your lyrics…" or "Composing…") was shown: ${JSON.stringify(stages)}`);
   }
-  const lyrics = await page.locator("#lyrics").innerText();
+  const lyrics = await textOf(page, "#lyrics");
   if (!state.lyrics) fail("the server reports no lyrics yet although the song plays");
   if (!lyrics.includes(state.lyrics.split("\n").find((line) => line.trim() && !line.startsWith("[")).trim())) {
     fail(`the lyrics are not shown: page shows ${JSON.stringify(lyrics.slice(0, 200))}`);
@@ -55,8 +52,9 @@ await runTest("chromium_create_and_play", async (t) => {
   await t.screenshots(page, "playing-live");
 
   // No polling while the event stream works: the one GET of the page's start, then events only.
+  const statusGets = () => requestsMatching(page, STATUS_GET);
   if (shown.follow !== "events") fail(`the page follows the song by "${shown.follow}", not by its event stream`);
-  if (statusGets.length > 1) fail(`the page polled the status ${statusGets.length} times although SSE works`);
+  if ((await statusGets()).length > 1) fail(`the page polled the status: ${JSON.stringify(await statusGets())}`);
 
   // Completion during live playback: no interruption, download link.
   const before = await page.evaluate(() => document.getElementById("player").currentTime);
@@ -66,8 +64,8 @@ await runTest("chromium_create_and_play", async (t) => {
   if (atComplete < before) fail(`playback restarted when the song completed (${before} s → ${atComplete} s)`);
   await waitInPage(page, "playback did not go on after the song completed",
     (t0) => { const a = document.getElementById("player"); return !a.paused && a.currentTime > t0 + 2; }, atComplete, 10_000);
-  if (!(await page.locator("#download").isVisible())) fail("no download link after the song completed");
-  const href = await page.getAttribute("#download", "href");
+  if (!(await isVisible(page, "#download"))) fail("no download link after the song completed");
+  const href = await attributeOf(page, "#download", "href");
   if (href !== `/api/stream/${id}`) fail(`download link points to ${href}`);
   const head = await getJson(`${base}${href}`, { method: "HEAD" });
   if (head.status !== 200 || head.headers.get("accept-ranges") !== "bytes") {
@@ -75,6 +73,6 @@ await runTest("chromium_create_and_play", async (t) => {
   }
   t.log(`completed while playing: ${before.toFixed(1)} s → ${atComplete.toFixed(1)} s, still advancing`);
   await t.screenshots(page, "playing-complete");
-  if (statusGets.length > 1) fail(`the page polled the status ${statusGets.length} times although SSE works`);
+  if ((await statusGets()).length > 1) fail(`the page polled the status: ${JSON.stringify(await statusGets())}`);
   t.forget(page); // closing the browser aborts the stream on purpose
 }, { budgetMs: 100_000 });

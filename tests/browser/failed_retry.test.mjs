@@ -1,10 +1,12 @@
-// Test 4 (ctest browser.chromium_failed_retry): a generation that fails (the simulator's fail_at PROMPT) shows
+// Test 4 (ctest browser.ENGINE_failed_retry): a generation that fails (the simulator's fail_at PROMPT) shows
 // the failure page on the share link; "Try again" (a real click) starts a new generation under the same link,
 // the page goes back to composing and the song plays. The URL never changes.
 // Own simulator: 20 s songs at 2x, ready after 2 s.
-import { createSong, fail, getJson, pageState, runTest, songState, waitInPage, waitPlaying } from "./lib.mjs";
+import {
+  createSong, fail, getJson, isVisible, pageState, pageUrl, runTest, songState, textOf, waitInPage, waitPlaying, waitVisible,
+} from "./lib.mjs";
 
-await runTest("chromium_failed_retry", async (t) => {
+await runTest("failed_retry", async (t) => {
   const sim = await t.startSimulator(["--song-seconds", "20", "--speed", "2", "--ready-after", "2", "--expire-after", "1"]);
   const base = await t.startServer({ simulator: sim });
   const id = await createSong(base);
@@ -17,25 +19,21 @@ await runTest("chromium_failed_retry", async (t) => {
   if (control.status !== 200) fail(`POST /_sim/control answered ${control.status}: ${JSON.stringify(control.body)}`);
   t.log(`created song ${id}; its task ${tasks[0].task_id} fails at PROMPT`);
 
-  const context = await t.launch({ autoplay: true });
-  const page = await t.newPage(context, "failed song");
+  const browser = await t.launch({ autoplay: true });
+  const page = await t.newPage(browser, "failed song");
   const link = `${base}/s/${id}`;
-  await page.goto(link, { waitUntil: "domcontentloaded" });
-  await page.locator("#view-failed").waitFor({ state: "visible", timeout: 20_000 }).catch(async () => {
-    fail(`the failure page did not appear within 20 s: ${JSON.stringify(await pageState(page))}`);
-  });
+  await t.open(page, link);
+  await waitVisible(page, "#view-failed", 20_000, "the failure page did not appear");
   const failed = await songState(base, id);
   if (failed.phase !== "failed") fail(`the page shows the failure page but the server says ${failed.status}`);
-  if (await page.locator("#view-song").isVisible()) fail("the song page is visible beside the failure page");
-  t.log(`failure page shown (${await page.locator("#failed-reason").innerText()})`);
+  if (await isVisible(page, "#view-song")) fail("the song page is visible beside the failure page");
+  t.log(`failure page shown (${await textOf(page, "#failed-reason")})`);
   await t.screenshots(page, "failed");
   await t.audit(page, "the failure page");
 
   await page.click("#retry-button");
   t.log("clicked 'Try again'");
-  await page.locator("#view-song").waitFor({ state: "visible", timeout: 10_000 }).catch(async () => {
-    fail(`the page did not go back to the song page after 'Try again': ${JSON.stringify(await pageState(page))}`);
-  });
+  await waitVisible(page, "#view-song", 10_000, "the page did not go back to the song page after 'Try again'");
   const composing = await pageState(page);
   if (composing.url !== `/s/${id}`) fail(`the URL changed to ${composing.url}`);
   if (!["Writing your lyrics…", "Composing…", "Your song is starting"].includes(composing.stage)) {
@@ -47,7 +45,8 @@ await runTest("chromium_failed_retry", async (t) => {
   const after = await songState(base, id);
   const playing = await pageState(page);
   t.log(`playing at ${playing.audio.currentTime} s; attempt ${after.attempt}, status ${after.status}`);
-  if (page.url() !== link) fail(`the URL changed from ${link} to ${page.url()}`);
+  const now = await pageUrl(page);
+  if (now !== link) fail(`the URL changed from ${link} to ${now}`);
   if (after.attempt !== 2) fail(`the server reports attempt ${after.attempt}, not 2`);
   await waitInPage(page, "the failure page came back while the retried song plays",
     () => document.getElementById("view-failed").hidden, null, 1_000);

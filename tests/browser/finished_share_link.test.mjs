@@ -1,12 +1,13 @@
-// Test 3 (ctest browser.chromium_finished_share_link): the recipient opens the share link after the song has
-// finished and after the simulator's live stream has expired. The song plays from the archived file, shows its
-// duration, and a seek to 75 % of it (`audio.currentTime = 0.75 * duration`) plays on from there.
+// Test 3 (ctest browser.ENGINE_finished_share_link): the recipient opens the share link after the song has
+// finished and after the simulator's live stream has expired. The song plays from the archived file and shows its
+// duration; in Chromium and Firefox a seek to 75 % of it (`audio.currentTime = 0.75 * duration`) plays on from
+// there. (WebKitGTK cannot seek past what it has buffered and never sends Range: it only has to play.)
 // Own simulator: a 20 s song at 4x, live stream expired 1 s after SUCCESS.
 import {
-  createSong, fail, getJson, pageState, runTest, until, waitInPage, waitPlaying, waitSong,
+  createSong, fail, getJson, isVisible, pageState, runTest, textOf, until, waitInPage, waitPlaying, waitSong,
 } from "./lib.mjs";
 
-await runTest("chromium_finished_share_link", async (t) => {
+await runTest("finished_share_link", async (t) => {
   const sim = await t.startSimulator(["--song-seconds", "20", "--speed", "4", "--ready-after", "2", "--expire-after", "1"]);
   const base = await t.startServer({ simulator: sim });
   const id = await createSong(base);
@@ -30,20 +31,22 @@ await runTest("chromium_finished_share_link", async (t) => {
   }, 15_000);
   t.log(`finished: ${head.headers.get("content-length")} bytes with Accept-Ranges; the live stream has expired`);
 
-  const context = await t.launch({ autoplay: true });
-  const page = await t.newPage(context, "finished share link");
-  await page.goto(`${base}/s/${id}`, { waitUntil: "domcontentloaded" });
+  const browser = await t.launch({ autoplay: true });
+  const page = await t.newPage(browser, "finished share link");
+  await t.open(page, `${base}/s/${id}`);
   await waitPlaying(page, 1, 20_000, "the finished song did not play");
   const state = await pageState(page);
   t.log(`playing: ${JSON.stringify(state.audio)}`);
   const duration = state.audio.duration;
   if (!Number.isFinite(duration) || duration < 15 || duration > 25) fail(`duration ${duration} is not about 20 s`);
-  if (!(await page.locator("#download").isVisible())) fail("no download link for the finished song");
-  const shownDuration = await page.locator("#duration").innerText();
+  if (!(await isVisible(page, "#download"))) fail("no download link for the finished song");
+  const shownDuration = await textOf(page, "#duration");
   if (!/0:(19|20|21)/.test(shownDuration)) fail(`the page shows the duration as ${JSON.stringify(shownDuration)}`);
   if (state.stage !== "Your song is ready") fail(`stage shows ${JSON.stringify(state.stage)}`);
   await t.screenshots(page, "finished");
   await t.audit(page, "the finished song's player page");
+
+  if (t.engine === "webkit") return;
 
   // Seek to 75 %: playback goes on from there.
   const target = 0.75 * duration;

@@ -1,10 +1,11 @@
-// Shared helpers of the real-browser tests (tests/browser/*.test.mjs): servers, Chromium, page watching,
-// screenshots, axe-core. Every test is a plain node script:
+// Shared helpers of the real-browser tests (tests/browser/*.test.mjs): servers, the browser engine, page watching,
+// screenshots, axe-core. Every test is a plain node script, run once per engine (engines.mjs):
 //
-//   node tests/browser/NAME.test.mjs path/to/serenade      (or SERENADE_BINARY=path/to/serenade)
+//   node tests/browser/NAME.test.mjs path/to/serenade [chromium|firefox|webkit]
 //
-// run in the build directory by ctest; screenshots and server logs go to ./test-output/browser/. Exit code 0 is a
-// pass; anything else prints `FAIL <name>: <reason>`. Every wait is bounded; nothing sleeps for a fixed time.
+// (or SERENADE_BINARY / SERENADE_BROWSER), run in the build directory by ctest; screenshots and server logs go to
+// ./test-output/browser/ as ENGINE_NAME.*. Exit code 0 is a pass; anything else prints `FAIL <name>: <reason>`.
+// Every wait is bounded; nothing sleeps for a fixed time.
 
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -13,15 +14,8 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { ENGINES, launchEngine, missing } from "./engines.mjs";
 
-export const CHROMIUM = "/usr/bin/chromium";
-// From /work/shared/docs/browser-testing.md.
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
-const AUTOPLAY_ALLOWED = "--autoplay-policy=no-user-gesture-required";
 export const PHONE = { width: 360, height: 740, name: "phone" };
 export const DESKTOP = { width: 1280, height: 800, name: "desktop" };
 export const STORY = {
@@ -38,9 +32,16 @@ const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------------------------------------------- the run
 
-// Runs `scenario(t)` within `budgetMs`, then cleans up (browser, servers, temp folder) and exits the process.
-export async function runTest(name, scenario, { budgetMs = 90_000 } = {}) {
-  const t = new TestRun(name);
+// Runs `scenario(t)` in the engine named on the command line (default chromium) within `budgetMs`, then cleans up
+// (browser, servers, temp folder) and exits the process. `engines` lists the engines the scenario is meant for.
+export async function runTest(scenarioName, scenario, { budgetMs = 90_000, engines = ENGINES } = {}) {
+  const engine = process.argv[3] || process.env.SERENADE_BROWSER || "chromium";
+  const name = `${engine}_${scenarioName}`;
+  if (!engines.includes(engine)) {
+    console.error(`FAIL ${name}: this scenario runs in ${engines.join(", ")} only`);
+    process.exit(1);
+  }
+  const t = new TestRun(name, engine);
   const watchdog = setTimeout(() => {
     console.error(`FAIL ${name}: exceeded ${(budgetMs + 15_000) / 1000} s in total (cleanup hung)`);
     t.killAll();
@@ -59,6 +60,7 @@ export async function runTest(name, scenario, { budgetMs = 90_000 } = {}) {
         budget = setTimeout(() => reject(new TestFailure(`did not finish within ${budgetMs / 1000} s`)), budgetMs);
       }),
     ]).finally(() => clearTimeout(budget));
+    await t.collectPageProblems();
     if (t.problems.length) fail(`the page reported problems:\n  ${t.problems.join("\n  ")}`);
   } catch (error) {
     failure = error;
@@ -79,14 +81,16 @@ export async function runTest(name, scenario, { budgetMs = 90_000 } = {}) {
 }
 
 class TestRun {
-  constructor(name) {
+  constructor(name, engine) {
     this.name = name;
+    this.engine = engine;
     this.started = Date.now();
     this.binary = process.argv[2] || process.env.SERENADE_BINARY;
     this.outDir = path.join(process.cwd(), "test-output", "browser");
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), `serenade-${name}-`));
     this.servers = [];
-    this.contexts = [];
+    this.browsers = [];
+    this.helpers = []; // processes an engine needs (Xvfb, PulseAudio, WebKitWebDriver)
     this.pages = new Set();
     this.problems = [];
   }
@@ -98,7 +102,8 @@ class TestRun {
   preflight() {
     if (!this.binary) fail("no server binary: pass it as the first argument or set SERENADE_BINARY");
     if (!fs.existsSync(this.binary)) fail(`server binary not found: ${this.binary}`);
-    if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run ./scripts/deps-browser`);
+    const lacking = missing(this.engine);
+    if (lacking.length) fail(`${lacking.join(", ")} not found: run ./scripts/deps-browser`);
     fs.mkdirSync(this.outDir, { recursive: true });
     // A failure screenshot of an earlier run must not be mistaken for this run's.
     for (const file of fs.readdirSync(this.outDir)) {
@@ -161,7 +166,7 @@ class TestRun {
   }
 
   killAll() {
-    for (const { proc } of this.servers) {
+    for (const { proc } of [...this.servers, ...this.helpers]) {
       if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
     }
   }
@@ -179,75 +184,85 @@ class TestRun {
 
   // ------------------------------------------------------------------------------------------------ browser
 
-  // A fresh Chromium profile. autoplay: false keeps Chromium's own autoplay policy (a gesture is needed).
+  // A fresh browser (profile of its own) of this run's engine. autoplay: false keeps the engine's own autoplay
+  // policy (audible playback needs a gesture).
   async launch({ autoplay = true } = {}) {
-    const profile = fs.mkdtempSync(path.join(this.workDir, "profile-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: PHONE.width, height: PHONE.height },
-      args: autoplay ? [...CHROMIUM_ARGS, AUTOPLAY_ALLOWED] : CHROMIUM_ARGS, timeout: 20_000,
+    const browser = await launchEngine(this.engine, {
+      autoplay, workDir: this.workDir, helpers: this.helpers, log: (m) => this.log(m),
     });
-    this.contexts.push(context);
-    this.log(`chromium started (${autoplay ? "autoplay allowed" : "default autoplay policy"})`);
-    return context;
+    this.browsers.push(browser);
+    this.log(`${this.engine} started (${autoplay ? "autoplay allowed" : "default autoplay policy"})`);
+    return browser;
   }
 
   // A page whose console errors, uncaught exceptions, failed requests and HTTP errors become test problems.
-  // expected(url, status) tells which error answers the scenario itself provokes.
-  async newPage(context, label, { expected = () => false } = {}) {
-    const page = context.pages().find((p) => !this.pages.has(p) && p.url() === "about:blank") ?? await context.newPage();
-    page.setDefaultTimeout(15_000);
+  // expected(url, status) tells which error answers the scenario itself provokes. (WebKit reports only uncaught
+  // exceptions and console errors, read from the page by collectPageProblems.)
+  async newPage(browser, label, { expected = () => false } = {}) {
+    const page = await browser.newPage();
     this.pages.add(page);
     page.label = label;
-    page.on("console", (message) => {
-      if (message.type() !== "error") return;
-      const where = message.location()?.url || "";
-      // "… status of 404 (Not Found)" for an error answer, "net::ERR_…" (status 0) for a failed request.
-      const answered = message.text().match(/status of (\d{3})/);
-      const status = answered ? Number(answered[1]) : /net::ERR_/.test(message.text()) ? 0 : -1;
-      if (status >= 0 && where && expected(where, status)) return;
-      this.problems.push(`${label}: console error: ${message.text()}${where ? ` (${where})` : ""}`);
-    });
-    page.on("pageerror", (error) => this.problems.push(`${label}: uncaught exception: ${error.message}`));
-    page.on("requestfailed", (request) => {
-      const reason = request.failure()?.errorText || "";
-      // The browser itself cancels media requests (seeking, a new source) and event streams it closes.
-      if (reason === "net::ERR_ABORTED" && /\/api\/(stream\/|submissions\/[^/]+\/events)/.test(request.url())) return;
-      if (expected(request.url(), 0)) return;
-      this.problems.push(`${label}: request failed: ${request.method()} ${request.url()}: ${reason}`);
-    });
-    page.on("response", (response) => {
-      if (response.status() >= 400 && !expected(response.url(), response.status())) {
-        this.problems.push(`${label}: HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
+    page.expected = expected;
+    page.watch((event) => {
+      if (event.kind === "console") {
+        if (event.type !== "error") return;
+        if (event.status >= 0 && event.url && expected(event.url, event.status)) return;
+        // Firefox names the failed request in the text only.
+        const named = event.text.match(/https?:\/\/\S+/);
+        if (named && [0, 404, 429, 503].some((status) => expected(named[0].replace(/[.,;]$/, ""), status))) return;
+        this.problems.push(`${label}: console error: ${event.text}${event.url ? ` (${event.url})` : ""}`);
+      } else if (event.kind === "pageerror") {
+        this.problems.push(`${label}: uncaught exception: ${event.text}`);
+      } else if (event.kind === "requestfailed") {
+        // The browser itself cancels media requests (seeking, a new source) and event streams it closes.
+        if (event.aborted && /\/api\/(stream\/|submissions\/[^/]+\/events)/.test(event.url)) return;
+        if (expected(event.url, 0)) return;
+        this.problems.push(`${label}: request failed: ${event.method} ${event.url}: ${event.text}`);
+      } else if (event.kind === "response" && event.status >= 400 && !expected(event.url, event.status)) {
+        this.problems.push(`${label}: HTTP ${event.status} for ${event.method} ${event.url}`);
       }
     });
     return page;
   }
 
+  // Opens url in page and waits until the app's script has run (WebKit never fires load on a live stream).
+  async open(page, url) {
+    await page.goto(url);
+    await waitInPage(page, `${url} did not load`, () => document.readyState !== "loading"
+      && !!document.getElementById("player") && !!document.body.dataset.view, null, 20_000);
+    await page.installProbe();
+  }
+
   // Stops reporting a page's problems (e.g. before closing it aborts its streams on purpose).
   forget(page) {
-    page.removeAllListeners("console");
-    page.removeAllListeners("pageerror");
-    page.removeAllListeners("requestfailed");
-    page.removeAllListeners("response");
+    page.unwatch();
     this.pages.delete(page);
+  }
+
+  async collectPageProblems() {
+    for (const page of this.pages) {
+      for (const problem of await page.problems()) this.problems.push(`${page.label}: ${problem}`);
+    }
   }
 
   // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways.
   async screenshots(page, shot) {
     for (const viewport of [PHONE, DESKTOP]) {
-      await page.setViewportSize({ width: viewport.width, height: viewport.height });
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      await page.setViewport(viewport.width, viewport.height);
+      const [width, shown] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
       const file = path.join(this.outDir, `${this.name}.${shot}.${viewport.name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      this.log(`screenshot ${path.relative(process.cwd(), file)}`);
-      if (width > viewport.width) fail(`${shot} at ${viewport.width}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
+      await page.screenshot(file);
+      this.log(`screenshot ${path.relative(process.cwd(), file)}${shown !== viewport.width ? ` (the window is ${shown} px wide at least)` : ""}`);
+      if (width > shown) fail(`${shot} at ${shown}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
     }
-    await page.setViewportSize({ width: PHONE.width, height: PHONE.height });
+    await page.setViewport(PHONE.width, PHONE.height);
   }
 
   // axe-core on the page as it is: fails on any violation of impact serious or critical.
+  // Run in Chromium only: the checks are of the page's markup and styles, the same in every engine.
   async audit(page, name) {
-    const { serious, all } = await seriousViolations(page);
+    if (this.engine !== "chromium") return [];
+    const { serious, all } = await seriousViolations(page.raw);
     this.log(`axe-core on ${name}: ${all.length ? all.map((v) => `${v.id} (${v.impact})`).join(", ") : "no violations"}`);
     if (serious.length) {
       fail(`axe-core found serious/critical violations on ${name}:\n  ${serious.map((v) =>
@@ -260,15 +275,18 @@ class TestRun {
     for (const page of this.pages) {
       try {
         const file = path.join(this.outDir, `${this.name}.FAILED.${page.label.replace(/\W+/g, "-")}.png`);
-        await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+        await Promise.race([page.screenshot(file), new Promise((_, reject) => setTimeout(reject, 5_000))]);
         console.error(`failure screenshot: ${file}`);
       } catch { /* the page may be gone */ }
     }
   }
 
   async cleanup() {
-    for (const context of this.contexts) {
-      await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+    for (const browser of this.browsers) {
+      await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    for (const { proc } of this.helpers) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
     }
     await this.#stopServers();
     try {
@@ -329,14 +347,23 @@ export async function startStallingProxy(target, { stall, afterBytes }) {
 
 // ---------------------------------------------------------------------------------------------------- page helpers
 
-// Waits until fn(arg) is truthy in the page; on time-out fails with `what` and the page's state.
+// Waits until fn(arg) is truthy in the page (polled every 100 ms: the same in every engine); on time-out fails
+// with `what` and the page's state.
 export async function waitInPage(page, what, fn, arg, timeout) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout, polling: 100 });
-  } catch (error) {
-    const state = await pageState(page).catch(() => "unavailable");
-    fail(`${what} (not within ${timeout / 1000} s; ${error.message.split("\n")[0]}); page state: ${JSON.stringify(state)}`);
+  const deadline = Date.now() + timeout;
+  let lastError = null;
+  for (;;) {
+    try {
+      if (await page.evaluate(fn, arg)) return;
+      lastError = null;
+    } catch (error) {
+      lastError = error; // e.g. between two documents
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
+  const state = await pageState(page).catch(() => "unavailable");
+  fail(`${what} (not within ${timeout / 1000} s${lastError ? `; ${String(lastError.message).split("\n")[0]}` : ""}); page state: ${JSON.stringify(state)}`);
 }
 
 // What the page shows and what its <audio> is doing.
@@ -367,9 +394,9 @@ export async function waitPlaying(page, seconds, timeout, what = "the song did n
     (s) => document.getElementById("player").currentTime > s, seconds, timeout);
 }
 
-// Records every text #stage shows, from the first paint on (install before navigating).
+// Records every text #stage shows from now on, into window.__stages (the app changes pages without reloading).
 export async function recordStages(page) {
-  await page.addInitScript(() => {
+  await page.evaluate(() => {
     window.__stages = [];
     const note = () => {
       const stage = document.getElementById("stage");
@@ -378,43 +405,60 @@ export async function recordStages(page) {
         if (window.__stages[window.__stages.length - 1] !== text) window.__stages.push(text);
       }
     };
-    const start = () => {
-      note();
-      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
-    };
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-    else start();
+    note();
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
   });
 }
 
-export async function isVisible(page, selector) {
-  return page.locator(selector).isVisible();
+// Visible: rendered with a size (not hidden by itself or an ancestor).
+export function isVisible(page, selector) {
+  return page.evaluate((s) => {
+    const e = document.querySelector(s);
+    return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+  }, selector);
 }
 
-// Fills and sends the real form.
+export async function waitVisible(page, selector, timeout, what) {
+  await waitInPage(page, what || `${selector} did not become visible`, (s) => {
+    const e = document.querySelector(s);
+    return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+  }, selector, timeout);
+}
+
+export const textOf = (page, selector) => page.evaluate((s) => document.querySelector(s)?.innerText ?? null, selector);
+export const attributeOf = (page, selector, name) =>
+  page.evaluate(([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null, [selector, name]);
+export const pageUrl = (page) => page.evaluate(() => location.href);
+
+// The page's own requests whose path matches `pattern` (Resource Timing: the same in every engine).
+export const requestsMatching = (page, pattern) => page.evaluate((source) => performance.getEntriesByType("resource")
+  .map((e) => e.name).filter((name) => new RegExp(source).test(new URL(name).pathname)), pattern.source);
+
+// Fills the real form (clicks a style choice like a person would).
 export async function fillForm(page, story = STORY) {
   await page.fill("#sender", story.sender);
   await page.fill("#recipient", story.recipient);
   await page.fill("#story", story.story);
-  const preset = page.locator(`input[name="style-choice"][value="${story.style}"]`);
-  if (await preset.count()) {
-    await preset.check();
+  const preset = `input[name="style-choice"][value="${story.style}"]`;
+  if (await page.evaluate((s) => !!document.querySelector(s), preset)) {
+    await page.click(preset);
   } else {
-    await page.check("#style-other-choice");
+    await page.click("#style-other-choice");
     await page.fill("#style", story.style);
   }
 }
 
 // Waits until the page moved to /s/{id} after the form was sent; returns the id.
 export async function waitSongUrl(page, timeout = 15_000) {
-  try {
-    await page.waitForFunction(() => /^\/s\/[A-Za-z0-9_-]{22}$/.test(location.pathname), null, { timeout });
-  } catch {
-    const errors = await page.evaluate(() =>
-      [...document.querySelectorAll(".field-error, .form-error")].map((e) => e.textContent).filter(Boolean));
-    fail(`the page did not move to /s/{id} after sending the form (url ${page.url()}; errors shown: ${JSON.stringify(errors)})`);
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const where = await page.evaluate(() => location.pathname).catch(() => "");
+    if (/^\/s\/[A-Za-z0-9_-]{22}$/.test(where)) return where.slice(3);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return new URL(page.url()).pathname.slice(3);
+  const errors = await page.evaluate(() =>
+    [...document.querySelectorAll(".field-error, .form-error")].map((e) => e.textContent).filter(Boolean));
+  fail(`the page did not move to /s/{id} after sending the form (url ${await pageUrl(page)}; errors shown: ${JSON.stringify(errors)})`);
 }
 
 // ---------------------------------------------------------------------------------------------------- API helpers
