@@ -1,0 +1,50 @@
+// Test 8 (ctest browser.ENGINE_no_canplay_fallback): an engine that never fires `canplay` before play() (iOS
+// Safari does so with some streams) still plays: the page tries play() once, 5 s after it set the source. The
+// test swallows every `canplay` before it reaches the <audio> element (a capturing listener on the window stops
+// it), then checks that nothing called play() before those 5 s, that one call came after them, and that the song
+// is heard.
+// Built-in simulator: 60 s songs at 2x, ready after ~3 s (the page is open before the song can stream, so the
+// listener is in place in every engine, also where it is added after the page loaded).
+import { createSong, fail, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
+
+const FALLBACK_MS = 5000;
+
+await runTest("no_canplay_fallback", async (t) => {
+  const base = await t.startServer();
+  const browser = await t.launch({ autoplay: true });
+  const page = await t.newPage(browser, "no canplay");
+  const id = await createSong(base);
+  t.log(`created song ${id} through the API`);
+  if (page.canInject) {
+    await page.addInitScript(swallowCanplay);
+    await t.open(page, `${base}/s/${id}`);
+  } else {
+    await t.open(page, `${base}/s/${id}`);
+    await page.evaluate(swallowCanplay);
+    const before = await page.evaluate(() => window.__noCanplay.sourceSetAt);
+    if (before !== null) fail("the song's source was set before the test could watch it (the song was ready too early)");
+  }
+
+  await waitPlaying(page, 2, 30_000, "the song did not play without canplay");
+  const seen = await page.evaluate(() => window.__noCanplay);
+  t.log(`canplay swallowed ${seen.swallowed} time(s); play() at ${seen.plays.map((at) => `${at - seen.sourceSetAt} ms`).join(", ")} after the source was set`);
+  if (seen.swallowed < 1) fail("no canplay was swallowed: the scenario did not happen");
+  if (!seen.plays.length) fail("the song plays but play() was never called (autoplay attribute?)");
+  const first = seen.plays[0] - seen.sourceSetAt;
+  if (first < FALLBACK_MS - 100) fail(`play() was called ${first} ms after the source was set, before the ${FALLBACK_MS} ms fallback`);
+  if (first > FALLBACK_MS + 2000) fail(`the fallback play() came ${first} ms after the source was set`);
+  if (seen.plays.length > 1) fail(`play() was called ${seen.plays.length} times: ${JSON.stringify(seen.plays)}`);
+  const state = await pageState(page);
+  if (state.tapVisible) fail("'Tap to play' is visible although the song plays");
+  await waitInPage(page, "playback did not go on", (t0) => document.getElementById("player").currentTime > t0 + 1,
+    state.audio.currentTime, 10_000);
+  t.forget(page);
+}, { budgetMs: 60_000 });
+
+function swallowCanplay() {
+  const seen = (window.__noCanplay = { swallowed: 0, sourceSetAt: null, plays: [] });
+  window.addEventListener("canplay", (e) => { seen.swallowed += 1; e.stopImmediatePropagation(); }, true);
+  window.addEventListener("loadstart", () => { if (seen.sourceSetAt === null) seen.sourceSetAt = Date.now(); }, true);
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function watchedPlay() { seen.plays.push(Date.now()); return play.call(this); };
+}
