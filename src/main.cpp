@@ -2,6 +2,7 @@
 #include "api/service.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "core/stop_signals.hpp"
 #include "sim/simulator.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,8 @@ int run_simulator(const serenade::sim::simulator_options& options) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](auto, int) { io.stop(); });
   io.run();
+  signals.clear();
+  serenade::core::ignore_stop_signals_from_now_on();
   return 0;
 }
 

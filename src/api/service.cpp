@@ -10,6 +10,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/stop_signals.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/finaliser.hpp"
@@ -176,6 +177,8 @@ int run_serve(core::serve_config config) {
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   threads.clear();
+  signals.clear();
+  core::ignore_stop_signals_from_now_on();
   SERENADE_LOG(info, "stopped");
   return 0;
 }

@@ -112,6 +112,7 @@ async function launchFirefox(autoplay, workDir, helpers, log) {
   const browser = await puppeteer.launch({
     browser: "firefox", executablePath: BINARIES.firefox, headless: true, timeout: 30_000,
     userDataDir: fs.mkdtempSync(path.join(workDir, "firefox-")),
+    // CI containers run as root, often without the user namespaces Firefox's content sandbox needs.
     env: { ...process.env, PULSE_SERVER: pulse, MOZ_DISABLE_CONTENT_SANDBOX: "1" },
     extraPrefsFirefox: {
       // 0 allows audible autoplay; 1 blocks it until the person interacts with the page (Firefox's default).
