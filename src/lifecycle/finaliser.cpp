@@ -96,11 +96,15 @@ asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, con
     ok = false;
     problem = "length differs from Content-Length";
   }
-  if (ok && ::fsync(fd) != 0) {
-    ok = false;
-    problem = std::string("fsync: ") + std::strerror(errno);
-  }
-  ::close(fd);
+  // fsync, rename and the directory's sync wait for the disk: on the pool, never on an I/O thread.
+  auto make_durable = [&] {
+    if (ok && ::fsync(fd) != 0) {
+      ok = false;
+      problem = std::string("fsync: ") + std::strerror(errno);
+    }
+    ::close(fd);
+  };
+  co_await pool_.run(make_durable);
   if (ok) {
     auto check = co_await pool_.run([&] { return archive::check_song_file(temporary); });
     if (!check.facts) {
@@ -114,9 +118,17 @@ asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, con
     co_return false;
   }
   const auto final_name = archive::final_path(options_.archive_dir, session_id);
-  if (::rename(temporary.c_str(), final_name.c_str()) != 0 || !archive::sync_directory(options_.archive_dir)) {
-    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", std::strerror(errno));
-    ::unlink(temporary.c_str());
+  auto put_in_place = [&]() -> std::string {
+    if (::rename(temporary.c_str(), final_name.c_str()) != 0 || !archive::sync_directory(options_.archive_dir)) {
+      std::string error = std::strerror(errno);
+      ::unlink(temporary.c_str());
+      return error;
+    }
+    return {};
+  };
+  const auto rename_error = co_await pool_.run(put_in_place);
+  if (!rename_error.empty()) {
+    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", rename_error);
     co_return false;
   }
   co_return co_await record_existing(session_id, final_name, "cdn");

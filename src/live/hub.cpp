@@ -1,6 +1,7 @@
 #include "live/hub.hpp"
 
 #include "archive/paths.hpp"
+#include "core/blocking_pool.hpp"
 #include "core/log.hpp"
 #include "live/replay.hpp"
 #include "sonauto/client.hpp"
@@ -104,6 +105,12 @@ void hub::abandon(std::string reason) {
   publish(hub_state::abandoned);
 }
 
+template <class Work>
+asio::awaitable<std::invoke_result_t<Work&>> hub::on_disk(Work& work) {
+  if (options_.disk) co_return co_await options_.disk->run(work);
+  co_return work();
+}
+
 bool hub::append(const char* data, std::size_t length) {
   while (length > 0) {
     const auto written = ::write(write_fd_, data, length);
@@ -134,12 +141,14 @@ bool hub::matches_stored(std::uint64_t offset, const char* data, std::size_t len
   return true;
 }
 
-void hub::restart_capture() {
-  ++counters_.replay_mismatches;
-  SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", size());
+void hub::discard_capture() {
   if (::ftruncate(write_fd_, 0) != 0) {
     SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", std::strerror(errno));
   }
+}
+
+void hub::restart_capture() {
+  ++counters_.replay_mismatches;
   {
     std::lock_guard lock(waiters_mutex_);
     size_.store(0, std::memory_order_release);
@@ -148,7 +157,7 @@ void hub::restart_capture() {
   publish(hub_state::capturing);
 }
 
-void hub::finish_capture() {
+void hub::store_capture() {
   ::fsync(write_fd_);
   const auto from = archive::capture_path(options_.archive_dir, session_id_);
   const auto to = archive::live_copy_path(options_.archive_dir, session_id_);
@@ -157,6 +166,9 @@ void hub::finish_capture() {
   } else {
     archive::sync_directory(options_.archive_dir);  // the rename itself must survive a crash
   }
+}
+
+void hub::finish_capture() {
   SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", size());
   publish(hub_state::complete);
 }
@@ -208,12 +220,15 @@ asio::awaitable<void> hub::capture() {
         break;
       }
       const auto split = split_replay(position, size(), n);
-      if (split.verify_length > 0 && !matches_stored(split.verify_offset, piece.data(), split.verify_length)) {
+      // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
+      auto verify = [&] { return matches_stored(split.verify_offset, piece.data(), split.verify_length); };
+      if (split.verify_length > 0 && !co_await on_disk(verify)) {
         restart = true;
         break;
       }
       if (split.append_length > 0) {
-        if (!append(piece.data() + split.verify_length, split.append_length)) {
+        auto write = [&] { return append(piece.data() + split.verify_length, split.append_length); };
+        if (!co_await on_disk(write)) {
           --counters_.upstream_connections_open;
           abandon("the song could not be written to the archive");
           co_return;
@@ -225,10 +240,15 @@ asio::awaitable<void> hub::capture() {
     upstream->close();
     --counters_.upstream_connections_open;
     if (restart) {
+      SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", size());
+      auto discard = [&] { discard_capture(); };
+      co_await on_disk(discard);
       restart_capture();
       continue;
     }
     if (clean_end && position >= size()) {
+      auto store = [&] { store_capture(); };
+      co_await on_disk(store);
       finish_capture();
       co_return;
     }

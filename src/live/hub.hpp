@@ -21,8 +21,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+namespace serenade::core {
+class blocking_pool;
+}
 namespace serenade::sonauto {
 class client;
 }
@@ -31,6 +35,9 @@ namespace serenade::live {
 
 struct hub_options {
   std::string archive_dir;
+  // Where the capture file is written, checked and fsynced, so that a slow disk never holds an I/O thread.
+  // Null runs that work inline (tests of the hub alone).
+  core::blocking_pool* disk = nullptr;
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds max_backoff{5000};
   int max_attempts_without_progress = 8;
@@ -74,9 +81,13 @@ class hub : public std::enable_shared_from_this<hub> {
 
  private:
   boost::asio::awaitable<void> capture();
+  template <class Work>
+  boost::asio::awaitable<std::invoke_result_t<Work&>> on_disk(Work& work);
   bool append(const char* data, std::size_t length);
   bool matches_stored(std::uint64_t offset, const char* data, std::size_t length);
+  void discard_capture();
   void restart_capture();
+  void store_capture();
   void publish(hub_state state);
   void abandon(std::string reason);
   void finish_capture();
