@@ -93,9 +93,12 @@ int run_serve(core::serve_config config) {
   http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);
 
   core::blocking_pool db_pool(2);
-  // Capture writes, replay checks and fsyncs: a slow disk must not hold the I/O threads (nor the database's).
+  // Capture and download writes, replay checks, fsyncs: a slow disk must not hold the I/O threads (nor the
+  // database's).
   core::blocking_pool disk_pool(2);
-  sonauto::client sonauto(client_options_for(config));
+  auto sonauto_options = client_options_for(config);
+  sonauto_options.disk = &disk_pool;
+  sonauto::client sonauto(sonauto_options);
   live::hub_options hub_options;
   hub_options.archive_dir = config.archive_dir;
   hub_options.disk = &disk_pool;

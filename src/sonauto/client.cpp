@@ -1,5 +1,7 @@
 #include "sonauto/client.hpp"
 
+#include "core/blocking_pool.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -478,7 +480,15 @@ asio::awaitable<outcome<download_result>> download_exchange(std::shared_ptr<cons
       s->conn->close();
       co_return too_large(max_bytes);
     }
-    if (auto written = write_all(fd, std::span<const char>(buffer.data(), size)); !written) {
+    const std::span<const char> chunk(buffer.data(), size);
+    auto write_chunk = [&] { return write_all(fd, chunk); };
+    outcome<bool> written = true;
+    if (state->options.disk) {
+      written = co_await state->options.disk->run(write_chunk);
+    } else {
+      written = write_chunk();
+    }
+    if (!written) {
       s->conn->close();
       co_return std::move(written).error();
     }

@@ -23,6 +23,10 @@
 
 #include "sonauto/failure.hpp"
 
+namespace serenade::core {
+class blocking_pool;
+}
+
 namespace serenade::sonauto {
 
 struct client_options {
@@ -34,6 +38,8 @@ struct client_options {
   std::chrono::seconds stream_read_timeout{600};  // stream: the header, then the longest silence between body bytes
   // Extra trust anchors (PEM), added to the system store — for tests and private CAs. Peer verification is never off.
   std::string extra_ca_pem;
+  // Where download_to_file's writes run, so that a slow disk never holds an I/O thread; null writes inline.
+  core::blocking_pool* disk = nullptr;
 };
 
 struct generation_request {
