@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -417,9 +418,17 @@ awaitable<void> refuse_over_limit(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// A strand over the io_context's own executor type is small enough for any_io_executor's inline storage, so
+// the executor copies every asynchronous operation makes (work tracking, handler binding) allocate nothing.
+// A strand over the type-erased executor does not fit and costs a heap allocation per copy.
+asio::any_io_executor connection_strand(const asio::any_io_executor& executor) {
+  if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+  return asio::make_strand(executor);
+}
+
 awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
   for (;;) {
-    auto strand = asio::make_strand(s->executor);
+    auto strand = connection_strand(s->executor);
     auto [ec, socket] = co_await s->acceptor.async_accept(strand, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || s->stopping) co_return;
