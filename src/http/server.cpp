@@ -279,7 +279,7 @@ awaitable<read_outcome> read_request(detail::socket_io& io, beast::flat_buffer& 
   }
 }
 
-awaitable<void> dispatch(server::state& s, connection_exchange& ex, std::string& route_label) {
+awaitable<void> dispatch(server::state& s, connection_exchange& ex, std::string_view& route_label) {
   const auto& req = ex.req();
   auto found = s.routes.find(req.method, req.path);
   route_label = found.found ? found.pattern : "unmatched";
@@ -351,7 +351,7 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
     }
 
     connection_exchange ex(*s, *io, req, head);
-    std::string route_label;
+    std::string_view route_label;
     co_await dispatch(*s, ex, route_label);
     if (s->observer) {
       s->observer({ex.req().method, route_label, ex.response_status(), ex.body_bytes_sent(),
