@@ -46,10 +46,19 @@ struct connection_entry {
 }  // namespace
 
 struct server::state {
-  state(asio::any_io_executor ex, server_options opts, router r)
-      : executor(ex), options(std::move(opts)), routes(std::move(r)), acceptor(ex), grace_timer(ex) {}
+  state(asio::any_io_executor ex, server_options opts, router r, std::vector<asio::any_io_executor> connection_ex)
+      : executor(ex),
+        connection_executors(std::move(connection_ex)),
+        options(std::move(opts)),
+        routes(std::move(r)),
+        acceptor(ex),
+        grace_timer(ex) {
+    if (connection_executors.empty()) connection_executors.push_back(executor);
+  }
 
   asio::any_io_executor executor;
+  std::vector<asio::any_io_executor> connection_executors;
+  std::size_t next_executor = 0;  // accept loop only
   server_options options;
   router routes;
   tcp::acceptor acceptor;
@@ -387,7 +396,7 @@ asio::any_io_executor connection_strand(const asio::any_io_executor& executor) {
 
 awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
   for (;;) {
-    auto strand = connection_strand(s->executor);
+    auto strand = connection_strand(s->connection_executors[s->next_executor++ % s->connection_executors.size()]);
     auto [ec, socket] = co_await s->acceptor.async_accept(strand, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || s->stopping) co_return;
@@ -424,8 +433,9 @@ void close_connection(const std::shared_ptr<connection_entry>& entry, bool only_
 
 }  // namespace
 
-server::server(asio::any_io_executor executor, server_options options, router routes)
-    : state_(std::make_shared<state>(executor, std::move(options), std::move(routes))) {}
+server::server(asio::any_io_executor executor, server_options options, router routes,
+               std::vector<asio::any_io_executor> connection_executors)
+    : state_(std::make_shared<state>(executor, std::move(options), std::move(routes), std::move(connection_executors))) {}
 
 server::~server() {
   beast::error_code ignored;
