@@ -3,21 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-
 namespace serenade::http {
-
-namespace {
-// ASCII only, as HTTP field names are; no locale lookup per character (std::tolower's cost showed in profiles).
-constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::optional<std::string_view> request::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
