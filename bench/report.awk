@@ -1,5 +1,6 @@
 # bench/run's report: reads results.tsv (system, scenario, n, key=value...) and writes table.md, results.json
-# and realtime.dat (for plot.gp); prints the table.
+# and realtime.dat (for plot.gp); prints the table. -v baselines="baseline1=<commit>,...": the Serenade
+# builds measured beside this one, shown before it in the table.
 BEGIN { FS = "\t" }
 {
   sys = $1; scen = $2; n = $3 + 0
@@ -22,24 +23,57 @@ BEGIN { FS = "\t" }
   json = json "}"
 }
 function avg(s, c) { return cnt[s SUBSEP c] ? sum[s SUBSEP c] / cnt[s SUBSEP c] : 0 }
+function has(s, c) { return cnt[s SUBSEP c] > 0 }
 function ratio(a, b) { return b > 0 ? sprintf("%.2f×", a / b) : "n/a" }
 function mbs(x) { return sprintf("%.1f MB/s", x / 1e6) }
+# One figure of one system, formatted; "–" when that system did not run the scenario.
+function cell(s, c, kind) {
+  if (!has(s, c)) return "–"
+  if (kind == "bytes") return mbs(avg(s, c))
+  if (kind == "ms") return sprintf("%.3f ms", avg(s, c))
+  return sprintf("%.0f", avg(s, c))
+}
+# Serenade against another system: a ratio for throughput, a difference for latency.
+function compare(a, b, c, kind) {
+  if (!has(a, c) || !has(b, c)) return "n/a"
+  if (kind == "ms") return sprintf("%+.3f ms", avg(a, c) - avg(b, c))
+  return ratio(avg(a, c), avg(b, c))
+}
+# The baseline columns of a row: each baseline's figure, before this build's.
+function baseline_cells(c, kind,   i, out) {
+  out = ""
+  for (i = 1; i <= nb; i++) out = out " " cell(bsys[i], c, kind) " |"
+  return out
+}
+function vs_baseline(c, kind) { return nb ? " " compare("serenade", bsys[1], c, kind) " |" : "" }
+function row(name, figure, c, kind, target) {
+  return sprintf("| %s | %s |%s %s | %s | %s |%s %s |\n", name, figure, baseline_cells(c, kind), cell("serenade", c, kind),
+                 cell("nginx", c, kind), compare("serenade", "nginx", c, kind), vs_baseline(c, kind), target)
+}
+function blanks(   i, out) { out = ""; for (i = 1; i <= nb; i++) out = out " – |"; return out }
 END {
-  t = "| scenario | figure | Serenade | nginx | Serenade / nginx | target |\n|---|---|---:|---:|---:|---|\n"
-  t = t sprintf("| %d listeners on one live song | upstream connections | %s | %s | | 1 (nginx: N) |\n",
-                upn["serenade"], up["serenade"] == "" ? "n/a" : up["serenade"], up["nginx"] == "" ? "n/a" : up["nginx"])
-  a = avg("serenade", "fast_live"); b = avg("nginx", "fast_live")
-  t = t sprintf("| fast readers, live pass-through | bytes/s | %s | %s | %s | ≥ 1.0× |\n", mbs(a), mbs(b), ratio(a, b))
-  a = avg("serenade", "static_range"); b = avg("nginx", "static_range")
-  t = t sprintf("| finished song, random 64 KiB ranges | requests/s | %.0f | %.0f | %s | ≥ 1.0× |\n", a, b, ratio(a, b))
-  a = avg("serenade", "static_whole"); b = avg("nginx", "static_whole")
-  t = t sprintf("| finished song, whole-file reads | bytes/s | %s | %s | %s | ≥ 0.9× |\n", mbs(a), mbs(b), ratio(a, b))
+  # baselines="baseline1=abc1234,baseline2=def5678": their TSV system names and labels, in order.
+  nb = split(baselines, pairs, ",")
+  for (i = 1; i <= nb; i++) { split(pairs[i], kv2, "="); bsys[i] = kv2[1]; blabel[i] = kv2[2] }
+  head = "| scenario | figure |"; rule = "|---|---|"
+  for (i = 1; i <= nb; i++) { head = head " Serenade " blabel[i] " |"; rule = rule "---:|" }
+  head = head " Serenade | nginx | Serenade / nginx |"; rule = rule "---:|---:|---:|"
+  if (nb) { head = head " Serenade / " blabel[1] " |"; rule = rule "---:|" }
+  t = head " target |\n" rule "---|\n"
+  # nginx may have stopped below Serenade's N (its first stalled step ends its ramp): then say at which N.
+  ngx_up = up["nginx"] == "" ? "n/a" : up["nginx"] (upn["nginx"] != upn["serenade"] ? " (at N=" upn["nginx"] ")" : "")
+  t = t sprintf("| %d listeners on one live song | upstream connections |%s %s | %s | |%s 1 (nginx: N) |\n",
+                upn["serenade"], blanks(), up["serenade"] == "" ? "n/a" : up["serenade"], ngx_up, nb ? " |" : "")
+  t = t row("fast readers, live pass-through", "bytes/s", "fast_live", "bytes", "≥ 1.0×")
+  t = t row("finished song, random 64 KiB ranges", "requests/s", "static_range", "count", "≥ 1.0×")
+  t = t row("finished song, whole-file reads", "bytes/s", "static_whole", "bytes", "≥ 0.9×")
   a = best["serenade"] + 0; b = best["nginx"] + 0
-  t = t sprintf("| real-time listeners on live songs | largest N with zero stalled | %d | %d | %s | ≥ 2× and ≥ 10,000 |\n", a, b, ratio(a, b))
-  t = t sprintf("| same | server RSS per listener | %.1f KiB | %.1f KiB | %s | ≤ 16 KiB |\n",
-                bestper["serenade"] / 1024, bestper["nginx"] / 1024, ratio(bestper["serenade"], bestper["nginx"]))
-  a = avg("serenade", "ttfb_ready"); b = avg("nginx", "ttfb_ready")
-  t = t sprintf("| ready song, first byte | p99 time to first byte | %.3f ms | %.3f ms | %+.3f ms | ≤ nginx's + 1 ms |\n", a, b, a - b)
+  t = t sprintf("| real-time listeners on live songs | largest N with zero stalled |%s %d | %d | %s |%s ≥ 2× and ≥ 10,000 |\n",
+                blanks(), a, b, ratio(a, b), nb ? " |" : "")
+  t = t sprintf("| same | server RSS per listener |%s %.1f KiB | %.1f KiB | %s |%s ≤ 16 KiB |\n", blanks(),
+                bestper["serenade"] / 1024, bestper["nginx"] / 1024, ratio(bestper["serenade"], bestper["nginx"]), nb ? " |" : "")
+  t = t row("ready song, first byte", "p99 time to first byte", "ttfb_ready", "ms", "≤ nginx's + 1 ms")
+  if (nb) t = t "\nBaselines are Serenade built from the named commits, measured in this run beside this build (not in the real-time ramp).\n"
   t = t "\nReal-time ramp (stalled listeners / server RSS):\n\n| N | Serenade stalled | Serenade RSS | nginx stalled | nginx RSS |\n|---:|---:|---:|---:|---:|\n"
   m = 0; for (n in ns) sorted[++m] = n + 0
   for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted[j] < sorted[i]) { x = sorted[i]; sorted[i] = sorted[j]; sorted[j] = x }
@@ -69,5 +103,12 @@ END {
   printf "    \"realtime_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d},\n", best["serenade"], best["nginx"] > js
   printf "    \"rss_per_listener_bytes\": {\"serenade\": %d, \"nginx\": %d},\n", bestper["serenade"], bestper["nginx"] > js
   printf "    \"ttfb_ready_p99_ms\": {\"serenade\": %.3f, \"nginx\": %.3f}},\n", avg("serenade", "ttfb_ready"), avg("nginx", "ttfb_ready") > js
+  printf "  \"baselines\": [" > js
+  for (i = 1; i <= nb; i++) {
+    printf "%s\n    {\"system\": \"%s\", \"commit\": \"%s\", \"fast_live_bytes_per_s\": %.0f, \"static_range_requests_per_s\": %.1f, \"static_whole_bytes_per_s\": %.0f, \"ttfb_ready_p99_ms\": %.3f}",
+           (i > 1 ? "," : ""), bsys[i], blabel[i], avg(bsys[i], "fast_live"), avg(bsys[i], "static_range"),
+           avg(bsys[i], "static_whole"), avg(bsys[i], "ttfb_ready") > js
+  }
+  printf "%s],\n", (nb ? "\n  " : "") > js
   printf "  \"micro\": %s}\n", micro_text > js
 }

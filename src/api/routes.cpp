@@ -14,10 +14,6 @@
 #include "live/hub_table.hpp"
 #include "live/listener.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -101,12 +97,12 @@ asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const ro
 }
 
 // A finished song is a plain file: Range, HEAD and validators like a static file server.
-asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, int fd, const http::file_identity& identity,
+asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, const open_song& song,
                                       std::string_view cache_control) {
-  auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", cache_control);
+  auto answer = http::answer_for_file(ex.req(), song.identity, "audio/mpeg", cache_control);
   if (answer.status == 200 || answer.status == 206) {
     ++ctx.metrics.listeners_final;
-    co_await ex.respond_with_file(answer.status, std::move(answer.headers), fd, answer.offset, answer.length);
+    co_await ex.respond_with_file(answer.status, std::move(answer.headers), song.fd, answer.offset, answer.length);
     --ctx.metrics.listeners_final;
     ctx.metrics.final_bytes_relayed += ex.body_bytes_sent();
   } else {
@@ -117,47 +113,36 @@ asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, int fd, 
   }
 }
 
-// Serves `path` as a finished song; false when the file is not there.
-asio::awaitable<bool> serve_song_path(route_context& ctx, exchange& ex, const std::string& path,
-                                      std::optional<std::string> etag, std::string_view cache_control) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) co_return false;
-  struct stat info {};
-  ::fstat(fd, &info);
-  http::file_identity identity;
-  identity.length = static_cast<std::uint64_t>(info.st_size);
-  identity.last_modified_unix = info.st_mtim.tv_sec;
-  identity.etag = etag ? *etag
-                       : fmt::format("\"{:x}-{:x}{:09d}\"", identity.length, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
-  co_await serve_song_file(ctx, ex, fd, identity, cache_control);
-  ::close(fd);
-  co_return true;
-}
-
 constexpr std::string_view final_cache_control = "private, max-age=31536000, immutable";
 
-// The verified final copy (ETag from its SHA-256, cacheable for good) or else the complete live capture
-// (never changed once renamed into place, so size and mtime make a strong validator). False when neither exists.
+// The verified final copy (ETag from its SHA-256, cacheable for good, remembered open for the next request) or
+// else the complete live capture (never changed once renamed into place, so size and mtime make a strong
+// validator). False when neither exists.
 asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
   const auto& dir = ctx.hubs.options().archive_dir;
+  const auto now = std::chrono::steady_clock::now();
   if (s.archive && s.archive->source == "cdn") {
-    finished_song song{archive::final_path(dir, s.session_id), "\"" + s.archive->sha256 + "\""};
-    if (co_await serve_song_path(ctx, ex, song.path, song.etag, final_cache_control)) {
-      if (ctx.finished) ctx.finished->remember(s.session_id, std::move(song));
+    std::optional<std::string> etag = "\"" + s.archive->sha256 + "\"";
+    if (auto song = open_song_file(archive::final_path(dir, s.session_id), std::move(etag), now)) {
+      if (ctx.finished) ctx.finished->remember(s.session_id, song);
+      co_await serve_song_file(ctx, ex, *song, final_cache_control);
       co_return true;
     }
   }
-  co_return co_await serve_song_path(ctx, ex, archive::live_copy_path(dir, s.session_id), std::nullopt, "no-cache");
+  const auto capture = open_song_file(archive::live_copy_path(dir, s.session_id), std::nullopt, now);
+  if (!capture) co_return false;
+  co_await serve_song_file(ctx, ex, *capture, "no-cache");
+  co_return true;
 }
 
 asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {
+  const auto id = p.get("session_id");
   if (ctx.finished) {
-    if (auto song = ctx.finished->find(std::string(p.get("session_id")))) {
-      if (co_await serve_song_path(ctx, ex, song->path, song->etag, final_cache_control)) co_return;
-      ctx.finished->forget(std::string(p.get("session_id")));
+    if (const auto song = ctx.finished->find(id, std::chrono::steady_clock::now())) {
+      co_return co_await serve_song_file(ctx, ex, *song, final_cache_control);
     }
   }
-  auto s = co_await find_session(ctx, p.get("session_id"));
+  auto s = co_await find_session(ctx, id);
   if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
   if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
   if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));

@@ -221,12 +221,13 @@ bool if_range_allows(std::optional<std::string_view> header, const file_identity
 file_answer answer_for_file(const request& req, const file_identity& id, std::string_view content_type,
                             std::string_view cache_control) {
   file_answer answer{200, 0, 0, {}};
+  answer.headers.reserve(9);
   const auto add = [&](std::string name, std::string value) {
     answer.headers.emplace_back(std::move(name), std::move(value));
   };
   const auto add_validators = [&] {
     if (!id.etag.empty()) add("ETag", id.etag);
-    add("Last-Modified", http_date(id.last_modified_unix));
+    add("Last-Modified", id.last_modified.empty() ? http_date(id.last_modified_unix) : id.last_modified);
     if (!cache_control.empty()) add("Cache-Control", std::string(cache_control));
   };
 

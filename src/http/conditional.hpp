@@ -14,6 +14,7 @@ struct file_identity {
   std::string etag;  // quoted strong etag, e.g. "\"abc\""
   std::int64_t last_modified_unix;
   std::uint64_t length;
+  std::string last_modified;  // http_date(last_modified_unix) made once for a file served often; empty: made per answer
 };
 
 // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

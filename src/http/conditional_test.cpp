@@ -410,3 +410,16 @@ TEST(AnswerForFile, EmptyCacheControlIsOmitted) {
 
 }  // namespace
 }  // namespace serenade::http
+
+namespace serenade::http {
+namespace {
+
+TEST(AnswerForFile, UsesAPreformattedLastModifiedWhenGiven) {
+  file_identity preformatted = song;
+  preformatted.last_modified = "Sun, 06 Nov 1994 08:49:37 GMT";
+  EXPECT_EQ(header_of(answer(get(), preformatted), "Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(header_of(answer(get()), "Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+}  // namespace
+}  // namespace serenade::http

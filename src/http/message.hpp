@@ -34,7 +34,16 @@ struct response {
   response& set(std::string name, std::string value);
 };
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality, as HTTP field names compare. Inline: the length check alone settles most
+// comparisons of header names, and the response writer makes dozens per answer.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
 
 // {"detail": "..."}, the error shape of every API failure (FastAPI-compatible with the seed).
 response error_response(unsigned status, std::string_view detail);

@@ -5,8 +5,11 @@
 namespace serenade::http {
 
 namespace {
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
+// Path segments as views; a few dozen fit without touching the heap.
+using path_parts = boost::container::small_vector<std::string_view, 16>;
+
+path_parts split_path(std::string_view path) {
+  path_parts parts;
   std::size_t start = 1;
   while (start <= path.size()) {
     auto end = path.find('/', start);
@@ -31,23 +34,22 @@ void router::add(std::string method, std::string pattern, handler h) {
   routes_.push_back(std::move(r));
 }
 
-bool router::matches(const route& r, const std::vector<std::string_view>& parts, route_params& params) {
+bool router::matches(const route& r, std::span<const std::string_view> parts, std::string_view path,
+                     route_params& params) {
   params.values.clear();
   for (std::size_t i = 0; i < r.segments.size(); ++i) {
-    const auto& segment = r.segments[i];
+    const std::string_view segment = r.segments[i];
     if (segment.starts_with("{*")) {
-      std::string rest;
-      for (std::size_t k = i; k < parts.size(); ++k) {
-        if (k > i) rest += '/';
-        rest += parts[k];
-      }
-      params.values.emplace_back(segment.substr(2, segment.size() - 3), std::move(rest));
+      // The remaining segments joined by '/' are exactly the rest of the path from this segment on.
+      const auto rest = i < parts.size() ? path.substr(static_cast<std::size_t>(parts[i].data() - path.data()))
+                                         : std::string_view();
+      params.values.emplace_back(segment.substr(2, segment.size() - 3), rest);
       return true;
     }
     if (i >= parts.size()) return false;
     if (segment.starts_with('{')) {
       if (parts[i].empty()) return false;
-      params.values.emplace_back(segment.substr(1, segment.size() - 2), std::string(parts[i]));
+      params.values.emplace_back(segment.substr(1, segment.size() - 2), parts[i]);
     } else if (segment != parts[i]) {
       return false;
     }
@@ -70,9 +72,9 @@ router::match router::find(std::string_view method, std::string_view path) const
   // Exact routes first: a path they know answers 405 for other methods rather than falling to a catch-all.
   const route* head_fallback = nullptr;
   route_params head_params;
-  std::vector<std::string_view> allowed;
+  boost::container::small_vector<std::string_view, 8> allowed;
   for (const auto& r : routes_) {
-    if (is_catch_all(r) || !matches(r, parts, params)) continue;
+    if (is_catch_all(r) || !matches(r, parts, path, params)) continue;
     if (r.method == method) {
       take(r);
       return result;
@@ -84,7 +86,7 @@ router::match router::find(std::string_view method, std::string_view path) const
     allowed.push_back(r.method);
     if (r.method == "GET") allowed.emplace_back("HEAD");
   }
-  std::vector<std::string_view> listed;
+  boost::container::small_vector<std::string_view, 8> listed;
   for (const auto m : allowed) {
     if (std::find(listed.begin(), listed.end(), m) != listed.end()) continue;
     listed.push_back(m);
@@ -100,7 +102,7 @@ router::match router::find(std::string_view method, std::string_view path) const
   // Catch-alls: a route for this very method wins over a GET answering HEAD.
   for (const bool exact_method : {true, false}) {
     for (const auto& r : routes_) {
-      if (!is_catch_all(r) || !matches(r, parts, params)) continue;
+      if (!is_catch_all(r) || !matches(r, parts, path, params)) continue;
       if (exact_method ? r.method == method : (method == "HEAD" && r.method == "GET")) {
         take(r);
         return result;

@@ -4,16 +4,21 @@
 // An unknown path is 404; a known path with another method is 405 with an Allow header.
 #include "http/exchange.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace serenade::http {
 
+// Views into the router's patterns and into the path given to find(): valid while that path is (for a request,
+// until the next request on its connection). Nothing is copied or allocated per request.
 struct route_params {
-  std::vector<std::pair<std::string, std::string>> values;
+  boost::container::small_vector<std::pair<std::string_view, std::string_view>, 4> values;
   std::string_view get(std::string_view name) const;
 };
 
@@ -27,7 +32,7 @@ class router {
   struct match {
     const handler* found = nullptr;
     route_params params;
-    std::string pattern;      // the route's pattern, a stable label for metrics and logs
+    std::string_view pattern;  // the route's pattern, a stable label for metrics and logs (lives in the router)
     std::string allow;        // for 405: the methods the path does accept
   };
   match find(std::string_view method, std::string_view path) const;
@@ -39,7 +44,8 @@ class router {
     std::string pattern;
     handler h;
   };
-  static bool matches(const route& r, const std::vector<std::string_view>& parts, route_params& params);
+  static bool matches(const route& r, std::span<const std::string_view> parts, std::string_view path,
+                      route_params& params);
   std::vector<route> routes_;
 };
 

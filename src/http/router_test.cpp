@@ -93,6 +93,22 @@ TEST(Router, ParamIsOneSegmentOnly) {
   EXPECT_EQ(param(dots, "id"), "..");
 }
 
+TEST(Router, ParamsAndPatternAreViewsNotCopies) {
+  router r;
+  r.add("GET", "/api/stream/{session_id}", tagged{1});
+  r.add("GET", "/{*path}", tagged{2});
+  const std::string path = "/api/stream/a-session-id-longer-than-sso";
+  auto m = r.find("GET", path);
+  ASSERT_EQ(id_of(m), 1);
+  EXPECT_EQ(m.params.get("session_id").data(), path.data() + 12);
+  EXPECT_EQ(r.find("GET", path).pattern.data(), m.pattern.data());  // the router's own string
+  const std::string deep = "/assets/img/x.png";
+  auto rest = r.find("GET", deep);
+  ASSERT_EQ(id_of(rest), 2);
+  EXPECT_EQ(rest.params.get("path"), "assets/img/x.png");
+  EXPECT_EQ(rest.params.get("path").data(), deep.data() + 1);
+}
+
 TEST(Router, EmptySegmentNeverFillsAParam) {
   router r;
   r.add("GET", "/s/{id}", tagged{1});

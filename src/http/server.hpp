@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace serenade::http {
 
@@ -35,7 +36,10 @@ using request_observer = std::function<void(const request_record&)>;
 
 class server {
  public:
-  server(boost::asio::any_io_executor executor, server_options options, router routes);
+  // Connections are spread round-robin over `connection_executors` (each a single-threaded io_context, so a
+  // connection's work never hops between threads); empty: they run on `executor`, like the accept loop.
+  server(boost::asio::any_io_executor executor, server_options options, router routes,
+         std::vector<boost::asio::any_io_executor> connection_executors = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -1,0 +1,61 @@
+#pragma once
+// A client connection's socket without Beast's stream: the system call is tried first (the socket is
+// non-blocking), a readiness wait happens only when the kernel says EAGAIN, and a single watchdog timer per
+// connection enforces deadlines, so a read or write that completes at once schedules no timer operation.
+// Only server.cpp uses this; it is here to keep the server's file about connections, not system calls.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace serenade::http::detail {
+
+enum class io_result {
+  ok,
+  closed,     // the peer left, the socket failed, or it was closed here (abort, stop)
+  timed_out,  // the deadline passed first; the socket is closed
+};
+
+class socket_io : public std::enable_shared_from_this<socket_io> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit socket_io(boost::asio::ip::tcp::socket socket);
+  socket_io(const socket_io&) = delete;
+  socket_io& operator=(const socket_io&) = delete;
+
+  boost::asio::ip::tcp::socket& socket() { return socket_; }
+
+  // Appends at least one byte to `buffer` (up to its max_size), waiting for data until `deadline`.
+  boost::asio::awaitable<io_result> read_some(boost::beast::flat_buffer& buffer, clock::time_point deadline);
+
+  // Writes every byte of `pieces` with one sendmsg(2) when the socket takes them all (the usual case).
+  // A wait for writability longer than `stall` closes the connection.
+  boost::asio::awaitable<io_result> write_all(std::span<const std::string_view> pieces, clock::duration stall);
+
+  // sendfile(2) of `length` bytes from `offset`: the page cache feeds the socket; no copy through user space.
+  boost::asio::awaitable<io_result> send_file(int fd, std::uint64_t offset, std::size_t length,
+                                              clock::duration stall);
+
+  void close();
+  bool is_open() const { return socket_.is_open(); }
+
+ private:
+  boost::asio::awaitable<io_result> wait(boost::asio::socket_base::wait_type what, clock::time_point deadline);
+  void watch(clock::time_point deadline);
+  void on_watchdog();
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer watchdog_;
+  clock::time_point deadline_ = clock::time_point::max();  // of the wait in progress; max when none
+  clock::time_point armed_ = clock::time_point::max();     // when the watchdog fires next; max when idle
+  bool timed_out_ = false;
+};
+
+}  // namespace serenade::http::detail
