@@ -410,19 +410,16 @@ export async function recordStages(page) {
   });
 }
 
-// Visible: rendered with a size (not hidden by itself or an ancestor).
-export function isVisible(page, selector) {
-  return page.evaluate((s) => {
-    const e = document.querySelector(s);
-    return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
-  }, selector);
+// Runs in the page: rendered with a size (not hidden by itself or an ancestor).
+function shown(selector) {
+  const e = document.querySelector(selector);
+  return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
 }
 
+export const isVisible = (page, selector) => page.evaluate(shown, selector);
+
 export async function waitVisible(page, selector, timeout, what) {
-  await waitInPage(page, what || `${selector} did not become visible`, (s) => {
-    const e = document.querySelector(s);
-    return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
-  }, selector, timeout);
+  await waitInPage(page, what || `${selector} did not become visible`, shown, selector, timeout);
 }
 
 export const textOf = (page, selector) => page.evaluate((s) => document.querySelector(s)?.innerText ?? null, selector);
