@@ -59,4 +59,12 @@ class blocking_pool {
   boost::asio::thread_pool pool_;
 };
 
+// `work` on `pool`, or right here when there is no pool (parts that are tested without one). Same rules for
+// `work` as blocking_pool::run.
+template <class Work>
+auto run_on(blocking_pool* pool, Work& work) -> boost::asio::awaitable<std::invoke_result_t<Work&>> {
+  if (pool) co_return co_await pool->run(work);
+  co_return work();
+}
+
 }  // namespace serenade::core

@@ -105,12 +105,6 @@ void hub::abandon(std::string reason) {
   publish(hub_state::abandoned);
 }
 
-template <class Work>
-asio::awaitable<std::invoke_result_t<Work&>> hub::on_disk(Work& work) {
-  if (options_.disk) co_return co_await options_.disk->run(work);
-  co_return work();
-}
-
 bool hub::append(const char* data, std::size_t length) {
   while (length > 0) {
     const auto written = ::write(write_fd_, data, length);
@@ -222,13 +216,13 @@ asio::awaitable<void> hub::capture() {
       const auto split = split_replay(position, size(), n);
       // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
       auto verify = [&] { return matches_stored(split.verify_offset, piece.data(), split.verify_length); };
-      if (split.verify_length > 0 && !co_await on_disk(verify)) {
+      if (split.verify_length > 0 && !co_await core::run_on(options_.disk, verify)) {
         restart = true;
         break;
       }
       if (split.append_length > 0) {
         auto write = [&] { return append(piece.data() + split.verify_length, split.append_length); };
-        if (!co_await on_disk(write)) {
+        if (!co_await core::run_on(options_.disk, write)) {
           --counters_.upstream_connections_open;
           abandon("the song could not be written to the archive");
           co_return;
@@ -242,13 +236,13 @@ asio::awaitable<void> hub::capture() {
     if (restart) {
       SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", size());
       auto discard = [&] { discard_capture(); };
-      co_await on_disk(discard);
+      co_await core::run_on(options_.disk, discard);
       restart_capture();
       continue;
     }
     if (clean_end && position >= size()) {
       auto store = [&] { store_capture(); };
-      co_await on_disk(store);
+      co_await core::run_on(options_.disk, store);
       finish_capture();
       co_return;
     }

@@ -21,7 +21,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace serenade::core {
@@ -81,8 +80,6 @@ class hub : public std::enable_shared_from_this<hub> {
 
  private:
   boost::asio::awaitable<void> capture();
-  template <class Work>
-  boost::asio::awaitable<std::invoke_result_t<Work&>> on_disk(Work& work);
   bool append(const char* data, std::size_t length);
   bool matches_stored(std::uint64_t offset, const char* data, std::size_t length);
   void discard_capture();

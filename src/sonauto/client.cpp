@@ -482,12 +482,7 @@ asio::awaitable<outcome<download_result>> download_exchange(std::shared_ptr<cons
     }
     const std::span<const char> chunk(buffer.data(), size);
     auto write_chunk = [&] { return write_all(fd, chunk); };
-    outcome<bool> written = true;
-    if (state->options.disk) {
-      written = co_await state->options.disk->run(write_chunk);
-    } else {
-      written = write_chunk();
-    }
+    auto written = co_await core::run_on(state->options.disk, write_chunk);
     if (!written) {
       s->conn->close();
       co_return std::move(written).error();
