@@ -66,23 +66,20 @@ asio::awaitable<io_result> socket_io::wait(asio::socket_base::wait_type what, cl
   co_return ec ? io_result::closed : io_result::ok;
 }
 
-// recv(2) first, then a readiness wait. The wait costs an epoll_ctl(2) re-arm (Asio's async_wait); Asio's own
-// async_read_some avoids it but measured no faster on keep-alive Range requests (70k against 76k requests/s in
-// one bench run, level in alternating windows).
+// Asio's own receive: it tries recv(2) at once and, on EAGAIN, queues on the descriptor's edge-triggered epoll
+// registration as it is. A readiness wait (async_wait) re-arms with epoll_ctl(2) every time: one system call per
+// keep-alive request more (bench/README.md, "Optimisations").
 asio::awaitable<io_result> socket_io::read_some(boost::beast::flat_buffer& buffer, clock::time_point deadline) {
-  for (;;) {
-    if (buffer.size() >= buffer.max_size()) co_return io_result::closed;
-    auto space = buffer.prepare(boost::beast::read_size(buffer, 65536));
-    const auto got = ::recv(socket_.native_handle(), space.data(), space.size(), 0);
-    if (got > 0) {
-      buffer.commit(static_cast<std::size_t>(got));
-      co_return io_result::ok;
-    }
-    if (got == 0 || (errno != EINTR && !would_block(errno))) co_return io_result::closed;
-    if (errno == EINTR) continue;
-    const auto waited = co_await wait(tcp::socket::wait_read, deadline);
-    if (waited != io_result::ok) co_return waited;
-  }
+  if (buffer.size() >= buffer.max_size()) co_return io_result::closed;
+  if (!socket_.is_open()) co_return timed_out_ ? io_result::timed_out : io_result::closed;
+  auto space = buffer.prepare(boost::beast::read_size(buffer, 65536));
+  watch(deadline);
+  auto [ec, got] = co_await socket_.async_receive(space, use_tuple);
+  deadline_ = clock::time_point::max();
+  if (timed_out_) co_return io_result::timed_out;
+  if (ec) co_return io_result::closed;
+  buffer.commit(got);
+  co_return io_result::ok;
 }
 
 asio::awaitable<io_result> socket_io::write_all(std::span<const std::string_view> pieces, clock::duration stall) {
