@@ -221,7 +221,8 @@ void announce(asio::any_io_executor executor, const simulator_options& options, 
 // it happens: it sleeps until the next change, or until a control call changes the task's faults (poke).
 asio::awaitable<void> watch_task(asio::any_io_executor executor, simulator_options options, std::shared_ptr<task> t) {
   auto& timer = *t->wake;
-  std::string last;  // the status last announced
+  std::string last;            // the status last announced
+  double announced_at = -1.0;  // the timeline instant of that status; negative before the first
   std::optional<webhook_post> held;
   while (!t->stopped) {
     t->faults_changed = false;
@@ -229,12 +230,25 @@ asio::awaitable<void> watch_task(asio::any_io_executor executor, simulator_optio
     const auto settings = timeline_for(options, f);
     const auto fail_at = f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt;
     const double elapsed = seconds_since(t->created);
-    const auto status = moment_at(settings, elapsed, fail_at).status;
-    if (status != last) {
+    const auto announce_if_new = [&](std::string_view status) {
+      if (status == last) return;
       last = std::string(status);
       SERENADE_LOG(debug, "sim_status_change", "task", t->id, "status", last, "elapsed_s", elapsed);
       announce(executor, options, t, f, status, held);
+    };
+    // Every change since the last one announced, in order, even when this wake-up comes late (a loaded
+    // machine): a webhook receiver is owed each status, as Sonauto sends them, not only the newest.
+    if (announced_at < 0) {
+      announced_at = 0;
+      announce_if_new(moment_at(settings, 0, fail_at).status);
     }
+    for (int step = 0; step < 64; ++step) {  // a timeline has a handful of statuses; bounded all the same
+      const auto change = next_change_after(settings, announced_at, fail_at);
+      if (!change || *change > elapsed) break;
+      announced_at = *change;
+      announce_if_new(moment_at(settings, *change, fail_at).status);
+    }
+    announce_if_new(moment_at(settings, elapsed, fail_at).status);
     const auto next = next_change_after(settings, elapsed, fail_at);
     if (!next && held) {
       // Nothing more is due (the end, or a task that never becomes ready): the held post goes out now.

@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -236,6 +238,21 @@ TEST(sim_webhooks, normal_sends_one_post_per_status_as_it_happens) {
   watch_statuses(s, quiet);
   EXPECT_TRUE(report(s, quiet).at("webhook_url").is_null());
   EXPECT_EQ(report(s, quiet).at("webhooks_sent").to_number<int>(), 0);
+}
+
+// A simulator that falls behind (here: stopped for a second, as a loaded machine would delay it) still owes
+// the receiver every status it passed, in order, not just the newest.
+TEST(sim_webhooks, a_late_simulator_still_sends_every_status_in_order) {
+  webhook_receiver receiver;
+  stack s;
+  const auto task = create_task(s, "webhook-late", receiver.url());
+  ASSERT_EQ(::kill(s.simulator().pid(), SIGSTOP), 0);
+  // The pause is the fault itself: the timeline moves past PROMPT ... GENERATING_STREAMING_READY meanwhile.
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(::kill(s.simulator().pid(), SIGCONT), 0);
+  receiver.wait_for(task, all_statuses.size());
+  std::this_thread::sleep_for(300ms);  // nothing more may come
+  EXPECT_EQ(statuses_of(receiver.of(task)), all_statuses);
 }
 
 TEST(sim_webhooks, failure_is_announced_and_ends_the_webhooks) {
