@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <ostream>
+
 namespace serenade::testing {
 namespace {
 
@@ -138,6 +140,9 @@ struct refusal_case {
   std::string detail_fragment;
   std::int64_t attempts;  // create calls made before giving up
 };
+
+// Names the ctest case after the upstream status (gtest would print the struct's bytes, addresses included).
+void PrintTo(const refusal_case& c, std::ostream* out) { *out << "upstream_" << c.upstream; }
 
 class upstream_refusal : public ::testing::TestWithParam<refusal_case> {};
 
