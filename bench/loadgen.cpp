@@ -246,7 +246,8 @@ asio::awaitable<void> worker::run_listener(int index) {
         if (window_over()) break;
         st.connect_start = clock_type::now();
         if (!co_await connect(socket)) {
-          ++errors;
+          // The window's end closes every socket, a reconnect in flight too: that is not the server's error.
+          if (!window_over()) ++errors;
           break;
         }
         first_request = true;
