@@ -3,6 +3,7 @@
 #include "api/metrics.hpp"
 #include "api/events_route.hpp"
 #include "api/finished_songs.hpp"
+#include "api/memory_release_loop.hpp"
 #include "api/routes.hpp"
 #include "api/submission_view.hpp"
 #include "archive/paths.hpp"
@@ -182,6 +183,15 @@ int run_serve(core::serve_config config) {
   std::fflush(stdout);
   asio::co_spawn(executor, submissions.resume_unfinished(), asio::detached);
   asio::co_spawn(executor, finaliser.resume_pending(), asio::detached);
+  // A crowd of thousands of listeners leaves tens of MiB in the allocator once it has gone; the release runs
+  // on the disk pool (it locks the allocator's arenas one by one; no listener waits on that pool).
+  if (config.memory_release_after > 0) {
+    asio::co_spawn(executor,
+                   release_memory_after_crowds(server, disk_pool,
+                                               std::chrono::milliseconds(config.memory_check_interval_ms),
+                                               config.memory_release_after),
+                   asio::detached);
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {

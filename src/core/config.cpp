@@ -80,6 +80,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Seconds a client may accept no bytes before it is disconnected");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
+  number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
+         "Connections closed since their peak before freed memory is handed back to the system (0: never)");
+  number("--memory-check-interval-ms", c.memory_check_interval_ms, "SERENADE_MEMORY_CHECK_INTERVAL_MS",
+         "Milliseconds between checks of whether freed memory should be handed back");
   cmd.add_flag("--trust-proxy", c.trust_proxy,
                "Take the client's address from the first X-Forwarded-For hop (only behind a proxy that replaces "
                "that header, never one that appends to it)")
@@ -108,6 +112,7 @@ std::optional<std::string> validate(serve_config& c) {
     return "timeouts must be at least 1 second";
   }
   if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
+  if (c.memory_check_interval_ms < 100) return "--memory-check-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";
   if (c.stall_timeout_s == 0) return "--stall-timeout must be at least 1 second";

@@ -50,6 +50,8 @@ struct serve_config {
   unsigned idle_timeout_s = 60;
   unsigned write_timeout_s = 60;
   unsigned shutdown_grace_s = 10;
+  unsigned memory_release_after = 1000;   // connections closed since the peak before freed memory is released
+  unsigned memory_check_interval_ms = 10000;
 
   // Guards on paid generations (lifecycle/guards); 0 disables a limit.
   bool trust_proxy = false;        // client = first X-Forwarded-For hop instead of the remote address

@@ -19,11 +19,13 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace serenade::http {
 
@@ -68,6 +70,7 @@ struct server::state {
   std::mutex mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<connection_entry>> connections;
   std::uint64_t next_id = 0;
+  std::size_t connection_peak = 0;  // guarded by mutex
   std::atomic<bool> stopping{false};
   std::function<void()> on_stopped;  // guarded by mutex; called once
 
@@ -415,6 +418,7 @@ awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
         entry = std::make_shared<connection_entry>();
         entry->strand = strand;
         s->connections.emplace(id, entry);
+        s->connection_peak = std::max(s->connection_peak, s->connections.size());
       }
     }
     if (!entry) {
@@ -492,6 +496,11 @@ void server::stop(std::chrono::seconds grace, std::function<void()> on_stopped) 
 std::size_t server::active_connections() const {
   std::lock_guard lock(state_->mutex);
   return state_->connections.size();
+}
+
+std::size_t server::take_connection_peak() {
+  std::lock_guard lock(state_->mutex);
+  return std::exchange(state_->connection_peak, state_->connections.size());
 }
 
 }  // namespace serenade::http

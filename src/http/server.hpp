@@ -53,6 +53,9 @@ class server {
   void stop(std::chrono::seconds grace, std::function<void()> on_stopped);
 
   std::size_t active_connections() const;
+  // The most connections open at once since the previous call (or the start); the count then starts again
+  // from the connections open now.
+  std::size_t take_connection_peak();
 
   struct state;  // defined in server.cpp
 

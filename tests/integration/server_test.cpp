@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 
 namespace serenade::testing {
 namespace {
@@ -54,6 +56,21 @@ TEST(server, refuses_connections_beyond_the_limit_with_503) {
   EXPECT_EQ(third.status, 503u);
   EXPECT_EQ(third.header("retry-after"), "1");
   EXPECT_EQ(third.body, R"({"detail":"Server is at its connection limit"})");
+}
+
+TEST(server, hands_freed_memory_back_once_a_crowd_has_left) {
+  stack s({}, {"--memory-release-after", "3", "--memory-check-interval-ms", "200"});
+  {
+    std::vector<std::unique_ptr<stream_reader>> crowd;
+    for (int i = 0; i < 4; ++i) {
+      crowd.push_back(std::make_unique<stream_reader>(s.api_port(), "/healthz"));
+      ASSERT_EQ(crowd.back()->status(), 200u);
+    }
+    // While they stay, nothing is released: the count has not fallen.
+    EXPECT_EQ(s.server().log().find("event=memory_released"), std::string::npos);
+  }
+  const auto line = s.server().wait_for_line({"event=memory_released", "connections=0", "rss_after_kib="}, 5s);
+  EXPECT_NE(line.find("rss_before_kib="), std::string::npos) << line;
 }
 
 TEST(server, stops_at_once_on_sigterm_when_idle) {

@@ -1,0 +1,23 @@
+#pragma once
+// After a crowd of listeners has left, the memory it used goes back to the system (core/memory_release.hpp).
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+
+namespace serenade::http {
+class server;
+}
+namespace serenade::core {
+class blocking_pool;
+}
+
+namespace serenade::api {
+
+// Every `period`: when the server's open connections have fallen `min_drop` below their peak since the last
+// release, free heap pages are handed back on `pool` (the release locks the allocator's arenas one by one),
+// and one log line says how much. Runs until its executor stops.
+boost::asio::awaitable<void> release_memory_after_crowds(http::server& server, core::blocking_pool& pool,
+                                                         std::chrono::milliseconds period, std::size_t min_drop);
+
+}  // namespace serenade::api
