@@ -64,6 +64,7 @@ http::server_options server_options_for(const core::serve_config& c) {
   o.max_header_bytes = c.max_header_bytes;
   o.header_timeout = std::chrono::seconds(c.header_timeout_s);
   o.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
+  o.send_buffer_bytes = c.send_buffer_bytes;
   o.write_timeout = std::chrono::seconds(c.write_timeout_s);
   o.name = "serenade";
   return o;

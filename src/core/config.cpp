@@ -78,6 +78,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   number("--idle-timeout", c.idle_timeout_s, "SERENADE_IDLE_TIMEOUT", "Seconds a keep-alive connection may idle");
   number("--write-timeout", c.write_timeout_s, "SERENADE_WRITE_TIMEOUT",
          "Seconds a client may accept no bytes before it is disconnected");
+  number("--send-buffer-bytes", c.send_buffer_bytes, "SERENADE_SEND_BUFFER_BYTES",
+         "Kernel send buffer of each client connection (0: the kernel's autotuning)");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
@@ -112,6 +114,9 @@ std::optional<std::string> validate(serve_config& c) {
     return "timeouts must be at least 1 second";
   }
   if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
+  if (c.send_buffer_bytes != 0 && (c.send_buffer_bytes < 4096 || c.send_buffer_bytes > 64u * 1024 * 1024)) {
+    return "--send-buffer-bytes must be 0 or between 4096 and 67108864";
+  }
   if (c.memory_check_interval_ms < 100) return "--memory-check-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";

@@ -560,6 +560,28 @@ TEST(Validate, PollIntervalAtLeast100) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
+TEST(Validate, SendBufferIsZeroOrASaneSize) {
+  serve_config c;
+  EXPECT_EQ(c.send_buffer_bytes, 128u * 1024);
+  const std::optional<std::string> refused("--send-buffer-bytes must be 0 or between 4096 and 67108864");
+  for (unsigned bytes : {1u, 4095u, 64u * 1024 * 1024 + 1}) {
+    c.send_buffer_bytes = bytes;
+    EXPECT_EQ(validate(c), refused) << bytes;
+  }
+  for (unsigned bytes : {0u, 4096u, 64u * 1024 * 1024}) {
+    c.send_buffer_bytes = bytes;
+    EXPECT_EQ(validate(c), std::nullopt) << bytes;
+  }
+}
+
+TEST(Validate, MemoryCheckIntervalAtLeast100) {
+  serve_config c;
+  c.memory_check_interval_ms = 99;
+  EXPECT_EQ(validate(c), std::optional<std::string>("--memory-check-interval-ms must be at least 100"));
+  c.memory_check_interval_ms = 100;
+  EXPECT_EQ(validate(c), std::nullopt);
+}
+
 TEST(Validate, ApiBasesCheckedOnlyWithKey) {
   serve_config c;
   c.sonauto_api_base = "ftp://api";

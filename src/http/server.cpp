@@ -334,6 +334,9 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
   entry->io = io;
   beast::error_code ignored;
   io->socket().set_option(tcp::no_delay(true), ignored);
+  if (s->options.send_buffer_bytes != 0) {
+    io->socket().set_option(asio::socket_base::send_buffer_size(static_cast<int>(s->options.send_buffer_bytes)), ignored);
+  }
   const auto& opts = s->options;
   // Kept from one request to the next, so a keep-alive client's requests reuse their memory.
   request req;

@@ -6,7 +6,11 @@
 #include <boost/json.hpp>
 
 #include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace serenade::testing {
@@ -71,6 +75,37 @@ TEST(server, hands_freed_memory_back_once_a_crowd_has_left) {
   }
   const auto line = s.server().wait_for_line({"event=memory_released", "connections=0", "rss_after_kib="}, 5s);
   EXPECT_NE(line.find("rss_before_kib="), std::string::npos) << line;
+}
+
+// The server side of the one established connection on `port`, as `ss` reports its socket memory: the
+// kernel's send buffer size ("tb"), or nullopt when ss shows no such socket.
+std::optional<std::uint64_t> server_send_buffer(std::uint16_t port) {
+  const auto command = "ss -tmnH state established '( sport = :" + std::to_string(port) + " )' 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe) return std::nullopt;
+  std::string out;
+  char chunk[512];
+  while (const auto n = std::fread(chunk, 1, sizeof chunk, pipe.get())) out.append(chunk, n);
+  const auto at = out.find(",tb");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoull(out.substr(at + 3));
+}
+
+TEST(server, bounds_each_connections_kernel_send_buffer) {
+  stack s({}, {"--send-buffer-bytes", "65536"});
+  stream_reader client(s.api_port(), "/healthz");
+  ASSERT_EQ(client.status(), 200u);
+  // Linux doubles the requested size for its own bookkeeping.
+  EXPECT_EQ(server_send_buffer(s.api_port()), std::optional<std::uint64_t>(2 * 65536));
+}
+
+TEST(server, leaves_the_send_buffer_to_the_kernel_when_told_to) {
+  stack s({}, {"--send-buffer-bytes", "0"});
+  stream_reader client(s.api_port(), "/healthz");
+  ASSERT_EQ(client.status(), 200u);
+  const auto size = server_send_buffer(s.api_port());
+  ASSERT_TRUE(size.has_value()) << "ss shows the connection";
+  EXPECT_NE(*size, 2u * 128 * 1024) << "the default bound was applied anyway";
 }
 
 TEST(server, stops_at_once_on_sigterm_when_idle) {
