@@ -79,7 +79,7 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   number("--write-timeout", c.write_timeout_s, "SERENADE_WRITE_TIMEOUT",
          "Seconds a client may accept no bytes before it is disconnected");
   number("--send-buffer-bytes", c.send_buffer_bytes, "SERENADE_SEND_BUFFER_BYTES",
-         "Kernel send buffer of each client connection (0: the kernel's autotuning)");
+         "Kernel send buffer of a connection sent a finished song longer than this (0: the kernel's autotuning)");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",

@@ -49,7 +49,7 @@ struct serve_config {
   unsigned header_timeout_s = 10;
   unsigned idle_timeout_s = 60;
   unsigned write_timeout_s = 60;
-  unsigned send_buffer_bytes = 128 * 1024;  // SO_SNDBUF per client connection; 0: the kernel's autotuning
+  unsigned send_buffer_bytes = 128 * 1024;  // SO_SNDBUF for file answers longer than this; 0: autotuning
   unsigned shutdown_grace_s = 10;
   unsigned memory_release_after = 1000;   // connections closed since the peak before freed memory is released
   unsigned memory_check_interval_ms = 10000;

@@ -26,6 +26,13 @@ socket_io::socket_io(tcp::socket socket) : socket_(std::move(socket)), watchdog_
   socket_.non_blocking(true, ignored);
 }
 
+void socket_io::bound_send_buffer(std::size_t bytes) {
+  if (send_buffer_bounded_) return;
+  send_buffer_bounded_ = true;
+  boost::system::error_code ignored;
+  socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ignored);
+}
+
 void socket_io::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -91,21 +91,40 @@ std::optional<std::uint64_t> server_send_buffer(std::uint16_t port) {
   return std::stoull(out.substr(at + 3));
 }
 
-TEST(server, bounds_each_connections_kernel_send_buffer) {
+TEST(server, bounds_the_send_buffer_of_a_whole_song_download) {
   stack s({}, {"--send-buffer-bytes", "65536"});
-  stream_reader client(s.api_port(), "/healthz");
-  ASSERT_EQ(client.status(), 200u);
+  const auto session = s.submit("whole-song-download");
+  s.wait_for_state(session, is_complete);
+  stream_reader download(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(download.status(), 200u);
+  ASSERT_GT(download.read_to_end().size(), 65536u) << "the test song must be longer than the bound";
   // Linux doubles the requested size for its own bookkeeping.
   EXPECT_EQ(server_send_buffer(s.api_port()), std::optional<std::uint64_t>(2 * 65536));
 }
 
-TEST(server, leaves_the_send_buffer_to_the_kernel_when_told_to) {
-  stack s({}, {"--send-buffer-bytes", "0"});
-  stream_reader client(s.api_port(), "/healthz");
-  ASSERT_EQ(client.status(), 200u);
-  const auto size = server_send_buffer(s.api_port());
-  ASSERT_TRUE(size.has_value()) << "ss shows the connection";
-  EXPECT_NE(*size, 2u * 128 * 1024) << "the default bound was applied anyway";
+TEST(server, leaves_the_send_buffer_to_the_kernel_for_short_answers_and_when_told_to) {
+  {
+    stack s({}, {"--send-buffer-bytes", "65536"});
+    const auto session = s.submit("range-download");
+    s.wait_for_state(session, is_complete);
+    stream_reader range(s.api_port(), "/api/stream/" + session, {{"Range", "bytes=0-65535"}});
+    ASSERT_EQ(range.status(), 206u);
+    EXPECT_EQ(range.read_to_end().size(), 65536u);
+    const auto size = server_send_buffer(s.api_port());
+    ASSERT_TRUE(size.has_value()) << "ss shows the connection";
+    EXPECT_NE(*size, 2u * 65536) << "a range no longer than the bound keeps the kernel's autotuning";
+  }
+  {
+    stack s({}, {"--send-buffer-bytes", "0"});
+    const auto session = s.submit("unbounded-download");
+    s.wait_for_state(session, is_complete);
+    stream_reader download(s.api_port(), "/api/stream/" + session);
+    ASSERT_EQ(download.status(), 200u);
+    download.read_to_end();
+    const auto size = server_send_buffer(s.api_port());
+    ASSERT_TRUE(size.has_value()) << "ss shows the connection";
+    EXPECT_NE(*size, 2u * 128 * 1024) << "0 means no bound, not the default one";
+  }
 }
 
 TEST(server, stops_at_once_on_sigterm_when_idle) {

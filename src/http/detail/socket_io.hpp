@@ -43,6 +43,9 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   boost::asio::awaitable<io_result> send_file(int fd, std::uint64_t offset, std::size_t length,
                                               clock::duration stall);
 
+  // SO_SNDBUF, set once per connection (later calls do nothing).
+  void bound_send_buffer(std::size_t bytes);
+
   void close();
   bool is_open() const { return socket_.is_open(); }
 
@@ -56,6 +59,7 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   clock::time_point deadline_ = clock::time_point::max();  // of the wait in progress; max when none
   clock::time_point armed_ = clock::time_point::max();     // when the watchdog fires next; max when idle
   bool timed_out_ = false;
+  bool send_buffer_bounded_ = false;
 };
 
 }  // namespace serenade::http::detail
