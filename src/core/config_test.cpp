@@ -521,12 +521,25 @@ TEST(Validate, ZeroConnectionsRefused) {
   EXPECT_EQ(validate(c), std::optional<std::string>("--max-connections must be at least 1"));
 }
 
-TEST(Validate, SmallHeaderLimitRefused) {
-  serve_config c;
-  c.max_header_bytes = 1023;
-  EXPECT_EQ(validate(c), std::optional<std::string>("--max-header-bytes must be at least 1024"));
-  c.max_header_bytes = 1024;
-  EXPECT_EQ(validate(c), std::nullopt);
+// Options with a lower bound: refused below it (and at 0), accepted at it.
+TEST(Validate, LowerBoundsRefusedBelowAndAcceptedAt) {
+  struct bound {
+    unsigned serve_config::*field;
+    unsigned least;
+    const char* message;
+  };
+  for (const auto& b : {bound{&serve_config::max_header_bytes, 1024, "--max-header-bytes must be at least 1024"},
+                        bound{&serve_config::poll_interval_ms, 100, "--poll-interval-ms must be at least 100"},
+                        bound{&serve_config::memory_check_interval_ms, 100,
+                              "--memory-check-interval-ms must be at least 100"}}) {
+    serve_config c;
+    for (unsigned below : {b.least - 1, 0u}) {
+      c.*b.field = below;
+      EXPECT_EQ(validate(c), std::optional<std::string>(b.message)) << below;
+    }
+    c.*b.field = b.least;
+    EXPECT_EQ(validate(c), std::nullopt) << b.message;
+  }
 }
 
 TEST(Validate, EveryZeroTimeoutRefused) {
@@ -550,16 +563,6 @@ TEST(Validate, ZeroShutdownGraceAllowed) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
-TEST(Validate, PollIntervalAtLeast100) {
-  serve_config c;
-  c.poll_interval_ms = 99;
-  EXPECT_EQ(validate(c), std::optional<std::string>("--poll-interval-ms must be at least 100"));
-  c.poll_interval_ms = 0;
-  EXPECT_EQ(validate(c), std::optional<std::string>("--poll-interval-ms must be at least 100"));
-  c.poll_interval_ms = 100;
-  EXPECT_EQ(validate(c), std::nullopt);
-}
-
 TEST(Validate, SendBufferIsZeroOrASaneSize) {
   serve_config c;
   EXPECT_EQ(c.send_buffer_bytes, 128u * 1024);
@@ -572,14 +575,6 @@ TEST(Validate, SendBufferIsZeroOrASaneSize) {
     c.send_buffer_bytes = bytes;
     EXPECT_EQ(validate(c), std::nullopt) << bytes;
   }
-}
-
-TEST(Validate, MemoryCheckIntervalAtLeast100) {
-  serve_config c;
-  c.memory_check_interval_ms = 99;
-  EXPECT_EQ(validate(c), std::optional<std::string>("--memory-check-interval-ms must be at least 100"));
-  c.memory_check_interval_ms = 100;
-  EXPECT_EQ(validate(c), std::nullopt);
 }
 
 TEST(Validate, ApiBasesCheckedOnlyWithKey) {
