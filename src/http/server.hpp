@@ -24,7 +24,7 @@ struct server_options {
   // SO_SNDBUF of a connection once it is sent a file answer longer than this (a whole song, not a 64 KiB range);
   // 0 leaves the kernel's autotuning everywhere. Bounded, the server's own sendfile(2) calls push the file as
   // the window opens; autotuned (up to tcp_wmem's 4 MiB), one call queues the whole song and the kernel sends it
-  // from the client's acknowledgements, on the client's core (bench/README.md: 2.5 -> 9 GB/s on loopback).
+  // from the client's acknowledgements, on the client's core (bench/README.md, finding 4: ~5x on loopback).
   // Live streams keep the autotuning: bounded, 10,000 real-time listeners stalled (bench/README.md).
   std::size_t send_buffer_bytes = 128 * 1024;
   std::string name = "serenade";            // for log lines
