@@ -221,8 +221,8 @@ void announce(asio::any_io_executor executor, const simulator_options& options, 
 // it happens: it sleeps until the next change, or until a control call changes the task's faults (poke).
 asio::awaitable<void> watch_task(asio::any_io_executor executor, simulator_options options, std::shared_ptr<task> t) {
   auto& timer = *t->wake;
-  std::string last;            // the status last announced
-  double announced_at = -1.0;  // the timeline instant of that status; negative before the first
+  std::string last;           // the status last announced; empty before the first
+  double announced_at = 0.0;  // the timeline instant of that status
   std::optional<webhook_post> held;
   while (!t->stopped) {
     t->faults_changed = false;
@@ -238,10 +238,7 @@ asio::awaitable<void> watch_task(asio::any_io_executor executor, simulator_optio
     };
     // Every change since the last one announced, in order, even when this wake-up comes late (a loaded
     // machine): a webhook receiver is owed each status, as Sonauto sends them, not only the newest.
-    if (announced_at < 0) {
-      announced_at = 0;
-      announce_if_new(moment_at(settings, 0, fail_at).status);
-    }
+    if (last.empty()) announce_if_new(moment_at(settings, 0, fail_at).status);
     for (int step = 0; step < 64; ++step) {  // a timeline has a handful of statuses; bounded all the same
       const auto change = next_change_after(settings, announced_at, fail_at);
       if (!change || *change > elapsed) break;
