@@ -4,6 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/read_size.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -31,6 +33,13 @@ void socket_io::bound_send_buffer(std::size_t bytes) {
   send_buffer_bounded_ = true;
   boost::system::error_code ignored;
   socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ignored);
+}
+
+std::size_t socket_io::segment_size() {
+  int bytes = 0;
+  socklen_t size = sizeof bytes;
+  if (::getsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &bytes, &size) != 0 || bytes <= 0) return 0;
+  return static_cast<std::size_t>(bytes);
 }
 
 void socket_io::close() {
@@ -89,7 +98,8 @@ asio::awaitable<io_result> socket_io::read_some(boost::beast::flat_buffer& buffe
   co_return io_result::ok;
 }
 
-asio::awaitable<io_result> socket_io::write_all(std::span<const std::string_view> pieces, clock::duration stall) {
+asio::awaitable<io_result> socket_io::write_all(std::span<const std::string_view> pieces, clock::duration stall,
+                                               bool more_follows) {
   std::array<iovec, 8> vec{};
   std::size_t count = 0;
   for (const auto piece : pieces) {
@@ -102,7 +112,7 @@ asio::awaitable<io_result> socket_io::write_all(std::span<const std::string_view
     msghdr message{};
     message.msg_iov = vec.data() + first;
     message.msg_iovlen = count - first;
-    const auto sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+    const auto sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL | (more_follows ? MSG_MORE : 0));
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (!would_block(errno)) co_return io_result::closed;

@@ -132,5 +132,44 @@ TEST(hub, a_finished_song_answers_ranges_and_validators_like_a_static_file) {
   }
 }
 
+// One keep-alive connection asks for ranges of every size around a loopback segment (32 KiB early in a
+// connection, 65483 bytes later): the head and the body's odd bytes go first, the rest in whole segments, and
+// the bytes must come out exactly as they are on disk.
+TEST(hub, ranges_of_every_size_on_one_connection_come_back_byte_exact) {
+  stack s({.song_seconds = 16, .speed = 8, .expire_after = 0.2});
+  const auto session = s.submit("sizes");
+  s.wait_for_state(session, is_complete);
+  s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
+  const auto song = s.simulator_audio(s.task_for("sizes"));
+  ASSERT_GT(song.size(), 300000u);
+  const std::vector<std::pair<std::size_t, std::size_t>> ranges{
+      {0, 1},         {7, 1000},      {100, 32768},   {3, 40000},     {1, 65483},      {4095, 65536},
+      {4096, 65536},  {10, 65537},    {999, 100000},  {5, 131072 + 77}, {12345, 196449}, {0, song.size()}};
+  std::string requests;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const auto [first, length] = ranges[i];
+    const bool whole = length == song.size();
+    requests += "GET /api/stream/" + session + " HTTP/1.1\r\nHost: x\r\n";
+    if (!whole) requests += "Range: bytes=" + std::to_string(first) + "-" + std::to_string(first + length - 1) + "\r\n";
+    requests += i + 1 == ranges.size() ? "Connection: close\r\n\r\n" : "\r\n";
+  }
+  const auto answers = raw_exchange(s.api_port(), requests, 20s);
+  std::size_t at = 0;
+  for (const auto& [first, length] : ranges) {
+    SCOPED_TRACE(::testing::Message() << "range of " << length << " bytes from " << first);
+    const auto head_end = answers.find("\r\n\r\n", at);
+    ASSERT_NE(head_end, std::string::npos);
+    const auto head = answers.substr(at, head_end + 2 - at);  // with the last line's CRLF
+    const auto expected_status = length == song.size() ? "HTTP/1.1 200" : "HTTP/1.1 206";
+    ASSERT_TRUE(head.starts_with(expected_status)) << head;
+    ASSERT_NE(head.find("Content-Length: " + std::to_string(length) + "\r\n"), std::string::npos) << head;
+    const auto body = answers.substr(head_end + 4, length);
+    ASSERT_EQ(body.size(), length);
+    EXPECT_TRUE(body == song.substr(first, length)) << "different bytes";
+    at = head_end + 4 + length;
+  }
+  EXPECT_EQ(at, answers.size()) << "bytes after the last answer";
+}
+
 }  // namespace
 }  // namespace serenade::testing

@@ -36,8 +36,10 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   boost::asio::awaitable<io_result> read_some(boost::beast::flat_buffer& buffer, clock::time_point deadline);
 
   // Writes every byte of `pieces` with one sendmsg(2) when the socket takes them all (the usual case).
-  // A wait for writability longer than `stall` closes the connection.
-  boost::asio::awaitable<io_result> write_all(std::span<const std::string_view> pieces, clock::duration stall);
+  // A wait for writability longer than `stall` closes the connection. With `more_follows` the kernel holds the
+  // bytes back (MSG_MORE) until the next write, which must come at once, joins them in a segment.
+  boost::asio::awaitable<io_result> write_all(std::span<const std::string_view> pieces, clock::duration stall,
+                                              bool more_follows = false);
 
   // sendfile(2) of `length` bytes from `offset`: the page cache feeds the socket; no copy through user space.
   boost::asio::awaitable<io_result> send_file(int fd, std::uint64_t offset, std::size_t length,
@@ -45,6 +47,10 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
 
   // SO_SNDBUF, set once per connection (later calls do nothing).
   void bound_send_buffer(std::size_t bytes);
+
+  // The connection's TCP segment size now (TCP_MAXSEG); 0 when the kernel does not say. It changes during a
+  // connection's life (the kernel keeps it to half the peer's largest window), so it is asked each time.
+  std::size_t segment_size();
 
   void close();
   bool is_open() const { return socket_.is_open(); }
