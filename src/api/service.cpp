@@ -65,6 +65,7 @@ http::server_options server_options_for(const core::serve_config& c) {
   o.header_timeout = std::chrono::seconds(c.header_timeout_s);
   o.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
   o.send_buffer_bytes = c.send_buffer_bytes;
+  o.unsent_limit_bytes = c.unsent_limit_bytes;
   o.write_timeout = std::chrono::seconds(c.write_timeout_s);
   o.name = "serenade";
   return o;

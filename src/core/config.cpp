@@ -80,6 +80,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Seconds a client may accept no bytes before it is disconnected");
   number("--send-buffer-bytes", c.send_buffer_bytes, "SERENADE_SEND_BUFFER_BYTES",
          "Kernel send buffer of a connection sent a finished song longer than this (0: the kernel's autotuning)");
+  number("--unsent-limit-bytes", c.unsent_limit_bytes, "SERENADE_UNSENT_LIMIT_BYTES",
+         "Bytes a connection may keep queued in the kernel before they are sent (0: the kernel's default, no limit)");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
@@ -116,6 +118,9 @@ std::optional<std::string> validate(serve_config& c) {
   if (c.poll_interval_ms < 100) return "--poll-interval-ms must be at least 100";
   if (c.send_buffer_bytes != 0 && (c.send_buffer_bytes < 4096 || c.send_buffer_bytes > 64u * 1024 * 1024)) {
     return "--send-buffer-bytes must be 0 or between 4096 and 67108864";
+  }
+  if (c.unsent_limit_bytes != 0 && (c.unsent_limit_bytes < 4096 || c.unsent_limit_bytes > 64u * 1024 * 1024)) {
+    return "--unsent-limit-bytes must be 0 or between 4096 and 67108864";
   }
   if (c.memory_check_interval_ms < 100) return "--memory-check-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <initializer_list>
 #include <iterator>
@@ -563,17 +564,24 @@ TEST(Validate, ZeroShutdownGraceAllowed) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
-TEST(Validate, SendBufferIsZeroOrASaneSize) {
-  serve_config c;
-  EXPECT_EQ(c.send_buffer_bytes, 128u * 1024);
-  const std::optional<std::string> refused("--send-buffer-bytes must be 0 or between 4096 and 67108864");
-  for (unsigned bytes : {1u, 4095u, 64u * 1024 * 1024 + 1}) {
-    c.send_buffer_bytes = bytes;
-    EXPECT_EQ(validate(c), refused) << bytes;
-  }
-  for (unsigned bytes : {0u, 4096u, 64u * 1024 * 1024}) {
-    c.send_buffer_bytes = bytes;
-    EXPECT_EQ(validate(c), std::nullopt) << bytes;
+// Kernel buffer sizes: 0 (leave it to the kernel) or between one page and 64 MiB; 128 KiB unless told.
+TEST(Validate, KernelBufferSizesAreZeroOrSane) {
+  const std::array<std::pair<unsigned serve_config::*, std::string>, 2> sizes{{
+      {&serve_config::send_buffer_bytes, "--send-buffer-bytes"},
+      {&serve_config::unsent_limit_bytes, "--unsent-limit-bytes"},
+  }};
+  for (const auto& [field, option] : sizes) {
+    serve_config c;
+    EXPECT_EQ(c.*field, 128u * 1024) << option;
+    const std::optional<std::string> refused(option + " must be 0 or between 4096 and 67108864");
+    for (unsigned bytes : {1u, 4095u, 64u * 1024 * 1024 + 1}) {
+      c.*field = bytes;
+      EXPECT_EQ(validate(c), refused) << option << " " << bytes;
+    }
+    for (unsigned bytes : {0u, 4096u, 64u * 1024 * 1024}) {
+      c.*field = bytes;
+      EXPECT_EQ(validate(c), std::nullopt) << option << " " << bytes;
+    }
   }
 }
 

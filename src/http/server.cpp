@@ -341,6 +341,7 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
   beast::error_code ignored;
   io->socket().set_option(tcp::no_delay(true), ignored);
   const auto& opts = s->options;
+  if (opts.unsent_limit_bytes != 0) io->limit_unsent(opts.unsent_limit_bytes);
   // Kept from one request to the next, so a keep-alive client's requests reuse their memory.
   request req;
   if (auto endpoint = io->socket().remote_endpoint(ignored); !ignored) req.remote_address = endpoint.address().to_string();

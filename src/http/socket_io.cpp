@@ -35,6 +35,11 @@ void socket_io::bound_send_buffer(std::size_t bytes) {
   socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ignored);
 }
 
+void socket_io::limit_unsent(std::size_t bytes) {
+  const int limit = static_cast<int>(bytes);
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &limit, sizeof limit);
+}
+
 std::size_t socket_io::segment_size() {
   int bytes = 0;
   socklen_t size = sizeof bytes;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace serenade::testing {
@@ -77,18 +78,68 @@ TEST(server, hands_freed_memory_back_once_a_crowd_has_left) {
   EXPECT_NE(line.find("rss_before_kib="), std::string::npos) << line;
 }
 
-// The server side of the one established connection on `port`, as `ss` reports its socket memory: the
-// kernel's send buffer size ("tb"), or nullopt when ss shows no such socket.
-std::optional<std::uint64_t> server_send_buffer(std::uint16_t port) {
-  const auto command = "ss -tmnH state established '( sport = :" + std::to_string(port) + " )' 2>/dev/null";
+// What `ss <flags>` prints for the server side of the one established connection on `port` ("" when none).
+std::string server_socket_report(std::uint16_t port, const std::string& flags) {
+  const auto command = "ss " + flags + " state established '( sport = :" + std::to_string(port) + " )' 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  if (!pipe) return std::nullopt;
+  if (!pipe) return {};
   std::string out;
   char chunk[512];
   while (const auto n = std::fread(chunk, 1, sizeof chunk, pipe.get())) out.append(chunk, n);
-  const auto at = out.find(",tb");
+  return out;
+}
+
+std::optional<std::uint64_t> number_after(const std::string& report, const std::string& key) {
+  const auto at = report.find(key);
   if (at == std::string::npos) return std::nullopt;
-  return std::stoull(out.substr(at + 3));
+  return std::stoull(report.substr(at + key.size()));
+}
+
+// The kernel's send buffer size of the server's socket ("tb" in ss's socket memory), or nullopt.
+std::optional<std::uint64_t> server_send_buffer(std::uint16_t port) {
+  return number_after(server_socket_report(port, "-tmnH"), ",tb");
+}
+
+// Bytes the server's socket holds that have not been sent yet (ss shows "notsent:" only when there are some),
+// or nullopt when ss shows no such socket.
+std::optional<std::uint64_t> server_unsent_bytes(std::uint16_t port) {
+  const auto report = server_socket_report(port, "-tinH");
+  if (report.empty()) return std::nullopt;
+  return number_after(report, " notsent:").value_or(0);
+}
+
+// Polls the server's unsent bytes until `enough` says so or `timeout` passes; returns the last reading.
+template <class Predicate>
+std::uint64_t wait_for_unsent(std::uint16_t port, Predicate enough, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::uint64_t unsent = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    unsent = server_unsent_bytes(port).value_or(0);
+    if (enough(unsent)) break;
+    std::this_thread::sleep_for(20ms);  // a polling interval, not a synchronisation: the loop waits on the value
+  }
+  return unsent;
+}
+
+// A listener that stops reading after the head: its receive window fills, then the server may queue only
+// --unsent-limit-bytes in the kernel for it, plus the one write in progress (at most a 64 KiB segment on
+// loopback). Without the limit the kernel takes the rest of the song at once.
+TEST(server, queues_little_in_the_kernel_for_a_listener_that_stops_reading) {
+  constexpr std::uint64_t limit = 16384;
+  constexpr std::uint64_t one_write = 65536;
+  const auto unsent_for_stopped_reader = [&](const std::string& option, auto enough) {
+    stack s({.song_seconds = 16, .speed = 8}, {"--unsent-limit-bytes", option, "--send-buffer-bytes", "0"});
+    const auto session = s.submit("stopped-reader");
+    s.wait_for_state(session, is_complete);
+    stream_reader reader(s.api_port(), "/api/stream/" + session);
+    EXPECT_EQ(reader.status(), 200u);
+    return wait_for_unsent(s.api_port(), enough, 10s);
+  };
+  const auto unlimited = unsent_for_stopped_reader("0", [&](std::uint64_t unsent) { return unsent > limit + one_write; });
+  EXPECT_GT(unlimited, limit + one_write) << "without the limit the song waits unsent in the kernel";
+  const auto limited = unsent_for_stopped_reader(std::to_string(limit), [](std::uint64_t unsent) { return unsent > 0; });
+  EXPECT_GT(limited, 0u) << "the server has more to send than the window takes";
+  EXPECT_LE(limited, limit + one_write);
 }
 
 TEST(server, bounds_the_send_buffer_of_a_whole_song_download) {

@@ -48,6 +48,9 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   // SO_SNDBUF, set once per connection (later calls do nothing).
   void bound_send_buffer(std::size_t bytes);
 
+  // TCP_NOTSENT_LOWAT: writes take bytes only while fewer than this wait unsent in the kernel.
+  void limit_unsent(std::size_t bytes);
+
   // The connection's TCP segment size now (TCP_MAXSEG); 0 when the kernel does not say. It changes during a
   // connection's life (the kernel keeps it to half the peer's largest window), so it is asked each time.
   std::size_t segment_size();
