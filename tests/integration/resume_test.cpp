@@ -83,6 +83,24 @@ TEST(resume, a_server_killed_mid_song_resumes_its_capture_and_archives_the_exact
   EXPECT_EQ(s.server().log().find("capture_replay_mismatch"), std::string::npos);
 }
 
+// A listener that stops reading while the song grows: the chunks written at the live edge meet a full socket
+// (the unsent limit at its smallest) and wait for it, partly written. The listener then reads on and must get
+// the song byte for byte.
+TEST(resume, a_listener_that_pauses_at_the_live_edge_gets_every_byte_in_order) {
+  stack s({.song_seconds = 30, .speed = 10, .tick = 0.05}, {"--unsent-limit-bytes", "4096"});
+  const auto session = s.submit("pause");
+  s.wait_for_state(session, is_stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  reader.read_at_least(1);
+  s.wait_for_state(session, is_complete);  // the whole song was generated while the listener did not read
+  const auto heard = reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  const auto song = s.simulator_audio(s.task_for("pause"));
+  EXPECT_EQ(heard.size(), song.size());
+  EXPECT_TRUE(heard == song) << "different bytes";
+}
+
 TEST(resume, a_slow_listener_does_not_delay_a_fast_one) {
   stack s({.song_seconds = 12, .speed = 1, .tick = 0.05});
   const auto session = s.submit("slow-fast");
