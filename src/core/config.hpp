@@ -50,7 +50,7 @@ struct serve_config {
   unsigned idle_timeout_s = 60;
   unsigned write_timeout_s = 60;
   unsigned send_buffer_bytes = 128 * 1024;  // SO_SNDBUF for file answers longer than this; 0: autotuning
-  unsigned unsent_limit_bytes = 128 * 1024;  // TCP_NOTSENT_LOWAT of every client connection; 0: the kernel's
+  unsigned unsent_limit_bytes = 128 * 1024;  // TCP_NOTSENT_LOWAT of every connection; 0: the kernel's default
   unsigned shutdown_grace_s = 10;
   unsigned memory_release_after = 1000;   // connections closed since the peak before freed memory is released
   unsigned memory_check_interval_ms = 10000;

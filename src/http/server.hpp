@@ -29,10 +29,10 @@ struct server_options {
   std::size_t send_buffer_bytes = 128 * 1024;
   // TCP_NOTSENT_LOWAT of every connection: the kernel takes more of a response only while fewer bytes than
   // this wait unsent. Without it a listener that reads slowly (a browser at the song's pace) had megabytes
-  // queued in the kernel for it, and 18,000 of them exhausted the machine's TCP memory (drops, retransmission
-  // timeouts, stalls); fast readers are pushed by the server's own sendfile calls as the window opens
-  // instead of from acknowledgements on the client's core (3.3x for fast readers of a live song on loopback).
-  // The in-flight window is not limited. bench/README.md, finding 9. 0: the kernel's default (no limit).
+  // queued in the kernel for it (18,000 of them, with their clients on the same machine, ran its TCP memory
+  // out: drops, retransmission timeouts, stalls); fast readers are pushed by the server's own sendfile calls as
+  // the window opens instead of from acknowledgements on the client's core (3.3x for fast readers of a live
+  // song on loopback). The in-flight window is not limited. bench/README.md, finding 9. 0: the kernel's default.
   std::size_t unsent_limit_bytes = 128 * 1024;
   std::string name = "serenade";            // for log lines
 };
