@@ -20,6 +20,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -101,6 +103,20 @@ namespace {
 
 using detail::io_result;
 
+// Up to a page of the body is copied; more goes by sendfile, whose page references beat a copy.
+constexpr std::uint64_t max_copied_lead_bytes = 4096;
+
+// Appends `length` bytes of the file from `offset` to `to`; false (and `to` as it was) when the file has fewer.
+// Like sendfile, it reads the page cache on the I/O thread: finished songs are read often and stay there.
+bool append_file_bytes(std::string& to, int fd, std::uint64_t offset, std::uint64_t length) {
+  const auto before = to.size();
+  to.resize(before + length);
+  const auto got = ::pread(fd, to.data() + before, length, static_cast<off_t>(offset));
+  if (got == static_cast<ssize_t>(length)) return true;
+  to.resize(before);
+  return false;
+}
+
 // One request's answer on a connection. The request, the response-head buffer and the socket belong to the
 // connection and are reused by the next request; this object only holds what this answer did.
 class connection_exchange final : public exchange {
@@ -142,11 +158,14 @@ class connection_exchange final : public exchange {
     const auto bound = state_.options.send_buffer_bytes;
     if (body_follows && bound != 0 && length > bound) io_.bound_send_buffer(bound);
     // The head and the body's odd bytes make the first segment, the rest whole segments (http/segment_plan.hpp).
+    // A few odd bytes are read into the head's buffer: one sendmsg instead of a held-back head and a sendfile
+    // of its own, which costs more than the copy (bench/README.md, "Optimisations").
     const auto lead = body_follows ? lead_body_bytes(head_.size(), length, io_.segment_size()) : 0;
+    const bool lead_in_head = lead > 0 && lead <= max_copied_lead_bytes && append_file_bytes(head_, fd, offset, lead);
     const std::array<std::string_view, 1> pieces{head_};
-    if (!co_await send(pieces, lead > 0)) co_return false;
+    if (!co_await send(pieces, lead > 0 && !lead_in_head)) co_return false;
     if (!body_follows) co_return true;
-    if (lead > 0 && !co_await send_file(fd, offset, static_cast<std::size_t>(lead))) co_return false;
+    if (lead > 0 && !lead_in_head && !co_await send_file(fd, offset, static_cast<std::size_t>(lead))) co_return false;
     if (lead < length && !co_await send_file(fd, offset + lead, static_cast<std::size_t>(length - lead))) {
       co_return false;
     }

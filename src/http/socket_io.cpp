@@ -41,10 +41,12 @@ void socket_io::limit_unsent(std::size_t bytes) {
 }
 
 std::size_t socket_io::segment_size() {
+  if (segment_size_uses_++ % segment_size_asked_every != 0) return segment_size_;
   int bytes = 0;
   socklen_t size = sizeof bytes;
-  if (::getsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &bytes, &size) != 0 || bytes <= 0) return 0;
-  return static_cast<std::size_t>(bytes);
+  const bool known = ::getsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &bytes, &size) == 0 && bytes > 0;
+  segment_size_ = known ? static_cast<std::size_t>(bytes) : 0;
+  return segment_size_;
 }
 
 void socket_io::close() {

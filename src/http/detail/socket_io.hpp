@@ -51,9 +51,11 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   // TCP_NOTSENT_LOWAT: writes take bytes only while fewer than this wait unsent in the kernel.
   void limit_unsent(std::size_t bytes);
 
-  // The connection's TCP segment size now (TCP_MAXSEG); 0 when the kernel does not say. It changes during a
-  // connection's life (the kernel keeps it to half the peer's largest window), so it is asked each time.
+  // The connection's TCP segment size (TCP_MAXSEG); 0 when the kernel does not say. It changes during a
+  // connection's life (the kernel keeps it to half the peer's largest window), so it is asked again every
+  // `segment_size_asked_every` calls; a stale size costs an answer one segment more, never a wrong byte.
   std::size_t segment_size();
+  static constexpr unsigned segment_size_asked_every = 16;
 
   void close();
   bool is_open() const { return socket_.is_open(); }
@@ -69,6 +71,8 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   clock::time_point armed_ = clock::time_point::max();     // when the watchdog fires next; max when idle
   bool timed_out_ = false;
   bool send_buffer_bounded_ = false;
+  std::size_t segment_size_ = 0;
+  unsigned segment_size_uses_ = 0;  // calls so far
 };
 
 }  // namespace serenade::http::detail
