@@ -15,6 +15,8 @@ BEGIN { FS = "\t" }
   if (scen == "realtime") {
     ns[n] = 1
     st[sys, n] = f["stalled"]; rss[sys, n] = f["rss_peak_kib"]; per[sys, n] = f["rss_per_listener_b"]
+    if ("server_cpu_pct" in f) cpu[sys, n] = f["server_cpu_pct"] " % / " f["simulator_cpu_pct"] " % (" f["simulator_cpu_peak_pct"] " %)"
+    if ("tcp_mem_peak_kib" in f) tcpmem[sys, n] = sprintf("%.0f MiB", f["tcp_mem_peak_kib"] / 1024)
     if (f["stalled"] == 0 && n > best[sys]) { best[sys] = n; bestper[sys] = f["rss_per_listener_b"] }
     if (n <= 1000 && n >= upn[sys]) { upn[sys] = n; up[sys] = f["upstream_open_max"] }
   }
@@ -74,16 +76,18 @@ END {
                 bestper["serenade"] / 1024, bestper["nginx"] / 1024, ratio(bestper["serenade"], bestper["nginx"]), nb ? " |" : "")
   t = t row("ready song, first byte", "p99 time to first byte", "ttfb_ready", "ms", "≤ nginx's + 1 ms")
   if (nb) t = t "\nBaselines are Serenade built from the named commits, measured in this run beside this build (not in the real-time ramp).\n"
-  t = t "\nReal-time ramp (stalled listeners / server RSS):\n\n| N | Serenade stalled | Serenade RSS | nginx stalled | nginx RSS |\n|---:|---:|---:|---:|---:|\n"
+  t = t "\nReal-time ramp: stalled listeners; server RSS; CPU over the step in percent of one core, the server's / the simulator's (the upstream feeding it; its busiest half second in brackets); the peak of the kernel's TCP memory (both ends of every loopback connection):\n\n| N | Serenade stalled | Serenade RSS | Serenade / simulator CPU | TCP memory | nginx stalled | nginx RSS | nginx / simulator CPU | TCP memory |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   m = 0; for (n in ns) sorted[++m] = n + 0
   for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted[j] < sorted[i]) { x = sorted[i]; sorted[i] = sorted[j]; sorted[j] = x }
   dat = out "/realtime.dat"
   print "# N serenade_stalled serenade_rss_mib nginx_stalled nginx_rss_mib" > dat
   for (i = 1; i <= m; i++) {
     n = sorted[i]
-    t = t sprintf("| %d | %s | %s | %s | %s |\n", n,
+    t = t sprintf("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", n,
                   (("serenade", n) in st) ? st["serenade", n] : "–", (("serenade", n) in rss) ? sprintf("%.1f MiB", rss["serenade", n] / 1024) : "–",
-                  (("nginx", n) in st) ? st["nginx", n] : "–", (("nginx", n) in rss) ? sprintf("%.1f MiB", rss["nginx", n] / 1024) : "–")
+                  (("serenade", n) in cpu) ? cpu["serenade", n] : "–", (("serenade", n) in tcpmem) ? tcpmem["serenade", n] : "–",
+                  (("nginx", n) in st) ? st["nginx", n] : "–", (("nginx", n) in rss) ? sprintf("%.1f MiB", rss["nginx", n] / 1024) : "–",
+                  (("nginx", n) in cpu) ? cpu["nginx", n] : "–", (("nginx", n) in tcpmem) ? tcpmem["nginx", n] : "–")
     printf "%d %s %s %s %s\n", n,
            (("serenade", n) in st) ? st["serenade", n] : "?", (("serenade", n) in rss) ? rss["serenade", n] / 1024 : "?",
            (("nginx", n) in st) ? st["nginx", n] : "?", (("nginx", n) in rss) ? rss["nginx", n] / 1024 : "?" > dat
