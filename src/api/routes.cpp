@@ -154,6 +154,8 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
     answer.set("Retry-After", "30");
     co_return co_await ex.respond(std::move(answer));
   }
+  // The submission's strings (lyrics, prompt, ...) are not needed while the song plays; a listener stays minutes.
+  s.reset();
   co_await live::serve_listener(ex, std::move(song), ctx.hubs.counters(), ctx.stream_start_timeout);
 }
 

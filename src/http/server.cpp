@@ -225,7 +225,8 @@ class connection_exchange final : public exchange {
   }
 
   awaitable<void> wait_peer_closed() override {
-    std::array<char, 256> scratch{};
+    // Small: it only has to see the end of the stream, and it sits in this frame for a listener's whole stay.
+    std::array<char, 16> scratch{};
     for (;;) {
       auto [ec, n] = co_await io_.socket().async_read_some(asio::buffer(scratch), use_tuple);
       if (ec) {
