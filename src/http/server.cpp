@@ -105,6 +105,9 @@ using detail::io_result;
 
 // Up to a page of the body is copied; more goes by sendfile, whose page references beat a copy.
 constexpr std::uint64_t max_copied_lead_bytes = 4096;
+// A head buffer that grew past this (a head and a long lead) is given back after its answer: a keep-alive
+// connection keeps its buffers between requests, and an idle one should hold no more than a head needs.
+constexpr std::size_t max_kept_head_capacity = 1024;
 
 // Appends `length` bytes of the file from `offset` to `to`; false (and `to` as it was) when the file has fewer.
 // Like sendfile, it reads the page cache on the I/O thread: finished songs are read often and stay there.
@@ -163,7 +166,9 @@ class connection_exchange final : public exchange {
     const auto lead = body_follows ? lead_body_bytes(head_.size(), length, io_.segment_size()) : 0;
     const bool lead_in_head = lead > 0 && lead <= max_copied_lead_bytes && append_file_bytes(head_, fd, offset, lead);
     const std::array<std::string_view, 1> pieces{head_};
-    if (!co_await send(pieces, lead > 0 && !lead_in_head)) co_return false;
+    const bool head_sent = co_await send(pieces, lead > 0 && !lead_in_head);
+    if (head_.capacity() > max_kept_head_capacity) std::string().swap(head_);
+    if (!head_sent) co_return false;
     if (!body_follows) co_return true;
     if (lead > 0 && !lead_in_head && !co_await send_file(fd, offset, static_cast<std::size_t>(lead))) co_return false;
     if (lead < length && !co_await send_file(fd, offset + lead, static_cast<std::size_t>(length - lead))) {
