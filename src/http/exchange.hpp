@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 
 namespace serenade::http {
@@ -39,6 +40,12 @@ class exchange {
   // Completes when the client closes its side (or the connection fails). Run it beside a long response
   // to notice a departed listener without waiting for the next write.
   virtual boost::asio::awaitable<void> wait_peer_closed() = 0;
+  // The same as a callback: `left` runs once, on the connection's executor, when the client closes its side or
+  // the connection fails, unless stop_watching_peer() came first. No coroutine is held meanwhile, which matters
+  // for a response that lasts minutes (a live listener). Call stop_watching_peer() before the response returns.
+  virtual void watch_peer(std::function<void()> left) = 0;
+  virtual void stop_watching_peer() = 0;
+  virtual bool peer_left() const = 0;
 
   virtual bool response_started() const = 0;
   // True when a write was abandoned because the client accepted no bytes for the write timeout.

@@ -131,7 +131,9 @@ class connection_exchange final : public exchange {
   bool response_started() const override { return started_; }
   unsigned response_status() const override { return status_; }
   std::uint64_t body_bytes_sent() const override { return bytes_; }
-  bool must_close() const { return close_ || !req_.keep_alive || state_.stopping; }
+  bool must_close() const {
+    return close_ || !req_.keep_alive || state_.stopping || !io_.can_serve_another_request();
+  }
 
   awaitable<void> respond(response r) override {
     started_ = true;
@@ -228,6 +230,10 @@ class connection_exchange final : public exchange {
     close_ = true;
     io_.close();
   }
+
+  void watch_peer(std::function<void()> left) override { io_.watch_peer(std::move(left)); }
+  void stop_watching_peer() override { io_.stop_watching_peer(); }
+  bool peer_left() const override { return io_.peer_left(); }
 
   awaitable<void> wait_peer_closed() override {
     // Small: it only has to see the end of the stream, and it sits in this frame for a listener's whole stay.

@@ -1,6 +1,7 @@
 #include "http/detail/socket_io.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/read_size.hpp>
 
@@ -47,6 +48,43 @@ std::size_t socket_io::segment_size() {
   const bool known = ::getsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &bytes, &size) == 0 && bytes > 0;
   segment_size_ = known ? static_cast<std::size_t>(bytes) : 0;
   return segment_size_;
+}
+
+void socket_io::watch_peer(std::function<void()> left) {
+  on_peer_left_ = std::move(left);
+  ++peer_watch_generation_;
+  arm_peer_watch();
+}
+
+void socket_io::arm_peer_watch() {
+  const auto generation = peer_watch_generation_;
+  socket_.async_read_some(asio::buffer(peer_scratch_),
+                          asio::bind_cancellation_slot(peer_watch_cancel_.slot(),
+                                                       [self = shared_from_this(), generation](
+                                                           const boost::system::error_code& error, std::size_t) {
+                                                         self->on_peer_watch(error, generation);
+                                                       }));
+}
+
+void socket_io::on_peer_watch(const boost::system::error_code& error, unsigned generation) {
+  if (generation != peer_watch_generation_ || !on_peer_left_) return;  // stopped meanwhile
+  if (!error) {
+    peer_sent_data_ = true;
+    arm_peer_watch();
+    return;
+  }
+  peer_left_ = true;
+  const auto left = std::move(on_peer_left_);
+  on_peer_left_ = nullptr;
+  left();
+}
+
+void socket_io::stop_watching_peer() {
+  if (!on_peer_left_) return;  // not watching, or the peer already left (no read pending)
+  on_peer_left_ = nullptr;
+  ++peer_watch_generation_;
+  peer_watch_stopped_reading_ = true;
+  peer_watch_cancel_.emit(asio::cancellation_type::terminal);
 }
 
 void socket_io::close() {

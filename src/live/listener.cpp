@@ -31,6 +31,40 @@ asio::awaitable<void> wait_for_growth(hub& song, std::uint64_t offset, std::uint
   co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+// Relays the song from byte 0 until it ends, the listener leaves (the hang-up watch cancels `wake`) or a write
+// fails; returns the outcome for the log.
+asio::awaitable<std::string_view> relay(http::exchange& ex, hub& song, std::uint64_t epoch, hub_counters& counters,
+                                        const std::shared_ptr<asio::steady_timer>& wake) {
+  std::uint64_t offset = 0;
+  for (;;) {
+    if (ex.peer_left()) co_return "listener_gone";
+    if (song.epoch() != epoch) {
+      ex.abort();
+      co_return "capture_restarted";
+    }
+    const auto size = song.size();
+    if (offset < size) {
+      const auto length = std::min(size - offset, max_chunk);
+      if (!co_await ex.send_file_chunk(song.read_fd(), offset, static_cast<std::size_t>(length))) {
+        co_return ex.write_stalled() ? "stalled" : "listener_gone";
+      }
+      offset += length;
+      counters.bytes_relayed += length;
+      continue;
+    }
+    const auto state = song.state();
+    if (state == hub_state::complete && offset >= song.size()) {
+      co_await ex.finish_chunked();
+      co_return "complete";
+    }
+    if (state == hub_state::abandoned && offset >= song.size()) {
+      ex.abort();  // no final chunk: the listener must see the song was cut
+      co_return "upstream_failed";
+    }
+    co_await wait_for_growth(song, offset, epoch, wake);
+  }
+}
+
 http::header_list live_headers() {
   return {{"Content-Type", "audio/mpeg"},
           {"Cache-Control", "no-cache, no-store, must-revalidate"},
@@ -76,41 +110,11 @@ asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> so
   co_await ex.start_chunked(200, live_headers());
   ++counters.listeners_live;
   SERENADE_LOG(info, "listener_start", "session", song->session_id(), "captured", song->size());
-  std::string outcome = "listener_gone";
-  auto relay = [&]() -> asio::awaitable<void> {
-    std::uint64_t offset = 0;
-    for (;;) {
-      if (song->epoch() != epoch) {
-        outcome = "capture_restarted";
-        ex.abort();
-        co_return;
-      }
-      const auto size = song->size();
-      if (offset < size) {
-        const auto length = std::min(size - offset, max_chunk);
-        if (!co_await ex.send_file_chunk(song->read_fd(), offset, static_cast<std::size_t>(length))) {
-          if (ex.write_stalled()) outcome = "stalled";
-          co_return;
-        }
-        offset += length;
-        counters.bytes_relayed += length;
-        continue;
-      }
-      const auto state = song->state();
-      if (state == hub_state::complete && offset >= song->size()) {
-        outcome = "complete";
-        co_await ex.finish_chunked();
-        co_return;
-      }
-      if (state == hub_state::abandoned && offset >= song->size()) {
-        outcome = "upstream_failed";
-        ex.abort();  // no final chunk: the listener must see the song was cut
-        co_return;
-      }
-      co_await wait_for_growth(*song, offset, epoch, wake);
-    }
-  };
-  co_await (relay() || ex.wait_peer_closed());
+  // A hang-up wakes the relay from its wait for growth; without the watch it would go unnoticed until the song
+  // grew and a write failed.
+  ex.watch_peer([wake] { wake->cancel(); });
+  const auto outcome = co_await relay(ex, *song, epoch, counters, wake);
+  ex.stop_watching_peer();
   --counters.listeners_live;
   if (outcome == "stalled") {
     ++counters.stalled_listeners_closed;

@@ -134,6 +134,25 @@ TEST(stream, a_departing_listener_is_released_within_a_second_and_the_capture_go
   EXPECT_EQ(report().at("stream_connections_total").as_int64(), 1);
 }
 
+// While the song does not grow nothing is written to the listener, so no failed write can reveal that it left:
+// only the hang-up watch can, and it must.
+TEST(stream, a_listener_that_leaves_while_the_song_is_stalled_is_released_within_a_second) {
+  stack s({.song_seconds = 30, .speed = 1});
+  const auto session = s.submit("leaves-during-stall");
+  const auto task = s.task_for("leaves-during-stall");
+  const auto stall = R"({"task_id":")" + task + R"(","stall_at_bytes":20000,"stall_seconds":30})";
+  ASSERT_EQ(s.sim("POST", "/_sim/control", stall).status, 200u);
+  s.wait_for_state(session, is_stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  EXPECT_EQ(reader.read_at_least(20000).size(), 20000u);
+
+  reader.close();
+  const auto closed_at = std::chrono::steady_clock::now();
+  s.server().wait_for_line({"event=listener_end", session, "outcome=listener_gone", "bytes=20000"}, 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - closed_at, 1s);
+}
+
 TEST(stream, an_upstream_failure_mid_song_cuts_the_body_without_a_final_chunk) {
   stack s({.song_seconds = 30, .speed = 1});
   const auto session = s.submit("cut-mid-song");

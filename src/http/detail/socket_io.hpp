@@ -4,12 +4,15 @@
 // connection enforces deadlines, so a read or write that completes at once schedules no timer operation.
 // Only server.cpp uses this; it is here to keep the server's file about connections, not system calls.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -57,6 +60,17 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   std::size_t segment_size();
   static constexpr unsigned segment_size_asked_every = 16;
 
+  // Calls `left` once, on the socket's executor, when the peer closes its side or the connection fails or is
+  // closed here, until stop_watching_peer(). Bytes the peer sends meanwhile (a pipelined request during a long
+  // response) are dropped and remembered. A pending read with a callback, not a coroutine: it stays for a live
+  // listener's whole stay, and a coroutine race would hold frames for as long.
+  void watch_peer(std::function<void()> left);
+  void stop_watching_peer();
+  bool peer_left() const { return peer_left_; }
+  // False once a watch saw the peer leave or send bytes, or was stopped with its read still pending (that read
+  // may yet take the start of a next request): the connection must close after this response.
+  bool can_serve_another_request() const { return !peer_left_ && !peer_sent_data_ && !peer_watch_stopped_reading_; }
+
   void close();
   bool is_open() const { return socket_.is_open(); }
 
@@ -64,6 +78,8 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   boost::asio::awaitable<io_result> wait(boost::asio::socket_base::wait_type what, clock::time_point deadline);
   void watch(clock::time_point deadline);
   void on_watchdog();
+  void arm_peer_watch();
+  void on_peer_watch(const boost::system::error_code& error, unsigned generation);
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer watchdog_;
@@ -73,6 +89,13 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   bool send_buffer_bounded_ = false;
   std::size_t segment_size_ = 0;
   unsigned segment_size_uses_ = 0;  // calls so far
+  std::function<void()> on_peer_left_;  // empty when not watching
+  boost::asio::cancellation_signal peer_watch_cancel_;
+  unsigned peer_watch_generation_ = 0;  // a completion of an earlier watch is recognised and ignored
+  std::array<char, 16> peer_scratch_{};
+  bool peer_left_ = false;
+  bool peer_sent_data_ = false;
+  bool peer_watch_stopped_reading_ = false;
 };
 
 }  // namespace serenade::http::detail
