@@ -52,22 +52,19 @@ std::size_t socket_io::segment_size() {
 
 void socket_io::watch_peer(std::function<void()> left) {
   on_peer_left_ = std::move(left);
-  ++peer_watch_generation_;
   arm_peer_watch();
 }
 
 void socket_io::arm_peer_watch() {
-  const auto generation = peer_watch_generation_;
+  auto completed = [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+    self->on_peer_watch(error);
+  };
   socket_.async_read_some(asio::buffer(peer_scratch_),
-                          asio::bind_cancellation_slot(peer_watch_cancel_.slot(),
-                                                       [self = shared_from_this(), generation](
-                                                           const boost::system::error_code& error, std::size_t) {
-                                                         self->on_peer_watch(error, generation);
-                                                       }));
+                          asio::bind_cancellation_slot(peer_watch_cancel_.slot(), std::move(completed)));
 }
 
-void socket_io::on_peer_watch(const boost::system::error_code& error, unsigned generation) {
-  if (generation != peer_watch_generation_ || !on_peer_left_) return;  // stopped meanwhile
+void socket_io::on_peer_watch(const boost::system::error_code& error) {
+  if (!on_peer_left_) return;  // stopped meanwhile
   if (!error) {
     peer_sent_data_ = true;
     arm_peer_watch();
@@ -82,7 +79,6 @@ void socket_io::on_peer_watch(const boost::system::error_code& error, unsigned g
 void socket_io::stop_watching_peer() {
   if (!on_peer_left_) return;  // not watching, or the peer already left (no read pending)
   on_peer_left_ = nullptr;
-  ++peer_watch_generation_;
   peer_watch_stopped_reading_ = true;
   peer_watch_cancel_.emit(asio::cancellation_type::terminal);
 }

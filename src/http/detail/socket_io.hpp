@@ -63,7 +63,8 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   // Calls `left` once, on the socket's executor, when the peer closes its side or the connection fails or is
   // closed here, until stop_watching_peer(). Bytes the peer sends meanwhile (a pipelined request during a long
   // response) are dropped and remembered. A pending read with a callback, not a coroutine: it stays for a live
-  // listener's whole stay, and a coroutine race would hold frames for as long.
+  // listener's whole stay, and a coroutine race would hold frames for as long. Once per connection in practice:
+  // a watch that ends with its read pending or with the peer gone makes the connection close after the response.
   void watch_peer(std::function<void()> left);
   void stop_watching_peer();
   bool peer_left() const { return peer_left_; }
@@ -79,7 +80,7 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   void watch(clock::time_point deadline);
   void on_watchdog();
   void arm_peer_watch();
-  void on_peer_watch(const boost::system::error_code& error, unsigned generation);
+  void on_peer_watch(const boost::system::error_code& error);
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer watchdog_;
@@ -89,9 +90,8 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   bool send_buffer_bounded_ = false;
   std::size_t segment_size_ = 0;
   unsigned segment_size_uses_ = 0;  // calls so far
-  std::function<void()> on_peer_left_;  // empty when not watching
+  std::function<void()> on_peer_left_;  // empty when not watching: a late completion is then ignored
   boost::asio::cancellation_signal peer_watch_cancel_;
-  unsigned peer_watch_generation_ = 0;  // a completion of an earlier watch is recognised and ignored
   std::array<char, 16> peer_scratch_{};
   bool peer_left_ = false;
   bool peer_sent_data_ = false;
