@@ -16,6 +16,17 @@ bool setup(std::string_view level) {
   return true;
 }
 
+std::string describe(std::exception_ptr error) {
+  if (!error) return {};
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown";
+  }
+}
+
 namespace detail {
 void append_value(std::string& out, std::string_view value) {
   bool needs_quotes = value.empty();

@@ -4,6 +4,7 @@
 // Values containing spaces, quotes or '=' are quoted, so every line stays machine-parsable.
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,17 @@ inline constexpr auto info = spdlog::level::info;
 inline constexpr auto warn = spdlog::level::warn;
 inline constexpr auto error = spdlog::level::err;
 }  // namespace severity
+
+// What an exception says: its what(), or "unknown" for one that is not a std::exception. Empty for none.
+std::string describe(std::exception_ptr error);
+
+// The end of a background coroutine that threw: one error line `event` with `fields` and the exception as
+// `error`. For co_spawn completion handlers:
+//   [self](std::exception_ptr e) { if (e) { log::failure(e, "capture_failed", "session", id); self->abandon(); } }
+template <class... Pairs>
+void failure(std::exception_ptr error, std::string_view event_name, const Pairs&... pairs) {
+  event(spdlog::level::err, event_name, pairs..., "error", describe(error));
+}
 
 }  // namespace serenade::log
 

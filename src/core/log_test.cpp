@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -100,6 +101,12 @@ TEST(Setup, KnownLevelsConfigureTheDefaultLogger) {
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::trace);
   spdlog::drop("serenade");
   spdlog::set_default_logger(previous);
+}
+
+TEST(Describe, NamesWhatAnExceptionSays) {
+  EXPECT_EQ(describe(nullptr), "");
+  EXPECT_EQ(describe(std::make_exception_ptr(std::runtime_error("disk full"))), "disk full");
+  EXPECT_EQ(describe(std::make_exception_ptr(42)), "unknown");
 }
 
 }  // namespace
