@@ -1,16 +1,12 @@
 #include "api/events_route.hpp"
 
 #include "core/ids.hpp"
+#include "core/wake_event.hpp"
+#include "http/peer_watch.hpp"
 #include "lifecycle/status_events.hpp"
-#include "lifecycle/submissions.hpp"
 #include "lifecycle/task_status.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <atomic>
@@ -19,7 +15,6 @@
 namespace serenade::api {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using http::exchange;
 using lifecycle::stream_start;
 using std::chrono::steady_clock;
@@ -29,8 +24,8 @@ namespace {
 // One per stream. `subscribed` keeps a single bus waiter per stream however many heartbeats pass between
 // events; the bus holds it weakly, so a departed client leaves nothing behind but an empty callback.
 struct wake_state {
-  explicit wake_state(asio::any_io_executor executor) : timer(std::move(executor)) {}
-  asio::steady_timer timer;
+  explicit wake_state(asio::any_io_executor executor) : event(std::move(executor)) {}
+  core::wake_event event;
   std::atomic<bool> subscribed{false};
 };
 
@@ -42,8 +37,7 @@ void subscribe(lifecycle::status_events& bus, const std::string& session_id, std
     auto w = weak.lock();
     if (!w) return;
     w->subscribed = false;
-    // A wake that arrives after the wait ended only cancels a later wait: one extra loop turn.
-    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    w->event.notify();  // after the wait ended, it only makes the next wait return at once: one extra loop turn
   });
 }
 
@@ -102,10 +96,11 @@ asio::awaitable<void> follow(event_route_context& ctx, exchange& ex, const std::
       continue;
     }
     subscribe(ctx.events, session_id, last, wake);
-    wake->timer.expires_at(next_heartbeat);
-    co_await wake->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await wake->event.async_wait_until(next_heartbeat);
   }
 }
+
+}  // namespace
 
 asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const http::route_params& p) {
   const std::string session_id(p.get("session_id"));
@@ -114,7 +109,7 @@ asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const
   // The bus before the store: a change published in between then appears in the stored state and again as the
   // next event (a harmless repeat). The other order could label an old state with a newer id and lose a change.
   const auto bus = ctx.events.events_after(session_id, resume.value_or(0));
-  const auto stored = co_await ctx.submissions.find(session_id);
+  const auto stored = co_await ctx.find(session_id);
   if (!stored) co_return co_await ex.respond(http::error_response(404, "Session not found"));
   const bool stored_finished = lifecycle::is_finished(stored->status);
   const auto start = lifecycle::plan_stream_start(resume, bus, stored_finished);
@@ -142,17 +137,13 @@ asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const
   }
   if (!co_await ex.write_chunk(first)) co_return;
   if (done) co_return co_await ex.finish_chunked();
-  auto raced = co_await (follow(ctx, ex, session_id, last) || ex.wait_peer_closed());
   // The client left: close now. Left to the server, the connection would wait for a next request that the
   // closed socket never reports (it stayed in CLOSE-WAIT until the idle timeout when tried).
-  if (raced.index() == 1) ex.abort();
+  if (!co_await http::until_peer_leaves(ex, follow(ctx, ex, session_id, last))) ex.abort();
 }
 
-}  // namespace
-
 void add_event_routes(http::router& r, event_route_context& ctx) {
-  r.add("GET", "/api/submissions/{session_id}/events",
-        [&ctx](exchange& ex, const http::route_params& p) { return serve_events(ctx, ex, p); });
+  r.add("GET", "/api/submissions/{session_id}/events", http::with_context(ctx, serve_events));
 }
 
 }  // namespace serenade::api

@@ -168,8 +168,10 @@ int run_serve(core::serve_config config) {
   finished_songs finished;
   context.finished = &finished;
   auto routes = make_routes(context);
-  add_webhook_routes(routes, submissions, token, webhooks);
-  event_route_context event_context{status_events, submissions, render,
+  webhook_route_context webhook_context{submissions, token, webhooks};
+  add_webhook_routes(routes, webhook_context);
+  auto find_submission = [&submissions](const std::string& session_id) { return submissions.find(session_id); };
+  event_route_context event_context{status_events, find_submission, render,
                                     std::chrono::milliseconds(config.events_heartbeat_ms)};
   add_event_routes(routes, event_context);
   http::server server(executor, server_options_for(config), std::move(routes), connection_executors);

@@ -41,32 +41,33 @@ bool same_token(std::string_view given, const std::string& expected) {
   // Length is not secret (fixed for generated tokens); the content is compared in constant time.
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
+
+asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange& ex, const http::route_params& p) {
+  if (!same_token(p.get("token"), ctx.token)) {
+    ++ctx.counters.rejected_token;
+    SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
+    co_return co_await ex.respond(http::error_response(404, "Not found"));
+  }
+  json::error_code ec;
+  const auto body = json::parse(ex.req().body, ec);
+  const auto* task = !ec && body.is_object() ? body.as_object().if_contains("task_id") : nullptr;
+  if (!task || !task->is_string()) {
+    co_return co_await ex.respond(http::error_response(400, "Expected a JSON object with task_id"));
+  }
+  if (ctx.submissions.hint(task->as_string())) {
+    ++ctx.counters.accepted;
+  } else {
+    ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm
+  }
+  http::response accepted;
+  accepted.status = 204;
+  co_await ex.respond(std::move(accepted));
+}
+
 }  // namespace
 
-void add_webhook_routes(http::router& routes, lifecycle::submissions& submissions, const std::string& token,
-                        webhook_counters& counters) {
-  routes.add("POST", "/api/webhooks/sonauto/{token}",
-             [&submissions, token, &counters](http::exchange& ex, const http::route_params& p) -> asio::awaitable<void> {
-               if (!same_token(p.get("token"), token)) {
-                 ++counters.rejected_token;
-                 SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
-                 co_return co_await ex.respond(http::error_response(404, "Not found"));
-               }
-               json::error_code ec;
-               const auto body = json::parse(ex.req().body, ec);
-               const auto* task = !ec && body.is_object() ? body.as_object().if_contains("task_id") : nullptr;
-               if (!task || !task->is_string()) {
-                 co_return co_await ex.respond(http::error_response(400, "Expected a JSON object with task_id"));
-               }
-               if (submissions.hint(task->as_string())) {
-                 ++counters.accepted;
-               } else {
-                 ++counters.unknown_task;  // finished, or not ours: nothing to confirm
-               }
-               http::response accepted;
-               accepted.status = 204;
-               co_await ex.respond(std::move(accepted));
-             });
+void add_webhook_routes(http::router& r, webhook_route_context& ctx) {
+  r.add("POST", "/api/webhooks/sonauto/{token}", http::with_context(ctx, receive_webhook));
 }
 
 }  // namespace serenade::api

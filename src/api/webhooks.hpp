@@ -24,7 +24,12 @@ struct webhook_counters {
 // Throws std::runtime_error when it can neither be read nor written.
 std::string webhook_token(const std::string& configured, const std::string& state_dir);
 
-void add_webhook_routes(http::router& routes, lifecycle::submissions& submissions, const std::string& token,
-                        webhook_counters& counters);
+struct webhook_route_context {
+  lifecycle::submissions& submissions;
+  std::string token;
+  webhook_counters& counters;
+};
+
+void add_webhook_routes(http::router& r, webhook_route_context& ctx);
 
 }  // namespace serenade::api

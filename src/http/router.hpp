@@ -24,6 +24,16 @@ struct route_params {
 
 using handler = std::function<boost::asio::awaitable<void>(exchange&, const route_params&)>;
 
+// How route modules register: each exposes add_<part>_routes(router&, <part>_route_context&), whose handlers are
+// named functions taking that context first, bound here:
+//   r.add("GET", "/api/submissions/{session_id}/events", http::with_context(ctx, serve_events));
+// The context must outlive the router.
+template <class Context>
+handler with_context(Context& context,
+                     boost::asio::awaitable<void> (*serve)(Context&, exchange&, const route_params&)) {
+  return [&context, serve](exchange& ex, const route_params& p) { return serve(context, ex, p); };
+}
+
 class router {
  public:
   // GET routes also answer HEAD unless a HEAD route is given.

@@ -407,6 +407,8 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
       s->observer({ex.req().method, route_label, ex.response_status(), ex.body_bytes_sent(),
                    std::chrono::steady_clock::now() - started});
     }
+    // A stopped peer watch's read is cancelled, not yet completed: it took no byte once it reports so.
+    if (io->peer_watch_unsettled()) co_await io->settle_peer_watch();
     if (ex.must_close()) break;
   }
   io->socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/read_size.hpp>
 
@@ -52,10 +53,12 @@ std::size_t socket_io::segment_size() {
 
 void socket_io::watch_peer(std::function<void()> left) {
   on_peer_left_ = std::move(left);
-  arm_peer_watch();
+  // A stopped watch's read still pending is taken over: its completion re-arms (see on_peer_watch).
+  if (!watch_read_pending_) arm_peer_watch();
 }
 
 void socket_io::arm_peer_watch() {
+  watch_read_pending_ = true;
   auto completed = [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
     self->on_peer_watch(error);
   };
@@ -64,23 +67,42 @@ void socket_io::arm_peer_watch() {
 }
 
 void socket_io::on_peer_watch(const boost::system::error_code& error) {
-  if (!on_peer_left_) return;  // stopped meanwhile
-  if (!error) {
-    peer_sent_data_ = true;
-    arm_peer_watch();
+  watch_read_pending_ = false;
+  const bool watching = static_cast<bool>(on_peer_left_);
+  if (!error || error == asio::error::operation_aborted) {
+    if (!error) peer_sent_data_ = true;
+    // Aborted with a watch set: stopped and watched again, or the socket was closed here (the next read then
+    // fails at once and reports the peer gone).
+    if (watching) {
+      arm_peer_watch();
+    } else {
+      settled();
+    }
     return;
   }
   peer_left_ = true;
   const auto left = std::move(on_peer_left_);
   on_peer_left_ = nullptr;
-  left();
+  settled();
+  if (left) left();
 }
 
 void socket_io::stop_watching_peer() {
   if (!on_peer_left_) return;  // not watching, or the peer already left (no read pending)
   on_peer_left_ = nullptr;
-  peer_watch_stopped_reading_ = true;
-  peer_watch_cancel_.emit(asio::cancellation_type::terminal);
+  if (watch_read_pending_) peer_watch_cancel_.emit(asio::cancellation_type::terminal);
+}
+
+asio::awaitable<void> socket_io::settle_peer_watch() {
+  if (!peer_watch_unsettled()) co_return;
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [this](auto handler) { on_settled_ = std::move(handler); }, asio::use_awaitable);
+}
+
+void socket_io::settled() {
+  if (!on_settled_) return;
+  asio::post(socket_.get_executor(), std::move(on_settled_));
+  on_settled_ = nullptr;
 }
 
 void socket_io::close() {

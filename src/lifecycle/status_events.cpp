@@ -4,11 +4,17 @@
 
 namespace serenade::lifecycle {
 
+namespace {
+void take_into(core::waiter_list& from, std::vector<core::waiter_list::waiter>& woken) {
+  for (auto& w : from.take_all()) woken.push_back(std::move(w));
+}
+}  // namespace
+
 status_events::status_events(status_events_options options)
     : options_(std::move(options)), next_sweep_(options_.now() + options_.sweep_every) {}
 
 std::uint64_t status_events::publish(const std::string& session_id, std::string data, bool finishing) {
-  std::vector<std::function<void()>> woken;
+  std::vector<core::waiter_list::waiter> woken;
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
@@ -20,8 +26,7 @@ std::uint64_t status_events::publish(const std::string& session_id, std::string 
     s.touched = now;
     s.history.push_back({id, std::move(data), finishing});
     while (s.history.size() > options_.history) s.history.pop_front();
-    for (auto& w : s.waiters) woken.push_back(std::move(w));
-    s.waiters.clear();
+    take_into(s.waiters, woken);
   }
   for (auto& wake : woken) wake();
   return id;
@@ -49,7 +54,7 @@ catch_up status_events::events_after(const std::string& session_id, std::uint64_
 
 void status_events::notify_after(const std::string& session_id, std::uint64_t after_id,
                                  std::function<void()> wake) {
-  std::vector<std::function<void()>> woken;
+  std::vector<core::waiter_list::waiter> woken;
   bool now_ready = false;
   {
     std::lock_guard lock(mutex_);
@@ -58,7 +63,7 @@ void status_events::notify_after(const std::string& session_id, std::uint64_t af
     auto [it, created] = sessions_.try_emplace(session_id);
     if (created) it->second.touched = now;  // a reader alone keeps a session no longer than idle_ttl
     now_ready = it->second.latest_id != after_id;
-    if (!now_ready) it->second.waiters.push_back(std::move(wake));
+    if (!now_ready) it->second.waiters.add(std::move(wake));
   }
   for (auto& w : woken) w();
   if (now_ready) wake();
@@ -69,7 +74,7 @@ std::size_t status_events::sessions_for_test() const {
   return sessions_.size();
 }
 
-void status_events::sweep(std::chrono::steady_clock::time_point now, std::vector<std::function<void()>>& woken) {
+void status_events::sweep(std::chrono::steady_clock::time_point now, std::vector<core::waiter_list::waiter>& woken) {
   if (now < next_sweep_) return;
   next_sweep_ = now + options_.sweep_every;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -79,7 +84,7 @@ void status_events::sweep(std::chrono::steady_clock::time_point now, std::vector
       ++it;
       continue;
     }
-    for (auto& w : it->second.waiters) woken.push_back(std::move(w));
+    take_into(it->second.waiters, woken);
     it = sessions_.erase(it);
   }
 }

@@ -11,6 +11,8 @@
 //                              stored state instead of a replay
 // Memory is bounded: `history` events per session, sessions only while active or recently finished.
 // Ids are per process: after a restart (or forgetting) they start at 1 again, which readers must tolerate.
+#include "core/waiter_list.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -66,10 +68,10 @@ class status_events {
     bool finished = false;
     std::chrono::steady_clock::time_point touched;  // last publish
     std::deque<status_event> history;
-    std::vector<std::function<void()>> waiters;
+    core::waiter_list waiters;  // checked and filled under mutex_, woken with no lock held
   };
   // Drops stale sessions (when a sweep is due); their waiters are moved to `woken` to be called unlocked.
-  void sweep(std::chrono::steady_clock::time_point now, std::vector<std::function<void()>>& woken);
+  void sweep(std::chrono::steady_clock::time_point now, std::vector<core::waiter_list::waiter>& woken);
 
   status_events_options options_;
   mutable std::mutex mutex_;

@@ -1,6 +1,7 @@
 #include "live/hub.hpp"
 
 #include "archive/paths.hpp"
+#include "core/backoff.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
 #include "live/replay.hpp"
@@ -27,10 +28,6 @@ namespace asio = boost::asio;
 namespace {
 constexpr std::size_t read_piece = 16 * 1024;
 
-std::chrono::milliseconds backoff_for(int attempt, const hub_options& o) {
-  auto delay = o.first_backoff * (1 << std::min(attempt, 10));
-  return std::min<std::chrono::milliseconds>(delay, o.max_backoff);
-}
 }  // namespace
 
 hub::hub(asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,
@@ -47,7 +44,7 @@ hub::~hub() {
   if (read_fd_ >= 0) ::close(read_fd_);
 }
 
-void hub::start() {
+void hub::open_capture() {
   const auto path = archive::capture_path(options_.archive_dir, session_id_);
   write_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (write_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
@@ -57,51 +54,53 @@ void hub::start() {
   ::fstat(write_fd_, &info);
   // After a restart the partial capture is kept: the upstream replay is checked against it.
   size_ = static_cast<std::uint64_t>(info.st_size);
+}
+
+void hub::start() {
+  open_capture();
   SERENADE_LOG(info, "capture_start", "session", session_id_, "task", task_id_, "resumed_bytes", size_.load());
   asio::co_spawn(executor_, capture(), [self = shared_from_this()](std::exception_ptr error) {
     if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      SERENADE_LOG(error, "capture_failed", "session", self->session_id_, "error", e.what());
-    }
+    log::failure(error, "capture_failed", "session", self->session_id_);
     self->abandon("internal error");
   });
 }
 
-void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake) {
-  {
-    std::lock_guard lock(waiters_mutex_);
-    const bool ready = size() > known || epoch() != seen_epoch || state() != hub_state::capturing;
-    if (!ready) {
-      waiters_.push_back(std::move(wake));
-      return;
-    }
+void hub::open_for_test() { open_capture(); }
+
+void hub::append_for_test(std::string_view bytes) {
+  if (append(bytes.data(), bytes.size())) publish(hub_state::capturing);
+}
+
+void hub::restart_for_test() {
+  discard_capture();
+  restart_capture();
+}
+
+void hub::end_for_test(hub_state state) {
+  if (state == hub_state::abandoned) {
+    abandon("ended by the test");
+  } else {
+    publish(state);
   }
-  wake();
+}
+
+void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake) {
+  waiters_.add_unless([&] { return size() > known || epoch() != seen_epoch || state() != hub_state::capturing; },
+                      std::move(wake));
 }
 
 void hub::publish(hub_state state) {
-  std::vector<std::function<void()>> woken;
-  {
-    std::lock_guard lock(waiters_mutex_);
-    state_.store(state, std::memory_order_release);
-    woken.swap(waiters_);
-  }
-  for (auto& wake : woken) wake();
+  waiters_.change_and_wake([&] { state_.store(state, std::memory_order_release); });
 }
 
 std::string hub::failure() const {
-  std::lock_guard lock(waiters_mutex_);
-  return failure_;
+  return waiters_.locked([&] { return failure_; });
 }
 
 void hub::abandon(std::string reason) {
   SERENADE_LOG(warn, "capture_abandoned", "session", session_id_, "bytes", size(), "reason", reason);
-  {
-    std::lock_guard lock(waiters_mutex_);
-    failure_ = std::move(reason);
-  }
+  waiters_.locked([&] { failure_ = std::move(reason); });
   publish(hub_state::abandoned);
 }
 
@@ -143,12 +142,11 @@ void hub::discard_capture() {
 
 void hub::restart_capture() {
   ++counters_.replay_mismatches;
-  {
-    std::lock_guard lock(waiters_mutex_);
+  waiters_.change_and_wake([&] {
     size_.store(0, std::memory_order_release);
     epoch_.fetch_add(1, std::memory_order_acq_rel);
-  }
-  publish(hub_state::capturing);
+    state_.store(hub_state::capturing, std::memory_order_release);
+  });
 }
 
 void hub::store_capture() {
@@ -175,7 +173,7 @@ asio::awaitable<void> hub::capture() {
   for (int connection = 0;; ++connection) {
     if (connection > 0) {
       ++counters_.upstream_reconnects;
-      pause.expires_after(backoff_for(attempts_without_progress, options_));
+      pause.expires_after(core::backoff{options_.first_backoff, options_.max_backoff}.delay(attempts_without_progress));
       co_await pause.async_wait(asio::use_awaitable);
     }
     if (attempts_without_progress >= options_.max_attempts_without_progress) {

@@ -14,14 +14,15 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "core/waiter_list.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace serenade::core {
 class blocking_pool;
@@ -78,7 +79,14 @@ class hub : public std::enable_shared_from_this<hub> {
   // differs from `seen_epoch`, or it has ended; at once if that is already so.
   void notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake);
 
+  // Tests drive a hub without an upstream: open the capture file, then append, restart or end it by hand.
+  void open_for_test();
+  void append_for_test(std::string_view bytes);
+  void restart_for_test();
+  void end_for_test(hub_state state);
+
  private:
+  void open_capture();
   boost::asio::awaitable<void> capture();
   bool append(const char* data, std::size_t length);
   bool matches_stored(std::uint64_t offset, const char* data, std::size_t length);
@@ -101,9 +109,9 @@ class hub : public std::enable_shared_from_this<hub> {
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<hub_state> state_{hub_state::capturing};
 
-  mutable std::mutex waiters_mutex_;
-  std::vector<std::function<void()>> waiters_;
-  std::string failure_;  // guarded by waiters_mutex_
+  // Its lock also orders every change of size, epoch and state against the listeners' readiness checks.
+  core::waiter_list waiters_;
+  std::string failure_;  // guarded by waiters_' lock
 };
 
 }  // namespace serenade::live

@@ -1,40 +1,31 @@
 #include "live/listener.hpp"
 
 #include "core/log.hpp"
+#include "core/wake_event.hpp"
 #include "http/exchange.hpp"
 #include "live/hub.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace serenade::live {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
 // Big enough that a late joiner catches up in few system calls, small enough to keep slow sockets fair.
 constexpr std::uint64_t max_chunk = 256 * 1024;
 
-// Suspends until the hub has more than `offset` bytes, changed epoch or ended. The hub's notification
-// cancels the timer; a stale notification only causes one extra loop turn.
-asio::awaitable<void> wait_for_growth(hub& song, std::uint64_t offset, std::uint64_t epoch,
-                                      const std::shared_ptr<asio::steady_timer>& wake) {
-  wake->expires_at(asio::steady_timer::time_point::max());
-  std::function<void()> notify = [wake] { asio::post(wake->get_executor(), [wake] { wake->cancel(); }); };
-  song.notify_beyond(offset, epoch, std::move(notify));
-  co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+// Wakes `wake` once the hub has more than `offset` bytes, changed epoch or ended. Not a coroutine: the
+// callback is built outside a coroutine frame (GCC bug 100611).
+void notify_on_growth(hub& song, std::uint64_t offset, std::uint64_t epoch, const core::wake_event& wake) {
+  song.notify_beyond(offset, epoch, wake.notifier());
 }
 
-// Relays the song from byte 0 until it ends, the listener leaves (the hang-up watch cancels `wake`) or a write
-// fails; returns the outcome for the log.
+// Relays the song from byte 0 until it ends, the listener leaves (the hang-up watch notifies `wake`) or a write
+// fails; returns the outcome for the log. A stale wake only costs one extra loop turn.
 asio::awaitable<std::string_view> relay(http::exchange& ex, hub& song, std::uint64_t epoch, hub_counters& counters,
-                                        const std::shared_ptr<asio::steady_timer>& wake) {
+                                        core::wake_event& wake) {
   std::uint64_t offset = 0;
   for (;;) {
     if (ex.peer_left()) co_return "listener_gone";
@@ -61,7 +52,8 @@ asio::awaitable<std::string_view> relay(http::exchange& ex, hub& song, std::uint
       ex.abort();  // no final chunk: the listener must see the song was cut
       co_return "upstream_failed";
     }
-    co_await wait_for_growth(song, offset, epoch, wake);
+    notify_on_growth(song, offset, epoch, wake);
+    co_await wake.async_wait();
   }
 }
 
@@ -76,8 +68,7 @@ http::header_list live_headers() {
 asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> song, hub_counters& counters,
                                      std::chrono::seconds start_timeout) {
   const auto started = std::chrono::steady_clock::now();
-  const auto executor = co_await asio::this_coro::executor;
-  auto wake = std::make_shared<asio::steady_timer>(executor);
+  core::wake_event wake(co_await asio::this_coro::executor);
   const auto epoch = song->epoch();
 
   if (ex.req().is_head()) {
@@ -87,15 +78,13 @@ asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> so
 
   // Our status line waits (bounded) for the first captured byte, so a refusal is an honest 502/504.
   if (song->size() == 0) {
-    asio::steady_timer deadline(executor, start_timeout);
-    auto waiting = [&]() -> asio::awaitable<void> {
-      while (song->size() == 0 && song->state() == hub_state::capturing) {
-        co_await wait_for_growth(*song, 0, epoch, wake);
-      }
-    };
-    auto raced = co_await (waiting() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    const auto deadline = std::chrono::steady_clock::now() + start_timeout;
+    bool timed_out = false;
+    while (!timed_out && song->size() == 0 && song->state() == hub_state::capturing) {
+      notify_on_growth(*song, 0, epoch, wake);
+      timed_out = !co_await wake.async_wait_until(deadline);
+    }
     if (song->size() == 0) {
-      const bool timed_out = raced.index() == 1;
       auto answer = timed_out ? http::error_response(504, "The music service did not start the stream in time")
                               : http::error_response(502, song->failure().empty()
                                                               ? "The music service's stream could not be opened"
@@ -112,7 +101,7 @@ asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> so
   SERENADE_LOG(info, "listener_start", "session", song->session_id(), "captured", song->size());
   // A hang-up wakes the relay from its wait for growth; without the watch it would go unnoticed until the song
   // grew and a write failed.
-  ex.watch_peer([wake] { wake->cancel(); });
+  ex.watch_peer(wake.notifier());
   const auto outcome = co_await relay(ex, *song, epoch, counters, wake);
   ex.stop_watching_peer();
   --counters.listeners_live;

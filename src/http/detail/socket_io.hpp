@@ -3,6 +3,7 @@
 // non-blocking), a readiness wait happens only when the kernel says EAGAIN, and a single watchdog timer per
 // connection enforces deadlines, so a read or write that completes at once schedules no timer operation.
 // Only server.cpp uses this; it is here to keep the server's file about connections, not system calls.
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -63,14 +64,18 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   // Calls `left` once, on the socket's executor, when the peer closes its side or the connection fails or is
   // closed here, until stop_watching_peer(). Bytes the peer sends meanwhile (a pipelined request during a long
   // response) are dropped and remembered. A pending read with a callback, not a coroutine: it stays for a live
-  // listener's whole stay, and a coroutine race would hold frames for as long. Once per connection in practice:
-  // a watch that ends with its read pending or with the peer gone makes the connection close after the response.
+  // listener's whole stay, and a coroutine race would hold frames for as long.
   void watch_peer(std::function<void()> left);
+  // Cancels the watch's read. Until that read has completed the connection cannot take another request (the
+  // read might yet take its first bytes): see peer_watch_unsettled().
   void stop_watching_peer();
   bool peer_left() const { return peer_left_; }
-  // False once a watch saw the peer leave or send bytes, or was stopped with its read still pending (that read
-  // may yet take the start of a next request): the connection must close after this response.
-  bool can_serve_another_request() const { return !peer_left_ && !peer_sent_data_ && !peer_watch_stopped_reading_; }
+  // A stopped watch whose read has not completed yet; settle_peer_watch() waits for it. A cancelled read
+  // completes with operation_aborted and took no byte, so the connection may then serve the next request.
+  bool peer_watch_unsettled() const { return watch_read_pending_ && !on_peer_left_; }
+  boost::asio::awaitable<void> settle_peer_watch();
+  // False once a watch saw the peer leave or send bytes, or its read is still unsettled.
+  bool can_serve_another_request() const { return !peer_left_ && !peer_sent_data_ && !watch_read_pending_; }
 
   void close();
   bool is_open() const { return socket_.is_open(); }
@@ -81,6 +86,7 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   void on_watchdog();
   void arm_peer_watch();
   void on_peer_watch(const boost::system::error_code& error);
+  void settled();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer watchdog_;
@@ -93,9 +99,10 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   std::function<void()> on_peer_left_;  // empty when not watching: a late completion is then ignored
   boost::asio::cancellation_signal peer_watch_cancel_;
   std::array<char, 16> peer_scratch_{};
+  boost::asio::any_completion_handler<void()> on_settled_;  // settle_peer_watch() waiting
+  bool watch_read_pending_ = false;
   bool peer_left_ = false;
   bool peer_sent_data_ = false;
-  bool peer_watch_stopped_reading_ = false;
 };
 
 }  // namespace serenade::http::detail

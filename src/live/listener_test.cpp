@@ -1,0 +1,176 @@
+#include "live/listener.hpp"
+
+#include "http/testing/fake_exchange.hpp"
+#include "live/hub.hpp"
+#include "sonauto/client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using serenade::http::testing::fake_exchange;
+using namespace serenade::live;
+namespace sonauto = serenade::sonauto;
+
+namespace {
+
+sonauto::client_options unreachable_upstream() {
+  sonauto::client_options o;
+  o.api_key = "test";
+  o.api_base = "http://127.0.0.1:9/v1";
+  o.stream_base = "http://127.0.0.1:9";
+  return o;
+}
+
+// The io_context is driven by hand (poll): every step below runs exactly what is ready, no time passes.
+struct listener_test : ::testing::Test {
+  std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() /
+             ("serenade-listener-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  asio::io_context io;
+  sonauto::client client{unreachable_upstream()};
+  hub_options options = [this] {
+    hub_options o;
+    o.archive_dir = dir.string();
+    return o;
+  }();
+  hub_counters counters;
+  std::shared_ptr<hub> song = std::make_shared<hub>(io.get_executor(), "session1", "task1", client, options, counters);
+  fake_exchange ex{fake_exchange::get("/api/stream/session1")};
+  bool served = false;
+  std::exception_ptr failure;
+
+  void SetUp() override { song->open_for_test(); }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+
+  void serve(std::chrono::seconds start_timeout = 30s) {
+    asio::co_spawn(io, serve_listener(ex, song, counters, start_timeout), [this](std::exception_ptr e) {
+      served = true;
+      failure = e;
+    });
+    io.poll();
+  }
+};
+
+TEST_F(listener_test, relays_bytes_in_order_across_growth_and_ends_with_the_final_chunk) {
+  song->append_for_test("abc");
+  serve();
+  EXPECT_EQ(ex.record.status, 200u);
+  EXPECT_EQ(ex.record.header("Content-Type"), "audio/mpeg");
+  EXPECT_EQ(ex.record.body, "abc");
+  EXPECT_EQ(counters.listeners_live, 1u);
+  song->append_for_test("de");
+  io.poll();
+  song->append_for_test("f");
+  io.poll();
+  EXPECT_EQ(ex.record.chunks, (std::vector<std::string>{"abc", "de", "f"}));
+  EXPECT_FALSE(served);
+  song->end_for_test(hub_state::complete);
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_FALSE(failure);
+  EXPECT_TRUE(ex.record.finished);
+  EXPECT_FALSE(ex.record.aborted);
+  EXPECT_FALSE(ex.watching_peer());
+  EXPECT_EQ(counters.listeners_live, 0u);
+  EXPECT_EQ(counters.bytes_relayed, 6u);
+}
+
+TEST_F(listener_test, a_restarted_capture_cuts_the_listener) {
+  song->append_for_test("old song");
+  serve();
+  song->restart_for_test();
+  song->append_for_test("new song");
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_TRUE(ex.record.aborted);
+  EXPECT_FALSE(ex.record.finished);
+  EXPECT_EQ(ex.record.body, "old song");
+}
+
+TEST_F(listener_test, an_abandoned_capture_ends_without_the_final_chunk_after_what_was_captured) {
+  song->append_for_test("ab");
+  serve();
+  song->append_for_test("c");
+  song->end_for_test(hub_state::abandoned);
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(ex.record.body, "abc");
+  EXPECT_TRUE(ex.record.aborted);
+  EXPECT_FALSE(ex.record.finished);
+}
+
+TEST_F(listener_test, a_listener_who_leaves_while_waiting_is_released_at_once) {
+  song->append_for_test("abc");
+  serve();
+  EXPECT_TRUE(ex.watching_peer());
+  ex.peer_leaves();
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_FALSE(failure);
+  EXPECT_FALSE(ex.record.finished);
+  EXPECT_EQ(counters.listeners_live, 0u);
+}
+
+TEST_F(listener_test, a_stalled_listener_is_closed_and_counted) {
+  song->append_for_test("abc");
+  serve();
+  ex.stall_writes();
+  song->append_for_test("def");
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_TRUE(ex.record.aborted);
+  EXPECT_EQ(counters.stalled_listeners_closed, 1u);
+}
+
+TEST_F(listener_test, head_sends_only_the_chunked_header) {
+  fake_exchange head([] {
+    auto req = fake_exchange::get("/api/stream/session1");
+    req.method = "HEAD";
+    return req;
+  }());
+  asio::co_spawn(io, serve_listener(head, song, counters, 30s), [this](std::exception_ptr) { served = true; });
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(head.record.status, 200u);
+  EXPECT_TRUE(head.record.chunked);
+  EXPECT_EQ(head.record.body, "");
+  EXPECT_EQ(counters.listeners_live, 0u);
+}
+
+TEST_F(listener_test, the_first_byte_is_awaited_before_the_status_line) {
+  serve();
+  EXPECT_EQ(ex.record.status, 0u);
+  song->append_for_test("a");
+  io.poll();
+  EXPECT_EQ(ex.record.status, 200u);
+  EXPECT_EQ(ex.record.body, "a");
+}
+
+TEST_F(listener_test, a_capture_abandoned_before_any_byte_is_a_502) {
+  serve();
+  song->end_for_test(hub_state::abandoned);
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(ex.record.status, 502u);
+  EXPECT_NE(ex.record.body.find("ended by the test"), std::string::npos);
+}
+
+TEST_F(listener_test, no_byte_within_the_start_timeout_is_a_504) {
+  serve(0s);  // the deadline has passed when the wait begins
+  io.run();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(ex.record.status, 504u);
+}
+
+}  // namespace
