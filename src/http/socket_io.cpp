@@ -101,7 +101,8 @@ asio::awaitable<void> socket_io::settle_peer_watch() {
 
 void socket_io::settled() {
   if (!on_settled_) return;
-  asio::post(socket_.get_executor(), std::move(on_settled_));
+  // Wrapped: Boost 1.81 recurses without end when an any_completion_handler itself is posted.
+  asio::post(socket_.get_executor(), [resume = std::move(on_settled_)]() mutable { std::move(resume)(); });
   on_settled_ = nullptr;
 }
 
