@@ -1,14 +1,17 @@
 #include "http/detail/socket_io.hpp"
 
+#include "core/wake_event.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/read_size.hpp>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
+
+#include <utility>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -95,15 +98,13 @@ void socket_io::stop_watching_peer() {
 
 asio::awaitable<void> socket_io::settle_peer_watch() {
   if (!peer_watch_unsettled()) co_return;
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [this](auto handler) { on_settled_ = std::move(handler); }, asio::use_awaitable);
+  core::wake_event read_completed(socket_.get_executor());
+  on_settled_ = read_completed.notifier();
+  co_await read_completed.async_wait();
 }
 
 void socket_io::settled() {
-  if (!on_settled_) return;
-  // Wrapped: Boost 1.81 recurses without end when an any_completion_handler itself is posted.
-  asio::post(socket_.get_executor(), [resume = std::move(on_settled_)]() mutable { std::move(resume)(); });
-  on_settled_ = nullptr;
+  if (auto resume = std::exchange(on_settled_, nullptr)) resume();
 }
 
 void socket_io::close() {

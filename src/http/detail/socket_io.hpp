@@ -3,7 +3,6 @@
 // non-blocking), a readiness wait happens only when the kernel says EAGAIN, and a single watchdog timer per
 // connection enforces deadlines, so a read or write that completes at once schedules no timer operation.
 // Only server.cpp uses this; it is here to keep the server's file about connections, not system calls.
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -99,7 +98,7 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
   std::function<void()> on_peer_left_;  // empty when not watching: a late completion is then ignored
   boost::asio::cancellation_signal peer_watch_cancel_;
   std::array<char, 16> peer_scratch_{};
-  boost::asio::any_completion_handler<void()> on_settled_;  // settle_peer_watch() waiting
+  std::function<void()> on_settled_;  // settle_peer_watch() waiting
   bool watch_read_pending_ = false;
   bool peer_left_ = false;
   bool peer_sent_data_ = false;
