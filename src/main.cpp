@@ -1,30 +1,12 @@
 // serenade serve | serenade simulate — see README.md.
-#include "api/service.hpp"
+#include "app/serve.hpp"
+#include "app/simulate.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
-#include "core/stop_signals.hpp"
 #include "sim/simulator.hpp"
 
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
-namespace {
-
-int run_simulator(const serenade::sim::simulator_options& options) {
-  boost::asio::io_context io(1);
-  serenade::sim::simulator simulator(io.get_executor(), options);
-  simulator.start();
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, int) { io.stop(); });
-  io.run();
-  signals.clear();
-  serenade::core::ignore_stop_signals_from_now_on();
-  return 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // sendfile(2) to a client that has gone raises SIGPIPE; the write's EPIPE is handled where it happens.
@@ -47,7 +29,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "serenade: unknown log level '%s'\n", sim_log_level.c_str());
         return 2;
       }
-      return run_simulator(sim_options);
+      return serenade::app::run_simulate(sim_options);
     }
     if (!serenade::log::setup(serve_config.log_level)) {
       std::fprintf(stderr, "serenade: unknown log level '%s'\n", serve_config.log_level.c_str());
@@ -57,7 +39,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "serenade: %s\n", problem->c_str());
       return 2;
     }
-    return serenade::api::run_serve(std::move(serve_config));
+    return serenade::app::run_serve(std::move(serve_config));
   } catch (const std::exception& e) {
     SERENADE_LOG(error, "fatal", "error", e.what());
     std::fprintf(stderr, "serenade: %s\n", e.what());

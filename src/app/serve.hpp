@@ -1,9 +1,9 @@
 #pragma once
 #include "core/config.hpp"
 
-namespace serenade::api {
+namespace serenade::app {
 
 // Runs `serenade serve` until SIGINT/SIGTERM; returns the process exit code.
 int run_serve(core::serve_config config);
 
-}  // namespace serenade::api
+}  // namespace serenade::app

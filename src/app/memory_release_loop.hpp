@@ -12,12 +12,12 @@ namespace serenade::core {
 class blocking_pool;
 }
 
-namespace serenade::api {
+namespace serenade::app {
 
 // Every `period`: when the server's open connections have fallen `min_drop` below their peak since the last
 // release, free heap pages are handed back on `pool` (the release locks the allocator's arenas one by one),
-// and one log line says how much. Runs until its executor stops.
+// and one log line says how much. Runs until cancelled.
 boost::asio::awaitable<void> release_memory_after_crowds(http::server& server, core::blocking_pool& pool,
                                                          std::chrono::milliseconds period, std::size_t min_drop);
 
-}  // namespace serenade::api
+}  // namespace serenade::app

@@ -1,4 +1,4 @@
-#include "api/memory_release_loop.hpp"
+#include "app/memory_release_loop.hpp"
 
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
@@ -10,7 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace serenade::api {
+namespace serenade::app {
 
 namespace asio = boost::asio;
 
@@ -33,4 +33,4 @@ asio::awaitable<void> release_memory_after_crowds(http::server& server, core::bl
   }
 }
 
-}  // namespace serenade::api
+}  // namespace serenade::app

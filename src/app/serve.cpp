@@ -1,0 +1,186 @@
+#include "app/serve.hpp"
+
+#include "api/events_route.hpp"
+#include "api/finished_songs.hpp"
+#include "api/metrics.hpp"
+#include "api/routes.hpp"
+#include "api/submission_view.hpp"
+#include "api/webhooks.hpp"
+#include "app/io_threads.hpp"
+#include "app/memory_release_loop.hpp"
+#include "app/settings.hpp"
+#include "app/shutdown.hpp"
+#include "archive/paths.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/task_group.hpp"
+#include "http/server.hpp"
+#include "http/static_site.hpp"
+#include "lifecycle/finaliser.hpp"
+#include "lifecycle/status_events.hpp"
+#include "lifecycle/submissions.hpp"
+#include "lifecycle/task_status.hpp"
+#include "live/hub_table.hpp"
+#include "sim/simulator.hpp"
+#include "sonauto/client.hpp"
+#include "store/submission_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#ifndef SERENADE_WEB_DIR
+#define SERENADE_WEB_DIR "web"
+#endif
+
+namespace serenade::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Without a key a newcomer still hears a song: the simulator runs in-process on a free loopback port and the
+// configuration points at it.
+std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& config,
+                                                            const asio::any_io_executor& executor) {
+  if (!config.sonauto_api_key.empty()) return nullptr;
+  sim::simulator_options options;
+  options.listen = "127.0.0.1:0";
+  options.api_key = "sksonauto_sim_" + ids::random_token();
+  auto simulator = std::make_unique<sim::simulator>(executor, options);
+  const auto base = "http://127.0.0.1:" + std::to_string(simulator->start());
+  config.sonauto_api_key = options.api_key;
+  config.sonauto_api_base = base + "/v1";
+  config.sonauto_stream_base = base;
+  SERENADE_LOG(info, "sonauto_simulator", "reason", "SONAUTO_API_KEY is not set");
+  return simulator;
+}
+
+// The failed attempt's files must not be taken for the new song's beginning.
+void forget_failed_attempt(const std::string& archive_dir, const std::string& session) {
+  for (const auto& path : {archive::capture_path(archive_dir, session), archive::live_copy_path(archive_dir, session),
+                           archive::download_path(archive_dir, session), archive::final_path(archive_dir, session)}) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+}
+
+core::task_group::ended_handler log_failure(std::string_view event) {
+  return [event](std::exception_ptr error) {
+    if (error) log::failure(error, event);
+  };
+}
+
+}  // namespace
+
+int run_serve(core::serve_config config) {
+  io_threads threads(config.threads);
+  const auto executor = threads.main_executor();
+  auto simulator = start_simulator_without_key(config, executor);
+
+  // Storage and the pools that keep blocking work off the I/O threads: the database's, and the disk's (capture
+  // and download writes, replay checks, fsyncs) so that a slow disk holds neither.
+  auto store = store::open_store(config.database_url);
+  SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
+  std::filesystem::create_directories(config.archive_dir);
+  core::blocking_pool db_pool(2);
+  core::blocking_pool disk_pool(2);
+  core::task_group background;
+
+  // Upstream, capture and finalisation.
+  auto sonauto_options = sonauto_settings(config);
+  sonauto_options.disk = &disk_pool;
+  sonauto::client sonauto(sonauto_options);
+  auto hub_options = hub_settings(config);
+  hub_options.disk = &disk_pool;
+  live::hub_table hubs(executor, sonauto, hub_options);
+  lifecycle::finaliser_counters final_counters;
+  lifecycle::finaliser finaliser(executor, sonauto, *store, db_pool, finaliser_settings(config), final_counters);
+
+  // The lifecycle, connected to capture (stream-ready), finalisation (success), the archive (retry) and the
+  // status events its followers publish.
+  lifecycle::status_events status_events;
+  const auto render = [url = config.public_url](const store::submission& s) { return api::submission_json(s, url); };
+  const auto token = api::webhook_token(config.webhook_token, config.archive_dir);
+  auto lifecycle_options = lifecycle_settings(config);
+  if (!config.public_url.empty()) {
+    lifecycle_options.webhook_url = config.public_url + "/api/webhooks/sonauto/" + token;
+  }
+  lifecycle_options.on_stream_ready = [&hubs](const std::string& session, const std::string& task) {
+    return hubs.ensure(session, task) != nullptr;
+  };
+  lifecycle_options.on_success = [&finaliser](const std::string& session, const std::string& task) {
+    finaliser.finalise(session, task);
+  };
+  lifecycle_options.on_change = [&status_events, render](const store::submission& s) {
+    status_events.publish(s.session_id, render(s), lifecycle::is_finished(s.status));
+  };
+  lifecycle_options.on_retry = [dir = config.archive_dir](const std::string& session) {
+    forget_failed_attempt(dir, session);
+  };
+  lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
+
+  // The HTTP API.
+  http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);
+  api::service_metrics metrics;
+  api::webhook_counters webhooks;
+  api::finished_songs finished;
+  api::route_context context{submissions,
+                             hubs,
+                             site,
+                             config.public_url,
+                             std::chrono::seconds(config.stream_start_timeout_s),
+                             metrics,
+                             final_counters,
+                             config.trust_proxy,
+                             &webhooks,
+                             &finished};
+  auto routes = api::make_routes(context);
+  api::webhook_route_context webhook_context{submissions, token, webhooks};
+  api::add_webhook_routes(routes, webhook_context);
+  auto find_submission = [&submissions](const std::string& session_id) { return submissions.find(session_id); };
+  api::event_route_context event_context{status_events, find_submission, render,
+                                         std::chrono::milliseconds(config.events_heartbeat_ms)};
+  api::add_event_routes(routes, event_context);
+  http::server server(executor, server_settings(config), std::move(routes), threads.connection_executors());
+  server.set_observer([&metrics](const http::request_record& r) {
+    metrics.count_request(r.route, r.status);
+    SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
+                 "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
+  });
+  const auto port = server.start();
+  // One plain line for the person who just ran the README's command.
+  std::printf("Serenade is running: open http://%s:%u/ in your browser (Ctrl+C stops it)\n",
+              config.listen_parsed.host.c_str(), static_cast<unsigned>(port));
+  std::fflush(stdout);
+
+  // Background work: songs left unfinished by the previous run, and memory handed back after crowds (the
+  // release locks the allocator's arenas one by one, so it runs on the disk pool where no listener waits).
+  background.spawn(executor, submissions.resume_unfinished(), log_failure("resume_failed"));
+  background.spawn(executor, finaliser.resume_pending(), log_failure("finaliser_resume_failed"));
+  if (config.memory_release_after > 0) {
+    background.spawn(executor,
+                     release_memory_after_crowds(server, disk_pool,
+                                                 std::chrono::milliseconds(config.memory_check_interval_ms),
+                                                 config.memory_release_after),
+                     log_failure("memory_release_failed"));
+  }
+
+  {
+    shutdown_on_signal shutdown(threads.main(),
+                                {server, background, [&threads] { threads.stop(); },
+                                 [&simulator] {
+                                   if (simulator) simulator->stop();
+                                 },
+                                 std::chrono::seconds(config.shutdown_grace_s)});
+    threads.run();
+  }
+  disk_pool.stop();
+  db_pool.stop();
+  SERENADE_LOG(info, "stopped");
+  return 0;
+}
+
+}  // namespace serenade::app
