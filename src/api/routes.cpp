@@ -38,6 +38,10 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
+http::response session_not_found() {
+  return answer_for(lifecycle::submission_refusal{lifecycle::refusal_reason::not_found});
+}
+
 std::string client_of(const route_context& ctx, const http::request& req) {
   return http::client_key(req.remote_address, req.header("X-Forwarded-For"), ctx.trust_proxy);
 }
@@ -67,9 +71,7 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
 
 asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const route_params& p) {
   const auto id = p.get("session_id");
-  if (!ids::looks_like_token(id)) {
-    co_return co_await ex.respond(answer_for(lifecycle::submission_refusal{lifecycle::refusal_reason::not_found}));
-  }
+  if (!ids::looks_like_token(id)) co_return co_await ex.respond(session_not_found());
   lifecycle::create_request who;
   who.client = client_of(ctx, ex.req());
   auto result = co_await ctx.submissions.retry(id, who);
@@ -84,7 +86,7 @@ asio::awaitable<std::optional<store::submission>> find_session(route_context& ct
 
 asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const route_params& p) {
   auto s = co_await find_session(ctx, p.get("session_id"));
-  if (!s) co_return co_await ex.respond(answer_for(lifecycle::submission_refusal{lifecycle::refusal_reason::not_found}));
+  if (!s) co_return co_await ex.respond(session_not_found());
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
 }
 
@@ -142,7 +144,9 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
     ++ctx.metrics.archive_unavailable;
-    co_return co_await ex.respond(answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable, {}}));
+    // Built before the co_await: GCC mishandles braced temporaries inside a co_await expression.
+    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable, {}});
+    co_return co_await ex.respond(std::move(refused));
   }
   // The submission's strings (lyrics, prompt, ...) are not needed while the song plays; a listener stays minutes.
   s.reset();
