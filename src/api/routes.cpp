@@ -1,15 +1,17 @@
 #include "api/routes.hpp"
 
 #include "api/finished_songs.hpp"
+#include "api/http_answers.hpp"
 #include "api/metrics.hpp"
 #include "archive/paths.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
 #include "core/ids.hpp"
+#include "http/client_address.hpp"
 #include "http/conditional.hpp"
 #include "http/static_site.hpp"
-#include "lifecycle/guards.hpp"
 #include "lifecycle/submission_form.hpp"
+#include "lifecycle/submission_result.hpp"
 #include "lifecycle/submissions.hpp"
 #include "live/hub_table.hpp"
 #include "live/listener.hpp"
@@ -36,53 +38,45 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
+http::response session_not_found() {
+  return answer_for(lifecycle::submission_refusal{lifecycle::refusal_reason::not_found});
+}
+
+std::string client_of(const route_context& ctx, const http::request& req) {
+  return http::client_key(req.remote_address, req.header("X-Forwarded-For"), ctx.trust_proxy);
+}
+
 asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
   auto content_type = ex.req().header("Content-Type").value_or("");
   if (!content_type.starts_with("application/json")) {
     co_return co_await ex.respond(error_response(415, "Send the form as application/json"));
   }
   auto parsed = lifecycle::parse_submission_form(ex.req().body);
-  if (!parsed.ok()) {
-    json::object body{{"detail", parsed.detail}};
-    if (!parsed.errors.empty()) {
-      json::object fields;
-      for (const auto& e : parsed.errors) fields[e.field] = e.message;
-      body["errors"] = std::move(fields);
-    }
-    const unsigned status = parsed.errors.empty() ? 400 : 422;
-    co_return co_await ex.respond(json_response(status, json::serialize(body)));
-  }
+  if (!parsed.ok()) co_return co_await ex.respond(answer_for(parsed));
   lifecycle::create_request who;
-  who.client = lifecycle::client_key(ex.req().remote_address, ex.req().header("X-Forwarded-For"), ctx.trust_proxy);
+  who.client = client_of(ctx, ex.req());
   if (auto key = ex.req().header("Idempotency-Key")) {
     if (!valid_idempotency_key(*key)) {
       co_return co_await ex.respond(error_response(400, "Idempotency-Key must be 1 to 255 visible ASCII characters"));
     }
     who.idempotency_key = std::string(*key);
   }
-  auto outcome = co_await ctx.submissions.create(*parsed.form, who);
-  if (!outcome.created) {
-    auto refusal = error_response(outcome.http_status, outcome.detail);
-    if (outcome.retry_after.count() > 0) refusal.set("Retry-After", std::to_string(outcome.retry_after.count()));
-    co_return co_await ex.respond(std::move(refusal));
-  }
-  auto r = json_response(outcome.http_status, created_json(*outcome.created, ctx.public_url));
-  r.set("Location", ctx.public_url + "/api/submissions/" + outcome.created->session_id);
+  auto result = co_await ctx.submissions.create(*parsed.form, who);
+  if (result.refused) co_return co_await ex.respond(answer_for(*result.refused));
+  if (!result.accepted) co_return co_await ex.respond(error_response(200, ""));  // a repeat whose row vanished
+  auto r = json_response(result.repeated ? 200 : 201, created_json(*result.accepted, ctx.public_url));
+  r.set("Location", ctx.public_url + "/api/submissions/" + result.accepted->session_id);
   co_await ex.respond(std::move(r));
 }
 
 asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const route_params& p) {
   const auto id = p.get("session_id");
-  if (!ids::looks_like_token(id)) co_return co_await ex.respond(error_response(404, "Session not found"));
+  if (!ids::looks_like_token(id)) co_return co_await ex.respond(session_not_found());
   lifecycle::create_request who;
-  who.client = lifecycle::client_key(ex.req().remote_address, ex.req().header("X-Forwarded-For"), ctx.trust_proxy);
-  auto outcome = co_await ctx.submissions.retry(id, who);
-  if (!outcome.created) {
-    auto refusal = error_response(outcome.http_status, outcome.detail);
-    if (outcome.retry_after.count() > 0) refusal.set("Retry-After", std::to_string(outcome.retry_after.count()));
-    co_return co_await ex.respond(std::move(refusal));
-  }
-  co_await ex.respond(json_response(200, submission_json(*outcome.created, ctx.public_url)));
+  who.client = client_of(ctx, ex.req());
+  auto result = co_await ctx.submissions.retry(id, who);
+  if (result.refused) co_return co_await ex.respond(answer_for(*result.refused));
+  co_await ex.respond(json_response(200, submission_json(*result.accepted, ctx.public_url)));
 }
 
 asio::awaitable<std::optional<store::submission>> find_session(route_context& ctx, std::string_view id) {
@@ -92,7 +86,7 @@ asio::awaitable<std::optional<store::submission>> find_session(route_context& ct
 
 asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const route_params& p) {
   auto s = co_await find_session(ctx, p.get("session_id"));
-  if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
+  if (!s) co_return co_await ex.respond(session_not_found());
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
 }
 
@@ -150,13 +144,14 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
     ++ctx.metrics.archive_unavailable;
-    auto answer = error_response(503, "This song cannot be played right now. Please try again in a minute.");
-    answer.set("Retry-After", "30");
-    co_return co_await ex.respond(std::move(answer));
+    // Built before the co_await: GCC mishandles braced temporaries inside a co_await expression.
+    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable, {}});
+    co_return co_await ex.respond(std::move(refused));
   }
   // The submission's strings (lyrics, prompt, ...) are not needed while the song plays; a listener stays minutes.
   s.reset();
-  co_await live::serve_listener(ex, std::move(song), ctx.hubs.counters(), ctx.stream_start_timeout);
+  auto refused = co_await live::serve_listener(ex, std::move(song), ctx.hubs.counters(), ctx.stream_start_timeout);
+  if (refused) co_await ex.respond(answer_for(*refused));
 }
 
 asio::awaitable<void> web_page(route_context& ctx, exchange& ex, std::string_view path) {

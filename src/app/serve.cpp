@@ -120,7 +120,7 @@ int run_serve(core::serve_config config) {
   lifecycle_options.on_retry = [dir = config.archive_dir](const std::string& session) {
     forget_failed_attempt(dir, session);
   };
-  lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options);
+  lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
 
   // The HTTP API.
   http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);

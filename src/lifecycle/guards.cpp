@@ -1,12 +1,8 @@
 #include "lifecycle/guards.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <iterator>
 
 namespace serenade::lifecycle {
@@ -31,40 +27,6 @@ seconds at_least_one_second(double wait_s) {
 }
 
 decision refused_for(seconds wait) { return decision{false, std::max(wait, seconds{1}), 0}; }
-
-std::string_view trim(std::string_view s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() <= 5 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// An X-Forwarded-For hop is an address, sometimes with a port ("[v6]:port", "v4:port"); anything else
-// ("unknown", a host name, an obfuscated identifier) is not one.
-std::optional<std::string> hop_address(std::string_view hop) {
-  if (hop.size() > 64) return std::nullopt;  // longer than any address with a port
-  if (hop.starts_with('[')) {
-    const auto close = hop.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    const auto rest = hop.substr(close + 1);
-    if (!rest.empty() && !(rest.front() == ':' && all_digits(rest.substr(1)))) return std::nullopt;
-    // Brackets belong to IPv6 only (an IPv4-mapped one is still returned as IPv4).
-    const auto inside = hop.substr(1, close - 1);
-    if (inside.find(':') == std::string_view::npos) return std::nullopt;
-    return canonical_ip(inside);
-  }
-  const auto colon = hop.find(':');
-  if (colon != std::string_view::npos && hop.find(':', colon + 1) == std::string_view::npos) {
-    // Exactly one colon: IPv4 with a port (an IPv6 literal has at least two).
-    if (!all_digits(hop.substr(colon + 1))) return std::nullopt;
-    return canonical_ip(hop.substr(0, colon));
-  }
-  return canonical_ip(hop);
-}
 
 }  // namespace
 
@@ -213,66 +175,6 @@ std::uint64_t concurrency_cap::generating() const {
   return generating_;
 }
 
-// ----------------------------------------------------------------------------------------------------------------
-// client_key
-
-std::optional<std::string> canonical_ip(std::string_view text) {
-  // inet_pton reads a terminated string, so an embedded NUL would hide whatever follows it.
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  const std::string z(text);
-  char out[INET6_ADDRSTRLEN];
-  in_addr v4{};
-  if (inet_pton(AF_INET, z.c_str(), &v4) == 1) {
-    if (!inet_ntop(AF_INET, &v4, out, sizeof out)) return std::nullopt;
-    return std::string(out);
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, z.c_str(), &v6) != 1) return std::nullopt;
-  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-    // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; they are the same client as a.b.c.d.
-    std::memcpy(&v4, &v6.s6_addr[12], sizeof v4);
-    if (!inet_ntop(AF_INET, &v4, out, sizeof out)) return std::nullopt;
-    return std::string(out);
-  }
-  if (!inet_ntop(AF_INET6, &v6, out, sizeof out)) return std::nullopt;
-  return std::string(out);
-}
-
-std::string client_key(std::string_view remote_address, std::optional<std::string_view> x_forwarded_for,
-                       bool trust_proxy) {
-  if (trust_proxy && x_forwarded_for) {
-    auto first = x_forwarded_for->substr(0, x_forwarded_for->find(','));
-    if (auto address = hop_address(trim(first))) return *address;
-  }
-  if (auto address = canonical_ip(remote_address)) return *address;
-  return std::string(remote_address);
-}
-
-// ----------------------------------------------------------------------------------------------------------------
-// words for people
-
-std::string wait_phrase(seconds wait) {
-  if (wait <= seconds{60}) return "a minute";
-  const auto minutes = (wait.count() + 59) / 60;
-  if (minutes < 120) return std::to_string(minutes) + " minutes";
-  const auto hours = (wait.count() + 3599) / 3600;
-  return std::to_string(hours) + " hours";
-}
-
-std::string too_many_submissions_detail(seconds retry_after) {
-  return "You have written several songs in a short time. Please wait " + wait_phrase(retry_after) +
-         " before the next one.";
-}
-
-std::string daily_budget_detail(seconds retry_after) {
-  // "Tomorrow" would be wrong for half the world: the day ends at UTC midnight, so say how long instead.
-  return "Serenade has written all the songs it can today. Please come back in " + wait_phrase(retry_after) + ".";
-}
-
-std::string busy_detail() { return "Many songs are being written right now. Please try again in a minute."; }
-
 const char* name(refusal::guard g) {
   switch (g) {
     case refusal::guard::client_rate: return "client_rate";
@@ -295,22 +197,20 @@ admission submission_guards::admit(std::string_view client) {
   out.client = std::string(client);
   const auto token = clients_.try_take(client);
   if (!token) {
-    out.refused = refusal{refusal::guard::client_rate, token.retry_after,
-                          too_many_submissions_detail(token.retry_after)};
+    out.refused = refusal{refusal::guard::client_rate, token.retry_after};
     return out;
   }
   const auto slot = generating_.try_acquire();
   if (!slot) {
     clients_.give_back(client);
-    out.refused = refusal{refusal::guard::generating_cap, slot.retry_after, busy_detail()};
+    out.refused = refusal{refusal::guard::generating_cap, slot.retry_after};
     return out;
   }
   out.budget_spend = budget_.try_spend();
   if (!out.budget_spend) {
     generating_.release();
     clients_.give_back(client);
-    const auto wait = out.budget_spend.retry_after;
-    out.refused = refusal{refusal::guard::daily_budget, wait, daily_budget_detail(wait)};
+    out.refused = refusal{refusal::guard::daily_budget, out.budget_spend.retry_after};
   }
   return out;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Guards in front of a paid generation: every accepted submission costs real money upstream, so before one is
 // created, the person's client must have a token left, fewer than max songs may be generating, and today's
-// budget must not be spent. Each refusal carries Retry-After seconds and a sentence for the person (HTTP 429).
+// budget must not be spent. Each refusal says which guard refused and when asking again may succeed.
 //
 // Pure logic: no I/O, thread-safe (each guard has its own mutex), time from injectable clocks so tests use
 // fake time. A limit of 0 disables that guard.
@@ -120,24 +120,6 @@ class concurrency_cap {
   std::uint64_t generating_ = 0;
 };
 
-// Who a request comes from, for the token bucket and the idempotency scope: the first X-Forwarded-For hop when
-// the proxy is trusted and that hop is an IP literal (v4, v6, optionally "[v6]:port" or "v4:port"), else the
-// remote address. Addresses are returned in canonical form (lowercase, compressed IPv6; an IPv4-mapped IPv6
-// address as plain IPv4) so one client never has two keys.
-// Only trust the proxy when it *replaces* X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $remote_addr):
-// a proxy that appends keeps the client's own first hop, which the client can forge.
-std::string client_key(std::string_view remote_address, std::optional<std::string_view> x_forwarded_for,
-                       bool trust_proxy);
-
-// The canonical text of an IP literal, or nullopt when text is not one.
-std::optional<std::string> canonical_ip(std::string_view text);
-
-// Sentences for the person; duration phrases such as "a minute", "12 minutes", "3 hours".
-std::string wait_phrase(std::chrono::seconds wait);
-std::string too_many_submissions_detail(std::chrono::seconds retry_after);
-std::string daily_budget_detail(std::chrono::seconds retry_after);
-std::string busy_detail();
-
 struct guard_limits {
   unsigned submit_burst = 5;
   unsigned submits_per_hour = 10;
@@ -145,12 +127,11 @@ struct guard_limits {
   unsigned max_generating = 50;
 };
 
-// Why a submission was refused; answer 429 with Retry-After: retry_after.count() and {"detail": detail}.
+// Why a submission was refused, and when asking again may succeed.
 struct refusal {
   enum class guard { client_rate, generating_cap, daily_budget };
   guard by;
   std::chrono::seconds retry_after;
-  std::string detail;
 };
 const char* name(refusal::guard g);  // "client_rate", "generating_cap", "daily_budget": for logs and /metrics
 

@@ -283,74 +283,6 @@ TEST(concurrency_cap, concurrent_acquires_never_exceed_the_cap) {
 }
 
 // ----------------------------------------------------------------------------------------------------------------
-// client_key
-
-TEST(client_key, remote_address_without_a_trusted_proxy) {
-  EXPECT_EQ(client_key("203.0.113.7", std::nullopt, false), "203.0.113.7");
-  EXPECT_EQ(client_key("203.0.113.7", "198.51.100.1", false), "203.0.113.7");
-  EXPECT_EQ(client_key("203.0.113.7", std::nullopt, true), "203.0.113.7");
-}
-
-TEST(client_key, first_forwarded_hop_behind_a_trusted_proxy) {
-  EXPECT_EQ(client_key("10.0.0.2", "198.51.100.1", true), "198.51.100.1");
-  EXPECT_EQ(client_key("10.0.0.2", "198.51.100.1, 10.0.0.9, 10.0.0.8", true), "198.51.100.1");
-  EXPECT_EQ(client_key("10.0.0.2", " \t198.51.100.1 ,10.0.0.9", true), "198.51.100.1");
-  EXPECT_EQ(client_key("10.0.0.2", "2001:DB8:0:0::1, 10.0.0.9", true), "2001:db8::1");
-  EXPECT_EQ(client_key("10.0.0.2", "[2001:db8::1]:443", true), "2001:db8::1");
-  EXPECT_EQ(client_key("10.0.0.2", "[2001:db8::1]", true), "2001:db8::1");
-  EXPECT_EQ(client_key("10.0.0.2", "198.51.100.1:5678", true), "198.51.100.1");
-  EXPECT_EQ(client_key("10.0.0.2", "::ffff:198.51.100.1", true), "198.51.100.1");
-  EXPECT_EQ(client_key("10.0.0.2", "[::ffff:198.51.100.1]:80", true), "198.51.100.1");
-}
-
-TEST(client_key, falls_back_to_the_remote_address_for_a_bad_first_hop) {
-  for (const char* bad : {"", " ", ",198.51.100.1", "unknown", "client.example", "198.51.100", "198.51.100.256",
-                          "01.2.3.4", "198.51.100.1:http", "198.51.100.1:123456", "[198.51.100.1]",
-                          "[2001:db8::1", "[2001:db8::1]x", "2001:db8::1%eth0", "_hidden", "1.2.3.4 5.6.7.8",
-                          "\"198.51.100.1\""}) {
-    EXPECT_EQ(client_key("10.0.0.2", bad, true), "10.0.0.2") << '"' << bad << '"';
-  }
-  EXPECT_EQ(client_key("10.0.0.2", std::string(100, '1'), true), "10.0.0.2");
-}
-
-TEST(client_key, remote_address_is_canonical) {
-  EXPECT_EQ(client_key("::ffff:203.0.113.7", std::nullopt, false), "203.0.113.7");
-  EXPECT_EQ(client_key("2001:0DB8:0000::0001", std::nullopt, false), "2001:db8::1");
-  // Not an address (a test double, a Unix socket): kept as it is rather than lost.
-  EXPECT_EQ(client_key("local", std::nullopt, false), "local");
-}
-
-TEST(canonical_ip, accepts_only_literals) {
-  EXPECT_EQ(canonical_ip("127.0.0.1"), "127.0.0.1");
-  EXPECT_EQ(canonical_ip("::1"), "::1");
-  EXPECT_EQ(canonical_ip("::"), "::");
-  EXPECT_FALSE(canonical_ip(""));
-  EXPECT_FALSE(canonical_ip("localhost"));
-  EXPECT_FALSE(canonical_ip("1.2.3.4 "));
-  EXPECT_FALSE(canonical_ip(std::string_view("1.2.3.4\0junk", 12)));
-}
-
-// ----------------------------------------------------------------------------------------------------------------
-// words for people
-
-TEST(guard_words, wait_phrase) {
-  EXPECT_EQ(wait_phrase(1s), "a minute");
-  EXPECT_EQ(wait_phrase(60s), "a minute");
-  EXPECT_EQ(wait_phrase(61s), "2 minutes");
-  EXPECT_EQ(wait_phrase(12min), "12 minutes");
-  EXPECT_EQ(wait_phrase(119min), "119 minutes");
-  EXPECT_EQ(wait_phrase(120min), "2 hours");
-  EXPECT_EQ(wait_phrase(7h + 1s), "8 hours");
-}
-
-TEST(guard_words, details_read_as_sentences) {
-  EXPECT_EQ(too_many_submissions_detail(690s),
-            "You have written several songs in a short time. Please wait 12 minutes before the next one.");
-  EXPECT_EQ(daily_budget_detail(5h), "Serenade has written all the songs it can today. Please come back in 5 hours.");
-  EXPECT_EQ(busy_detail(), "Many songs are being written right now. Please try again in a minute.");
-}
-
-// ----------------------------------------------------------------------------------------------------------------
 // submission_guards
 
 struct guards_fixture : ::testing::Test {
@@ -379,7 +311,6 @@ TEST_F(guards_fixture, client_rate_is_checked_first) {
   ASSERT_TRUE(refused.refused);
   EXPECT_EQ(refused.refused->by, refusal::guard::client_rate);
   EXPECT_EQ(refused.refused->retry_after, 360s);
-  EXPECT_EQ(refused.refused->detail, too_many_submissions_detail(360s));
   EXPECT_STREQ(name(refused.refused->by), "client_rate");
 }
 
@@ -390,7 +321,6 @@ TEST_F(guards_fixture, generating_cap_refusal_gives_the_token_back) {
   ASSERT_TRUE(refused.refused);
   EXPECT_EQ(refused.refused->by, refusal::guard::generating_cap);
   EXPECT_EQ(refused.refused->retry_after, 30s);
-  EXPECT_EQ(refused.refused->detail, busy_detail());
   EXPECT_EQ(guards.budget().spent_today(), 1u);
 
   guards.generation_ended();
@@ -404,8 +334,6 @@ TEST_F(guards_fixture, budget_refusal_gives_back_the_slot_and_the_token) {
   ASSERT_TRUE(refused.refused);
   EXPECT_EQ(refused.refused->by, refusal::guard::daily_budget);
   EXPECT_EQ(refused.refused->retry_after, 12h);
-  EXPECT_EQ(refused.refused->detail,
-            "Serenade has written all the songs it can today. Please come back in 12 hours.");
   EXPECT_EQ(guards.generating().generating(), 1u);
 
   system.now += 12h;

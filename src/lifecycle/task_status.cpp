@@ -1,34 +1,32 @@
 #include "lifecycle/task_status.hpp"
 
-#include <array>
+#include <string>
 
 namespace serenade::lifecycle {
 
-namespace {
-constexpr std::array<std::string_view, 10> order{
-    "RECEIVED",      "PROMPT", "TASK_SENT", "GENERATE_TASK_STARTED", "BEGINNING_GENERATION", "GENERATING",
-    "GENERATING_STREAMING_READY", "DECOMPRESSING", "SAVING", "SUCCESS"};
-}
-
-int status_rank(std::string_view status) {
-  if (status == "FAILURE") return static_cast<int>(order.size()) - 1;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (order[i] == status) return static_cast<int>(i);
+int status_rank(task_status status) {
+  switch (status) {
+    case task_status::unknown: return -1;
+    case task_status::failure: return status_rank(task_status::success);
+    default: return static_cast<int>(status);
   }
-  return -1;
 }
 
-bool is_stream_ready(std::string_view status) {
-  return status != "FAILURE" && status_rank(status) >= status_rank("GENERATING_STREAMING_READY");
+bool is_stream_ready(task_status status) {
+  return status != task_status::failure && status_rank(status) >= status_rank(task_status::generating_streaming_ready);
 }
 
-bool is_finished(std::string_view status) { return status == "SUCCESS" || status == "FAILURE"; }
+bool is_finished(task_status status) { return status == task_status::success || status == task_status::failure; }
 
-std::string_view phase_of(std::string_view status, bool stream_ready) {
-  if (status == "FAILURE") return "failed";
-  if (status == "SUCCESS") return "complete";
+std::string_view phase_of(task_status status, bool stream_ready) {
+  if (status == task_status::failure) return "failed";
+  if (status == task_status::success) return "complete";
   if (stream_ready) return "streaming";
   return "composing";
 }
+
+task_status stored_status(std::string_view stored) { return sonauto::parse_task_status(stored); }
+
+std::string stored_text(task_status status) { return std::string(sonauto::to_text(status)); }
 
 }  // namespace serenade::lifecycle

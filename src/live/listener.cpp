@@ -65,18 +65,19 @@ http::header_list live_headers() {
 
 }  // namespace
 
-asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> song, hub_counters& counters,
-                                     std::chrono::seconds start_timeout) {
+asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex, std::shared_ptr<hub> song,
+                                                             hub_counters& counters,
+                                                             std::chrono::seconds start_timeout) {
   const auto started = std::chrono::steady_clock::now();
   core::wake_event wake(co_await asio::this_coro::executor);
   const auto epoch = song->epoch();
 
   if (ex.req().is_head()) {
     co_await ex.start_chunked(200, live_headers());
-    co_return;
+    co_return std::nullopt;
   }
 
-  // Our status line waits (bounded) for the first captured byte, so a refusal is an honest 502/504.
+  // Our status line waits (bounded) for the first captured byte, so a refusal is honest.
   if (song->size() == 0) {
     const auto deadline = std::chrono::steady_clock::now() + start_timeout;
     bool timed_out = false;
@@ -85,14 +86,10 @@ asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> so
       timed_out = !co_await wake.async_wait_until(deadline);
     }
     if (song->size() == 0) {
-      auto answer = timed_out ? http::error_response(504, "The music service did not start the stream in time")
-                              : http::error_response(502, song->failure().empty()
-                                                              ? "The music service's stream could not be opened"
-                                                              : song->failure());
       SERENADE_LOG(warn, "listener_end", "session", song->session_id(), "bytes", 0, "outcome",
-                   timed_out ? "upstream_timeout" : "upstream_refused", "status", answer.status);
-      co_await ex.respond(std::move(answer));
-      co_return;
+                   timed_out ? "upstream_timeout" : "upstream_refused");
+      if (timed_out) co_return start_refusal{start_refusal::reason::start_timeout, {}};
+      co_return start_refusal{start_refusal::reason::upstream_refused, song->failure()};
     }
   }
 
@@ -112,6 +109,7 @@ asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> so
   SERENADE_LOG(info, "listener_end", "session", song->session_id(), "bytes", ex.body_bytes_sent(), "ms",
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
                "outcome", outcome);
+  co_return std::nullopt;
 }
 
 }  // namespace serenade::live

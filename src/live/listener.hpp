@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace serenade::http {
 class exchange;
@@ -16,9 +18,20 @@ namespace serenade::live {
 class hub;
 struct hub_counters;
 
-// start_timeout bounds the wait for the first captured byte: a capture that fails before any audio is a 502,
-// one that has produced nothing in time a 504, both with a JSON detail and before our status line.
-boost::asio::awaitable<void> serve_listener(http::exchange& ex, std::shared_ptr<hub> song, hub_counters& counters,
+// Why a listener gets no stream. Nothing has been sent yet, so the caller answers (api/http_answers).
+struct start_refusal {
+  enum class reason {
+    archive_unavailable,  // the capture could not be started
+    upstream_refused,     // the capture failed before any audio
+    start_timeout,        // the capture produced nothing in time
+  };
+  reason why;
+  std::string upstream_reason;  // upstream_refused: what the capture said, possibly nothing
+};
+
+// start_timeout bounds the wait for the first captured byte, so a stream that never starts is refused before our
+// status line rather than cut after it. Returns the refusal in that case; otherwise the listener was served.
+boost::asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex, std::shared_ptr<hub> song, hub_counters& counters,
                                             std::chrono::seconds start_timeout);
 
 }  // namespace serenade::live

@@ -49,15 +49,18 @@ struct listener_test : ::testing::Test {
   fake_exchange ex{fake_exchange::get("/api/stream/session1")};
   bool served = false;
   std::exception_ptr failure;
+  std::optional<start_refusal> refused;
 
   void SetUp() override { song->open_for_test(); }
   void TearDown() override { std::filesystem::remove_all(dir); }
 
   void serve(std::chrono::seconds start_timeout = 30s) {
-    asio::co_spawn(io, serve_listener(ex, song, counters, start_timeout), [this](std::exception_ptr e) {
-      served = true;
-      failure = e;
-    });
+    asio::co_spawn(io, serve_listener(ex, song, counters, start_timeout),
+                   [this](std::exception_ptr e, std::optional<start_refusal> refusal) {
+                     served = true;
+                     failure = e;
+                     refused = std::move(refusal);
+                   });
     io.poll();
   }
 };
@@ -139,7 +142,7 @@ TEST_F(listener_test, head_sends_only_the_chunked_header) {
     req.method = "HEAD";
     return req;
   }());
-  asio::co_spawn(io, serve_listener(head, song, counters, 30s), [this](std::exception_ptr) { served = true; });
+  asio::co_spawn(io, serve_listener(head, song, counters, 30s), [this](std::exception_ptr, std::optional<start_refusal>) { served = true; });
   io.poll();
   EXPECT_TRUE(served);
   EXPECT_EQ(head.record.status, 200u);
@@ -157,20 +160,24 @@ TEST_F(listener_test, the_first_byte_is_awaited_before_the_status_line) {
   EXPECT_EQ(ex.record.body, "a");
 }
 
-TEST_F(listener_test, a_capture_abandoned_before_any_byte_is_a_502) {
+TEST_F(listener_test, a_capture_abandoned_before_any_byte_is_refused_with_its_reason) {
   serve();
   song->end_for_test(hub_state::abandoned);
   io.poll();
   EXPECT_TRUE(served);
-  EXPECT_EQ(ex.record.status, 502u);
-  EXPECT_NE(ex.record.body.find("ended by the test"), std::string::npos);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->why, start_refusal::reason::upstream_refused);
+  EXPECT_NE(refused->upstream_reason.find("ended by the test"), std::string::npos);
+  EXPECT_EQ(ex.record.status, 0u);  // nothing answered: api answers refusals
 }
 
-TEST_F(listener_test, no_byte_within_the_start_timeout_is_a_504) {
+TEST_F(listener_test, no_byte_within_the_start_timeout_is_refused_as_a_timeout) {
   serve(0s);  // the deadline has passed when the wait begins
   io.run();
   EXPECT_TRUE(served);
-  EXPECT_EQ(ex.record.status, 504u);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->why, start_refusal::reason::start_timeout);
+  EXPECT_EQ(ex.record.status, 0u);
 }
 
 }  // namespace

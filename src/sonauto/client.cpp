@@ -233,7 +233,7 @@ asio::awaitable<outcome<std::string>> create_generation_exchange(std::shared_ptr
   co_return wire::parse_task_id(answer.value().body);
 }
 
-asio::awaitable<outcome<std::string>> status_exchange(std::shared_ptr<const client_state> state,
+asio::awaitable<outcome<status_report>> status_exchange(std::shared_ptr<const client_state> state,
                                                       std::string task_id) {
   auto answer = co_await exchange(*state, http::verb::get,
                                   state->api.path + "/generations/status/" + encode_segment(task_id), std::nullopt);
@@ -501,7 +501,7 @@ asio::awaitable<outcome<std::string>> create_generation_call(std::shared_ptr<con
   co_return finish(*state, "create_generation", std::move(result));
 }
 
-asio::awaitable<outcome<std::string>> status_call(std::shared_ptr<const client_state> state, std::string task_id) {
+asio::awaitable<outcome<status_report>> status_call(std::shared_ptr<const client_state> state, std::string task_id) {
   auto result = co_await without_cancel_exceptions(status_exchange(state, std::move(task_id)));
   co_return finish(*state, "status", std::move(result));
 }
@@ -591,7 +591,7 @@ asio::awaitable<outcome<std::string>> client::create_generation(const generation
   return create_generation_call(state_, request);
 }
 
-asio::awaitable<outcome<std::string>> client::status(std::string_view task_id) {
+asio::awaitable<outcome<status_report>> client::status(std::string_view task_id) {
   return status_call(state_, std::string(task_id));
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "sonauto/failure.hpp"
+#include "sonauto/task_status.hpp"
 
 namespace serenade::core {
 class blocking_pool;
@@ -114,8 +115,8 @@ class client {
 
   // POST {api_base}/generations/v3 → the task id.
   boost::asio::awaitable<outcome<std::string>> create_generation(const generation_request& request);
-  // GET {api_base}/generations/status/{task_id} → "GENERATING", "GENERATING_STREAMING_READY", ...
-  boost::asio::awaitable<outcome<std::string>> status(std::string_view task_id);
+  // GET {api_base}/generations/status/{task_id} → task_status::generating, ...
+  boost::asio::awaitable<outcome<status_report>> status(std::string_view task_id);
   // GET {api_base}/generations/{task_id}
   boost::asio::awaitable<outcome<generation_result>> result(std::string_view task_id);
   // GET {stream_base}/stream/{task_id}; resolves once the status line and headers are in. A non-2xx answer is

@@ -96,7 +96,7 @@ TEST(client, status_parses_the_quoted_string_and_encodes_the_id) {
 
   auto status = run(c.status("task/1 ?x"));
   ASSERT_TRUE(status) << status.error().describe();
-  EXPECT_EQ(status.value(), "GENERATING");
+  EXPECT_EQ(status.value().status, task_status::generating);
   ASSERT_EQ(fake.requests().size(), 1u);
   EXPECT_EQ(fake.requests()[0].method(), http::verb::get);
   EXPECT_EQ(fake.requests()[0].target(), "/v1/generations/status/task%2F1%20%3Fx");
@@ -109,11 +109,11 @@ TEST(client, calls_copy_their_arguments_when_made) {
   client c(options_for(fake));
 
   asio::io_context io;
-  std::optional<outcome<std::string>> status;
+  std::optional<outcome<status_report>> status;
   {
     std::string id = "task-temp";
     asio::co_spawn(io, c.status(id),
-                   [&](std::exception_ptr, outcome<std::string> value) { status = std::move(value); });
+                   [&](std::exception_ptr, outcome<status_report> value) { status = std::move(value); });
     id.assign(64, 'x');  // the operation has not started yet; it must not be reading this string
   }
   io.run_for(5s);
@@ -295,10 +295,10 @@ TEST(client, cancellation_slot_stops_a_pending_call) {
 
   asio::io_context io;
   asio::cancellation_signal signal;
-  std::optional<outcome<std::string>> status;
+  std::optional<outcome<status_report>> status;
   std::exception_ptr thrown;
   asio::co_spawn(io, c.status("t"),
-                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, outcome<std::string> value) {
+                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, outcome<status_report> value) {
                    thrown = e;
                    status = std::move(value);
                  }));
@@ -660,7 +660,7 @@ TEST(client, https_with_a_trusted_certificate_sends_sni_and_succeeds) {
 
   auto status = run(c.status("t"));
   ASSERT_TRUE(status) << status.error().describe();
-  EXPECT_EQ(status.value(), "SUCCESS");
+  EXPECT_EQ(status.value().status, task_status::success);
   EXPECT_EQ(server.seen_sni(), "localhost");
   ASSERT_EQ(server.fake.requests().size(), 1u);
   EXPECT_EQ(server.fake.requests()[0][http::field::host], "localhost:" + std::to_string(server.fake.port()));

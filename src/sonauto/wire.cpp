@@ -96,16 +96,16 @@ outcome<std::string> parse_task_id(std::string_view body) {
   return std::move(*id);
 }
 
-outcome<std::string> parse_status(std::string_view body) {
+outcome<status_report> parse_status(std::string_view body) {
   json::error_code ec;
   auto value = json::parse(body, ec);
-  if (!ec && value.is_string() && !value.get_string().empty()) return std::string(value.get_string());
+  if (!ec && value.is_string() && !value.get_string().empty()) return report_of(value.get_string());
   if (!ec && value.is_object()) {
-    if (auto status = string_field(value.get_object(), "status"); status && !status->empty()) return *status;
+    if (auto status = string_field(value.get_object(), "status"); status && !status->empty()) return report_of(*status);
   }
   // Not the documented quoted string; a bare token is a plausible alternative worth accepting.
   auto bare = trim(body);
-  if (is_status_token(bare)) return std::string(bare);
+  if (is_status_token(bare)) return report_of(bare);
   return malformed("status answer is neither a JSON string nor a status token");
 }
 

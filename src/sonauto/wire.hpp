@@ -7,6 +7,7 @@
 
 #include "sonauto/client.hpp"
 #include "sonauto/failure.hpp"
+#include "sonauto/task_status.hpp"
 
 namespace serenade::sonauto::wire {
 
@@ -18,7 +19,8 @@ std::string create_body(const generation_request& request);
 // {"task_id": "..."} → the task id.
 outcome<std::string> parse_task_id(std::string_view body);
 // "GENERATING" (a JSON string, as documented); also accepts {"status": "..."} and a bare GENERATING token.
-outcome<std::string> parse_status(std::string_view body);
+// This is where Sonauto's words become task_status.
+outcome<status_report> parse_status(std::string_view body);
 // The result object; unknown fields ignored, nulls and missing fields left empty.
 outcome<generation_result> parse_result(std::string_view body);
 

@@ -24,10 +24,14 @@ TEST(wire, create_body_omits_empty_tags_and_unset_webhook) {
 }
 
 TEST(wire, status_accepts_documented_and_plausible_shapes) {
-  EXPECT_EQ(wire::parse_status(R"("GENERATING")").value(), "GENERATING");
-  EXPECT_EQ(wire::parse_status(" \"SUCCESS\"\n").value(), "SUCCESS");
-  EXPECT_EQ(wire::parse_status(R"({"status":"FAILURE"})").value(), "FAILURE");
-  EXPECT_EQ(wire::parse_status("GENERATING_STREAMING_READY\n").value(), "GENERATING_STREAMING_READY");
+  EXPECT_EQ(wire::parse_status(R"("GENERATING")").value().status, task_status::generating);
+  EXPECT_EQ(wire::parse_status(" \"SUCCESS\"\n").value().status, task_status::success);
+  EXPECT_EQ(wire::parse_status(R"({"status":"FAILURE"})").value().status, task_status::failure);
+  EXPECT_EQ(wire::parse_status("GENERATING_STREAMING_READY\n").value().status, task_status::generating_streaming_ready);
+  const auto unheard = wire::parse_status(R"("SOMETHING_NEW")");
+  ASSERT_TRUE(unheard);
+  EXPECT_EQ(unheard.value().status, task_status::unknown);
+  EXPECT_EQ(unheard.value().text, "SOMETHING_NEW");
   auto bad = wire::parse_status("<html>oops</html>");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, failure_kind::protocol);

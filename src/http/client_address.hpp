@@ -1,0 +1,21 @@
+#pragma once
+// Who a request comes from: the remote address, or the address a trusted proxy forwarded.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace serenade::http {
+
+// The client key, for rate limits and the idempotency scope: the first X-Forwarded-For hop when
+// the proxy is trusted and that hop is an IP literal (v4, v6, optionally "[v6]:port" or "v4:port"), else the
+// remote address. Addresses are returned in canonical form (lowercase, compressed IPv6; an IPv4-mapped IPv6
+// address as plain IPv4) so one client never has two keys.
+// Only trust the proxy when it *replaces* X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $remote_addr):
+// a proxy that appends keeps the client's own first hop, which the client can forge.
+std::string client_key(std::string_view remote_address, std::optional<std::string_view> x_forwarded_for,
+                       bool trust_proxy);
+
+// The canonical text of an IP literal, or nullopt when text is not one.
+std::optional<std::string> canonical_ip(std::string_view text);
+
+}  // namespace serenade::http

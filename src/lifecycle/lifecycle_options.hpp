@@ -1,0 +1,40 @@
+#pragma once
+// How the lifecycle is tuned and wired to the rest of the server, and what it counts for /metrics.
+#include "lifecycle/guards.hpp"
+#include "store/submission.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace serenade::lifecycle {
+
+struct lifecycle_options {
+  std::chrono::milliseconds poll_interval{1500};                 // while no webhook has arrived for the task
+  std::chrono::milliseconds poll_interval_with_webhooks{15000};  // once webhooks arrive: only a fallback
+  std::chrono::seconds stall_timeout{600};  // no status change for this long: the song is failed as timed out
+  std::string webhook_url;                  // sent with each generation when set
+  std::string public_url;  // for webhook URLs (not used yet)
+  // Called when a song is seen stream-ready, so its capture starts whether or not anyone listens yet; called
+  // again at every poll until it returns true (the capture could start), so a broken archive is retried.
+  std::function<bool(const std::string& session_id, const std::string& task_id)> on_stream_ready;
+  // Called once when the song's generation succeeded: its final copy is fetched then.
+  std::function<void(const std::string& session_id, const std::string& task_id)> on_success;
+  // Called before a failed song is generated again: what was kept of the failed attempt must go.
+  std::function<void(const std::string& session_id)> on_retry;
+  // Called after every recorded change of a song's state (status events).
+  std::function<void(const store::submission& now)> on_change;
+  guard_limits guards;
+};
+
+struct lifecycle_counters {
+  std::atomic<std::uint64_t> refused_client_rate{0};
+  std::atomic<std::uint64_t> refused_generating_cap{0};
+  std::atomic<std::uint64_t> refused_daily_budget{0};
+  std::atomic<std::uint64_t> upstream_out_of_credits{0};
+  std::atomic<std::uint64_t> upstream_misconfigured{0};
+};
+
+}  // namespace serenade::lifecycle

@@ -1,0 +1,158 @@
+#include "lifecycle/task_follower.hpp"
+
+#include "core/blocking_pool.hpp"
+#include "core/log.hpp"
+#include "core/task_group.hpp"
+#include "core/wake_event.hpp"
+#include "sonauto/client.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+
+namespace serenade::lifecycle {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr int lost_task_polls = 20;  // consecutive "not found" answers before a task is declared lost
+}
+
+struct task_followers::follower {
+  std::string session_id;
+  std::string task_id;
+  task_status last_status;
+  std::unique_ptr<core::wake_event> hinted;  // a webhook hint: poll now
+  std::atomic<bool> webhooks_seen{false};
+};
+
+task_followers::task_followers(asio::any_io_executor executor, store::submission_store& store,
+                               core::blocking_pool& pool, sonauto::client& client, const lifecycle_options& options,
+                               core::task_group& background, std::function<void()> generation_ended)
+    : executor_(std::move(executor)),
+      store_(store),
+      pool_(pool),
+      client_(client),
+      options_(options),
+      background_(background),
+      generation_ended_(std::move(generation_ended)) {}
+
+void task_followers::follow(std::string session_id, std::string task_id, task_status last_status) {
+  auto strand = asio::make_strand(executor_);
+  auto f = std::make_shared<follower>();
+  f->session_id = std::move(session_id);
+  f->task_id = std::move(task_id);
+  f->last_status = last_status;
+  f->hinted = std::make_unique<core::wake_event>(strand);
+  {
+    std::lock_guard lock(mutex_);
+    followers_[f->task_id] = f;
+  }
+  // Ends when the task does, or when shutdown cancels the group: the song is followed again at the next start.
+  const auto ended = [this, f](std::exception_ptr error) {
+    generation_ended_();
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = followers_.find(f->task_id); it != followers_.end() && it->second == f) followers_.erase(it);
+    }
+    if (error) log::failure(error, "follower_failed", "session", f->session_id);
+  };
+  if (!background_.spawn(strand, poll_until_finished(f), ended)) ended(nullptr);
+}
+
+bool task_followers::hint(std::string_view task_id) {
+  std::shared_ptr<follower> f;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = followers_.find(std::string(task_id)); it != followers_.end()) f = it->second;
+  }
+  if (!f) return false;
+  f->webhooks_seen = true;
+  f->hinted->notify();
+  return true;
+}
+
+asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
+  co_await pool_.run([&] { return store_.record_status(f.session_id, update); });
+  SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
+  co_await announce(f.session_id);
+}
+
+asio::awaitable<void> task_followers::announce(const std::string& session_id) {
+  if (!options_.on_change) co_return;
+  auto now = co_await pool_.run([&] { return store_.find(session_id); });
+  if (now) options_.on_change(*now);
+}
+
+// Sonauto writes the lyrics (and tags) in its PROMPT stage; they are shown as soon as they exist.
+asio::awaitable<bool> task_followers::fetch_lyrics(follower& f) {
+  auto result = co_await client_.result(f.task_id);
+  if (!result || !result.value().lyrics || result.value().lyrics->empty()) co_return false;
+  const auto& r = result.value();
+  co_await pool_.run([&] { return store_.record_lyrics(f.session_id, *r.lyrics, r.tags); });
+  SERENADE_LOG(info, "lyrics_known", "session", f.session_id, "chars", r.lyrics->size());
+  co_await announce(f.session_id);
+  co_return true;
+}
+
+asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follower> f) {
+  const auto failed = [](std::string error) {
+    return store::status_update{stored_text(task_status::failure), std::nullopt, store::now(), std::move(error)};
+  };
+  int not_found = 0;
+  bool capture_started = false;
+  bool lyrics_known = false;
+  auto last_progress = std::chrono::steady_clock::now();
+  for (;;) {
+    const auto interval = f->webhooks_seen ? options_.poll_interval_with_webhooks : options_.poll_interval;
+    co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + interval);
+    auto polled = co_await client_.status(f->task_id);
+    if (!polled) {
+      const auto& failure = polled.error();
+      if (failure.kind == sonauto::failure_kind::http_status && failure.status == 404 &&
+          ++not_found >= lost_task_polls) {
+        SERENADE_LOG(warn, "generation_lost", "session", f->session_id, "task", f->task_id);
+        co_await record(*f, failed("The song was lost by the music service."));
+        co_return;
+      }
+      SERENADE_LOG(debug, "status_poll_failed", "session", f->session_id, "error", failure.describe());
+      continue;
+    }
+    not_found = 0;
+    const auto report = std::move(polled).value();
+    const auto status = report.status;
+    if (!capture_started && is_stream_ready(status) && options_.on_stream_ready) {
+      capture_started = options_.on_stream_ready(f->session_id, f->task_id);
+    }
+    // A late or reordered answer never moves a song backwards; a state Serenade does not know never moves it.
+    const bool stale = status_rank(status) < status_rank(f->last_status);
+    if (status == f->last_status || stale) {
+      if (std::chrono::steady_clock::now() - last_progress > options_.stall_timeout) {
+        SERENADE_LOG(warn, "generation_stalled", "session", f->session_id, "task", f->task_id, "status", report.text);
+        co_await record(*f, failed("The song took too long to be written. Please try again."));
+        co_return;
+      }
+      continue;
+    }
+    f->last_status = status;
+    last_progress = std::chrono::steady_clock::now();
+
+    store::status_update update{stored_text(status), std::nullopt, std::nullopt, std::nullopt};
+    const auto now = store::now();
+    if (is_stream_ready(status)) update.streaming_ready_at = now;
+    if (is_finished(status)) update.completed_at = now;
+    if (status == task_status::failure) {
+      auto detail = co_await client_.result(f->task_id);
+      update.error = detail && detail.value().error_message ? *detail.value().error_message
+                                                             : "The music service could not finish this song.";
+    }
+    co_await record(*f, std::move(update));
+    if (!lyrics_known && status != task_status::failure && status_rank(status) >= status_rank(task_status::prompt)) {
+      lyrics_known = co_await fetch_lyrics(*f);
+    }
+    if (status == task_status::success && options_.on_success) options_.on_success(f->session_id, f->task_id);
+    if (is_finished(status)) co_return;
+  }
+}
+
+}  // namespace serenade::lifecycle

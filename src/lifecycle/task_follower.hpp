@@ -1,0 +1,64 @@
+#pragma once
+// Following Sonauto tasks until they end: one coroutine per unfinished task polls its status (often until a
+// webhook shows up, rarely after), records changes in order, and is woken early by webhook hints. Only it writes
+// the task's status, so states never go back.
+//
+//   state            moved by
+//   created       →  ready: status GENERATING_STREAMING_READY or later seen (streaming_ready_at set once)
+//   ready/created →  complete: SUCCESS seen (completed_at)   |  failed: FAILURE seen (completed_at, error)
+//   any           →  failed: the task is lost upstream, or its status stopped changing for stall_timeout
+#include "lifecycle/lifecycle_options.hpp"
+#include "lifecycle/task_status.hpp"
+#include "store/submission_store.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace serenade::core {
+class blocking_pool;
+class task_group;
+}
+namespace serenade::sonauto {
+class client;
+}
+
+namespace serenade::lifecycle {
+
+class task_followers {
+ public:
+  // Followers run in `background` (shutdown cancels them); generation_ended is called once per followed task,
+  // when its follower ends.
+  task_followers(boost::asio::any_io_executor executor, store::submission_store& store, core::blocking_pool& pool,
+                 sonauto::client& client, const lifecycle_options& options, core::task_group& background,
+                 std::function<void()> generation_ended);
+
+  void follow(std::string session_id, std::string task_id, task_status last_status);
+  // A webhook said this task changed: check its status now. False when no follower of this process knows it.
+  bool hint(std::string_view task_id);
+  // Tells on_change what the store now holds for the song.
+  boost::asio::awaitable<void> announce(const std::string& session_id);
+
+ private:
+  struct follower;
+  boost::asio::awaitable<void> poll_until_finished(std::shared_ptr<follower> f);
+  boost::asio::awaitable<void> record(follower& f, store::status_update update);
+  boost::asio::awaitable<bool> fetch_lyrics(follower& f);
+
+  boost::asio::any_io_executor executor_;
+  store::submission_store& store_;
+  core::blocking_pool& pool_;
+  sonauto::client& client_;
+  const lifecycle_options& options_;
+  core::task_group& background_;
+  std::function<void()> generation_ended_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<follower>> followers_;  // by task id
+};
+
+}  // namespace serenade::lifecycle
