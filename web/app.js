@@ -7,26 +7,19 @@ import { SongPlayer, formatTime } from "/player.js";
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["create", "song", "failed", "not-found", "unavailable"];
 
-// The stage in words for each of Sonauto's states.
+// The song's step (the server's `stage`) in words.
 const STEPS = ["lyrics", "compose", "start", "finish"];
-const STAGES = {
-  RECEIVED: ["lyrics", "Writing your lyrics…"],
-  PROMPT: ["lyrics", "Writing your lyrics…"],
-  TASK_SENT: ["compose", "Composing…"],
-  GENERATE_TASK_STARTED: ["compose", "Composing…"],
-  BEGINNING_GENERATION: ["compose", "Composing…"],
-  GENERATING: ["compose", "Composing…"],
-  GENERATING_STREAMING_READY: ["start", "Your song is starting"],
-  DECOMPRESSING: ["finish", "Finishing your song"],
-  SAVING: ["finish", "Finishing your song"],
-  SUCCESS: ["done", "Your song is ready"],
+const STAGE_WORDS = {
+  lyrics: "Writing your lyrics…",
+  compose: "Composing…",
+  start: "Your song is starting",
+  finish: "Finishing your song",
+  done: "Your song is ready",
 };
 
 function stageOf(state) {
-  if (STAGES[state.status]) return STAGES[state.status];
-  if (state.phase === "complete") return STAGES.SUCCESS;
-  if (state.stream_ready) return STAGES.GENERATING_STREAMING_READY;
-  return STAGES.RECEIVED;
+  const step = STAGE_WORDS[state.stage] ? state.stage : "lyrics";
+  return [step, STAGE_WORDS[step]];
 }
 
 function showView(name, { focus = false } = {}) {

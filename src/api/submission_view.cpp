@@ -32,7 +32,9 @@ std::string submission_json(const store::submission& s, const std::string& publi
   json::object out;
   out["session_id"] = s.session_id;
   out["status"] = s.status;
-  out["phase"] = lifecycle::phase_of(lifecycle::stored_status(s.status), ready);
+  const auto status = lifecycle::stored_status(s.status);
+  out["phase"] = lifecycle::phase_of(status, ready);
+  out["stage"] = lifecycle::stage_of(status, ready);
   out["stream_ready"] = ready;
   out["sender"] = s.sender;
   out["recipient"] = s.recipient;

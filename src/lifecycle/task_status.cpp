@@ -25,6 +25,24 @@ std::string_view phase_of(task_status status, bool stream_ready) {
   return "composing";
 }
 
+std::string_view stage_of(task_status status, bool stream_ready) {
+  switch (status) {
+    case task_status::received:
+    case task_status::prompt: return "lyrics";
+    case task_status::task_sent:
+    case task_status::generate_task_started:
+    case task_status::beginning_generation:
+    case task_status::generating: return "compose";
+    case task_status::generating_streaming_ready: return "start";
+    case task_status::decompressing:
+    case task_status::saving: return "finish";
+    case task_status::success: return "done";
+    case task_status::failure: return "failed";
+    case task_status::unknown: break;
+  }
+  return stream_ready ? "start" : "lyrics";
+}
+
 task_status stored_status(std::string_view stored) { return sonauto::parse_task_status(stored); }
 
 std::string stored_text(task_status status) { return std::string(sonauto::to_text(status)); }

@@ -16,6 +16,8 @@ bool is_finished(task_status status);  // SUCCESS or FAILURE
 
 // What the person is waiting for, in the front end's words: "composing", "streaming", "complete", "failed".
 std::string_view phase_of(task_status status, bool stream_ready);
+// The step the song page shows: "lyrics", "compose", "start", "finish", "done" or "failed".
+std::string_view stage_of(task_status status, bool stream_ready);
 
 // The store keeps Sonauto's word (store::submission::status); these read it back.
 task_status stored_status(std::string_view stored);

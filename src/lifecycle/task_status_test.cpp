@@ -29,6 +29,19 @@ TEST(task_status, finished_only_at_success_or_failure) {
   EXPECT_FALSE(is_finished(task_status::unknown));
 }
 
+TEST(task_status, stages_follow_sonautos_order) {
+  EXPECT_EQ(stage_of(task_status::received, false), "lyrics");
+  EXPECT_EQ(stage_of(task_status::prompt, false), "lyrics");
+  EXPECT_EQ(stage_of(task_status::task_sent, false), "compose");
+  EXPECT_EQ(stage_of(task_status::generating, false), "compose");
+  EXPECT_EQ(stage_of(task_status::generating_streaming_ready, true), "start");
+  EXPECT_EQ(stage_of(task_status::saving, true), "finish");
+  EXPECT_EQ(stage_of(task_status::success, true), "done");
+  EXPECT_EQ(stage_of(task_status::failure, false), "failed");
+  EXPECT_EQ(stage_of(task_status::unknown, false), "lyrics");
+  EXPECT_EQ(stage_of(task_status::unknown, true), "start");
+}
+
 TEST(task_status, phases) {
   EXPECT_EQ(phase_of(task_status::prompt, false), "composing");
   EXPECT_EQ(phase_of(task_status::decompressing, true), "streaming");
