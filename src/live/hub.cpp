@@ -1,6 +1,6 @@
 #include "live/hub.hpp"
 
-#include "archive/paths.hpp"
+#include "archive/capture_file.hpp"
 #include "core/backoff.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
@@ -12,14 +12,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <system_error>
 
 namespace serenade::live {
 
@@ -39,21 +32,12 @@ hub::hub(asio::any_io_executor executor, std::string session_id, std::string tas
       options_(options),
       counters_(counters) {}
 
-hub::~hub() {
-  if (write_fd_ >= 0) ::close(write_fd_);
-  if (read_fd_ >= 0) ::close(read_fd_);
-}
+hub::~hub() = default;
 
 void hub::open_capture() {
-  const auto path = archive::capture_path(options_.archive_dir, session_id_);
-  write_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (write_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
-  read_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (read_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
-  struct stat info {};
-  ::fstat(write_fd_, &info);
+  file_ = std::make_unique<archive::capture_file>(options_.archive_dir, session_id_);
   // After a restart the partial capture is kept: the upstream replay is checked against it.
-  size_ = static_cast<std::uint64_t>(info.st_size);
+  size_ = file_->resumed_size();
 }
 
 void hub::start() {
@@ -69,7 +53,7 @@ void hub::start() {
 void hub::open_for_test() { open_capture(); }
 
 void hub::append_for_test(std::string_view bytes) {
-  if (append(bytes.data(), bytes.size())) publish(hub_state::capturing);
+  if (append(bytes)) publish(hub_state::capturing);
 }
 
 void hub::restart_for_test() {
@@ -104,39 +88,19 @@ void hub::abandon(std::string reason) {
   publish(hub_state::abandoned);
 }
 
-bool hub::append(const char* data, std::size_t length) {
-  while (length > 0) {
-    const auto written = ::write(write_fd_, data, length);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      ++counters_.capture_write_failures;
-      SERENADE_LOG(error, "capture_write_failed", "session", session_id_, "error", std::strerror(errno));
-      return false;
-    }
-    data += written;
-    length -= static_cast<std::size_t>(written);
-    size_.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_acq_rel);
-    counters_.capture_bytes += static_cast<std::uint64_t>(written);
-  }
-  return true;
-}
-
-bool hub::matches_stored(std::uint64_t offset, const char* data, std::size_t length) {
-  std::array<char, read_piece> stored{};
-  while (length > 0) {
-    const auto want = std::min(length, stored.size());
-    const auto got = ::pread(read_fd_, stored.data(), want, static_cast<off_t>(offset));
-    if (got != static_cast<ssize_t>(want) || std::memcmp(stored.data(), data, want) != 0) return false;
-    offset += want;
-    data += want;
-    length -= want;
-  }
-  return true;
+bool hub::append(std::span<const char> bytes) {
+  const auto appended = file_->append(bytes);
+  size_.fetch_add(appended.written, std::memory_order_acq_rel);
+  counters_.capture_bytes += appended.written;
+  if (!appended.error) return true;
+  ++counters_.capture_write_failures;
+  SERENADE_LOG(error, "capture_write_failed", "session", session_id_, "error", appended.error.message());
+  return false;
 }
 
 void hub::discard_capture() {
-  if (::ftruncate(write_fd_, 0) != 0) {
-    SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", std::strerror(errno));
+  if (const auto error = file_->truncate()) {
+    SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
   }
 }
 
@@ -150,13 +114,8 @@ void hub::restart_capture() {
 }
 
 void hub::store_capture() {
-  ::fsync(write_fd_);
-  const auto from = archive::capture_path(options_.archive_dir, session_id_);
-  const auto to = archive::live_copy_path(options_.archive_dir, session_id_);
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", std::strerror(errno));
-  } else {
-    archive::sync_directory(options_.archive_dir);  // the rename itself must survive a crash
+  if (const auto error = file_->keep_as_live_copy()) {
+    SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", error.message());
   }
 }
 
@@ -213,13 +172,13 @@ asio::awaitable<void> hub::capture() {
       }
       const auto split = split_replay(position, size(), n);
       // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
-      auto verify = [&] { return matches_stored(split.verify_offset, piece.data(), split.verify_length); };
+      auto verify = [&] { return file_->holds(split.verify_offset, {piece.data(), split.verify_length}); };
       if (split.verify_length > 0 && !co_await core::run_on(options_.disk, verify)) {
         restart = true;
         break;
       }
       if (split.append_length > 0) {
-        auto write = [&] { return append(piece.data() + split.verify_length, split.append_length); };
+        auto write = [&] { return append({piece.data() + split.verify_length, split.append_length}); };
         if (!co_await core::run_on(options_.disk, write)) {
           --counters_.upstream_connections_open;
           abandon("the song could not be written to the archive");

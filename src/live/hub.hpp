@@ -11,16 +11,18 @@
 //                            capture cannot be written; listeners are cut at what was captured
 // A replayed prefix that does not match the file restarts the capture from byte 0 (epoch + 1); listeners
 // of the old epoch are cut so that no one hears a splice of two different songs.
+#include "archive/capture_file.hpp"
+#include "core/waiter_list.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
-#include "core/waiter_list.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -71,7 +73,7 @@ class hub : public std::enable_shared_from_this<hub> {
   std::uint64_t size() const { return size_.load(std::memory_order_acquire); }
   hub_state state() const { return state_.load(std::memory_order_acquire); }
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
-  int read_fd() const { return read_fd_; }
+  int read_fd() const { return file_->read_fd(); }
   // Why the capture was abandoned, for the 502 a listener gets when nothing was captured.
   std::string failure() const;
 
@@ -88,8 +90,7 @@ class hub : public std::enable_shared_from_this<hub> {
  private:
   void open_capture();
   boost::asio::awaitable<void> capture();
-  bool append(const char* data, std::size_t length);
-  bool matches_stored(std::uint64_t offset, const char* data, std::size_t length);
+  bool append(std::span<const char> bytes);
   void discard_capture();
   void restart_capture();
   void store_capture();
@@ -103,8 +104,7 @@ class hub : public std::enable_shared_from_this<hub> {
   sonauto::client& client_;
   hub_options options_;
   hub_counters& counters_;
-  int write_fd_ = -1;
-  int read_fd_ = -1;
+  std::unique_ptr<archive::capture_file> file_;
   std::atomic<std::uint64_t> size_{0};
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<hub_state> state_{hub_state::capturing};

@@ -1,0 +1,77 @@
+#include "archive/capture_file.hpp"
+
+#include "archive/paths.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace serenade::archive {
+
+namespace {
+std::error_code last_error() { return {errno, std::generic_category()}; }
+}  // namespace
+
+capture_file::capture_file(const std::string& archive_dir, const std::string& session_id)
+    : archive_dir_(archive_dir),
+      path_(capture_path(archive_dir, session_id)),
+      live_copy_path_(live_copy_path(archive_dir, session_id)) {
+  write_fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (write_fd_ < 0) throw std::system_error(last_error(), "cannot open " + path_);
+  read_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (read_fd_ < 0) {
+    const auto error = last_error();
+    ::close(write_fd_);
+    throw std::system_error(error, "cannot open " + path_);
+  }
+  struct stat info {};
+  ::fstat(write_fd_, &info);
+  resumed_size_ = static_cast<std::uint64_t>(info.st_size);
+}
+
+capture_file::~capture_file() {
+  ::close(write_fd_);
+  ::close(read_fd_);
+}
+
+capture_file::append_result capture_file::append(std::span<const char> bytes) {
+  append_result result;
+  while (result.written < bytes.size()) {
+    const auto written = ::write(write_fd_, bytes.data() + result.written, bytes.size() - result.written);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      result.error = last_error();
+      break;
+    }
+    result.written += static_cast<std::size_t>(written);
+  }
+  return result;
+}
+
+bool capture_file::holds(std::uint64_t offset, std::span<const char> bytes) const {
+  std::array<char, 16 * 1024> stored{};
+  while (!bytes.empty()) {
+    const auto want = std::min(bytes.size(), stored.size());
+    const auto got = ::pread(read_fd_, stored.data(), want, static_cast<off_t>(offset));
+    if (got != static_cast<ssize_t>(want) || std::memcmp(stored.data(), bytes.data(), want) != 0) return false;
+    offset += want;
+    bytes = bytes.subspan(want);
+  }
+  return true;
+}
+
+std::error_code capture_file::truncate() { return ::ftruncate(write_fd_, 0) == 0 ? std::error_code{} : last_error(); }
+
+std::error_code capture_file::keep_as_live_copy() {
+  if (::fsync(write_fd_) != 0) return last_error();
+  if (::rename(path_.c_str(), live_copy_path_.c_str()) != 0) return last_error();
+  if (!sync_directory(archive_dir_)) return last_error();  // the rename itself must survive a crash
+  return {};
+}
+
+}  // namespace serenade::archive

@@ -1,0 +1,49 @@
+#pragma once
+// A song's live capture on disk: `<id>.part` while Sonauto's stream is appended to it, renamed to
+// `<id>.live.mp3` once the stream ended cleanly. One writer appends; listeners read it at their own offsets
+// through read_fd() (sendfile). Blocking file calls: run them where a slow disk holds no I/O thread.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <system_error>
+
+namespace serenade::archive {
+
+class capture_file {
+ public:
+  // Opens the capture, or reopens what an earlier run left (resumed_size() bytes, to be checked against
+  // Sonauto's replay). Throws std::system_error when the file cannot be opened.
+  capture_file(const std::string& archive_dir, const std::string& session_id);
+  ~capture_file();
+  capture_file(const capture_file&) = delete;
+  capture_file& operator=(const capture_file&) = delete;
+
+  std::uint64_t resumed_size() const { return resumed_size_; }
+  int read_fd() const { return read_fd_; }
+
+  struct append_result {
+    std::size_t written = 0;  // bytes that reached the file, also when it failed part way
+    std::error_code error;
+  };
+  append_result append(std::span<const char> bytes);
+
+  // Whether `bytes` are what the file holds from `offset` (a replay checked against the capture).
+  bool holds(std::uint64_t offset, std::span<const char> bytes) const;
+
+  // Empties the capture, to start it again from byte 0.
+  std::error_code truncate();
+
+  // fsync, rename to the live copy's name and sync the folder, so the complete capture survives a crash.
+  std::error_code keep_as_live_copy();
+
+ private:
+  std::string archive_dir_;
+  std::string path_;
+  std::string live_copy_path_;
+  int write_fd_ = -1;
+  int read_fd_ = -1;
+  std::uint64_t resumed_size_ = 0;
+};
+
+}  // namespace serenade::archive
