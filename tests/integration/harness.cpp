@@ -99,6 +99,25 @@ std::string make_temp_dir() {
 
 const std::vector<std::string>& transcript() { return transcript_lines; }
 
+void wait_until(const std::function<bool()>& done, const std::function<std::string()>& explain,
+                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error(explain());
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::optional<std::uint64_t> metric_value(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+      return std::stoull(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------------- process
 
 process::process(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env,
@@ -387,19 +406,35 @@ std::string stack::task_for(const std::string& marker) {
 
 json::object stack::wait_for_state(const std::string& session, const std::function<bool(const json::object&)>& done,
                                    std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   json::object last;
-  for (;;) {
-    auto reply = api("GET", "/api/submissions/" + session);
-    if (reply.status == 200) {
-      last = reply.json().as_object();
-      if (done(last)) return last;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("state not reached in time; last: " + json::serialize(last));
-    }
-    std::this_thread::sleep_for(50ms);
-  }
+  wait_until(
+      [&] {
+        auto reply = api("GET", "/api/submissions/" + session);
+        if (reply.status != 200) return false;
+        last = reply.json().as_object();
+        return done(last);
+      },
+      [&] { return "state not reached in time; last: " + json::serialize(last); }, timeout);
+  return last;
+}
+
+std::uint64_t stack::metric(const std::string& series) {
+  const auto page = api("GET", "/metrics").body;
+  const auto value = metric_value(page, series);
+  if (!value) throw std::runtime_error("no series " + series + " in /metrics:\n" + page);
+  return *value;
+}
+
+std::uint64_t stack::wait_for_metric(const std::string& series, const std::function<bool(std::uint64_t)>& done,
+                                     std::chrono::milliseconds timeout) {
+  std::uint64_t last = 0;
+  wait_until(
+      [&] {
+        last = metric(series);
+        return done(last);
+      },
+      [&] { return series + " never reached the expected value; last: " + std::to_string(last); }, timeout);
+  return last;
 }
 
 std::string stack::simulator_audio(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/audio").body; }
