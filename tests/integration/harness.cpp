@@ -9,7 +9,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -242,7 +244,10 @@ http_reply request(std::uint16_t port, const std::string& method, const std::str
   return reply;
 }
 
-std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+namespace {
+// What came back, and the error that ended the reading (eof or reset when the server closed, else the timeout).
+std::pair<std::string, beast::error_code> exchange_raw(std::uint16_t port, const std::string& bytes,
+                                                       std::chrono::milliseconds timeout) {
   asio::io_context io;
   auto socket = connect_loopback(io, port, timeout);
   beast::error_code ec;
@@ -255,7 +260,41 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chro
     out.append(chunk.data(), n);
   }
   record(out);
+  return {out, ec};
+}
+}  // namespace
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  return exchange_raw(port, bytes, timeout).first;
+}
+
+std::optional<std::string> raw_exchange_until_closed(std::uint16_t port, const std::string& bytes,
+                                                     std::chrono::milliseconds timeout) {
+  auto [out, ec] = exchange_raw(port, bytes, timeout);
+  if (ec != asio::error::eof && ec != asio::error::connection_reset) return std::nullopt;
   return out;
+}
+
+unread_request::unread_request(std::uint16_t port, const std::string& target) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int tiny = 2048;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::write(fd_, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close();
+  }
+}
+
+unread_request::~unread_request() { close(); }
+
+void unread_request::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 struct stream_reader::impl {

@@ -78,6 +78,24 @@ http_reply request(std::uint16_t port, const std::string& method, const std::str
                    std::chrono::milliseconds timeout = 20s);
 // Sends bytes as they are and returns whatever comes back until the server closes or the timeout passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout = 5s);
+// The same, but says whether the server closed the connection: nullopt when `timeout` passed first.
+std::optional<std::string> raw_exchange_until_closed(std::uint16_t port, const std::string& bytes,
+                                                     std::chrono::milliseconds timeout = 30s);
+
+// A client that sends `GET target` and then reads nothing: its tiny receive buffer fills at once, so the
+// server's writes to it stop making progress. Closes its socket when destroyed.
+class unread_request {
+ public:
+  unread_request(std::uint16_t port, const std::string& target);
+  ~unread_request();
+  unread_request(const unread_request&) = delete;
+  unread_request& operator=(const unread_request&) = delete;
+  bool sent() const { return fd_ >= 0; }
+  void close();
+
+ private:
+  int fd_ = -1;
+};
 
 // A response read progressively, for streams.
 class stream_reader {
