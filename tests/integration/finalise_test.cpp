@@ -76,7 +76,7 @@ TEST_P(bad_cdn, is_refused_and_retried_while_the_live_capture_plays) {
   EXPECT_TRUE(reply.body == s.simulator_audio(s.task_for("bad-cdn")));
 }
 
-INSTANTIATE_TEST_SUITE_P(faults, bad_cdn,
+INSTANTIATE_TEST_SUITE_P(finalise, bad_cdn,
                          ::testing::Values(std::vector<std::string>{"--corrupt-cdn"},
                                            std::vector<std::string>{"--refuse-cdn", "403"},
                                            std::vector<std::string>{"--truncate-cdn"}));

@@ -47,7 +47,7 @@ TEST_P(upstream_drop, a_listener_hears_every_byte_exactly_once) {
 }
 
 // At the first byte, on a 16 KiB read boundary, and in the middle of the song.
-INSTANTIATE_TEST_SUITE_P(offsets, upstream_drop, ::testing::Values(1u, 16384u, 70001u));
+INSTANTIATE_TEST_SUITE_P(resume, upstream_drop, ::testing::Values(1u, 16384u, 70001u));
 
 TEST(resume, two_drops_in_a_row_still_give_the_exact_song) {
   stack s({.song_seconds = 8, .speed = 2, .ready_after = 1.5});

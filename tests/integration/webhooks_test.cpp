@@ -87,7 +87,7 @@ TEST_P(odd_webhooks, never_move_a_song_backwards) {
   EXPECT_EQ(s.api("GET", "/api/submissions/" + session).json().at("status").as_string(), "SUCCESS");
 }
 
-INSTANTIATE_TEST_SUITE_P(modes, odd_webhooks, ::testing::Values("duplicated", "reordered", "delayed"));
+INSTANTIATE_TEST_SUITE_P(webhooks, odd_webhooks, ::testing::Values("duplicated", "reordered", "delayed"));
 
 TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
   const auto port = free_port();
