@@ -52,6 +52,14 @@ std::string service_metrics::render(const sources& from) const {
   family(out, "serenade_bytes_relayed_total", "counter", "Song bytes sent to listeners, by song state.");
   out += fmt::format("serenade_bytes_relayed_total{{state=\"live\"}} {}\n", hubs.bytes_relayed.load());
   out += fmt::format("serenade_bytes_relayed_total{{state=\"final\"}} {}\n", final_bytes_relayed.load());
+  family(out, "serenade_upstream_drops_total", "counter", "Stream connections to Sonauto that failed mid-song.");
+  out += fmt::format("serenade_upstream_drops_total {}\n", hubs.upstream_drops.load());
+  family(out, "serenade_captures_started_total", "counter", "Captures opened, resumed ones included.");
+  out += fmt::format("serenade_captures_started_total {}\n", hubs.captures_started.load());
+  family(out, "serenade_captures_resumed_total", "counter", "Captures reopened with bytes kept from a previous run.");
+  out += fmt::format("serenade_captures_resumed_total {}\n", hubs.captures_resumed.load());
+  family(out, "serenade_captures_completed_total", "counter", "Captures that hold the whole song.");
+  out += fmt::format("serenade_captures_completed_total {}\n", hubs.captures_completed.load());
   family(out, "serenade_capture_bytes_total", "counter", "Bytes appended to live captures.");
   out += fmt::format("serenade_capture_bytes_total {}\n", hubs.capture_bytes.load());
   family(out, "serenade_capture_write_failures_total", "counter", "Captures that could not be written or opened.");
@@ -64,6 +72,12 @@ std::string service_metrics::render(const sources& from) const {
   family(out, "serenade_stalled_listeners_closed_total", "counter",
          "Listeners closed because their socket accepted no bytes for the write timeout.");
   out += fmt::format("serenade_stalled_listeners_closed_total {}\n", hubs.stalled_listeners_closed.load());
+  family(out, "serenade_listeners_ended_total", "counter", "Live listeners ended early, by cause.");
+  out += fmt::format("serenade_listeners_ended_total{{outcome=\"listener_gone\"}} {}\n", hubs.listeners_gone.load());
+  out += fmt::format("serenade_listeners_ended_total{{outcome=\"upstream_failed\"}} {}\n",
+                     hubs.listeners_cut_by_upstream.load());
+  family(out, "serenade_memory_releases_total", "counter", "Free memory handed back after a crowd left.");
+  out += fmt::format("serenade_memory_releases_total {}\n", memory_releases.load());
   family(out, "serenade_submissions_refused_total", "counter", "Submissions refused by a guard (429).");
   out += fmt::format("serenade_submissions_refused_total{{guard=\"client_rate\"}} {}\n",
                      lifecycle.refused_client_rate.load());

@@ -25,6 +25,7 @@ struct service_metrics {
   std::atomic<std::uint64_t> listeners_final{0};
   std::atomic<std::uint64_t> final_bytes_relayed{0};
   std::atomic<std::uint64_t> archive_unavailable{0};
+  std::atomic<std::uint64_t> memory_releases{0};
 
   void count_request(std::string_view route, unsigned status);
   struct sources {

@@ -15,7 +15,8 @@ namespace serenade::app {
 namespace asio = boost::asio;
 
 asio::awaitable<void> release_memory_after_crowds(http::server& server, core::blocking_pool& pool,
-                                                  std::chrono::milliseconds period, std::size_t min_drop) {
+                                                  std::chrono::milliseconds period, std::size_t min_drop,
+                                                  std::atomic<std::uint64_t>& releases) {
   core::crowd_ebb ebb(min_drop);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
@@ -28,6 +29,7 @@ asio::awaitable<void> release_memory_after_crowds(http::server& server, core::bl
     const auto before = core::resident_bytes();
     co_await pool.run([&] { core::release_free_memory(); });
     const auto after = core::resident_bytes();
+    ++releases;
     SERENADE_LOG(info, "memory_released", "connections", connections, "rss_before_kib", before / 1024,
                  "rss_after_kib", after / 1024);
   }

@@ -164,7 +164,7 @@ int run_serve(core::serve_config config) {
     background.spawn(executor,
                      release_memory_after_crowds(server, disk_pool,
                                                  std::chrono::milliseconds(config.memory_check_interval_ms),
-                                                 config.memory_release_after),
+                                                 config.memory_release_after, metrics.memory_releases),
                      log_failure("memory_release_failed"));
   }
 

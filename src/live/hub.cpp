@@ -42,6 +42,8 @@ void hub::open_capture() {
 
 void hub::start() {
   open_capture();
+  ++counters_.captures_started;
+  if (size_.load() > 0) ++counters_.captures_resumed;
   SERENADE_LOG(info, "capture_start", "session", session_id_, "task", task_id_, "resumed_bytes", size_.load());
   asio::co_spawn(executor_, capture(), [self = shared_from_this()](std::exception_ptr error) {
     if (!error) return;
@@ -120,6 +122,7 @@ void hub::store_capture() {
 }
 
 void hub::finish_capture() {
+  ++counters_.captures_completed;
   SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", size());
   publish(hub_state::complete);
 }
@@ -161,6 +164,7 @@ asio::awaitable<void> hub::capture() {
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
       if (!got) {
+        ++counters_.upstream_drops;
         SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", size(), "error",
                      got.error().describe());
         break;

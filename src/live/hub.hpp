@@ -54,6 +54,12 @@ struct hub_counters {
   std::atomic<std::uint64_t> listeners_live{0};
   std::atomic<std::uint64_t> bytes_relayed{0};
   std::atomic<std::uint64_t> stalled_listeners_closed{0};
+  std::atomic<std::uint64_t> captures_started{0};
+  std::atomic<std::uint64_t> captures_resumed{0};  // started with bytes kept from a previous run
+  std::atomic<std::uint64_t> captures_completed{0};
+  std::atomic<std::uint64_t> upstream_drops{0};
+  std::atomic<std::uint64_t> listeners_gone{0};
+  std::atomic<std::uint64_t> listeners_cut_by_upstream{0};
 };
 
 enum class hub_state { capturing, complete, abandoned };

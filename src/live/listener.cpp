@@ -105,6 +105,10 @@ asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex,
   if (outcome == "stalled") {
     ++counters.stalled_listeners_closed;
     ex.abort();
+  } else if (outcome == "listener_gone") {
+    ++counters.listeners_gone;
+  } else if (outcome == "upstream_failed") {
+    ++counters.listeners_cut_by_upstream;
   }
   SERENADE_LOG(info, "listener_end", "session", song->session_id(), "bytes", ex.body_bytes_sent(), "ms",
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),

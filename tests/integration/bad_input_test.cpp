@@ -136,20 +136,16 @@ TEST_F(bad_input, garbage_request_line_is_400) {
 // A timed-out request is closed without an answer (the stream's timer has already closed the socket),
 // as nginx does for a slow header.
 TEST_F(bad_input, a_client_that_goes_silent_mid_request_is_closed_and_does_not_hurt_others) {
-  const auto start = std::chrono::steady_clock::now();
   auto half = std::async(std::launch::async, [&] {
-    return raw_exchange(shared->api_port(), "POST /api/submissions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
+    return raw_exchange_until_closed(shared->api_port(),
+                                     "POST /api/submissions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
   });
   EXPECT_EQ(shared->api("GET", "/healthz").status, 200u);
-  const auto answer = half.get();
-  EXPECT_EQ(answer, "");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(half.get(), std::optional<std::string>("")) << "not closed by the server";
 }
 
 TEST_F(bad_input, a_silent_connection_is_closed_after_the_header_timeout) {
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(raw_exchange(shared->api_port(), ""), "");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(raw_exchange_until_closed(shared->api_port(), ""), std::optional<std::string>("")) << "not closed by the server";
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -98,6 +100,25 @@ std::string make_temp_dir() {
 }
 
 const std::vector<std::string>& transcript() { return transcript_lines; }
+
+void wait_until(const std::function<bool()>& done, const std::function<std::string()>& explain,
+                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error(explain());
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::optional<std::uint64_t> metric_value(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+      return std::stoull(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
 
 // ---------------------------------------------------------------------------------------------- process
 
@@ -223,7 +244,10 @@ http_reply request(std::uint16_t port, const std::string& method, const std::str
   return reply;
 }
 
-std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+namespace {
+// What came back, and the error that ended the reading (eof or reset when the server closed, else the timeout).
+std::pair<std::string, beast::error_code> exchange_raw(std::uint16_t port, const std::string& bytes,
+                                                       std::chrono::milliseconds timeout) {
   asio::io_context io;
   auto socket = connect_loopback(io, port, timeout);
   beast::error_code ec;
@@ -236,7 +260,41 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chro
     out.append(chunk.data(), n);
   }
   record(out);
+  return {out, ec};
+}
+}  // namespace
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  return exchange_raw(port, bytes, timeout).first;
+}
+
+std::optional<std::string> raw_exchange_until_closed(std::uint16_t port, const std::string& bytes,
+                                                     std::chrono::milliseconds timeout) {
+  auto [out, ec] = exchange_raw(port, bytes, timeout);
+  if (ec != asio::error::eof && ec != asio::error::connection_reset) return std::nullopt;
   return out;
+}
+
+unread_request::unread_request(std::uint16_t port, const std::string& target) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int tiny = 2048;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::write(fd_, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close();
+  }
+}
+
+unread_request::~unread_request() { close(); }
+
+void unread_request::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 struct stream_reader::impl {
@@ -387,19 +445,35 @@ std::string stack::task_for(const std::string& marker) {
 
 json::object stack::wait_for_state(const std::string& session, const std::function<bool(const json::object&)>& done,
                                    std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   json::object last;
-  for (;;) {
-    auto reply = api("GET", "/api/submissions/" + session);
-    if (reply.status == 200) {
-      last = reply.json().as_object();
-      if (done(last)) return last;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("state not reached in time; last: " + json::serialize(last));
-    }
-    std::this_thread::sleep_for(50ms);
-  }
+  wait_until(
+      [&] {
+        auto reply = api("GET", "/api/submissions/" + session);
+        if (reply.status != 200) return false;
+        last = reply.json().as_object();
+        return done(last);
+      },
+      [&] { return "state not reached in time; last: " + json::serialize(last); }, timeout);
+  return last;
+}
+
+std::uint64_t stack::metric(const std::string& series) {
+  const auto page = api("GET", "/metrics").body;
+  const auto value = metric_value(page, series);
+  if (!value) throw std::runtime_error("no series " + series + " in /metrics:\n" + page);
+  return *value;
+}
+
+std::uint64_t stack::wait_for_metric(const std::string& series, const std::function<bool(std::uint64_t)>& done,
+                                     std::chrono::milliseconds timeout) {
+  std::uint64_t last = 0;
+  wait_until(
+      [&] {
+        last = metric(series);
+        return done(last);
+      },
+      [&] { return series + " never reached the expected value; last: " + std::to_string(last); }, timeout);
+  return last;
 }
 
 std::string stack::simulator_audio(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/audio").body; }

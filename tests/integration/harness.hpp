@@ -1,6 +1,7 @@
 #pragma once
 // Test harness: runs the real `serenade` binary (server and simulator) as child processes on ephemeral
-// loopback ports and talks HTTP to them. Waits are on conditions (a log line, a JSON field), with deadlines.
+// loopback ports and talks HTTP to them. Waits are on conditions (a /metrics counter, a JSON field of a song's
+// state); their deadlines only stop a test that would otherwise hang.
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
@@ -26,6 +27,15 @@ inline constexpr const char* test_api_key = "sksonauto_test_7f3c9e1d2b4a5968_TOP
 
 std::string make_temp_dir();
 
+// Polls `done` until it holds. The deadline is a failure guard, never a measurement: past it, throws with the
+// text `explain` gives (what was awaited, the last value seen).
+void wait_until(const std::function<bool()>& done, const std::function<std::string()>& explain,
+                std::chrono::milliseconds timeout = 20s);
+
+// The value of one series of a Prometheus text page: `series` is the name with its labels as printed,
+// e.g. `serenade_finalisations_total{outcome="ok"}`. Nullopt when the page has no such series.
+std::optional<std::uint64_t> metric_value(const std::string& page, const std::string& series);
+
 class process {
  public:
   process(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env, std::string log_path);
@@ -35,7 +45,7 @@ class process {
 
   // The first log line containing every fragment, waiting up to `timeout`; throws on timeout or exit.
   std::string wait_for_line(const std::vector<std::string>& fragments, std::chrono::milliseconds timeout) const;
-  // The port of the "event=listening server=<name>" line.
+  // The port of the "event=listening server=<name>" line: the only way to learn an ephemeral port.
   std::uint16_t wait_for_port(const std::string& server_name) const;
   std::string log() const;
   // SIGTERM, then wait up to `timeout` for exit. Returns the exit code, or nullopt if it did not exit.
@@ -68,6 +78,24 @@ http_reply request(std::uint16_t port, const std::string& method, const std::str
                    std::chrono::milliseconds timeout = 20s);
 // Sends bytes as they are and returns whatever comes back until the server closes or the timeout passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout = 5s);
+// The same, but says whether the server closed the connection: nullopt when `timeout` passed first.
+std::optional<std::string> raw_exchange_until_closed(std::uint16_t port, const std::string& bytes,
+                                                     std::chrono::milliseconds timeout = 30s);
+
+// A client that sends `GET target` and then reads nothing: its tiny receive buffer fills at once, so the
+// server's writes to it stop making progress. Closes its socket when destroyed.
+class unread_request {
+ public:
+  unread_request(std::uint16_t port, const std::string& target);
+  ~unread_request();
+  unread_request(const unread_request&) = delete;
+  unread_request& operator=(const unread_request&) = delete;
+  bool sent() const { return fd_ >= 0; }
+  void close();
+
+ private:
+  int fd_ = -1;
+};
 
 // A response read progressively, for streams.
 class stream_reader {
@@ -127,6 +155,11 @@ class stack {
                                      const std::function<bool(const boost::json::object&)>& done,
                                      std::chrono::milliseconds timeout = 20s);
   std::string simulator_audio(const std::string& task_id);
+  // One series of the server's /metrics now; throws when it is missing.
+  std::uint64_t metric(const std::string& series);
+  // Polls /metrics until `series` satisfies `done`; returns that value. Throws after `timeout`.
+  std::uint64_t wait_for_metric(const std::string& series, const std::function<bool(std::uint64_t)>& done,
+                                std::chrono::milliseconds timeout = 20s);
 
  private:
   std::string dir_;
@@ -141,6 +174,14 @@ class stack {
 // Predicates for stack::wait_for_state.
 inline bool is_stream_ready(const boost::json::object& o) { return o.at("stream_ready").as_bool(); }
 inline bool is_complete(const boost::json::object& o) { return o.at("phase").as_string() == "complete"; }
+
+// Predicates for stack::wait_for_metric.
+inline std::function<bool(std::uint64_t)> at_least(std::uint64_t n) {
+  return [n](std::uint64_t value) { return value >= n; };
+}
+inline std::function<bool(std::uint64_t)> exactly(std::uint64_t n) {
+  return [n](std::uint64_t value) { return value == n; };
+}
 
 std::string story_with(const std::string& marker);
 std::string form_json(const std::string& sender, const std::string& recipient, const std::string& story,

@@ -49,16 +49,7 @@ TEST(hub, a_late_listener_hears_the_song_from_the_first_byte) {
   const auto task = s.task_for("late");
   const auto song_bytes = s.sim("GET", "/_sim/tasks/" + task).json().at("audio_bytes").as_int64();
   // Join once 80% of the song has been captured.
-  const auto captured = [&] {
-    const auto text = s.api("GET", "/metrics").body;
-    const std::string name = "\nserenade_capture_bytes_total ";
-    return std::stoll(text.substr(text.find(name) + name.size()));
-  };
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (captured() < song_bytes * 8 / 10) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the capture never reached 80%";
-    std::this_thread::sleep_for(20ms);
-  }
+  s.wait_for_metric("serenade_capture_bytes_total", at_least(static_cast<std::uint64_t>(song_bytes) * 8 / 10), 30s);
   ASSERT_NE(s.api("GET", "/api/submissions/" + session).json().at("phase").as_string(), "complete");
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
@@ -92,7 +83,7 @@ TEST(hub, a_finished_song_answers_ranges_and_validators_like_a_static_file) {
   const auto len = song.size();
   const std::string target = "/api/stream/" + session;
   // Validators change once, when the verified final copy replaces the live capture: test the final ones.
-  s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
   auto whole = s.api("GET", target);
   ASSERT_EQ(whole.status, 200u);
   EXPECT_EQ(whole.header("accept-ranges"), "bytes");
@@ -139,7 +130,7 @@ TEST(hub, ranges_of_every_size_on_one_connection_come_back_byte_exact) {
   stack s({.song_seconds = 16, .speed = 8, .expire_after = 0.2});
   const auto session = s.submit("sizes");
   s.wait_for_state(session, is_complete);
-  s.server().wait_for_line({"event=song_archived", session, "source=cdn"}, 10s);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
   const auto song = s.simulator_audio(s.task_for("sizes"));
   ASSERT_GT(song.size(), 300000u);
   const std::vector<std::pair<std::size_t, std::size_t>> ranges{

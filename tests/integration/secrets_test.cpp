@@ -24,7 +24,7 @@ TEST(secrets, the_api_key_is_in_no_response_and_no_log_line) {
   EXPECT_EQ(refused.status, 503u);
   EXPECT_EQ(std::string(refused.json().at("detail").as_string()),
             "The song service is misconfigured. Please try again later.");
-  s.server().wait_for_line({"event=sonauto_auth_refused"}, 5s);
+  s.wait_for_metric("serenade_upstream_refusals_total{reason=\"misconfigured\"}", at_least(1));
 
   const std::string key = test_api_key;
   for (const auto& text : transcript()) EXPECT_EQ(text.find(key), std::string::npos) << text;

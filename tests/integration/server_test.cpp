@@ -5,6 +5,11 @@
 
 #include <boost/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -72,10 +77,9 @@ TEST(server, hands_freed_memory_back_once_a_crowd_has_left) {
       ASSERT_EQ(crowd.back()->status(), 200u);
     }
     // While they stay, nothing is released: the count has not fallen.
-    EXPECT_EQ(s.server().log().find("event=memory_released"), std::string::npos);
+    EXPECT_EQ(s.metric("serenade_memory_releases_total"), 0u);
   }
-  const auto line = s.server().wait_for_line({"event=memory_released", "connections=0", "rss_after_kib="}, 5s);
-  EXPECT_NE(line.find("rss_before_kib="), std::string::npos) << line;
+  s.wait_for_metric("serenade_memory_releases_total", at_least(1));
 }
 
 // What `ss <flags>` prints for the server side of the one established connection on `port` ("" when none).
@@ -178,33 +182,45 @@ TEST(server, leaves_the_send_buffer_to_the_kernel_for_short_answers_and_when_tol
   }
 }
 
+// True while the port accepts new connections (a stopping server closes its acceptor first).
+bool accepts_connections(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
 TEST(server, stops_at_once_on_sigterm_when_idle) {
-  stack s;
-  const auto start = std::chrono::steady_clock::now();
-  auto code = s.server().terminate(5s);
+  // With nothing to drain the grace period is not waited for: the exit comes long before it could be over.
+  stack s({}, {"--shutdown-grace", "600"});
+  auto code = s.server().terminate(30s);
   ASSERT_TRUE(code.has_value()) << "did not exit";
   EXPECT_EQ(*code, 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(server, sigterm_lets_a_stream_run_for_the_grace_period_then_closes_it) {
-  stack s({.song_seconds = 60, .speed = 1}, {"--shutdown-grace", "1"});
+  stack s({.song_seconds = 60, .speed = 1}, {"--shutdown-grace", "3"});
   const auto session = s.submit("grace");
-  s.wait_for_state(session, [](const boost::json::object& o) { return o.at("stream_ready").as_bool(); });
+  s.wait_for_state(session, is_stream_ready);
   stream_reader reader(s.api_port(), "/api/stream/" + session);
-  const auto before = reader.read_at_least(1).size();
-  const auto start = std::chrono::steady_clock::now();
+  reader.read_at_least(1);
+  // No more than what was captured before the signal can have been sent before it.
+  const auto captured_before = s.metric("serenade_capture_bytes_total");
   ::kill(s.server().pid(), SIGTERM);
-  s.server().wait_for_line({"event=shutdown"}, 5s);
+  wait_until([&] { return !accepts_connections(s.api_port()); },
+             [] { return std::string("the server still accepts connections after SIGTERM"); });
   // Still streaming after the signal...
-  EXPECT_GT(reader.read_at_least(before + 8 * 1024).size(), before + 8 * 1024 - 1);
+  EXPECT_GE(reader.read_at_least(captured_before + 8 * 1024).size(), captured_before + 8 * 1024);
   // ...and cut, not completed, once the grace period is over.
   reader.read_to_end();
   EXPECT_TRUE(reader.cut());
-  auto code = s.server().terminate(5s);
+  auto code = s.server().terminate(30s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
 }  // namespace
