@@ -3,7 +3,7 @@
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
-#include "archive/paths.hpp"
+#include "archive/song_copies.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
 #include "core/ids.hpp"
@@ -109,24 +109,20 @@ asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, const op
 
 constexpr std::string_view final_cache_control = "private, max-age=31536000, immutable";
 
-// The verified final copy (ETag from its SHA-256, cacheable for good, remembered open for the next request) or
-// else the complete live capture (never changed once renamed into place, so size and mtime make a strong
-// validator). False when neither exists.
+// The copy archive says serves a song that is no longer live; a verified final copy is remembered open for the
+// next request. False when none exists.
 asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
-  const auto& dir = ctx.hubs.options().archive_dir;
+  std::optional<std::string> verified_sha256;
+  if (s.archive && s.archive->source == "cdn") verified_sha256 = s.archive->sha256;
   const auto now = std::chrono::steady_clock::now();
-  if (s.archive && s.archive->source == "cdn") {
-    std::optional<std::string> etag = "\"" + s.archive->sha256 + "\"";
-    if (auto song = open_song_file(archive::final_path(dir, s.session_id), std::move(etag), now)) {
-      if (ctx.finished) ctx.finished->remember(s.session_id, song);
-      co_await serve_song_file(ctx, ex, *song, final_cache_control);
-      co_return true;
-    }
+  for (auto& copy : archive::copies_to_serve(ctx.archive_dir, s.session_id, verified_sha256)) {
+    const auto song = open_song_file(copy.path, std::move(copy.etag), now);
+    if (!song) continue;
+    if (copy.immutable && ctx.finished) ctx.finished->remember(s.session_id, song);
+    co_await serve_song_file(ctx, ex, *song, copy.immutable ? final_cache_control : "no-cache");
+    co_return true;
   }
-  const auto capture = open_song_file(archive::live_copy_path(dir, s.session_id), std::nullopt, now);
-  if (!capture) co_return false;
-  co_await serve_song_file(ctx, ex, *capture, "no-cache");
-  co_return true;
+  co_return false;
 }
 
 asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {

@@ -32,6 +32,7 @@ struct route_context {
   bool trust_proxy = false;
   const struct webhook_counters* webhooks = nullptr;  // set once the webhook routes exist
   finished_songs* finished = nullptr;                   // verified songs served without a database lookup
+  std::string archive_dir;                              // where archive keeps the songs' files
 };
 
 http::router make_routes(route_context& context);

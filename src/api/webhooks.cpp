@@ -1,17 +1,12 @@
 #include "api/webhooks.hpp"
 
+#include "archive/state_file.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "lifecycle/submissions.hpp"
 
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <stdexcept>
 
 namespace serenade::api {
 
@@ -20,20 +15,9 @@ namespace json = boost::json;
 
 std::string webhook_token(const std::string& configured, const std::string& state_dir) {
   if (!configured.empty()) return configured;
-  const auto path = state_dir + "/.webhook-token";
-  if (std::ifstream in(path); in) {
-    std::string token;
-    std::getline(in, token);
-    if (ids::looks_like_token(token)) return token;
-  }
-  const auto token = ids::random_token();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || ::write(fd, token.data(), token.size()) != static_cast<ssize_t>(token.size()) || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot persist the webhook token in " + path);
-  }
-  ::close(fd);
-  return token;
+  return archive::load_or_create_secret(
+      state_dir + "/.webhook-token", "webhook token", [](std::string_view token) { return ids::looks_like_token(token); },
+      [] { return ids::random_token(); });
 }
 
 namespace {

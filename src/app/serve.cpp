@@ -10,7 +10,7 @@
 #include "app/memory_release_loop.hpp"
 #include "app/settings.hpp"
 #include "app/shutdown.hpp"
-#include "archive/paths.hpp"
+#include "archive/song_copies.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -58,15 +58,6 @@ std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& 
   return simulator;
 }
 
-// The failed attempt's files must not be taken for the new song's beginning.
-void forget_failed_attempt(const std::string& archive_dir, const std::string& session) {
-  for (const auto& path : {archive::capture_path(archive_dir, session), archive::live_copy_path(archive_dir, session),
-                           archive::download_path(archive_dir, session), archive::final_path(archive_dir, session)}) {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-}
-
 core::task_group::ended_handler log_failure(std::string_view event) {
   return [event](std::exception_ptr error) {
     if (error) log::failure(error, event);
@@ -95,9 +86,10 @@ int run_serve(core::serve_config config) {
   sonauto::client sonauto(sonauto_options);
   auto hub_options = hub_settings(config);
   hub_options.disk = &disk_pool;
-  live::hub_table hubs(executor, sonauto, hub_options);
+  live::hub_table hubs(executor, sonauto, hub_options, background);
   lifecycle::finaliser_counters final_counters;
-  lifecycle::finaliser finaliser(executor, sonauto, *store, db_pool, finaliser_settings(config), final_counters);
+  lifecycle::finaliser finaliser(executor, sonauto, *store, db_pool, finaliser_settings(config), final_counters,
+                                background);
 
   // The lifecycle, connected to capture (stream-ready), finalisation (success), the archive (retry) and the
   // status events its followers publish.
@@ -118,7 +110,7 @@ int run_serve(core::serve_config config) {
     status_events.publish(s.session_id, render(s), lifecycle::is_finished(s.status));
   };
   lifecycle_options.on_retry = [dir = config.archive_dir](const std::string& session) {
-    forget_failed_attempt(dir, session);
+    archive::forget_attempt(dir, session);
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
 
@@ -136,7 +128,8 @@ int run_serve(core::serve_config config) {
                              final_counters,
                              config.trust_proxy,
                              &webhooks,
-                             &finished};
+                             &finished,
+                             config.archive_dir};
   auto routes = api::make_routes(context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
   api::add_webhook_routes(routes, webhook_context);
@@ -169,12 +162,15 @@ int run_serve(core::serve_config config) {
   }
 
   {
-    shutdown_on_signal shutdown(threads.main(),
-                                {server, background, [&threads] { threads.stop(); },
-                                 [&simulator] {
-                                   if (simulator) simulator->stop();
-                                 },
-                                 std::chrono::seconds(config.shutdown_grace_s)});
+    shutdown_on_signal shutdown(threads.main(), {.server = server,
+                                                 .background = background,
+                                                 .close_files = [&hubs] { hubs.release_all(); },
+                                                 .stop_simulator =
+                                                     [&simulator] {
+                                                       if (simulator) simulator->stop();
+                                                     },
+                                                 .stop_threads = [&threads] { threads.stop(); },
+                                                 .grace = std::chrono::seconds(config.shutdown_grace_s)});
     threads.run();
   }
   disk_pool.stop();

@@ -45,6 +45,7 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
     finished = true;
     deadline.cancel();
     SERENADE_LOG(info, "shutdown_background_stopped");
+    steps.close_files();
     if (steps.stop_simulator) steps.stop_simulator();
     steps.stop_threads();
   }

@@ -1,9 +1,10 @@
 #pragma once
 // What SIGTERM or SIGINT sets off, in order, each step once the one before has finished:
 //   1. stop accepting; idle connections close, running answers get the grace period (drain)
-//   2. cancel the background work (song followers, captures, finalisations, the memory loop): each closes its
-//      files as it unwinds; whatever it had not finished resumes at the next start
-//   3. stop the in-process simulator, then the I/O threads; the blocking pools are joined last, by their owner
+//   2. cancel the background work (song followers, captures, finalisations, the memory loop); whatever it had
+//      not finished resumes at the next start
+//   3. close the song files (the hubs holding captures are let go)
+//   4. stop the in-process simulator, then the I/O threads; the blocking pools are joined last, by their owner
 // A step that does not finish within the grace period is cut short with a log line, so shutdown always ends.
 #include <chrono>
 #include <functional>
@@ -24,8 +25,9 @@ namespace serenade::app {
 struct shutdown_steps {
   http::server& server;
   core::task_group& background;
-  std::function<void()> stop_threads;  // after the simulator and everything else on the threads
+  std::function<void()> close_files;
   std::function<void()> stop_simulator;  // may be empty
+  std::function<void()> stop_threads;
   std::chrono::seconds grace{10};
 };
 

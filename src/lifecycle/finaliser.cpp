@@ -1,36 +1,36 @@
 #include "lifecycle/finaliser.hpp"
 
+#include "archive/final_copy.hpp"
 #include "archive/paths.hpp"
 #include "archive/song_check.hpp"
+#include "core/backoff.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
+#include "core/task_group.hpp"
 #include "sonauto/client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
+#include <memory>
 
 namespace serenade::lifecycle {
 
 namespace asio = boost::asio;
 
 finaliser::finaliser(asio::any_io_executor executor, sonauto::client& client, store::submission_store& store,
-                     core::blocking_pool& pool, finaliser_options options, finaliser_counters& counters)
+                     core::blocking_pool& pool, finaliser_options options, finaliser_counters& counters,
+                     core::task_group& background)
     : executor_(std::move(executor)),
       client_(client),
       store_(store),
       pool_(pool),
       options_(std::move(options)),
-      counters_(counters) {}
+      counters_(counters),
+      background_(background) {}
 
 void finaliser::finalise(std::string session_id, std::string task_id) {
   {
@@ -38,18 +38,13 @@ void finaliser::finalise(std::string session_id, std::string task_id) {
     if (std::find(running_.begin(), running_.end(), session_id) != running_.end()) return;
     running_.push_back(session_id);
   }
-  asio::co_spawn(asio::make_strand(executor_), run(session_id, std::move(task_id)),
-                 [this, session_id](std::exception_ptr error) {
-                   if (error) {
-                     try {
-                       std::rethrow_exception(error);
-                     } catch (const std::exception& e) {
-                       SERENADE_LOG(error, "finalisation_crashed", "session", session_id, "error", e.what());
-                     }
-                   }
-                   std::lock_guard lock(running_mutex_);
-                   running_.erase(std::remove(running_.begin(), running_.end(), session_id), running_.end());
-                 });
+  // Shutdown cancels it; the song is finalised again at the next start (resume_pending).
+  const auto ended = [this, session_id](std::exception_ptr error) {
+    if (error) log::failure(error, "finalisation_crashed", "session", session_id);
+    std::lock_guard lock(running_mutex_);
+    running_.erase(std::remove(running_.begin(), running_.end(), session_id), running_.end());
+  };
+  if (!background_.spawn(asio::make_strand(executor_), run(session_id, std::move(task_id)), ended)) ended(nullptr);
 }
 
 asio::awaitable<void> finaliser::resume_pending() {
@@ -83,54 +78,33 @@ asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, con
     co_return false;
   }
   const auto url = result.value().song_paths.front();
-  const auto temporary = archive::download_path(options_.archive_dir, session_id);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    SERENADE_LOG(error, "final_copy_unwritable", "session", session_id, "error", std::strerror(errno));
+  std::unique_ptr<archive::final_copy> copy;
+  try {
+    copy = std::make_unique<archive::final_copy>(options_.archive_dir, session_id);
+  } catch (const std::system_error& e) {
+    SERENADE_LOG(error, "final_copy_unwritable", "session", session_id, "error", e.code().message());
     co_return false;
   }
-  auto downloaded = co_await client_.download_to_file(url, fd, options_.max_song_bytes);
-  bool ok = downloaded.ok();
-  std::string problem = ok ? "" : downloaded.error().describe();
-  if (ok && downloaded.value().content_length && *downloaded.value().content_length != downloaded.value().bytes) {
-    ok = false;
+  auto downloaded =
+      co_await client_.download(url, [&copy](std::span<const char> piece) { return copy->write(piece); },
+                                options_.max_song_bytes);
+  std::string problem = downloaded.ok() ? "" : downloaded.error().describe();
+  if (problem.empty() && downloaded.value().content_length &&
+      *downloaded.value().content_length != downloaded.value().bytes) {
     problem = "length differs from Content-Length";
   }
-  // fsync, rename and the directory's sync wait for the disk: on the pool, never on an I/O thread.
-  auto make_durable = [&] {
-    if (ok && ::fsync(fd) != 0) {
-      ok = false;
-      problem = std::string("fsync: ") + std::strerror(errno);
-    }
-    ::close(fd);
-  };
-  co_await pool_.run(make_durable);
-  if (ok) {
-    auto check = co_await pool_.run([&] { return archive::check_song_file(temporary); });
-    if (!check.facts) {
-      ok = false;
-      problem = "not a complete MP3: " + check.problem;
-    }
-  }
-  if (!ok) {
-    ::unlink(temporary.c_str());
+  // fsync, check, rename and the folder's sync wait for the disk: on the pool, never on an I/O thread.
+  if (problem.empty()) problem = co_await pool_.run([&] { return copy->make_durable_and_check(); });
+  if (!problem.empty()) {
     SERENADE_LOG(warn, "final_copy_rejected", "session", session_id, "error", problem);
     co_return false;
   }
-  const auto final_name = archive::final_path(options_.archive_dir, session_id);
-  auto put_in_place = [&]() -> std::string {
-    if (::rename(temporary.c_str(), final_name.c_str()) != 0 || !archive::sync_directory(options_.archive_dir)) {
-      std::string error = std::strerror(errno);
-      ::unlink(temporary.c_str());
-      return error;
-    }
-    return {};
-  };
-  const auto rename_error = co_await pool_.run(put_in_place);
+  const auto rename_error = co_await pool_.run([&] { return copy->put_in_place(); });
   if (!rename_error.empty()) {
     SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", rename_error);
     co_return false;
   }
+  const auto final_name = copy->final_path();
   co_return co_await record_existing(session_id, final_name, "cdn");
 }
 
@@ -153,9 +127,7 @@ asio::awaitable<void> finaliser::run(std::string session_id, std::string task_id
         SERENADE_LOG(warn, "final_copy_fallback", "session", session_id, "source", "live");
       }
     }
-    const auto delay = std::min<std::chrono::milliseconds>(options_.first_backoff * (1 << std::min(attempt, 10)),
-                                                           options_.max_backoff);
-    pause.expires_after(delay);
+    pause.expires_after(core::backoff{options_.first_backoff, options_.max_backoff}.delay(attempt));
     co_await pause.async_wait(asio::use_awaitable);
   }
 }

@@ -15,10 +15,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace serenade::core {
 class blocking_pool;
+class task_group;
 }
 namespace serenade::sonauto {
 class client;
@@ -41,8 +44,10 @@ struct finaliser_counters {
 
 class finaliser {
  public:
+  // Each song's finalisation runs in `background`, so that shutdown cancels it.
   finaliser(boost::asio::any_io_executor executor, sonauto::client& client, store::submission_store& store,
-            core::blocking_pool& pool, finaliser_options options, finaliser_counters& counters);
+            core::blocking_pool& pool, finaliser_options options, finaliser_counters& counters,
+            core::task_group& background);
 
   // Starts finalising one song (no-op if it is already being finalised by this process).
   void finalise(std::string session_id, std::string task_id);
@@ -61,6 +66,7 @@ class finaliser {
   core::blocking_pool& pool_;
   finaliser_options options_;
   finaliser_counters& counters_;
+  core::task_group& background_;
   std::mutex running_mutex_;
   std::vector<std::string> running_;
 };

@@ -4,15 +4,16 @@
 #include "core/backoff.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
+#include "core/task_group.hpp"
 #include "live/replay.hpp"
 #include "sonauto/client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace serenade::live {
 
@@ -40,16 +41,18 @@ void hub::open_capture() {
   size_ = file_->resumed_size();
 }
 
-void hub::start() {
+void hub::start(core::task_group& background) {
   open_capture();
   ++counters_.captures_started;
   if (size_.load() > 0) ++counters_.captures_resumed;
   SERENADE_LOG(info, "capture_start", "session", session_id_, "task", task_id_, "resumed_bytes", size_.load());
-  asio::co_spawn(executor_, capture(), [self = shared_from_this()](std::exception_ptr error) {
+  // Shutdown cancels it: the partial capture stays and resumes at the next start.
+  const bool started = background.spawn(executor_, capture(), [self = shared_from_this()](std::exception_ptr error) {
     if (!error) return;
     log::failure(error, "capture_failed", "session", self->session_id_);
     self->abandon("internal error");
   });
+  if (!started) throw std::runtime_error("the service is stopping");
 }
 
 void hub::open_for_test() { open_capture(); }

@@ -28,6 +28,7 @@
 
 namespace serenade::core {
 class blocking_pool;
+class task_group;
 }
 namespace serenade::sonauto {
 class client;
@@ -70,9 +71,9 @@ class hub : public std::enable_shared_from_this<hub> {
       const hub_options& options, hub_counters& counters);
   ~hub();
 
-  // Opens (or reopens, after a restart) the capture file and starts the upstream reader. Throws
-  // std::system_error when the capture file cannot be opened.
-  void start();
+  // Opens (or reopens, after a restart) the capture file and starts the upstream reader in `background`. Throws
+  // std::system_error when the capture file cannot be opened, std::runtime_error once `background` is closed.
+  void start(core::task_group& background);
 
   const std::string& session_id() const { return session_id_; }
   const std::string& task_id() const { return task_id_; }

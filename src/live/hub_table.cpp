@@ -6,8 +6,14 @@
 
 namespace serenade::live {
 
-hub_table::hub_table(boost::asio::any_io_executor executor, sonauto::client& client, hub_options options)
-    : executor_(std::move(executor)), client_(client), options_(std::move(options)) {}
+hub_table::hub_table(boost::asio::any_io_executor executor, sonauto::client& client, hub_options options,
+                     core::task_group& background)
+    : executor_(std::move(executor)), client_(client), options_(std::move(options)), background_(background) {}
+
+void hub_table::release_all() {
+  std::lock_guard lock(mutex_);
+  capturing_.clear();
+}
 
 std::shared_ptr<hub> hub_table::ensure(const std::string& session_id, const std::string& task_id) {
   std::lock_guard lock(mutex_);
@@ -21,7 +27,7 @@ std::shared_ptr<hub> hub_table::ensure(const std::string& session_id, const std:
   auto fresh = std::make_shared<hub>(boost::asio::make_strand(executor_), session_id, task_id, client_, options_,
                                      counters_);
   try {
-    fresh->start();
+    fresh->start(background_);
   } catch (const std::exception& e) {
     ++counters_.capture_write_failures;
     SERENADE_LOG(error, "capture_unavailable", "session", session_id, "error", e.what());

@@ -13,17 +13,21 @@ namespace serenade::live {
 
 class hub_table {
  public:
-  hub_table(boost::asio::any_io_executor executor, sonauto::client& client, hub_options options);
+  // Captures run in `background`, so that shutdown cancels them.
+  hub_table(boost::asio::any_io_executor executor, sonauto::client& client, hub_options options,
+            core::task_group& background);
 
   // The session's capturing hub, started if none runs. nullptr when the capture cannot start (logged).
   std::shared_ptr<hub> ensure(const std::string& session_id, const std::string& task_id);
   hub_counters& counters() { return counters_; }
-  const hub_options& options() const { return options_; }
+  // Lets go of every hub once their captures have ended (shutdown): their files close with the last holder.
+  void release_all();
 
  private:
   boost::asio::any_io_executor executor_;
   sonauto::client& client_;
   hub_options options_;
+  core::task_group& background_;
   hub_counters counters_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<hub>> capturing_;

@@ -371,7 +371,7 @@ asio::awaitable<outcome<std::size_t>> pump_body(std::shared_ptr<stream_state> s,
   }
 }
 
-// ---- Download: [connect → tls_handshake → send_request → read_header] per hop, then read_body → write_file ----
+// ---- Download: [connect → tls_handshake → send_request → read_header] per hop, then read_body → write_body ----
 
 bool is_redirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -382,27 +382,13 @@ bool trusted_origin(const client_state& state, const detail::endpoint& where) {
   return detail::same_origin(where, state.api) || detail::same_origin(where, state.stream);
 }
 
-failure write_failure(int error) {
-  return make_failure(failure_kind::protocol, stage::write_file,
-                      "cannot write the file: " + std::generic_category().message(error));
+failure write_failure(const std::error_code& error) {
+  return make_failure(failure_kind::protocol, stage::write_body, "cannot keep the body: " + error.message());
 }
 
 failure too_large(std::uint64_t max_bytes) {
   return make_failure(failure_kind::protocol, stage::read_body,
                       "response body larger than " + std::to_string(max_bytes) + " bytes");
-}
-
-// All of `piece`, at the fd's current position, or the write error.
-outcome<bool> write_all(int fd, std::span<const char> piece) {
-  while (!piece.empty()) {
-    const ssize_t written = ::write(fd, piece.data(), piece.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return write_failure(errno);
-    }
-    piece = piece.subspan(static_cast<std::size_t>(written));
-  }
-  return true;
 }
 
 // `url` parsed for a request, or failure{protocol, `stage`} saying why it cannot be fetched.
@@ -427,12 +413,8 @@ outcome<std::string> redirect_target(const std::string& from, std::string_view l
 }
 
 asio::awaitable<outcome<download_result>> download_exchange(std::shared_ptr<const client_state> state,
-                                                            std::string url, int fd, std::uint64_t max_bytes) {
-  // Nothing is fetched for a file that cannot be written.
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags == -1) co_return write_failure(errno);
-  if ((flags & O_ACCMODE) == O_RDONLY) co_return write_failure(EBADF);  // what write(2) would say
-
+                                                            std::string url, body_sink sink,
+                                                            std::uint64_t max_bytes) {
   auto first = parse_target(url, "download URL", stage::resolve);
   if (!first) co_return std::move(first).error();
   detail::resource hop = std::move(first).value();
@@ -481,11 +463,10 @@ asio::awaitable<outcome<download_result>> download_exchange(std::shared_ptr<cons
       co_return too_large(max_bytes);
     }
     const std::span<const char> chunk(buffer.data(), size);
-    auto write_chunk = [&] { return write_all(fd, chunk); };
-    auto written = co_await core::run_on(state->options.disk, write_chunk);
-    if (!written) {
+    auto keep_chunk = [&] { return sink(chunk); };
+    if (const auto error = co_await core::run_on(state->options.disk, keep_chunk)) {
       s->conn->close();
-      co_return std::move(written).error();
+      co_return write_failure(error);
     }
     result.bytes += size;
   }
@@ -519,9 +500,10 @@ asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_call(std:
 }
 
 asio::awaitable<outcome<download_result>> download_call(std::shared_ptr<const client_state> state, std::string url,
-                                                       int fd, std::uint64_t max_bytes) {
-  auto result = co_await without_cancel_exceptions(download_exchange(state, std::move(url), fd, max_bytes));
-  co_return finish(*state, "download_to_file", std::move(result));
+                                                       body_sink sink, std::uint64_t max_bytes) {
+  auto result =
+      co_await without_cancel_exceptions(download_exchange(state, std::move(url), std::move(sink), max_bytes));
+  co_return finish(*state, "download", std::move(result));
 }
 
 asio::awaitable<outcome<std::size_t>> read_some_call(std::shared_ptr<stream_state> state, std::span<char> buffer) {
@@ -603,9 +585,9 @@ asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream(s
   return open_stream_call(state_, std::string(task_id));
 }
 
-asio::awaitable<outcome<download_result>> client::download_to_file(std::string_view url, int fd,
-                                                                   std::uint64_t max_bytes) {
-  return download_call(state_, std::string(url), fd, max_bytes);
+asio::awaitable<outcome<download_result>> client::download(std::string_view url, body_sink sink,
+                                                           std::uint64_t max_bytes) {
+  return download_call(state_, std::string(url), std::move(sink), max_bytes);
 }
 
 }  // namespace serenade::sonauto

@@ -3,7 +3,7 @@
 //
 // Every exchange runs the same stages, one connection per request:
 //   resolve → connect → tls_handshake (https only) → send_request → read_header → read_body → finish
-// (download_to_file: one resolve … read_header per redirect hop, and each piece of read_body is followed by write_file)
+// (download: one resolve … read_header per redirect hop, and each piece of read_body is followed by write_body)
 // All I/O objects are created on the executor of the coroutine that calls in (co_await this_coro::executor), so a
 // caller running on a strand owns the connection and may close() an open stream from that strand.
 // Failures are values (outcome<T>); nothing throws out of a coroutine except programming errors.
@@ -14,11 +14,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "sonauto/failure.hpp"
@@ -39,7 +41,7 @@ struct client_options {
   std::chrono::seconds stream_read_timeout{600};  // stream: the header, then the longest silence between body bytes
   // Extra trust anchors (PEM), added to the system store — for tests and private CAs. Peer verification is never off.
   std::string extra_ca_pem;
-  // Where download_to_file's writes run, so that a slow disk never holds an I/O thread; null writes inline.
+  // Where a download's sink runs, so that a slow disk never holds an I/O thread; null runs it inline.
   core::blocking_pool* disk = nullptr;
 };
 
@@ -59,9 +61,13 @@ struct generation_result {
   std::vector<std::string> tags;
 };
 
-// What download_to_file wrote.
+// Where a download's body goes, piece by piece and in order (the archive writes it to a file). An error stops the
+// download as failure{protocol, "write_body", its message}.
+using body_sink = std::function<std::error_code(std::span<const char> piece)>;
+
+// What a download handed to its sink.
 struct download_result {
-  std::uint64_t bytes = 0;                     // body bytes written to the file
+  std::uint64_t bytes = 0;                     // body bytes taken by the sink
   std::string content_type;                    // as upstream sent it; empty when it sent none
   std::optional<std::uint64_t> content_length;  // the final answer's Content-Length, when it had one
 };
@@ -123,8 +129,8 @@ class client {
   // failure{http_status, "read_header", status, detail from the body (at most 64 KiB read)}.
   boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream(std::string_view task_id);
 
-  // GET an absolute http(s) URL (a song_paths entry, used exactly as encoded; a fragment is not sent) and write its
-  // body to `fd`, a file already open for writing, at its current position, one piece (≤ 64 KiB) at a time.
+  // GET an absolute http(s) URL (a song_paths entry, used exactly as encoded; a fragment is not sent) and hand its
+  // body to `sink`, one piece (≤ 64 KiB) at a time.
   // - The API key is sent only when the URL's scheme, host and port are those of api_base or stream_base: a CDN
   //   host never sees it. Up to 3 redirects (301/302/303/307/308, relative Locations resolved) are followed, each
   //   as a GET on a new connection; once a redirect leaves the current scheme+host+port, the key is not sent again.
@@ -134,14 +140,12 @@ class client {
   // - Non-2xx (after redirects) is failure{http_status, "read_header", status, detail from the body}; a 4th redirect,
   //   a redirect without a usable Location, or a URL that is not absolute http(s) is failure{protocol}.
   // - A body longer than max_bytes is failure{protocol, "read_body", "... larger than N bytes"}: found from the
-  //   Content-Length before anything is written, or else when a piece would pass the limit (that piece is not
-  //   written: at most max_bytes reach the file). A body cut before its end (Content-Length or chunked framing) is
-  //   failure{protocol, "read_body"}. A write error on `fd` (or an fd that is not open) is
-  //   failure{protocol, "write_file", strerror text}.
-  // On failure the file may hold part of the body: truncating or removing it is the caller's job. The fd is never
-  // closed or repositioned here, and the write is a plain blocking write(2): meant for regular files.
-  boost::asio::awaitable<outcome<download_result>> download_to_file(std::string_view url, int fd,
-                                                                    std::uint64_t max_bytes);
+  //   Content-Length before anything reaches the sink, or else when a piece would pass the limit (that piece is
+  //   not handed over: at most max_bytes reach the sink). A body cut before its end (Content-Length or chunked
+  //   framing) is failure{protocol, "read_body"}. An error from the sink is failure{protocol, "write_body"}.
+  // On failure the sink may have taken part of the body: discarding it is the caller's job.
+  boost::asio::awaitable<outcome<download_result>> download(std::string_view url, body_sink sink,
+                                                            std::uint64_t max_bytes);
 
  private:
   std::shared_ptr<const detail::client_state> state_;

@@ -31,7 +31,7 @@ inline constexpr std::string_view tls_handshake = "tls_handshake";
 inline constexpr std::string_view send_request = "send_request";
 inline constexpr std::string_view read_header = "read_header";
 inline constexpr std::string_view read_body = "read_body";
-inline constexpr std::string_view write_file = "write_file";  // download_to_file: writing the body to the file
+inline constexpr std::string_view write_body = "write_body";  // download: handing the body to its sink
 }  // namespace stage
 
 struct failure {
