@@ -1,8 +1,8 @@
 #pragma once
 // The service's threads: one io_context per thread, each run by its own thread. A connection lives on one of
 // them, so its reads, writes and handlers never hand off between threads (a hand-off costs a wake-up and a
-// context switch per event; docs/performance.md). The service's shared parts (hubs, lifecycle, finaliser) run
-// on the first; what connections share is thread-safe.
+// context switch per event; docs/performance.md, "One io_context per thread"). The service's shared parts
+// (hubs, lifecycle, finaliser) run on the first; what connections share is thread-safe.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <memory>

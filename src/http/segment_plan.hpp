@@ -3,7 +3,7 @@
 // the body as full segments and a small tail: one segment more than the bytes need. Sending the head together
 // with the first `lead` body bytes, then the rest, makes every segment full except the first, and puts the
 // small one first: with BBR's pacing the segment after a full one waits for a pacing timer, which on a quiet
-// connection passes during the client's round trip instead (bench/README.md, finding 3).
+// connection passes during the client's round trip instead (docs/performance.md, "Segments of a file answer").
 #include <cstdint>
 
 namespace serenade::http {

@@ -164,7 +164,7 @@ class connection_exchange final : public exchange {
     if (body_follows && bound != 0 && length > bound) io_.bound_send_buffer(bound);
     // The head and the body's odd bytes make the first segment, the rest whole segments (http/segment_plan.hpp).
     // A few odd bytes are read into the head's buffer: one sendmsg instead of a held-back head and a sendfile
-    // of its own, which costs more than the copy (bench/README.md, "Optimisations").
+    // of its own, which costs more than the copy (docs/performance.md, "Segments of a file answer").
     const auto lead = body_follows ? lead_body_bytes(head_.size(), length, io_.segment_size()) : 0;
     const bool lead_in_head = lead > 0 && lead <= max_copied_lead_bytes && append_file_bytes(head_, fd, offset, lead);
     const std::array<std::string_view, 1> pieces{head_};

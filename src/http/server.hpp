@@ -21,18 +21,18 @@ struct server_options {
   std::chrono::seconds header_timeout{10};  // whole request (header and body) after its first byte is awaited
   std::chrono::seconds idle_timeout{60};    // between requests on a keep-alive connection
   std::chrono::seconds write_timeout{60};   // a write that makes no progress for this long closes the connection
-  // SO_SNDBUF of a connection once it is sent a file answer longer than this (a whole song, not a 64 KiB range);
+  // SO_SNDBUF of a connection once it is sent a file answer longer than this (a whole song, not a range);
   // 0 leaves the kernel's autotuning everywhere. Bounded, the server's own sendfile(2) calls push the file as
-  // the window opens; autotuned (up to tcp_wmem's 4 MiB), one call queues the whole song and the kernel sends it
-  // from the client's acknowledgements, on the client's core (bench/README.md, finding 4: ~5x on loopback).
-  // Live streams keep the autotuning: bounded, 10,000 real-time listeners stalled (bench/README.md).
+  // the window opens; autotuned, one call queues the whole song and the kernel sends it from the client's
+  // acknowledgements, on the client's core. Live streams keep the autotuning: bounded, many real-time listeners
+  // need so many more writability wake-ups that they stall (docs/performance.md, "Send buffer").
   std::size_t send_buffer_bytes = 128 * 1024;
   // TCP_NOTSENT_LOWAT of every connection: the kernel takes more of a response only while fewer bytes than
-  // this wait unsent. Without it a listener that reads slowly (a browser at the song's pace) had megabytes
-  // queued in the kernel for it (18,000 of them, with their clients on the same machine, ran its TCP memory
-  // out: drops, retransmission timeouts, stalls); fast readers are pushed by the server's own sendfile calls as
-  // the window opens instead of from acknowledgements on the client's core (3.3x for fast readers of a live
-  // song on loopback). The in-flight window is not limited. bench/README.md, finding 9. 0: the kernel's default.
+  // this wait unsent. Without it a listener that reads slowly (a browser at the song's pace) has megabytes
+  // queued in the kernel for it, and a crowd of them runs the machine's TCP memory out (drops, retransmission
+  // timeouts, stalls); fast readers are pushed by the server's own sendfile calls as the window opens instead
+  // of from acknowledgements on the client's core. The in-flight window is not limited
+  // (docs/performance.md, "Unsent limit"). 0: the kernel's default.
   std::size_t unsent_limit_bytes = 128 * 1024;
   std::string name = "serenade";            // for log lines
 };

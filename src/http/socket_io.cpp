@@ -149,7 +149,7 @@ asio::awaitable<io_result> socket_io::wait(asio::socket_base::wait_type what, cl
 
 // Asio's own receive: it tries recv(2) at once and, on EAGAIN, queues on the descriptor's edge-triggered epoll
 // registration as it is. A readiness wait (async_wait) re-arms with epoll_ctl(2) every time: one system call per
-// keep-alive request more (bench/README.md, "Optimisations").
+// keep-alive request more (docs/performance.md, "Keep-alive reads").
 asio::awaitable<io_result> socket_io::read_some(boost::beast::flat_buffer& buffer, clock::time_point deadline) {
   if (buffer.size() >= buffer.max_size()) co_return io_result::closed;
   if (!socket_.is_open()) co_return timed_out_ ? io_result::timed_out : io_result::closed;
