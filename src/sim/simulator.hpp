@@ -1,5 +1,5 @@
 #pragma once
-// A faithful stand-in for Sonauto (see docs: sonauto-api.md): the REST API, the replay-then-live MP3
+// A faithful stand-in for Sonauto (see docs/sonauto-api.md): the REST API, the replay-then-live MP3
 // stream, the CDN copy and expiry, on one HTTP port. Serenade runs it in-process when no
 // SONAUTO_API_KEY is set; tests run it as `serenade simulate` and steer it through /_sim/ endpoints.
 #include <boost/asio/any_io_executor.hpp>
