@@ -1,5 +1,7 @@
 #include "api/events_route.hpp"
 
+#include "api/http_answers.hpp"
+
 #include "core/ids.hpp"
 #include "core/wake_event.hpp"
 #include "http/peer_watch.hpp"
@@ -104,13 +106,13 @@ asio::awaitable<void> follow(event_route_context& ctx, exchange& ex, const std::
 
 asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const http::route_params& p) {
   const std::string session_id(p.get("session_id"));
-  if (!ids::looks_like_token(session_id)) co_return co_await ex.respond(http::error_response(404, "Session not found"));
+  if (!ids::looks_like_token(session_id)) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
   const auto resume = last_event_id_of(ex.req());
   // The bus before the store: a change published in between then appears in the stored state and again as the
   // next event (a harmless repeat). The other order could label an old state with a newer id and lose a change.
   const auto bus = ctx.events.events_after(session_id, resume.value_or(0));
   const auto stored = co_await ctx.find(session_id);
-  if (!stored) co_return co_await ex.respond(http::error_response(404, "Session not found"));
+  if (!stored) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
   const bool stored_finished = lifecycle::is_finished(stored->status);
   const auto start = lifecycle::plan_stream_start(resume, bus, stored_finished);
   if (start == stream_start::no_content) {

@@ -59,6 +59,21 @@ answer answer_of(const lifecycle::submission_refusal& r) {
   return {503, "The song service cannot be reached right now. Please try again shortly."};
 }
 
+answer answer_of(request_refusal r) {
+  switch (r) {
+    case request_refusal::not_json: return {415, "Send the form as application/json"};
+    case request_refusal::bad_idempotency_key:
+      return {400, "Idempotency-Key must be 1 to 255 visible ASCII characters"};
+    case request_refusal::session_not_found: return {404, "Session not found"};
+    case request_refusal::no_generation: return {400, "No task ID available"};
+    case request_refusal::stream_not_ready: return {400, "Streaming not ready"};
+    case request_refusal::page_not_found:
+    case request_refusal::webhook_not_found: break;
+    case request_refusal::webhook_without_task: return {400, "Expected a JSON object with task_id"};
+  }
+  return {404, "Not found"};
+}
+
 answer answer_of(const live::start_refusal& r) {
   switch (r.why) {
     case live::start_refusal::reason::archive_unavailable:
@@ -79,6 +94,8 @@ std::string wait_phrase(seconds wait) {
   const auto hours = (wait.count() + 3599) / 3600;
   return std::to_string(hours) + " hours";
 }
+
+http::response answer_for(request_refusal refusal) { return to_response(answer_of(refusal)); }
 
 http::response answer_for(const lifecycle::submission_refusal& refusal) { return to_response(answer_of(refusal)); }
 

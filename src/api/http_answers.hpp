@@ -16,6 +16,19 @@ struct start_refusal;
 
 namespace serenade::api {
 
+// What the API itself refuses about a request, before any part is asked.
+enum class request_refusal {
+  not_json,                  // a form that is not application/json
+  bad_idempotency_key,       // an Idempotency-Key outside 1 to 255 visible ASCII characters
+  session_not_found,         // no such session (or not a session id at all)
+  no_generation,             // the submission has no Sonauto task
+  stream_not_ready,          // the song cannot stream yet
+  page_not_found,            // no such page of the front end
+  webhook_not_found,         // a webhook with the wrong token: as if there were no such route
+  webhook_without_task,      // a webhook body without a task_id
+};
+
+http::response answer_for(request_refusal refusal);
 http::response answer_for(const lifecycle::submission_refusal& refusal);
 http::response answer_for(const live::start_refusal& refusal);
 // A form that could not be accepted: 400 when the body is unusable, 422 with the fields' sentences.

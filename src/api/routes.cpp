@@ -46,10 +46,10 @@ std::string client_of(const route_context& ctx, const http::request& req) {
   return http::client_key(req.remote_address, req.header("X-Forwarded-For"), ctx.trust_proxy);
 }
 
-asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
+asio::awaitable<void> create_submission(route_context& ctx, exchange& ex, const route_params&) {
   auto content_type = ex.req().header("Content-Type").value_or("");
   if (!content_type.starts_with("application/json")) {
-    co_return co_await ex.respond(error_response(415, "Send the form as application/json"));
+    co_return co_await ex.respond(answer_for(request_refusal::not_json));
   }
   auto parsed = lifecycle::parse_submission_form(ex.req().body);
   if (!parsed.ok()) co_return co_await ex.respond(answer_for(parsed));
@@ -57,7 +57,7 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex) {
   who.client = client_of(ctx, ex.req());
   if (auto key = ex.req().header("Idempotency-Key")) {
     if (!valid_idempotency_key(*key)) {
-      co_return co_await ex.respond(error_response(400, "Idempotency-Key must be 1 to 255 visible ASCII characters"));
+      co_return co_await ex.respond(answer_for(request_refusal::bad_idempotency_key));
     }
     who.idempotency_key = std::string(*key);
   }
@@ -133,9 +133,9 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
     }
   }
   auto s = co_await find_session(ctx, id);
-  if (!s) co_return co_await ex.respond(error_response(404, "Session not found"));
-  if (!s->task_id) co_return co_await ex.respond(error_response(400, "No task ID available"));
-  if (!s->streaming_ready_at) co_return co_await ex.respond(error_response(400, "Streaming not ready"));
+  if (!s) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
+  if (!s->task_id) co_return co_await ex.respond(answer_for(request_refusal::no_generation));
+  if (!s->streaming_ready_at) co_return co_await ex.respond(answer_for(request_refusal::stream_not_ready));
   if (co_await serve_archived_copy(ctx, ex, *s)) co_return;
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
@@ -150,40 +150,47 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   if (refused) co_await ex.respond(answer_for(*refused));
 }
 
-asio::awaitable<void> web_page(route_context& ctx, exchange& ex, std::string_view path) {
+asio::awaitable<void> web_page_at(route_context& ctx, exchange& ex, std::string_view path) {
   auto page = ctx.site.find(path, ex.req().header("If-None-Match"));
-  if (!page) co_return co_await ex.respond(error_response(404, "Not found"));
+  if (!page) co_return co_await ex.respond(answer_for(request_refusal::page_not_found));
   co_await ex.respond(std::move(*page));
+}
+
+asio::awaitable<void> web_page(route_context& ctx, exchange& ex, const route_params&) {
+  return web_page_at(ctx, ex, ex.req().path);
+}
+
+// The share link is the player page; the page reads the session id from its own URL.
+asio::awaitable<void> share_page(route_context& ctx, exchange& ex, const route_params&) {
+  return web_page_at(ctx, ex, "/");
+}
+
+asio::awaitable<void> health(route_context&, exchange& ex, const route_params&) {
+  co_await ex.respond(json_response(200, R"({"status":"ok"})"));
+}
+
+asio::awaitable<void> metrics_page(route_context& ctx, exchange& ex, const route_params&) {
+  http::response r;
+  static const webhook_counters none;
+  r.body = ctx.metrics.render(
+      {ctx.hubs.counters(), ctx.finals, ctx.submissions.counters(), ctx.webhooks ? *ctx.webhooks : none});
+  r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  r.set("Cache-Control", "no-store");
+  co_await ex.respond(std::move(r));
 }
 
 }  // namespace
 
-http::router make_routes(route_context& ctx) {
-  http::router r;
-  r.add("GET", "/healthz", [](exchange& ex, const route_params&) -> asio::awaitable<void> {
-    co_await ex.respond(json_response(200, R"({"status":"ok"})"));
-  });
-  r.add("GET", "/metrics", [&ctx](exchange& ex, const route_params&) -> asio::awaitable<void> {
-    http::response r;
-    static const webhook_counters none;
-    r.body = ctx.metrics.render(
-        {ctx.hubs.counters(), ctx.finals, ctx.submissions.counters(), ctx.webhooks ? *ctx.webhooks : none});
-    r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    r.set("Cache-Control", "no-store");
-    co_await ex.respond(std::move(r));
-  });
-  r.add("POST", "/api/submissions",
-        [&ctx](exchange& ex, const route_params&) { return create_submission(ctx, ex); });
-  r.add("POST", "/api/submissions/{session_id}/retry",
-        [&ctx](exchange& ex, const route_params& p) { return retry_submission(ctx, ex, p); });
-  r.add("GET", "/api/submissions/{session_id}",
-        [&ctx](exchange& ex, const route_params& p) { return show_submission(ctx, ex, p); });
-  r.add("GET", "/api/stream/{session_id}",
-        [&ctx](exchange& ex, const route_params& p) { return stream_song(ctx, ex, p); });
-  // The share link is the player page; the page reads the session id from its own URL.
-  r.add("GET", "/s/{session_id}", [&ctx](exchange& ex, const route_params&) { return web_page(ctx, ex, "/"); });
-  r.add("GET", "/{*path}", [&ctx](exchange& ex, const route_params&) { return web_page(ctx, ex, ex.req().path); });
-  return r;
+void add_api_routes(http::router& r, route_context& ctx) {
+  using http::with_context;
+  r.add("GET", "/healthz", with_context(ctx, health));
+  r.add("GET", "/metrics", with_context(ctx, metrics_page));
+  r.add("POST", "/api/submissions", with_context(ctx, create_submission));
+  r.add("POST", "/api/submissions/{session_id}/retry", with_context(ctx, retry_submission));
+  r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));
+  r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
+  r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
+  r.add("GET", "/{*path}", with_context(ctx, web_page));
 }
 
 }  // namespace serenade::api

@@ -35,6 +35,7 @@ struct route_context {
   std::string archive_dir;                              // where archive keeps the songs' files
 };
 
-http::router make_routes(route_context& context);
+// Songs, submissions, health, metrics and the web front end. The context must outlive the router.
+void add_api_routes(http::router& routes, route_context& context);
 
 }  // namespace serenade::api

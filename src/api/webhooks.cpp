@@ -1,5 +1,6 @@
 #include "api/webhooks.hpp"
 
+#include "api/http_answers.hpp"
 #include "archive/state_file.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -30,13 +31,13 @@ asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange
   if (!same_token(p.get("token"), ctx.token)) {
     ++ctx.counters.rejected_token;
     SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
-    co_return co_await ex.respond(http::error_response(404, "Not found"));
+    co_return co_await ex.respond(answer_for(request_refusal::webhook_not_found));
   }
   json::error_code ec;
   const auto body = json::parse(ex.req().body, ec);
   const auto* task = !ec && body.is_object() ? body.as_object().if_contains("task_id") : nullptr;
   if (!task || !task->is_string()) {
-    co_return co_await ex.respond(http::error_response(400, "Expected a JSON object with task_id"));
+    co_return co_await ex.respond(answer_for(request_refusal::webhook_without_task));
   }
   if (ctx.submissions.hint(task->as_string())) {
     ++ctx.counters.accepted;

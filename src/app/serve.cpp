@@ -130,7 +130,8 @@ int run_serve(core::serve_config config) {
                              &webhooks,
                              &finished,
                              config.archive_dir};
-  auto routes = api::make_routes(context);
+  http::router routes;
+  api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
   api::add_webhook_routes(routes, webhook_context);
   auto find_submission = [&submissions](const std::string& session_id) { return submissions.find(session_id); };
