@@ -278,7 +278,7 @@ void add_help(std::string& out, std::span<const fault_row<Switches>> rows) {
   for (const auto& row : rows) {
     const auto hint = std::visit([&](auto field) { return value_hint(defaults.*field); }, row.field);
     const auto what = row.flag.empty() ? std::string(row.help) : "as " + std::string(row.flag);
-    out += fmt::format("  {:<20} {:<34} {}\n", row.key, hint, what);
+    out += fmt::format("  {:<20} {:<12} {}\n", row.key, hint, what);
   }
 }
 
