@@ -37,12 +37,10 @@ class exchange {
   // Ends the connection without completing the response. Safe to call twice.
   virtual void abort() = 0;
 
-  // Completes when the client closes its side (or the connection fails). Run it beside a long response
-  // to notice a departed listener without waiting for the next write.
-  virtual boost::asio::awaitable<void> wait_peer_closed() = 0;
-  // The same as a callback: `left` runs once, on the connection's executor, when the client closes its side or
-  // the connection fails, unless stop_watching_peer() came first. No coroutine is held meanwhile, which matters
-  // for a response that lasts minutes (a live listener). Call stop_watching_peer() before the response returns.
+  // `left` runs once, on the connection's executor, when the client closes its side or the connection fails,
+  // unless stop_watching_peer() came first. No coroutine is held meanwhile, which matters for a response that
+  // lasts minutes (a live listener). Call stop_watching_peer() before the response returns. To run a coroutine
+  // until the client leaves, use http::until_peer_leaves (peer_watch.hpp).
   virtual void watch_peer(std::function<void()> left) = 0;
   virtual void stop_watching_peer() = 0;
   virtual bool peer_left() const = 0;

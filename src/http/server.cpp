@@ -235,21 +235,6 @@ class connection_exchange final : public exchange {
   void stop_watching_peer() override { io_.stop_watching_peer(); }
   bool peer_left() const override { return io_.peer_left(); }
 
-  awaitable<void> wait_peer_closed() override {
-    // Small: it only has to see the end of the stream, and it sits in this frame for a listener's whole stay.
-    std::array<char, 16> scratch{};
-    for (;;) {
-      auto [ec, n] = co_await io_.socket().async_read_some(asio::buffer(scratch), use_tuple);
-      if (ec) {
-        // The client left (or the connection broke): nothing more will come on this connection.
-        if (ec != asio::error::operation_aborted) close_ = true;
-        co_return;
-      }
-      // A pipelined request during a long response: not worth keeping the connection for.
-      close_ = true;
-    }
-  }
-
  private:
   bool settle(io_result result) {
     if (result == io_result::ok) return true;

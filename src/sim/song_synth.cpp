@@ -339,6 +339,21 @@ plan make_plan(prng& r) {
 
 }  // namespace
 
+std::vector<std::size_t> synth_frame_offsets(std::span<const std::uint8_t> song, int bitrate_kbps) {
+  // An MPEG-1 Layer III frame carries 1152 samples: 1152 / 8 = 144 bytes per bit/s of bitrate per Hz of sample
+  // rate, rounded down, plus one byte when the padding bit is set.
+  const std::size_t unpadded = static_cast<std::size_t>(144 * bitrate_kbps * 1000 / synth_sample_rate);
+  std::vector<std::size_t> offsets;
+  for (std::size_t at = 0; at + 4 <= song.size();) {
+    if (song[at] != 0xFF || (song[at + 1] & 0xE0) != 0xE0) break;
+    const std::size_t length = unpadded + ((song[at + 2] & 0x02) != 0 ? 1 : 0);
+    if (at + length > song.size()) break;
+    offsets.push_back(at);
+    at += length;
+  }
+  return offsets;
+}
+
 double mp3_seconds_per_frame(int sample_rate) {
   if (sample_rate <= 0) throw std::invalid_argument("sample rate must be positive");
   return (sample_rate >= 32000 ? 1152.0 : 576.0) / sample_rate;

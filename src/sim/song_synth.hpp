@@ -1,5 +1,7 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +18,10 @@ inline constexpr int synth_sample_rate = 44100;
 // build and machine. Throws std::invalid_argument unless 0 < seconds <= 600 and the bitrate
 // is an MPEG-1 Layer III one (32..320 kbps); std::runtime_error if LAME fails.
 std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps = 192);
+
+// Byte offset of every frame of a song made by synthesize_song with this bitrate. Its frames all have the same
+// header but for the padding bit, so their lengths follow from it; the walk stops at anything else.
+std::vector<std::size_t> synth_frame_offsets(std::span<const std::uint8_t> song, int bitrate_kbps = 192);
 
 // Play time of one Layer III frame: 1152 samples at MPEG-1 rates, 576 below 32 kHz.
 double mp3_seconds_per_frame(int sample_rate = synth_sample_rate);

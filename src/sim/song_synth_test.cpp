@@ -163,6 +163,23 @@ TEST(synthesize_song, rejects_bad_arguments) {
   EXPECT_NO_THROW(synthesize_song("", 0.5, 320));
 }
 
+TEST(synth_frame_offsets, finds_the_frames_the_archive_check_finds) {
+  for (int bitrate : {128, 192, 320}) {
+    const auto song = synthesize_song("frames", 3.0, bitrate);
+    const auto offsets = synth_frame_offsets(song, bitrate);
+    EXPECT_GT(offsets.size(), 100u);
+    EXPECT_EQ(offsets, archive::frame_offsets(song)) << bitrate;
+  }
+}
+
+TEST(synth_frame_offsets, stops_at_a_broken_header) {
+  auto song = synthesize_song("broken", 2.0);
+  const auto offsets = synth_frame_offsets(song);
+  const auto middle = offsets[offsets.size() / 2];
+  song[middle] = 0;
+  EXPECT_EQ(synth_frame_offsets(song).size(), offsets.size() / 2);
+}
+
 TEST(mp3_seconds_per_frame, mpeg1_and_mpeg2_rates) {
   EXPECT_DOUBLE_EQ(mp3_seconds_per_frame(), 1152.0 / 44100);
   EXPECT_DOUBLE_EQ(mp3_seconds_per_frame(48000), 0.024);

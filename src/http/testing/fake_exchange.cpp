@@ -1,9 +1,5 @@
 #include "http/testing/fake_exchange.hpp"
 
-#include "core/wake_event.hpp"
-
-#include <boost/asio/this_coro.hpp>
-
 #include <unistd.h>
 
 #include <stdexcept>
@@ -46,7 +42,6 @@ request fake_exchange::get(std::string path, header_list headers) {
 
 void fake_exchange::peer_leaves() {
   peer_left_ = true;
-  if (peer_closed_) peer_closed_->notify();
   if (auto left = std::exchange(on_peer_left_, nullptr)) left();
 }
 
@@ -98,13 +93,6 @@ asio::awaitable<bool> fake_exchange::send_file_chunk(int fd, std::uint64_t offse
 }
 
 void fake_exchange::abort() { record.aborted = true; }
-
-asio::awaitable<void> fake_exchange::wait_peer_closed() {
-  if (peer_left_) co_return;
-  peer_closed_ = std::make_shared<core::wake_event>(co_await asio::this_coro::executor);
-  const auto waiting = peer_closed_;
-  while (!peer_left_) co_await waiting->async_wait();
-}
 
 void fake_exchange::watch_peer(std::function<void()> left) {
   if (peer_left_) {

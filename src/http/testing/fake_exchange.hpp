@@ -3,13 +3,8 @@
 // or abort) and lets a test play the client: leave, stall writes. Linked into unit tests only.
 #include "http/exchange.hpp"
 
-#include <memory>
 #include <string>
 #include <vector>
-
-namespace serenade::core {
-class wake_event;
-}
 
 namespace serenade::http::testing {
 
@@ -33,7 +28,7 @@ class fake_exchange final : public exchange {
 
   exchange_record record;
 
-  // The client closes its side: the watch's callback runs and wait_peer_closed() completes; later writes fail.
+  // The client closes its side: the watch's callback runs; later writes fail.
   void peer_leaves();
   // Every later write fails as if the client accepted nothing for the write timeout.
   void stall_writes();
@@ -49,7 +44,6 @@ class fake_exchange final : public exchange {
   boost::asio::awaitable<bool> send_file_chunk(int fd, std::uint64_t offset, std::size_t length) override;
   void abort() override;
 
-  boost::asio::awaitable<void> wait_peer_closed() override;
   void watch_peer(std::function<void()> left) override;
   void stop_watching_peer() override;
   bool peer_left() const override { return peer_left_; }
@@ -65,7 +59,6 @@ class fake_exchange final : public exchange {
 
   request req_;
   std::function<void()> on_peer_left_;
-  std::shared_ptr<core::wake_event> peer_closed_;  // while wait_peer_closed() waits
   bool peer_left_ = false;
   bool stalled_ = false;
 };

@@ -1,0 +1,62 @@
+#pragma once
+// What every part of the simulated Sonauto shares: its options, the task table, the accepted key and the create
+// endpoint's switches (both changed by POST /_sim/control), the counters /_sim/stats reports, the background
+// webhook work. The simulator owns it; the route handlers receive it first.
+#include "core/blocking_pool.hpp"
+#include "http/message.hpp"
+#include "sim/simulator.hpp"
+#include "sim/task.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace serenade::core {
+class task_group;
+}
+
+namespace serenade::sim {
+
+struct context {
+  context(boost::asio::any_io_executor executor, simulator_options options);
+  ~context();
+
+  boost::asio::any_io_executor executor;
+  const simulator_options options;
+  core::blocking_pool synth_pool{1};
+  task_table tasks;
+  // Webhook watchers and their POSTs: cancelled when the simulator stops (posts not yet sent are dropped).
+  std::shared_ptr<core::task_group> background;
+  std::string base_url;      // this simulator's own port
+  std::string cdn_base_url;  // the bare CDN listener (see cdn.hpp)
+
+  std::atomic<std::uint64_t> status_calls{0};
+  std::atomic<std::uint64_t> creates{0};          // successful creates only
+  std::atomic<std::uint64_t> create_refusals{0};  // creates answered by the refuse_create switch
+
+  // The key check of every /v1 and /stream request: a 401 answer, or nothing when the key is accepted.
+  std::optional<http::response> refuse_auth(const http::request& req) const;
+  void accept_only_key(std::string key);
+
+  // The status this create must be refused with, 0 for none (a limited refusal is used up by it).
+  unsigned take_create_refusal();
+  // Applies the create endpoint's keys of a control body: the sentence of a 400, or nothing once applied.
+  std::optional<std::string> change_create_faults(const boost::json::object& body);
+
+  boost::json::object stats() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string api_key_;
+  // Refuse creates with create_.refuse_create (0: off), for the next refuse_create_left_ creates, or every one
+  // when refuse_create_times is 0.
+  create_faults create_;
+  std::uint64_t refuse_create_left_ = 0;
+};
+
+}  // namespace serenade::sim

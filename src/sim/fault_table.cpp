@@ -1,0 +1,353 @@
+#include "sim/fault_table.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <span>
+#include <variant>
+#include <vector>
+
+namespace serenade::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+// The member's type decides how a switch is written and checked everywhere:
+//   bool                          true or false (a bare flag)
+//   double                        seconds >= 0
+//   std::uint64_t                 a byte count or a number of times, >= 0
+//   std::optional<std::uint64_t>  the same, or null: off
+//   unsigned                      an HTTP status 400-599 to answer with, or 0: off
+//   std::optional<std::string>    a Sonauto status, or null: never
+//   webhook_mode                  one of the mode names
+template <class Switches>
+using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
+                            std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
+                            std::optional<std::string> Switches::*, webhook_mode Switches::*>;
+
+template <class Switches>
+struct fault_row {
+  std::string_view key;   // the control key and the report field
+  std::string_view flag;  // the `serenade simulate` flag; empty: only through POST /_sim/control
+  member<Switches> field;
+  std::string_view help;
+};
+
+const fault_row<task_faults> task_rows[] = {
+    {"fail_at", "", &task_faults::fail_at, "the task fails once it reaches this status (null: never)"},
+    {"stall_stream_answer", "", &task_faults::stall_stream_answer,
+     "stream requests wait this many seconds before their status line"},
+    {"drop_after_bytes", "--drop-after-bytes", &task_faults::drop_after_bytes,
+     "Cut a task's first stream connection (every one with --drop-every-time) after N body bytes: no final chunk, "
+     "socket closed. Each connection replays from byte 0. Setting it through control re-arms the one-time cut"},
+    {"drop_every_time", "--drop-every-time", &task_faults::drop_every_time,
+     "With --drop-after-bytes: cut every stream connection, not only the first"},
+    {"stall_seconds", "--stall-seconds", &task_faults::stall_seconds,
+     "Each stream connection sends nothing for this many seconds (connection kept open), then continues"},
+    {"stall_at_bytes", "--stall-at-bytes", &task_faults::stall_at_bytes,
+     "With --stall-seconds: the pause starts after this many body bytes (0: right after the header)"},
+    {"refuse_cdn", "--refuse-cdn", &task_faults::refuse_cdn,
+     "CDN file URLs answer this HTTP status (400-599, e.g. 403 or 500) with a JSON detail; 0 serves them"},
+    {"corrupt_cdn", "--corrupt-cdn", &task_faults::corrupt_cdn,
+     "CDN files have a frame header in the middle flipped: same length, no longer consecutive MP3 frames"},
+    {"truncate_cdn", "--truncate-cdn", &task_faults::truncate_cdn,
+     "CDN files announce their full Content-Length but the connection closes after half the body "
+     "(song_paths then point at a second, bare CDN port)"},
+    {"expire_immediately", "--expire-immediately", &task_faults::expire_immediately,
+     "The live stream answers 404 as soon as the task reaches SUCCESS (as --expire-after 0)"},
+    {"delete_cdn_after", "--delete-cdn-after", &task_faults::delete_cdn_after,
+     "Seconds after SUCCESS until the CDN file answers 404 (Sonauto deletes after 168 h)"},
+    {"never_ready", "--never-ready", &task_faults::never_ready,
+     "Tasks stay at GENERATING forever: no audio, no stream, no SUCCESS (time still counts from creation: "
+     "switching it off jumps to wherever the task would be by then)"},
+    {"webhooks", "--webhooks", &task_faults::webhooks,
+     "How tasks created with a webhook_url are told of each status change (a POST of task_id, status, "
+     "alignment_status): none, normal (default), duplicated (each sent twice), reordered (each held back and "
+     "sent after the next one), delayed (each sent --webhook-delay seconds late)"},
+    {"webhook_delay", "--webhook-delay", &task_faults::webhook_delay,
+     "Seconds each webhook is late with --webhooks delayed"},
+};
+
+const fault_row<create_faults> create_rows[] = {
+    {"refuse_create", "--refuse-create", &create_faults::refuse_create,
+     "POST /v1/generations/v3 answers this status (401, 402, 422, 429, 500 ...) with a FastAPI-style JSON detail "
+     "and creates nothing; 0 creates"},
+    {"refuse_create_times", "--refuse-create-times", &create_faults::refuse_create_times,
+     "With --refuse-create: refuse only the first N creates (0: every one)"},
+};
+
+std::string mode_names(std::string_view separator) {
+  std::string out;
+  for (auto mode : all_webhook_modes) {
+    if (!out.empty()) out += separator;
+    out += webhook_mode_name(mode);
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------- one kind each
+
+std::string value_hint(bool) { return "true|false"; }
+std::string value_hint(double) { return "seconds"; }
+std::string value_hint(std::uint64_t) { return "N"; }
+std::string value_hint(const std::optional<std::uint64_t>&) { return "N|null"; }
+std::string value_hint(unsigned) { return "status|0"; }
+std::string value_hint(const std::optional<std::string>&) { return "status|null"; }
+std::string value_hint(webhook_mode) { return mode_names("|"); }
+
+bool read_count(const json::value& v, std::uint64_t& out) {
+  json::error_code ec;
+  const auto n = v.is_number() ? v.to_number<std::uint64_t>(ec) : 0;
+  if (!v.is_number() || ec) return false;
+  out = n;
+  return true;
+}
+
+// Each reads a control value into `out`, or returns why it cannot (then `out` is unspecified).
+std::optional<std::string> read(const json::value& v, std::string_view key, bool& out) {
+  if (!v.is_bool()) return fmt::format("{} must be true or false", key);
+  out = v.as_bool();
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, double& out) {
+  if (!v.is_number() || v.to_number<double>() < 0) return fmt::format("{} must be a number of seconds >= 0", key);
+  out = v.to_number<double>();
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, std::uint64_t& out) {
+  if (!read_count(v, out)) return fmt::format("{} must be an integer >= 0", key);
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, std::optional<std::uint64_t>& out) {
+  std::uint64_t n = 0;
+  if (v.is_null()) {
+    out.reset();
+  } else if (read_count(v, n)) {
+    out = n;
+  } else {
+    return fmt::format("{} must be an integer >= 0 or null", key);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, unsigned& out) {
+  std::uint64_t n = 0;
+  if (!read_count(v, n) || !valid_refusal(n)) return fmt::format("{} must be an HTTP status 400-599, or 0", key);
+  out = static_cast<unsigned>(n);
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, std::optional<std::string>& out) {
+  if (v.is_string()) {
+    out = std::string(v.as_string());
+  } else if (v.is_null()) {
+    out.reset();
+  } else {
+    return fmt::format("{} must be a status or null", key);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read(const json::value& v, std::string_view key, webhook_mode& out) {
+  const auto mode = v.is_string() ? parse_webhook_mode(v.as_string()) : std::nullopt;
+  if (!mode) return fmt::format("{} must be one of {}", key, mode_names(", "));
+  out = *mode;
+  return std::nullopt;
+}
+
+json::value report(bool value) { return value; }
+json::value report(double value) { return value; }
+json::value report(std::uint64_t value) { return value; }
+json::value report(const std::optional<std::uint64_t>& value) { return value ? json::value(*value) : nullptr; }
+json::value report(unsigned value) { return value; }
+json::value report(const std::optional<std::string>& value) { return value ? json::value(*value) : nullptr; }
+json::value report(webhook_mode value) { return json::value(webhook_mode_name(value)); }
+
+std::string refusal_check(const std::string& text) {
+  try {
+    return valid_refusal(std::stoull(text)) ? "" : "must be an HTTP status 400-599, or 0";
+  } catch (const std::exception&) {
+    return "must be an HTTP status 400-599, or 0";
+  }
+}
+
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, bool& target) {
+  command.add_flag(flag, target, help);
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, double& target) {
+  command.add_option(flag, target, help)->capture_default_str()->check(CLI::NonNegativeNumber);
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, std::uint64_t& target) {
+  command.add_option(flag, target, help)->capture_default_str()->type_name("N");
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help,
+              std::optional<std::uint64_t>& target) {
+  command.add_option_function<std::uint64_t>(flag, [&target](const std::uint64_t& n) { target = n; }, help)
+      ->type_name("N");
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, unsigned& target) {
+  command.add_option(flag, target, help)->capture_default_str()->type_name("STATUS")->check(refusal_check);
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help,
+              std::optional<std::string>& target) {
+  command.add_option_function<std::string>(flag, [&target](const std::string& s) { target = s; }, help)
+      ->type_name("STATUS");
+}
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, webhook_mode& target) {
+  std::vector<std::string> names;
+  for (auto mode : all_webhook_modes) names.emplace_back(webhook_mode_name(mode));
+  command
+      .add_option_function<std::string>(
+          flag, [&target](const std::string& name) { target = parse_webhook_mode(name).value_or(target); }, help)
+      ->check(CLI::IsMember(names))
+      ->type_name("MODE");
+}
+
+// A value a flag would have refused, for options built in code.
+bool acceptable(bool) { return true; }
+bool acceptable(double value) { return value >= 0; }
+bool acceptable(std::uint64_t) { return true; }
+bool acceptable(const std::optional<std::uint64_t>&) { return true; }
+bool acceptable(unsigned status) { return valid_refusal(status); }
+bool acceptable(const std::optional<std::string>&) { return true; }
+bool acceptable(webhook_mode) { return true; }
+
+std::string_view requirement(double) { return "a number of seconds >= 0"; }
+std::string_view requirement(unsigned) { return "an HTTP status 400-599, or 0"; }
+template <class Value>
+std::string_view requirement(const Value&) {
+  return "valid";
+}
+
+// ------------------------------------------------------------------------------------------ every row
+
+template <class Switches>
+void add_flags(CLI::App& command, std::span<const fault_row<Switches>> rows, Switches& switches) {
+  for (const auto& row : rows) {
+    if (row.flag.empty()) continue;
+    std::visit([&](auto field) { add_flag(command, std::string(row.flag), std::string(row.help), switches.*field); },
+               row.field);
+  }
+}
+
+template <class Switches>
+fault_update apply(std::span<const fault_row<Switches>> rows, const json::object& body, Switches& switches) {
+  fault_update update;
+  for (const auto& row : rows) {
+    const auto* value = body.if_contains(row.key);
+    if (!value) continue;
+    update.problem = std::visit([&](auto field) { return read(*value, row.key, switches.*field); }, row.field);
+    if (update.problem) return update;
+    update.any_set = true;
+    if (row.key == "drop_after_bytes") update.drop_rearmed = true;
+  }
+  return update;
+}
+
+template <class Switches>
+void add_report(std::span<const fault_row<Switches>> rows, const Switches& switches, json::object& out) {
+  for (const auto& row : rows) {
+    out[row.key] = std::visit([&](auto field) { return report(switches.*field); }, row.field);
+  }
+}
+
+template <class Switches>
+std::optional<std::string> check(std::span<const fault_row<Switches>> rows, const Switches& switches) {
+  for (const auto& row : rows) {
+    if (row.flag.empty()) continue;
+    auto problem = std::visit(
+        [&](auto field) -> std::optional<std::string> {
+          const auto& value = switches.*field;
+          if (acceptable(value)) return std::nullopt;
+          return fmt::format("{} must be {}", row.flag, requirement(value));
+        },
+        row.field);
+    if (problem) return problem;
+  }
+  return std::nullopt;
+}
+
+template <class Switches>
+void add_help(std::string& out, std::span<const fault_row<Switches>> rows) {
+  const Switches defaults;
+  for (const auto& row : rows) {
+    const auto hint = std::visit([&](auto field) { return value_hint(defaults.*field); }, row.field);
+    const auto what = row.flag.empty() ? std::string(row.help) : "as " + std::string(row.flag);
+    out += fmt::format("  {:<20} {:<12} {}\n", row.key, hint, what);
+  }
+}
+
+}  // namespace
+
+std::string_view webhook_mode_name(webhook_mode mode) {
+  switch (mode) {
+    case webhook_mode::none:
+      return "none";
+    case webhook_mode::normal:
+      return "normal";
+    case webhook_mode::duplicated:
+      return "duplicated";
+    case webhook_mode::reordered:
+      return "reordered";
+    case webhook_mode::delayed:
+      return "delayed";
+  }
+  return "normal";
+}
+
+std::optional<webhook_mode> parse_webhook_mode(std::string_view name) {
+  for (auto mode : all_webhook_modes) {
+    if (webhook_mode_name(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
+bool valid_refusal(std::uint64_t status) { return status == 0 || (status >= 400 && status <= 599); }
+
+void add_fault_flags(CLI::App& command, task_faults& task, create_faults& create) {
+  add_flags<task_faults>(command, task_rows, task);
+  add_flags<create_faults>(command, create_rows, create);
+}
+
+fault_update apply_fault_keys(const json::object& body, task_faults& faults) {
+  return apply<task_faults>(task_rows, body, faults);
+}
+
+fault_update apply_fault_keys(const json::object& body, create_faults& faults) {
+  return apply<create_faults>(create_rows, body, faults);
+}
+
+json::object fault_report(const task_faults& faults) {
+  json::object out;
+  add_report<task_faults>(task_rows, faults, out);
+  return out;
+}
+
+void add_fault_report(json::object& out, const create_faults& faults) {
+  add_report<create_faults>(create_rows, faults, out);
+}
+
+std::optional<std::string> check_faults(const task_faults& task, const create_faults& create) {
+  if (auto problem = check<task_faults>(task_rows, task)) return problem;
+  return check<create_faults>(create_rows, create);
+}
+
+std::string control_help() {
+  std::string out =
+      "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, stream_connections_open/_total,\n"
+      "cdn_requests, bytes_streamed_total, audio_bytes, webhook_url, webhooks_sent/_failed, faults),\n"
+      "GET /_sim/tasks/{id}/audio, GET /_sim/stats (creates, create_refusals, status_calls, the create switches).\n"
+      "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
+      "change one task's faults (absent keys stay; a bad value answers 400 and changes nothing):\n";
+  add_help<task_faults>(out, task_rows);
+  out += "Keys of the create endpoint, with or without task_id (setting either re-arms the count):\n";
+  add_help<create_faults>(out, create_rows);
+  return out;
+}
+
+}  // namespace serenade::sim

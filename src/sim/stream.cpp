@@ -1,0 +1,134 @@
+#include "sim/stream.hpp"
+
+#include "core/log.hpp"
+#include "http/exchange.hpp"
+#include "http/peer_watch.hpp"
+#include "http/router.hpp"
+#include "sim/context.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/scope_exit.hpp>
+
+#include <optional>
+
+namespace serenade::sim {
+
+namespace asio = boost::asio;
+using http::error_response;
+
+namespace {
+
+// What one stream connection does besides streaming: decided when it opens.
+struct stream_plan {
+  double answer_delay = 0;                // seconds before the status line
+  std::optional<std::uint64_t> cut_at;    // cut the connection once this many body bytes are sent
+  std::optional<std::uint64_t> stall_at;  // pause once this many body bytes are sent
+  double stall_seconds = 0;
+};
+
+// The faults of this connection are fixed now; a later control call affects later connections.
+stream_plan plan_connection(task& t) {
+  stream_plan plan;
+  std::lock_guard lock(t.mutex);
+  const auto& f = t.faults;
+  if (f.drop_after_bytes && (f.drop_every_time || !t.drop_spent)) {
+    plan.cut_at = f.drop_after_bytes;
+    t.drop_spent = true;
+  }
+  if (f.stall_seconds > 0) {
+    plan.stall_at = f.stall_at_bytes;
+    plan.stall_seconds = f.stall_seconds;
+  }
+  plan.answer_delay = f.stall_stream_answer;
+  return plan;
+}
+
+std::size_t bytes_generated(const simulator_options& options, const task& t, const moment& m) {
+  const auto total = t.audio->size();
+  if (m.audio_seconds >= options.song_seconds) return total;
+  return static_cast<std::size_t>(static_cast<double>(total) * (m.audio_seconds / options.song_seconds));
+}
+
+asio::awaitable<void> pause_for(double seconds) {
+  asio::steady_timer pause(co_await asio::this_coro::executor, seconds_of(seconds));
+  co_await pause.async_wait(asio::use_awaitable);
+}
+
+// Replays everything generated so far, then sends new audio every tick until the song is complete.
+// Honours the connection's plan: a pause after plan.stall_at bytes, a cut after plan.cut_at bytes.
+asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex, task& t, stream_plan plan) {
+  constexpr std::size_t piece = 16 * 1024;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto& audio = *t.audio;
+  std::size_t sent = 0;
+  for (;;) {
+    const auto m = moment_now(options, t);
+    if (m.status == "FAILURE") {
+      ex.abort();
+      co_return;
+    }
+    const auto available = bytes_generated(options, t, m);
+    bool stalled = false;
+    for (;;) {
+      if (plan.cut_at && sent >= *plan.cut_at) {
+        SERENADE_LOG(info, "sim_stream_dropped", "task", t.id, "bytes", sent);
+        ex.abort();
+        co_return;
+      }
+      if (plan.stall_at && sent >= *plan.stall_at) {
+        SERENADE_LOG(info, "sim_stream_stalled", "task", t.id, "bytes", sent, "seconds", plan.stall_seconds);
+        plan.stall_at.reset();
+        timer.expires_after(seconds_of(plan.stall_seconds));
+        co_await timer.async_wait(asio::use_awaitable);
+        stalled = true;  // generation went on meanwhile: look again before sending
+        break;
+      }
+      if (sent >= available) break;
+      std::uint64_t limit = available;
+      if (plan.cut_at) limit = std::min(limit, *plan.cut_at);
+      if (plan.stall_at) limit = std::min(limit, *plan.stall_at);
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece, limit - sent));
+      if (!co_await ex.write_chunk({reinterpret_cast<const char*>(audio.data() + sent), n})) co_return;
+      sent += n;
+      t.bytes_streamed += n;
+    }
+    if (stalled) continue;
+    if (sent == audio.size()) {
+      co_await ex.finish_chunked();
+      co_return;
+    }
+    timer.expires_after(seconds_of(options.tick));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> stream(context& ctx, http::exchange& ex, const http::route_params& p) {
+  if (auto refusal = ctx.refuse_auth(ex.req())) co_return co_await ex.respond(std::move(*refusal));
+  auto t = ctx.tasks.find(p.get("task_id"));
+  if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
+  const auto m = moment_now(ctx.options, *t);
+  if (m.expired || m.status == "FAILURE") co_return co_await ex.respond(error_response(404, "Not found"));
+  if (!t->streaming || !m.stream_open) {
+    co_return co_await ex.respond(error_response(400, "Track not ready for streaming"));
+  }
+  ++t->open_streams;
+  ++t->total_streams;
+  auto& open_streams = t->open_streams;
+  BOOST_SCOPE_EXIT_ALL(&open_streams) { --open_streams; };
+  auto plan = plan_connection(*t);
+  if (plan.answer_delay > 0 && !co_await http::until_peer_leaves(ex, pause_for(plan.answer_delay))) {
+    ex.abort();
+    co_return;
+  }
+  http::header_list headers{{"Content-Type", "audio/mpeg"}, {"Cache-Control", "no-cache"}};
+  co_await ex.start_chunked(200, std::move(headers));
+  if (!co_await http::until_peer_leaves(ex, pump(ctx.options, ex, *t, std::move(plan)))) ex.abort();
+}
+
+}  // namespace
+
+void add_stream_route(http::router& r, context& ctx) { r.add("GET", "/stream/{task_id}", http::with_context(ctx, stream)); }
+
+}  // namespace serenade::sim

@@ -1,0 +1,63 @@
+#include "sim/task.hpp"
+
+#include "core/wake_event.hpp"
+#include "sim/simulator.hpp"
+
+namespace serenade::sim {
+
+task_faults task::current_faults() const {
+  std::lock_guard lock(mutex);
+  return faults;
+}
+
+void task::change_faults(const task_faults& changed, bool rearm_drop) {
+  {
+    std::lock_guard lock(mutex);
+    faults = changed;
+    if (rearm_drop) drop_spent = false;
+  }
+  if (wake) wake->notify();
+}
+
+steady::duration seconds_of(double seconds) {
+  return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+}
+
+double seconds_since(steady::time_point start) { return std::chrono::duration<double>(steady::now() - start).count(); }
+
+timeline_settings timeline_for(const simulator_options& options, const task_faults& f) {
+  timeline_settings s{options.song_seconds, options.speed,        options.ready_after,
+                      options.first_audio,  options.finish_delay, options.expire_after};
+  if (f.expire_immediately) s.expire_after = 0;
+  s.never_ready = f.never_ready;
+  s.cdn_lifetime = f.delete_cdn_after;
+  return s;
+}
+
+moment moment_now(const simulator_options& options, const task& t) {
+  const auto f = t.current_faults();
+  return moment_at(timeline_for(options, f), seconds_since(t.created),
+                   f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt);
+}
+
+void task_table::add(std::shared_ptr<task> t) {
+  std::lock_guard lock(mutex_);
+  auto id = t->id;
+  tasks_.emplace(std::move(id), std::move(t));
+}
+
+std::shared_ptr<task> task_table::find(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = tasks_.find(std::string(id));
+  return it == tasks_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<task>> task_table::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<task>> out;
+  out.reserve(tasks_.size());
+  for (const auto& [id, t] : tasks_) out.push_back(t);
+  return out;
+}
+
+}  // namespace serenade::sim

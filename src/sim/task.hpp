@@ -1,0 +1,75 @@
+#pragma once
+// One simulated generation and the table of them all. A task's progression is not stored: it is read off the
+// pure timeline (timeline.hpp) from its creation instant and its current faults, so every endpoint agrees.
+#include "sim/faults.hpp"
+#include "sim/timeline.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace serenade::core {
+class wake_event;
+}
+
+namespace serenade::sim {
+
+struct simulator_options;
+using steady = std::chrono::steady_clock;
+
+struct task {
+  std::string id;
+  std::string prompt;
+  boost::json::array tags;
+  bool streaming = true;
+  std::string created_at;  // ISO 8601, as Sonauto reports it
+  steady::time_point created;
+  std::shared_ptr<const std::vector<std::uint8_t>> audio;
+  std::string lyrics;
+  std::atomic<int> open_streams{0};
+  std::atomic<int> total_streams{0};
+  std::atomic<std::uint64_t> cdn_requests{0};    // requests for this task's CDN file, whatever the answer
+  std::atomic<std::uint64_t> bytes_streamed{0};  // audio bytes sent on all stream connections
+
+  mutable std::mutex mutex;  // guards faults and drop_spent
+  task_faults faults;
+  bool drop_spent = false;  // the one-time drop (drop_every_time false) has cut a connection
+
+  // Webhooks (see webhooks.hpp): set before the task is published, then only read.
+  std::string webhook_url;                // empty: the task was created without one
+  std::shared_ptr<core::wake_event> wake;  // the watcher's: a control call changed the faults
+  std::atomic<std::uint64_t> webhooks_sent{0};    // POSTs that got an HTTP answer (any status)
+  std::atomic<std::uint64_t> webhooks_failed{0};  // POSTs that got none (refused, timed out, bad URL)
+
+  task_faults current_faults() const;
+  // Replaces the faults (re-arming the one-time drop when asked) and wakes the webhook watcher.
+  void change_faults(const task_faults& changed, bool rearm_drop);
+};
+
+steady::duration seconds_of(double seconds);
+double seconds_since(steady::time_point start);
+
+timeline_settings timeline_for(const simulator_options& options, const task_faults& faults);
+// Where the task stands now, with its current faults.
+moment moment_now(const simulator_options& options, const task& t);
+
+class task_table {
+ public:
+  void add(std::shared_ptr<task> t);
+  std::shared_ptr<task> find(std::string_view id) const;
+  std::vector<std::shared_ptr<task>> all() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<task>> tasks_;
+};
+
+}  // namespace serenade::sim
