@@ -15,7 +15,7 @@ namespace {
 using std::chrono::seconds;
 using clock_type = std::chrono::steady_clock;
 
-class FinishedSongs : public ::testing::Test {
+class finished_songs_cache : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("finished_songs_test_" + std::to_string(::getpid()));
@@ -29,7 +29,7 @@ class FinishedSongs : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(FinishedSongs, OpenSongFileReadsLengthAndValidators) {
+TEST_F(finished_songs_cache, open_song_file_reads_length_and_validators) {
   const auto now = clock_type::now();
   auto song = open_song_file(path_, std::string("\"sha\""), now);
   ASSERT_NE(song, nullptr);
@@ -43,7 +43,7 @@ TEST_F(FinishedSongs, OpenSongFileReadsLengthAndValidators) {
   EXPECT_EQ(open_song_file((dir_ / "missing.mp3").string(), std::nullopt, now), nullptr);
 }
 
-TEST_F(FinishedSongs, FindGivesTheRememberedOpenFileUntilItIsOld) {
+TEST_F(finished_songs_cache, find_gives_the_remembered_open_file_until_it_is_old) {
   finished_songs songs(8, seconds(60));
   const auto now = clock_type::now();
   auto song = open_song_file(path_, std::string("\"sha\""), now);
@@ -58,7 +58,7 @@ TEST_F(FinishedSongs, FindGivesTheRememberedOpenFileUntilItIsOld) {
   EXPECT_EQ(songs.find("session", now + seconds(62)), reopened);
 }
 
-TEST_F(FinishedSongs, AFileGoneIsForgottenWhenRevalidated) {
+TEST_F(finished_songs_cache, a_file_gone_is_forgotten_when_revalidated) {
   finished_songs songs(8, seconds(60));
   const auto now = clock_type::now();
   songs.remember("session", open_song_file(path_, std::nullopt, now));
@@ -69,7 +69,7 @@ TEST_F(FinishedSongs, AFileGoneIsForgottenWhenRevalidated) {
   EXPECT_EQ(songs.find("session", now + seconds(62)), nullptr);  // forgotten: the database decides again
 }
 
-TEST_F(FinishedSongs, BoundedStartsOverWhenFullAndForgets) {
+TEST_F(finished_songs_cache, bounded_starts_over_when_full_and_forgets) {
   finished_songs songs(2, seconds(60));
   const auto now = clock_type::now();
   songs.remember("a", open_song_file(path_, std::nullopt, now));
@@ -83,7 +83,7 @@ TEST_F(FinishedSongs, BoundedStartsOverWhenFullAndForgets) {
   EXPECT_EQ(songs.find("c", now), nullptr);
 }
 
-TEST_F(FinishedSongs, TheDescriptorClosesWithTheLastHolder) {
+TEST_F(finished_songs_cache, the_descriptor_closes_with_the_last_holder) {
   finished_songs songs(2, seconds(60));
   auto song = open_song_file(path_, std::nullopt, clock_type::now());
   const int fd = song->fd;

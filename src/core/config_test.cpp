@@ -20,28 +20,28 @@ namespace {
 // ---------------------------------------------------------------------------------------------------------------
 // parse_listen_address
 
-TEST(ParseListenAddress, Ipv4) {
+TEST(parse_listen_address, ipv4) {
   auto a = parse_listen_address("127.0.0.1:8080");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "127.0.0.1");
   EXPECT_EQ(a->port, 8080);
 }
 
-TEST(ParseListenAddress, AllInterfaces) {
+TEST(parse_listen_address, all_interfaces) {
   auto a = parse_listen_address("0.0.0.0:443");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "0.0.0.0");
   EXPECT_EQ(a->port, 443);
 }
 
-TEST(ParseListenAddress, Hostname) {
+TEST(parse_listen_address, hostname) {
   auto a = parse_listen_address("localhost:3000");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "localhost");
   EXPECT_EQ(a->port, 3000);
 }
 
-TEST(ParseListenAddress, BracketedIpv6) {
+TEST(parse_listen_address, bracketed_ipv6) {
   auto a = parse_listen_address("[::1]:8080");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "::1");
@@ -58,27 +58,27 @@ TEST(ParseListenAddress, BracketedIpv6) {
   EXPECT_EQ(full->port, 65535);
 }
 
-TEST(ParseListenAddress, PortZeroMeansPickOne) {
+TEST(parse_listen_address, port_zero_means_pick_one) {
   auto a = parse_listen_address("127.0.0.1:0");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "127.0.0.1");
   EXPECT_EQ(a->port, 0);
 }
 
-TEST(ParseListenAddress, HighestPort) {
+TEST(parse_listen_address, highest_port) {
   auto a = parse_listen_address("127.0.0.1:65535");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->port, 65535);
 }
 
-TEST(ParseListenAddress, PortAboveRangeRefused) {
+TEST(parse_listen_address, port_above_range_refused) {
   EXPECT_FALSE(parse_listen_address("127.0.0.1:65536").has_value());
   EXPECT_FALSE(parse_listen_address("127.0.0.1:99999").has_value());
   EXPECT_FALSE(parse_listen_address("127.0.0.1:4294967296").has_value());  // overflows unsigned
   EXPECT_FALSE(parse_listen_address("[::1]:65536").has_value());
 }
 
-TEST(ParseListenAddress, MissingPortRefused) {
+TEST(parse_listen_address, missing_port_refused) {
   EXPECT_FALSE(parse_listen_address("127.0.0.1").has_value());
   EXPECT_FALSE(parse_listen_address("127.0.0.1:").has_value());
   EXPECT_FALSE(parse_listen_address("localhost").has_value());
@@ -87,12 +87,12 @@ TEST(ParseListenAddress, MissingPortRefused) {
   EXPECT_FALSE(parse_listen_address("[::1]8080").has_value());
 }
 
-TEST(ParseListenAddress, MissingHostRefused) {
+TEST(parse_listen_address, missing_host_refused) {
   EXPECT_FALSE(parse_listen_address(":8080").has_value());
   EXPECT_FALSE(parse_listen_address("[]:8080").has_value());
 }
 
-TEST(ParseListenAddress, JunkRefused) {
+TEST(parse_listen_address, junk_refused) {
   EXPECT_FALSE(parse_listen_address("").has_value());
   EXPECT_FALSE(parse_listen_address(":").has_value());
   EXPECT_FALSE(parse_listen_address("junk").has_value());
@@ -106,7 +106,7 @@ TEST(ParseListenAddress, JunkRefused) {
   EXPECT_FALSE(parse_listen_address("[::1:8080").has_value());
 }
 
-TEST(ParseListenAddress, SeveralColonsWithoutBracketsRefused) {
+TEST(parse_listen_address, several_colons_without_brackets_refused) {
   EXPECT_FALSE(parse_listen_address("a:b:c").has_value());
   EXPECT_FALSE(parse_listen_address("a:1:2").has_value());
   EXPECT_FALSE(parse_listen_address("::1:8080").has_value());
@@ -134,7 +134,7 @@ const std::vector<std::string> all_env_names = {
 
 // Clears every variable the options read, so the machine's environment cannot leak into a test, and
 // puts the previous values back afterwards.
-class ServeOptions : public ::testing::Test {
+class serve_options : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const auto& name : all_env_names) {
@@ -170,7 +170,7 @@ class ServeOptions : public ::testing::Test {
   std::map<std::string, std::string> saved_;
 };
 
-TEST_F(ServeOptions, DefaultsAsInHeader) {
+TEST_F(serve_options, defaults_as_in_header) {
   const serve_config c = parse({});
   EXPECT_EQ(c.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.database_url, "sqlite:///./var/serenade.db");
@@ -203,7 +203,7 @@ TEST_F(ServeOptions, DefaultsAsInHeader) {
   EXPECT_EQ(c.listen_parsed.port, 0);
 }
 
-TEST_F(ServeOptions, EveryFlagSetsItsField) {
+TEST_F(serve_options, every_flag_sets_its_field) {
   const serve_config c = parse({"--listen", "0.0.0.0:9000",
                                 "--database", "sqlite:////tmp/x.db",
                                 "--archive-dir", "/srv/archive",
@@ -250,13 +250,13 @@ TEST_F(ServeOptions, EveryFlagSetsItsField) {
   EXPECT_EQ(c.shutdown_grace_s, 16u);
 }
 
-TEST_F(ServeOptions, EqualsSyntaxAccepted) {
+TEST_F(serve_options, equals_syntax_accepted) {
   const serve_config c = parse({"--listen=[::1]:7000", "--threads=2"});
   EXPECT_EQ(c.listen, "[::1]:7000");
   EXPECT_EQ(c.threads, 2u);
 }
 
-TEST_F(ServeOptions, EnvironmentUsedWithoutFlag) {
+TEST_F(serve_options, environment_used_without_flag) {
   set_env("SERENADE_LISTEN", "10.0.0.1:81");
   set_env("DATABASE_URL", "sqlite:////var/lib/serenade.db");
   set_env("SONAUTO_API_KEY", "sk-env");
@@ -275,7 +275,7 @@ TEST_F(ServeOptions, EnvironmentUsedWithoutFlag) {
   EXPECT_EQ(c.sonauto_api_base, "https://api.sonauto.ai/v1");
 }
 
-TEST_F(ServeOptions, EveryEnvironmentVariableIsRead) {
+TEST_F(serve_options, every_environment_variable_is_read) {
   set_env("SERENADE_ARCHIVE_DIR", "/a");
   set_env("SERENADE_LOG_LEVEL", "warn");
   set_env("SERENADE_WEB_DIR", "/w");
@@ -311,13 +311,13 @@ TEST_F(ServeOptions, EveryEnvironmentVariableIsRead) {
   EXPECT_EQ(c.shutdown_grace_s, 51u);
 }
 
-TEST_F(ServeOptions, EmptyEnvironmentVariableKeepsDefault) {
+TEST_F(serve_options, empty_environment_variable_keeps_default) {
   set_env("SERENADE_LISTEN", "");
   const serve_config c = parse({});
   EXPECT_EQ(c.listen, "127.0.0.1:8080");
 }
 
-TEST_F(ServeOptions, FlagOverridesEnvironment) {
+TEST_F(serve_options, flag_overrides_environment) {
   set_env("SERENADE_LISTEN", "10.0.0.1:81");
   set_env("DATABASE_URL", "sqlite:///env.db");
   set_env("SONAUTO_API_KEY", "sk-env");
@@ -331,7 +331,7 @@ TEST_F(ServeOptions, FlagOverridesEnvironment) {
   EXPECT_EQ(c.poll_interval_ms, 300u);
 }
 
-TEST_F(ServeOptions, ArgcArgvOverload) {
+TEST_F(serve_options, argc_argv_overload) {
   set_env("SERENADE_LOG_LEVEL", "error");
   CLI::App app;
   serve_config c;
@@ -343,19 +343,19 @@ TEST_F(ServeOptions, ArgcArgvOverload) {
   EXPECT_EQ(c.log_level, "error");
 }
 
-TEST_F(ServeOptions, NonNumericNumberRefused) {
+TEST_F(serve_options, non_numeric_number_refused) {
   EXPECT_THROW(parse({"--threads", "many"}), CLI::ParseError);
   EXPECT_THROW(parse({"--poll-interval-ms", "-5"}), CLI::ParseError);
 }
 
-TEST_F(ServeOptions, NonNumericEnvironmentNumberRefused) {
+TEST_F(serve_options, non_numeric_environment_number_refused) {
   set_env("SERENADE_MAX_CONNECTIONS", "lots");
   EXPECT_THROW(parse({}), CLI::ParseError);
 }
 
-TEST_F(ServeOptions, UnknownFlagRefused) { EXPECT_THROW(parse({"--no-such-flag", "1"}), CLI::ParseError); }
+TEST_F(serve_options, unknown_flag_refused) { EXPECT_THROW(parse({"--no-such-flag", "1"}), CLI::ParseError); }
 
-TEST_F(ServeOptions, HelpMentionsEveryEnvironmentVariable) {
+TEST_F(serve_options, help_mentions_every_environment_variable) {
   CLI::App app;
   serve_config c;
   add_serve_options(app, c);
@@ -365,7 +365,7 @@ TEST_F(ServeOptions, HelpMentionsEveryEnvironmentVariable) {
   }
 }
 
-TEST_F(ServeOptions, HelpShowsDefaults) {
+TEST_F(serve_options, help_shows_defaults) {
   CLI::App app;
   serve_config c;
   add_serve_options(app, c);
@@ -385,7 +385,7 @@ TEST_F(ServeOptions, HelpShowsDefaults) {
   }
 }
 
-TEST_F(ServeOptions, GuardFlagsSetTheirFields) {
+TEST_F(serve_options, guard_flags_set_their_fields) {
   const serve_config c = parse({"--trust-proxy", "--submit-burst", "3", "--submits-per-hour", "20",
                                 "--daily-budget", "1000", "--max-generating", "7"});
   EXPECT_TRUE(c.trust_proxy);
@@ -395,7 +395,7 @@ TEST_F(ServeOptions, GuardFlagsSetTheirFields) {
   EXPECT_EQ(c.max_generating, 7u);
 }
 
-TEST_F(ServeOptions, GuardEnvironmentVariablesAreRead) {
+TEST_F(serve_options, guard_environment_variables_are_read) {
   set_env("SERENADE_TRUST_PROXY", "true");
   set_env("SERENADE_SUBMIT_BURST", "2");
   set_env("SERENADE_SUBMITS_PER_HOUR", "4");
@@ -409,7 +409,7 @@ TEST_F(ServeOptions, GuardEnvironmentVariablesAreRead) {
   EXPECT_EQ(c.max_generating, 8u);
 }
 
-TEST_F(ServeOptions, ZeroDisablesAGuardAndIsAccepted) {
+TEST_F(serve_options, zero_disables_a_guard_and_is_accepted) {
   set_env("SERENADE_DAILY_BUDGET", "0");
   serve_config c = parse({"--submit-burst", "0", "--submits-per-hour", "0", "--max-generating", "0"});
   EXPECT_EQ(c.submit_burst, 0u);
@@ -419,7 +419,7 @@ TEST_F(ServeOptions, ZeroDisablesAGuardAndIsAccepted) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
-TEST_F(ServeOptions, TrustProxyEnvironmentSpellings) {
+TEST_F(serve_options, trust_proxy_environment_spellings) {
   for (const char* yes : {"1", "true", "on", "yes"}) {
     set_env("SERENADE_TRUST_PROXY", yes);
     EXPECT_TRUE(parse({}).trust_proxy) << yes;
@@ -432,20 +432,20 @@ TEST_F(ServeOptions, TrustProxyEnvironmentSpellings) {
   EXPECT_THROW(parse({}), CLI::ParseError);
 }
 
-TEST_F(ServeOptions, TrustProxyFlagOverridesEnvironment) {
+TEST_F(serve_options, trust_proxy_flag_overrides_environment) {
   set_env("SERENADE_TRUST_PROXY", "true");
   EXPECT_FALSE(parse({"--trust-proxy=false"}).trust_proxy);
   set_env("SERENADE_TRUST_PROXY", "false");
   EXPECT_TRUE(parse({"--trust-proxy"}).trust_proxy);
 }
 
-TEST_F(ServeOptions, NegativeGuardLimitRefused) {
+TEST_F(serve_options, negative_guard_limit_refused) {
   EXPECT_THROW(parse({"--daily-budget", "-1"}), CLI::ParseError);
   set_env("SERENADE_MAX_GENERATING", "many");
   EXPECT_THROW(parse({}), CLI::ParseError);
 }
 
-TEST_F(ServeOptions, HelpShowsGuardFlagsAndDefaults) {
+TEST_F(serve_options, help_shows_guard_flags_and_defaults) {
   CLI::App app;
   serve_config c;
   add_serve_options(app, c);
@@ -456,7 +456,7 @@ TEST_F(ServeOptions, HelpShowsGuardFlagsAndDefaults) {
   }
 }
 
-TEST_F(ServeOptions, HelpNeverShowsTheApiKeyValue) {
+TEST_F(serve_options, help_never_shows_the_api_key_value) {
   CLI::App app;
   serve_config c;
   c.sonauto_api_key = "sk-super-secret";
@@ -467,14 +467,14 @@ TEST_F(ServeOptions, HelpNeverShowsTheApiKeyValue) {
 // ---------------------------------------------------------------------------------------------------------------
 // validate
 
-TEST(Validate, DefaultsAreValidAndListenIsParsed) {
+TEST(validate, defaults_are_valid_and_listen_is_parsed) {
   serve_config c;
   EXPECT_EQ(validate(c), std::nullopt);
   EXPECT_EQ(c.listen_parsed.host, "127.0.0.1");
   EXPECT_EQ(c.listen_parsed.port, 8080);
 }
 
-TEST(Validate, Ipv6ListenParsed) {
+TEST(validate, ipv6_listen_parsed) {
   serve_config c;
   c.listen = "[::1]:0";
   EXPECT_EQ(validate(c), std::nullopt);
@@ -482,7 +482,7 @@ TEST(Validate, Ipv6ListenParsed) {
   EXPECT_EQ(c.listen_parsed.port, 0);
 }
 
-TEST(Validate, ZeroThreadsMeansOnePerCore) {
+TEST(validate, zero_threads_means_one_per_core) {
   serve_config c;
   c.threads = 0;
   EXPECT_EQ(validate(c), std::nullopt);
@@ -490,7 +490,7 @@ TEST(Validate, ZeroThreadsMeansOnePerCore) {
   EXPECT_GE(c.threads, 1u);
 }
 
-TEST(Validate, ExplicitThreadsKept) {
+TEST(validate, explicit_threads_kept) {
   serve_config c;
   c.threads = 7;
   EXPECT_EQ(validate(c), std::nullopt);
@@ -500,13 +500,13 @@ TEST(Validate, ExplicitThreadsKept) {
   EXPECT_EQ(c.threads, 256u);
 }
 
-TEST(Validate, TooManyThreadsRefused) {
+TEST(validate, too_many_threads_refused) {
   serve_config c;
   c.threads = 257;
   EXPECT_EQ(validate(c), std::optional<std::string>("--threads must be at most 256"));
 }
 
-TEST(Validate, BadListenRefusedWithMessage) {
+TEST(validate, bad_listen_refused_with_message) {
   serve_config c;
   c.listen = "nonsense";
   EXPECT_EQ(validate(c), std::optional<std::string>("--listen / SERENADE_LISTEN must be host:port, got 'nonsense'"));
@@ -516,14 +516,14 @@ TEST(Validate, BadListenRefusedWithMessage) {
   EXPECT_EQ(d.listen_parsed.host, "");  // not filled on failure
 }
 
-TEST(Validate, ZeroConnectionsRefused) {
+TEST(validate, zero_connections_refused) {
   serve_config c;
   c.max_connections = 0;
   EXPECT_EQ(validate(c), std::optional<std::string>("--max-connections must be at least 1"));
 }
 
 // Options with a lower bound: refused below it (and at 0), accepted at it.
-TEST(Validate, LowerBoundsRefusedBelowAndAcceptedAt) {
+TEST(validate, lower_bounds_refused_below_and_accepted_at) {
   struct bound {
     unsigned serve_config::*field;
     unsigned least;
@@ -543,7 +543,7 @@ TEST(Validate, LowerBoundsRefusedBelowAndAcceptedAt) {
   }
 }
 
-TEST(Validate, EveryZeroTimeoutRefused) {
+TEST(validate, every_zero_timeout_refused) {
   const std::string message = "timeouts must be at least 1 second";
   unsigned serve_config::*fields[] = {&serve_config::connect_timeout_s,      &serve_config::request_timeout_s,
                                       &serve_config::stream_start_timeout_s, &serve_config::stream_read_timeout_s,
@@ -558,14 +558,14 @@ TEST(Validate, EveryZeroTimeoutRefused) {
   }
 }
 
-TEST(Validate, ZeroShutdownGraceAllowed) {
+TEST(validate, zero_shutdown_grace_allowed) {
   serve_config c;
   c.shutdown_grace_s = 0;
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
 // Kernel buffer sizes: 0 (leave it to the kernel) or between one page and 64 MiB; 128 KiB unless told.
-TEST(Validate, KernelBufferSizesAreZeroOrSane) {
+TEST(validate, kernel_buffer_sizes_are_zero_or_sane) {
   const std::array<std::pair<unsigned serve_config::*, std::string>, 2> sizes{{
       {&serve_config::send_buffer_bytes, "--send-buffer-bytes"},
       {&serve_config::unsent_limit_bytes, "--unsent-limit-bytes"},
@@ -585,7 +585,7 @@ TEST(Validate, KernelBufferSizesAreZeroOrSane) {
   }
 }
 
-TEST(Validate, ApiBasesCheckedOnlyWithKey) {
+TEST(validate, api_bases_checked_only_with_key) {
   serve_config c;
   c.sonauto_api_base = "ftp://api";
   c.sonauto_stream_base = "stream";
@@ -601,7 +601,7 @@ TEST(Validate, ApiBasesCheckedOnlyWithKey) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
-TEST(Validate, NonHttpPublicUrlRefused) {
+TEST(validate, non_http_public_url_refused) {
   for (const char* bad : {"serenade.example", "ftp://serenade.example", "//serenade.example", "httpx://a"}) {
     serve_config c;
     c.public_url = bad;
@@ -611,7 +611,7 @@ TEST(Validate, NonHttpPublicUrlRefused) {
   }
 }
 
-TEST(Validate, PublicUrlTrailingSlashesStripped) {
+TEST(validate, public_url_trailing_slashes_stripped) {
   serve_config c;
   c.public_url = "https://serenade.example/";
   EXPECT_EQ(validate(c), std::nullopt);
@@ -628,7 +628,7 @@ TEST(Validate, PublicUrlTrailingSlashesStripped) {
   EXPECT_EQ(e.public_url, "https://serenade.example");
 }
 
-TEST(Validate, EmptyPublicUrlAllowed) {
+TEST(validate, empty_public_url_allowed) {
   serve_config c;
   c.public_url = "";
   EXPECT_EQ(validate(c), std::nullopt);
@@ -636,7 +636,7 @@ TEST(Validate, EmptyPublicUrlAllowed) {
 }
 
 // BUG: a public URL without a host ("https://") passes and is then cut to "https:" by the slash stripping.
-TEST(Validate, PublicUrlWithoutHostRefused) {
+TEST(validate, public_url_without_host_refused) {
   serve_config c;
   c.public_url = "https://";
   EXPECT_EQ(validate(c), std::optional<std::string>(

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-TEST(RandomToken, Is22Base64UrlCharacters) {
+TEST(random_token, is22_base64_url_characters) {
   for (int i = 0; i < 200; ++i) {
     const std::string t = random_token();
     ASSERT_EQ(t.size(), 22u) << t;
@@ -22,7 +22,7 @@ TEST(RandomToken, Is22Base64UrlCharacters) {
   }
 }
 
-TEST(RandomToken, LastCharacterCarriesOnlyTwoBits) {
+TEST(random_token, last_character_carries_only_two_bits) {
   // 128 bits = 21 * 6 + 2: the final character holds two bits followed by four zero bits.
   for (int i = 0; i < 200; ++i) {
     const std::string t = random_token();
@@ -31,13 +31,13 @@ TEST(RandomToken, LastCharacterCarriesOnlyTwoBits) {
   }
 }
 
-TEST(RandomToken, ThousandTokensAllDistinct) {
+TEST(random_token, thousand_tokens_all_distinct) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) seen.insert(random_token());
   EXPECT_EQ(seen.size(), 1000u);
 }
 
-TEST(RandomToken, UsesTheWholeAlphabet) {
+TEST(random_token, uses_the_whole_alphabet) {
   // 1000 tokens give 21000 uniformly drawn characters; missing any of the 64 is practically impossible
   // unless the encoder never produces it (e.g. '-' and '_', the URL-safe ones).
   std::set<char> used;
@@ -52,21 +52,21 @@ TEST(RandomToken, UsesTheWholeAlphabet) {
   EXPECT_FALSE(used.count('/'));
 }
 
-TEST(LooksLikeToken, AcceptsGeneratedTokens) {
+TEST(looks_like_token, accepts_generated_tokens) {
   for (int i = 0; i < 1000; ++i) {
     const std::string t = random_token();
     ASSERT_TRUE(looks_like_token(t)) << t;
   }
 }
 
-TEST(LooksLikeToken, AcceptsAny22AlphabetCharacters) {
+TEST(looks_like_token, accepts_any22_alphabet_characters) {
   EXPECT_TRUE(looks_like_token("AAAAAAAAAAAAAAAAAAAAAA"));
   EXPECT_TRUE(looks_like_token("abcdefghijklmnopqrstuv"));
   EXPECT_TRUE(looks_like_token("0123456789-_0123456789"));
   EXPECT_TRUE(looks_like_token("__________------------"));
 }
 
-TEST(LooksLikeToken, RefusesWrongLength) {
+TEST(looks_like_token, refuses_wrong_length) {
   EXPECT_FALSE(looks_like_token(""));
   EXPECT_FALSE(looks_like_token("A"));
   EXPECT_FALSE(looks_like_token("AAAAAAAAAAAAAAAAAAAAA"));    // 21
@@ -77,7 +77,7 @@ TEST(LooksLikeToken, RefusesWrongLength) {
   EXPECT_FALSE(looks_like_token(t + t));
 }
 
-TEST(LooksLikeToken, RefusesBadCharacters) {
+TEST(looks_like_token, refuses_bad_characters) {
   const std::string good = "AAAAAAAAAAAAAAAAAAAAAA";
   for (char bad : {'+', '/', '=', '.', ' ', '%', '~', '\0', '\n', '"', '\'', '\\', '\x80', '\xff'}) {
     for (std::size_t at : {std::size_t{0}, std::size_t{10}, std::size_t{21}}) {

@@ -11,16 +11,16 @@
 namespace serenade::log {
 namespace {
 
-TEST(FormatEvent, ExampleLine) {
+TEST(format_event, example_line) {
   const std::string line = format_event("stream_end", "session", "abc", "bytes", 42, "ok", true, "text", "two words",
                                         "q", "say \"hi\"", "nl", "a\nb", "empty", "");
   EXPECT_EQ(line,
             R"(event=stream_end session=abc bytes=42 ok=true text="two words" q="say \"hi\"" nl="a\nb" empty="")");
 }
 
-TEST(FormatEvent, EventOnly) { EXPECT_EQ(format_event("started"), "event=started"); }
+TEST(format_event, event_only) { EXPECT_EQ(format_event("started"), "event=started"); }
 
-TEST(FormatEvent, StringKinds) {
+TEST(format_event, string_kinds) {
   const std::string s = "std";
   const std::string_view v = "view";
   const char* p = "pointer";
@@ -29,7 +29,7 @@ TEST(FormatEvent, StringKinds) {
   EXPECT_EQ(format_event("e", "a", std::string_view("")), R"(event=e a="")");
 }
 
-TEST(FormatEvent, Numbers) {
+TEST(format_event, numbers) {
   EXPECT_EQ(format_event("e", "n", -7), "event=e n=-7");
   EXPECT_EQ(format_event("e", "n", 0u), "event=e n=0");
   EXPECT_EQ(format_event("e", "n", std::numeric_limits<std::uint64_t>::max()), "event=e n=18446744073709551615");
@@ -38,27 +38,27 @@ TEST(FormatEvent, Numbers) {
   EXPECT_EQ(format_event("e", "x", 0.25f), "event=e x=0.25");
 }
 
-TEST(FormatEvent, Booleans) {
+TEST(format_event, booleans) {
   EXPECT_EQ(format_event("e", "a", true, "b", false), "event=e a=true b=false");
 }
 
-TEST(FormatEvent, PlainValuesStayUnquoted) {
+TEST(format_event, plain_values_stay_unquoted) {
   EXPECT_EQ(format_event("e", "url", "https://x.example/a?b&c", "path", "/api/stream/abc-_", "colon", "a:b"),
             "event=e url=https://x.example/a?b&c path=/api/stream/abc-_ colon=a:b");
   // Non-ASCII UTF-8 is printable and passes through untouched.
   EXPECT_EQ(format_event("e", "name", "Ren\xc3\xa9\xe2\x99\xa5"), "event=e name=Ren\xc3\xa9\xe2\x99\xa5");
 }
 
-TEST(FormatEvent, EqualsSignQuoted) { EXPECT_EQ(format_event("e", "k", "a=b"), R"(event=e k="a=b")"); }
+TEST(format_event, equals_sign_quoted) { EXPECT_EQ(format_event("e", "k", "a=b"), R"(event=e k="a=b")"); }
 
-TEST(FormatEvent, BackslashQuotedAndEscaped) {
+TEST(format_event, backslash_quoted_and_escaped) {
   EXPECT_EQ(format_event("e", "k", "C:\\dir"), R"(event=e k="C:\\dir")");
   EXPECT_EQ(format_event("e", "k", "\\"), R"(event=e k="\\")");
 }
 
-TEST(FormatEvent, QuoteOnlyValue) { EXPECT_EQ(format_event("e", "k", "\""), R"(event=e k="\"")"); }
+TEST(format_event, quote_only_value) { EXPECT_EQ(format_event("e", "k", "\""), R"(event=e k="\"")"); }
 
-TEST(FormatEvent, ControlCharactersEscaped) {
+TEST(format_event, control_characters_escaped) {
   EXPECT_EQ(format_event("e", "k", "a\rb"), R"(event=e k="a\rb")");
   EXPECT_EQ(format_event("e", "k", "a\tb"), R"(event=e k="a\tb")");
   EXPECT_EQ(format_event("e", "k", "a\x01" "b"), R"(event=e k="a\x01b")");
@@ -66,24 +66,24 @@ TEST(FormatEvent, ControlCharactersEscaped) {
   EXPECT_EQ(format_event("e", "k", std::string_view("a\0b", 3)), R"(event=e k="a\x00b")");
 }
 
-TEST(FormatEvent, LeadingAndTrailingSpacesQuoted) {
+TEST(format_event, leading_and_trailing_spaces_quoted) {
   EXPECT_EQ(format_event("e", "k", " x"), R"(event=e k=" x")");
   EXPECT_EQ(format_event("e", "k", "x "), R"(event=e k="x ")");
 }
 
-TEST(FormatEvent, InjectionStaysOnOneLine) {
+TEST(format_event, injection_stays_on_one_line) {
   const std::string line = format_event("e", "user", "bob\nevent=forged level=error");
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(line, R"(event=e user="bob\nevent=forged level=error")");
 }
 
-TEST(Setup, UnknownLevelRefused) {
+TEST(setup, unknown_level_refused) {
   EXPECT_FALSE(setup("loud"));
   EXPECT_FALSE(setup(""));
   EXPECT_FALSE(setup("INFO-ish"));
 }
 
-TEST(Setup, KnownLevelsConfigureTheDefaultLogger) {
+TEST(setup, known_levels_configure_the_default_logger) {
   const auto previous = spdlog::default_logger();
   ASSERT_TRUE(setup("warn"));
   EXPECT_EQ(spdlog::default_logger()->name(), "serenade");

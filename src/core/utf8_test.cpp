@@ -13,25 +13,25 @@ using namespace std::string_view_literals;
 
 std::optional<std::size_t> count(std::string_view s) { return code_points(s); }
 
-TEST(Utf8, EmptyIsValid) {
+TEST(utf8, empty_is_valid) {
   EXPECT_TRUE(is_valid(""));
   EXPECT_EQ(count(""), std::optional<std::size_t>(0));
 }
 
-TEST(Utf8, Ascii) {
+TEST(utf8, ascii) {
   EXPECT_TRUE(is_valid("Hello, world!"));
   EXPECT_EQ(count("Hello, world!"), std::optional<std::size_t>(13));
   EXPECT_EQ(count("a\0b"sv), std::optional<std::size_t>(3));  // NUL is a code point
   EXPECT_EQ(count("\x7f"), std::optional<std::size_t>(1));
 }
 
-TEST(Utf8, TwoByteSequences) {
+TEST(utf8, two_byte_sequences) {
   EXPECT_EQ(count("\xc2\x80"), std::optional<std::size_t>(1));  // U+0080, smallest
   EXPECT_EQ(count("caf\xc3\xa9"), std::optional<std::size_t>(4));  // café
   EXPECT_EQ(count("\xdf\xbf"), std::optional<std::size_t>(1));  // U+07FF, largest
 }
 
-TEST(Utf8, ThreeByteSequences) {
+TEST(utf8, three_byte_sequences) {
   EXPECT_EQ(count("\xe0\xa0\x80"), std::optional<std::size_t>(1));  // U+0800, smallest
   EXPECT_EQ(count("\xe2\x99\xa5"), std::optional<std::size_t>(1));  // ♥
   EXPECT_EQ(count("I \xe2\x99\xa5 you"), std::optional<std::size_t>(7));
@@ -41,13 +41,13 @@ TEST(Utf8, ThreeByteSequences) {
   EXPECT_EQ(count("\xef\xbb\xbf"), std::optional<std::size_t>(1));  // BOM is a valid code point
 }
 
-TEST(Utf8, FourByteSequences) {
+TEST(utf8, four_byte_sequences) {
   EXPECT_EQ(count("\xf0\x90\x80\x80"), std::optional<std::size_t>(1));  // U+10000, smallest
   EXPECT_EQ(count("\xf0\x9f\x8e\xb5"), std::optional<std::size_t>(1));  // 🎵
   EXPECT_EQ(count("\xf4\x8f\xbf\xbf"), std::optional<std::size_t>(1));  // U+10FFFF, largest
 }
 
-TEST(Utf8, MixedCountsCodePointsNotBytes) {
+TEST(utf8, mixed_counts_code_points_not_bytes) {
   // "a" + "é" + "♥" + "🎵" + "z": 1 + 2 + 3 + 4 + 1 = 11 bytes, 5 code points.
   const std::string_view s = "a\xc3\xa9\xe2\x99\xa5\xf0\x9f\x8e\xb5z";
   ASSERT_EQ(s.size(), 11u);
@@ -56,7 +56,7 @@ TEST(Utf8, MixedCountsCodePointsNotBytes) {
   EXPECT_EQ(count("\xe2\x99\xa5\xe2\x99\xa5\xe2\x99\xa5"), std::optional<std::size_t>(3));
 }
 
-TEST(Utf8, OverlongsRefused) {
+TEST(utf8, overlongs_refused) {
   EXPECT_FALSE(is_valid("\xc0\xaf"));          // '/' in two bytes
   EXPECT_FALSE(is_valid("\xc0\x80"));          // NUL in two bytes
   EXPECT_FALSE(is_valid("\xc1\xbf"));          // U+007F in two bytes
@@ -67,7 +67,7 @@ TEST(Utf8, OverlongsRefused) {
   EXPECT_EQ(count("ok\xc0\xaf"), std::nullopt);
 }
 
-TEST(Utf8, SurrogatesRefused) {
+TEST(utf8, surrogates_refused) {
   EXPECT_FALSE(is_valid("\xed\xa0\x80"));  // U+D800
   EXPECT_FALSE(is_valid("\xed\xaf\xbf"));  // U+DBFF
   EXPECT_FALSE(is_valid("\xed\xb0\x80"));  // U+DC00
@@ -76,7 +76,7 @@ TEST(Utf8, SurrogatesRefused) {
   EXPECT_EQ(count("x\xed\xa0\x80y"), std::nullopt);
 }
 
-TEST(Utf8, AboveMaximumRefused) {
+TEST(utf8, above_maximum_refused) {
   EXPECT_FALSE(is_valid("\xf4\x90\x80\x80"));  // U+110000
   EXPECT_FALSE(is_valid("\xf5\x80\x80\x80"));
   EXPECT_FALSE(is_valid("\xf7\xbf\xbf\xbf"));
@@ -86,7 +86,7 @@ TEST(Utf8, AboveMaximumRefused) {
   EXPECT_FALSE(is_valid("\xff"));
 }
 
-TEST(Utf8, TruncatedSequencesRefused) {
+TEST(utf8, truncated_sequences_refused) {
   EXPECT_FALSE(is_valid("\xc3"));
   EXPECT_FALSE(is_valid("\xe2\x99"));
   EXPECT_FALSE(is_valid("\xe2"));
@@ -101,7 +101,7 @@ TEST(Utf8, TruncatedSequencesRefused) {
   EXPECT_FALSE(is_valid("\xe2\xc3\xa9"));  // a new lead byte where a continuation should be
 }
 
-TEST(Utf8, StrayContinuationBytesRefused) {
+TEST(utf8, stray_continuation_bytes_refused) {
   EXPECT_FALSE(is_valid("\x80"));
   EXPECT_FALSE(is_valid("\xbf"));
   EXPECT_FALSE(is_valid("a\x80" "b"));
@@ -110,7 +110,7 @@ TEST(Utf8, StrayContinuationBytesRefused) {
   EXPECT_EQ(count("\xf0\x9f\x8e\xb5\xb5"), std::nullopt);
 }
 
-TEST(Utf8, IsValidAgreesWithCodePoints) {
+TEST(utf8, is_valid_agrees_with_code_points) {
   for (std::string_view s : {"", "abc", "\xc3\xa9", "\xc3", "\x80", "\xed\xa0\x80", "\xf4\x8f\xbf\xbf"}) {
     EXPECT_EQ(is_valid(s), code_points(s).has_value()) << s;
   }

@@ -35,7 +35,7 @@ file_answer answer(const request& r, const file_identity& id = song) {
 
 // ---- dates ----
 
-TEST(HttpDate, FormatsImfFixdate) {
+TEST(http_date, formats_imf_fixdate) {
   EXPECT_EQ(http_date(rfc_example), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
   EXPECT_EQ(http_date(1700000000), "Tue, 14 Nov 2023 22:13:20 GMT");
@@ -46,25 +46,25 @@ TEST(HttpDate, FormatsImfFixdate) {
   EXPECT_EQ(http_date(253402300799), "Fri, 31 Dec 9999 23:59:59 GMT");
 }
 
-TEST(HttpDate, FormatsBeforeEpoch) {
+TEST(http_date, formats_before_epoch) {
   EXPECT_EQ(http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
   EXPECT_EQ(http_date(-31536000), "Wed, 01 Jan 1969 00:00:00 GMT");
 }
 
-TEST(ParseHttpDate, AcceptsTheThreeFormats) {
+TEST(parse_http_date, accepts_the_three_formats) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), rfc_example);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), rfc_example);
   EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), rfc_example);
   EXPECT_EQ(parse_http_date("Sun Nov 06 08:49:37 1994"), rfc_example);  // 2DIGIT day is also allowed
 }
 
-TEST(ParseHttpDate, Rfc850TwoDigitYearPivot) {
+TEST(parse_http_date, rfc850_two_digit_year_pivot) {
   EXPECT_EQ(parse_http_date("Thursday, 01-Jan-70 00:00:00 GMT"), 0);
   EXPECT_EQ(parse_http_date("Saturday, 01-Jan-00 00:00:00 GMT"), 946684800);
   EXPECT_EQ(parse_http_date("Tuesday, 31-Dec-69 23:59:59 GMT"), 3155759999);  // 2069
 }
 
-TEST(ParseHttpDate, RoundTrips) {
+TEST(parse_http_date, round_trips) {
   for (std::int64_t t : {std::int64_t{0}, rfc_example, std::int64_t{951782400}, std::int64_t{1700000000},
                          std::int64_t{2147483647}, std::int64_t{4107542399}, std::int64_t{253402300799}}) {
     SCOPED_TRACE(t);
@@ -72,15 +72,15 @@ TEST(ParseHttpDate, RoundTrips) {
   }
 }
 
-TEST(ParseHttpDate, ToleratesSurroundingWhitespace) {
+TEST(parse_http_date, tolerates_surrounding_whitespace) {
   EXPECT_EQ(parse_http_date("  Sun, 06 Nov 1994 08:49:37 GMT\t"), rfc_example);
 }
 
-TEST(ParseHttpDate, LeapSecondRollsIntoNextMinute) {
+TEST(parse_http_date, leap_second_rolls_into_next_minute) {
   EXPECT_EQ(parse_http_date("Fri, 31 Dec 1999 23:59:60 GMT"), 946684800);
 }
 
-TEST(ParseHttpDate, RejectsMalformedAndOutOfRangeDates) {
+TEST(parse_http_date, rejects_malformed_and_out_of_range_dates) {
   for (std::string_view bad : {"", "GMT", "yesterday", "1994-11-06T08:49:37Z", "784111777",
                                "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37",
                                "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT",
@@ -103,7 +103,7 @@ TEST(ParseHttpDate, RejectsMalformedAndOutOfRangeDates) {
   }
 }
 
-TEST(ParseHttpDate, AcceptsLeapDayOnlyInLeapYears) {
+TEST(parse_http_date, accepts_leap_day_only_in_leap_years) {
   EXPECT_EQ(parse_http_date("Tue, 29 Feb 2000 00:00:00 GMT"), 951782400);
   EXPECT_EQ(parse_http_date("Sun, 29 Feb 2004 00:00:00 GMT"), 1078012800);
   EXPECT_EQ(parse_http_date("Thu, 29 Feb 2001 00:00:00 GMT"), std::nullopt);
@@ -111,21 +111,21 @@ TEST(ParseHttpDate, AcceptsLeapDayOnlyInLeapYears) {
 
 // ---- If-None-Match ----
 
-TEST(IfNoneMatch, AbsentNeverHits) { EXPECT_FALSE(if_none_match_hits(std::nullopt, "\"abc\"")); }
+TEST(if_none_match, absent_never_hits) { EXPECT_FALSE(if_none_match_hits(std::nullopt, "\"abc\"")); }
 
-TEST(IfNoneMatch, StarHits) {
+TEST(if_none_match, star_hits) {
   EXPECT_TRUE(if_none_match_hits("*", "\"abc\""));
   EXPECT_TRUE(if_none_match_hits(" * ", "\"abc\""));
 }
 
-TEST(IfNoneMatch, ExactTagHits) {
+TEST(if_none_match, exact_tag_hits) {
   EXPECT_TRUE(if_none_match_hits("\"abc\"", "\"abc\""));
   EXPECT_FALSE(if_none_match_hits("\"abd\"", "\"abc\""));
   EXPECT_FALSE(if_none_match_hits("\"ABC\"", "\"abc\""));  // opaque tags are case-sensitive
   EXPECT_FALSE(if_none_match_hits("\"abc\"", "\"abcd\""));
 }
 
-TEST(IfNoneMatch, SearchesTheList) {
+TEST(if_none_match, searches_the_list) {
   EXPECT_TRUE(if_none_match_hits("\"x\", \"abc\"", "\"abc\""));
   EXPECT_TRUE(if_none_match_hits("\"x\",\"y\",\"abc\"", "\"abc\""));
   EXPECT_TRUE(if_none_match_hits("\"abc\" ,\t\"y\"", "\"abc\""));
@@ -135,7 +135,7 @@ TEST(IfNoneMatch, SearchesTheList) {
   EXPECT_TRUE(if_none_match_hits(", \"abc\",", "\"abc\""));  // empty list elements
 }
 
-TEST(IfNoneMatch, ComparesWeakly) {
+TEST(if_none_match, compares_weakly) {
   EXPECT_TRUE(if_none_match_hits("W/\"abc\"", "\"abc\""));
   EXPECT_TRUE(if_none_match_hits("\"x\", W/\"abc\"", "\"abc\""));
   EXPECT_TRUE(if_none_match_hits("\"abc\"", "W/\"abc\""));
@@ -143,7 +143,7 @@ TEST(IfNoneMatch, ComparesWeakly) {
   EXPECT_FALSE(if_none_match_hits("w/\"abc\"", "\"abc\""));  // the W/ prefix is case-sensitive
 }
 
-TEST(IfNoneMatch, MalformedFieldNeverHits) {
+TEST(if_none_match, malformed_field_never_hits) {
   for (std::string_view bad : {"", "abc", "\"abc", "\"abc\" junk", "\"abc\"\"x\"", "W/abc", "\"abc\", *",
                                "**", "\"abc\" \"x\""}) {
     SCOPED_TRACE(bad);
@@ -153,38 +153,38 @@ TEST(IfNoneMatch, MalformedFieldNeverHits) {
 
 // ---- If-Range ----
 
-TEST(IfRange, AbsentAllows) { EXPECT_TRUE(if_range_allows(std::nullopt, song)); }
+TEST(if_range, absent_allows) { EXPECT_TRUE(if_range_allows(std::nullopt, song)); }
 
-TEST(IfRange, MatchingStrongEtagAllows) {
+TEST(if_range, matching_strong_etag_allows) {
   EXPECT_TRUE(if_range_allows("\"abc123\"", song));
   EXPECT_TRUE(if_range_allows(" \"abc123\" ", song));
 }
 
-TEST(IfRange, StaleEtagRefuses) {
+TEST(if_range, stale_etag_refuses) {
   EXPECT_FALSE(if_range_allows("\"abc124\"", song));
   EXPECT_FALSE(if_range_allows("\"abc12\"", song));
   EXPECT_FALSE(if_range_allows("\"\"", song));
 }
 
-TEST(IfRange, WeakEtagNeverMatches) {
+TEST(if_range, weak_etag_never_matches) {
   EXPECT_FALSE(if_range_allows("W/\"abc123\"", song));
   const file_identity weak{"W/\"abc123\"", rfc_example, 1000};
   EXPECT_FALSE(if_range_allows("W/\"abc123\"", weak));
   EXPECT_FALSE(if_range_allows("\"abc123\"", weak));
 }
 
-TEST(IfRange, ExactDateAllows) {
+TEST(if_range, exact_date_allows) {
   EXPECT_TRUE(if_range_allows("Sun, 06 Nov 1994 08:49:37 GMT", song));
   EXPECT_TRUE(if_range_allows("Sunday, 06-Nov-94 08:49:37 GMT", song));
   EXPECT_TRUE(if_range_allows("Sun Nov  6 08:49:37 1994", song));
 }
 
-TEST(IfRange, OtherDatesRefuse) {
+TEST(if_range, other_dates_refuse) {
   EXPECT_FALSE(if_range_allows("Sun, 06 Nov 1994 08:49:36 GMT", song));  // older
   EXPECT_FALSE(if_range_allows("Sun, 06 Nov 1994 08:49:38 GMT", song));  // newer: still not "equal"
 }
 
-TEST(IfRange, GarbageRefuses) {
+TEST(if_range, garbage_refuses) {
   EXPECT_FALSE(if_range_allows("", song));
   EXPECT_FALSE(if_range_allows("abc123", song));
   EXPECT_FALSE(if_range_allows("784111777", song));
@@ -192,7 +192,7 @@ TEST(IfRange, GarbageRefuses) {
 
 // ---- the whole decision ----
 
-TEST(AnswerForFile, PlainGetIsWholeFileWithAllHeaders) {
+TEST(answer_for_file, plain_get_is_whole_file_with_all_headers) {
   const auto a = answer(get());
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(a.offset, 0u);
@@ -209,7 +209,7 @@ TEST(AnswerForFile, PlainGetIsWholeFileWithAllHeaders) {
   EXPECT_EQ(a.headers, expected);
 }
 
-TEST(AnswerForFile, FirstTwoBytes) {
+TEST(answer_for_file, first_two_bytes) {
   const auto a = answer(get({{"Range", "bytes=0-1"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 0u);
@@ -224,7 +224,7 @@ TEST(AnswerForFile, FirstTwoBytes) {
   EXPECT_EQ(header_of(a, "X-Content-Type-Options"), "nosniff");
 }
 
-TEST(AnswerForFile, SuffixRange) {
+TEST(answer_for_file, suffix_range) {
   const auto a = answer(get({{"Range", "bytes=-500"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 500u);
@@ -233,7 +233,7 @@ TEST(AnswerForFile, SuffixRange) {
   EXPECT_EQ(header_of(a, "Content-Length"), "500");
 }
 
-TEST(AnswerForFile, OpenEndedRange) {
+TEST(answer_for_file, open_ended_range) {
   const auto a = answer(get({{"range", "bytes=900-"}}));  // header names are case-insensitive
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 900u);
@@ -242,7 +242,7 @@ TEST(AnswerForFile, OpenEndedRange) {
   EXPECT_EQ(header_of(a, "Content-Length"), "100");
 }
 
-TEST(AnswerForFile, LastByte) {
+TEST(answer_for_file, last_byte) {
   const auto a = answer(get({{"Range", "bytes=999-999"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 999u);
@@ -250,7 +250,7 @@ TEST(AnswerForFile, LastByte) {
   EXPECT_EQ(header_of(a, "Content-Range"), "bytes 999-999/1000");
 }
 
-TEST(AnswerForFile, OnePastTheEndIs416) {
+TEST(answer_for_file, one_past_the_end_is416) {
   const auto a = answer(get({{"Range", "bytes=1000-"}}));
   EXPECT_EQ(a.status, 416u);
   EXPECT_EQ(a.offset, 0u);
@@ -264,7 +264,7 @@ TEST(AnswerForFile, OnePastTheEndIs416) {
   EXPECT_EQ(a.headers, expected);
 }
 
-TEST(AnswerForFile, EmptyFileRangeIs416) {
+TEST(answer_for_file, empty_file_range_is416) {
   const file_identity empty{"\"e\"", rfc_example, 0};
   const auto a = answer(get({{"Range", "bytes=0-"}}), empty);
   EXPECT_EQ(a.status, 416u);
@@ -275,7 +275,7 @@ TEST(AnswerForFile, EmptyFileRangeIs416) {
   EXPECT_EQ(header_of(whole, "Content-Length"), "0");
 }
 
-TEST(AnswerForFile, MultipleRangesAreWholeFile) {
+TEST(answer_for_file, multiple_ranges_are_whole_file) {
   const auto a = answer(get({{"Range", "bytes=0-1,5-6"}}));
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(a.offset, 0u);
@@ -284,7 +284,7 @@ TEST(AnswerForFile, MultipleRangesAreWholeFile) {
   EXPECT_EQ(header_of(a, "Content-Range"), std::nullopt);
 }
 
-TEST(AnswerForFile, InvalidRangeIsWholeFile) {
+TEST(answer_for_file, invalid_range_is_whole_file) {
   const auto a = answer(get({{"Range", "bytes=5-3"}}));
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(a.length, 1000u);
@@ -292,7 +292,7 @@ TEST(AnswerForFile, InvalidRangeIsWholeFile) {
   EXPECT_EQ(answer(get({{"Range", "items=0-1"}})).status, 200u);
 }
 
-TEST(AnswerForFile, IfNoneMatchHitIs304WithValidatorsOnly) {
+TEST(answer_for_file, if_none_match_hit_is304_with_validators_only) {
   const auto a = answer(get({{"If-None-Match", "\"abc123\""}}));
   EXPECT_EQ(a.status, 304u);
   EXPECT_EQ(a.offset, 0u);
@@ -307,49 +307,49 @@ TEST(AnswerForFile, IfNoneMatchHitIs304WithValidatorsOnly) {
   EXPECT_EQ(header_of(a, "Content-Range"), std::nullopt);
 }
 
-TEST(AnswerForFile, IfNoneMatchWeakAndStarHit) {
+TEST(answer_for_file, if_none_match_weak_and_star_hit) {
   EXPECT_EQ(answer(get({{"If-None-Match", "W/\"abc123\""}})).status, 304u);
   EXPECT_EQ(answer(get({{"If-None-Match", "*"}})).status, 304u);
   EXPECT_EQ(answer(get({{"If-None-Match", "\"old\", \"abc123\""}})).status, 304u);
 }
 
-TEST(AnswerForFile, IfNoneMatchBeatsRange) {
+TEST(answer_for_file, if_none_match_beats_range) {
   const auto a = answer(get({{"If-None-Match", "\"abc123\""}, {"Range", "bytes=0-1"}}));
   EXPECT_EQ(a.status, 304u);
   const auto b = answer(get({{"If-None-Match", "\"abc123\""}, {"Range", "bytes=5000-"}}));
   EXPECT_EQ(b.status, 304u);
 }
 
-TEST(AnswerForFile, IfNoneMatchMissFallsThroughToRange) {
+TEST(answer_for_file, if_none_match_miss_falls_through_to_range) {
   const auto a = answer(get({{"If-None-Match", "\"old\""}, {"Range", "bytes=0-1"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.length, 2u);
 }
 
-TEST(AnswerForFile, IfModifiedSinceNotModified) {
+TEST(answer_for_file, if_modified_since_not_modified) {
   EXPECT_EQ(answer(get({{"If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"}})).status, 304u);
   EXPECT_EQ(answer(get({{"If-Modified-Since", "Mon, 07 Nov 1994 00:00:00 GMT"}})).status, 304u);
   EXPECT_EQ(answer(get({{"If-Modified-Since", "Sun Nov  6 08:49:37 1994"}})).status, 304u);
 }
 
-TEST(AnswerForFile, IfModifiedSinceModified) {
+TEST(answer_for_file, if_modified_since_modified) {
   const auto a = answer(get({{"If-Modified-Since", "Sun, 06 Nov 1994 08:49:36 GMT"}}));
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(a.length, 1000u);
 }
 
-TEST(AnswerForFile, IfModifiedSinceGarbageIsIgnored) {
+TEST(answer_for_file, if_modified_since_garbage_is_ignored) {
   EXPECT_EQ(answer(get({{"If-Modified-Since", "not a date"}})).status, 200u);
 }
 
-TEST(AnswerForFile, IfModifiedSinceIgnoredWhenIfNoneMatchPresent) {
+TEST(answer_for_file, if_modified_since_ignored_when_if_none_match_present) {
   // The etag says changed, the date says unchanged: the etag wins.
   const auto a =
       answer(get({{"If-None-Match", "\"old\""}, {"If-Modified-Since", "Mon, 07 Nov 1994 00:00:00 GMT"}}));
   EXPECT_EQ(a.status, 200u);
 }
 
-TEST(AnswerForFile, IfRangeStaleEtagServesWholeFile) {
+TEST(answer_for_file, if_range_stale_etag_serves_whole_file) {
   const auto a = answer(get({{"Range", "bytes=0-1"}, {"If-Range", "\"old\""}}));
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(a.offset, 0u);
@@ -358,11 +358,11 @@ TEST(AnswerForFile, IfRangeStaleEtagServesWholeFile) {
   EXPECT_EQ(header_of(a, "Content-Range"), std::nullopt);
 }
 
-TEST(AnswerForFile, IfRangeStaleIgnoresEvenUnsatisfiableRange) {
+TEST(answer_for_file, if_range_stale_ignores_even_unsatisfiable_range) {
   EXPECT_EQ(answer(get({{"Range", "bytes=5000-"}, {"If-Range", "\"old\""}})).status, 200u);
 }
 
-TEST(AnswerForFile, IfRangeMatchingEtagOrDateServesPart) {
+TEST(answer_for_file, if_range_matching_etag_or_date_serves_part) {
   const auto a = answer(get({{"Range", "bytes=0-1"}, {"If-Range", "\"abc123\""}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.length, 2u);
@@ -370,16 +370,16 @@ TEST(AnswerForFile, IfRangeMatchingEtagOrDateServesPart) {
   EXPECT_EQ(b.status, 206u);
 }
 
-TEST(AnswerForFile, IfRangeWeakEtagOrOtherDateServesWholeFile) {
+TEST(answer_for_file, if_range_weak_etag_or_other_date_serves_whole_file) {
   EXPECT_EQ(answer(get({{"Range", "bytes=0-1"}, {"If-Range", "W/\"abc123\""}})).status, 200u);
   EXPECT_EQ(answer(get({{"Range", "bytes=0-1"}, {"If-Range", "Sun, 06 Nov 1994 08:49:38 GMT"}})).status, 200u);
 }
 
-TEST(AnswerForFile, IfRangeWithoutRangeIsWholeFile) {
+TEST(answer_for_file, if_range_without_range_is_whole_file) {
   EXPECT_EQ(answer(get({{"If-Range", "\"abc123\""}})).status, 200u);
 }
 
-TEST(AnswerForFile, HeadGetsExactlyGetsAnswer) {
+TEST(answer_for_file, head_gets_exactly_gets_answer) {
   const header_list cases[] = {
       {},
       {{"Range", "bytes=0-1"}},
@@ -401,7 +401,7 @@ TEST(AnswerForFile, HeadGetsExactlyGetsAnswer) {
   EXPECT_EQ(answer(get({{"Range", "bytes=0-1"}}, "HEAD")).status, 206u);
 }
 
-TEST(AnswerForFile, EmptyCacheControlIsOmitted) {
+TEST(answer_for_file, empty_cache_control_is_omitted) {
   const auto a = answer_for_file(get(), song, "audio/mpeg", "");
   EXPECT_EQ(a.status, 200u);
   EXPECT_EQ(header_of(a, "Cache-Control"), std::nullopt);
@@ -414,7 +414,7 @@ TEST(AnswerForFile, EmptyCacheControlIsOmitted) {
 namespace serenade::http {
 namespace {
 
-TEST(AnswerForFile, UsesAPreformattedLastModifiedWhenGiven) {
+TEST(answer_for_file, uses_a_preformatted_last_modified_when_given) {
   file_identity preformatted = song;
   preformatted.last_modified = "Sun, 06 Nov 1994 08:49:37 GMT";
   EXPECT_EQ(header_of(answer(get(), preformatted), "Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");

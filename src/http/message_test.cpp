@@ -16,7 +16,7 @@ std::optional<std::string> header_of(const response& r, std::string_view name) {
   return std::nullopt;
 }
 
-TEST(Iequals, ComparesIgnoringAsciiCase) {
+TEST(iequals, compares_ignoring_ascii_case) {
   EXPECT_TRUE(iequals("", ""));
   EXPECT_TRUE(iequals("content-type", "Content-Type"));
   EXPECT_TRUE(iequals("IF-NONE-MATCH", "if-none-match"));
@@ -29,7 +29,7 @@ TEST(Iequals, ComparesIgnoringAsciiCase) {
   EXPECT_FALSE(iequals("@", "`"));
 }
 
-TEST(Request, HeaderLookupIsCaseInsensitive) {
+TEST(request, header_lookup_is_case_insensitive) {
   request q;
   q.headers = {{"Content-Type", "application/json"}, {"X-Forwarded-For", "10.0.0.1"}};
   ASSERT_TRUE(q.header("content-type").has_value());
@@ -42,13 +42,13 @@ TEST(Request, HeaderLookupIsCaseInsensitive) {
   EXPECT_EQ(q.header(""), std::nullopt);
 }
 
-TEST(Request, HeaderReturnsTheFirstOfDuplicates) {
+TEST(request, header_returns_the_first_of_duplicates) {
   request q;
   q.headers = {{"accept", "first"}, {"Accept", "second"}};
   EXPECT_EQ(*q.header("ACCEPT"), "first");
 }
 
-TEST(Request, EmptyHeaderValueIsPresent) {
+TEST(request, empty_header_value_is_present) {
   request q;
   q.headers = {{"If-None-Match", ""}};
   auto v = q.header("if-none-match");
@@ -56,7 +56,7 @@ TEST(Request, EmptyHeaderValueIsPresent) {
   EXPECT_EQ(*v, "");
 }
 
-TEST(Request, IsHead) {
+TEST(request, is_head) {
   request q;
   EXPECT_FALSE(q.is_head());
   q.method = "HEAD";
@@ -66,14 +66,14 @@ TEST(Request, IsHead) {
   EXPECT_TRUE(q.keep_alive);
 }
 
-TEST(Response, Defaults) {
+TEST(response, defaults) {
   response r;
   EXPECT_EQ(r.status, 200u);
   EXPECT_TRUE(r.headers.empty());
   EXPECT_EQ(r.body, "");
 }
 
-TEST(Response, SetAppendsNewHeaders) {
+TEST(response, set_appends_new_headers) {
   response r;
   r.set("ETag", "\"a\"").set("Cache-Control", "no-cache");
   ASSERT_EQ(r.headers.size(), 2u);
@@ -83,7 +83,7 @@ TEST(Response, SetAppendsNewHeaders) {
   EXPECT_EQ(r.headers[1].second, "no-cache");
 }
 
-TEST(Response, SetReplacesCaseInsensitively) {
+TEST(response, set_replaces_case_insensitively) {
   response r;
   r.set("Content-Type", "text/plain");
   r.set("X-Other", "1");
@@ -98,7 +98,7 @@ TEST(Response, SetReplacesCaseInsensitively) {
   EXPECT_EQ(r.headers[1].second, "2");
 }
 
-TEST(JsonResponse, StandardHeaders) {
+TEST(json_response, standard_headers) {
   response r = json_response(201, R"({"ok":true})");
   EXPECT_EQ(r.status, 201u);
   EXPECT_EQ(r.body, R"({"ok":true})");
@@ -108,7 +108,7 @@ TEST(JsonResponse, StandardHeaders) {
   EXPECT_EQ(header_of(r, "X-Content-Type-Options"), std::optional<std::string>("nosniff"));
 }
 
-TEST(ErrorResponse, DetailShape) {
+TEST(error_response, detail_shape) {
   response r = error_response(404, "Session not found");
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(r.body, R"({"detail":"Session not found"})");
@@ -116,29 +116,29 @@ TEST(ErrorResponse, DetailShape) {
   EXPECT_EQ(header_of(r, "Cache-Control"), std::optional<std::string>("no-store"));
 }
 
-TEST(ErrorResponse, EmptyDetail) { EXPECT_EQ(error_response(500, "").body, R"({"detail":""})"); }
+TEST(error_response, empty_detail) { EXPECT_EQ(error_response(500, "").body, R"({"detail":""})"); }
 
-TEST(ErrorResponse, QuotesAndBackslashesEscaped) {
+TEST(error_response, quotes_and_backslashes_escaped) {
   EXPECT_EQ(error_response(400, R"(say "hi" \ bye)").body, R"({"detail":"say \"hi\" \\ bye"})");
 }
 
-TEST(ErrorResponse, ControlCharactersEscaped) {
+TEST(error_response, control_characters_escaped) {
   EXPECT_EQ(error_response(400, "line1\nline2\r\tend").body, R"({"detail":"line1\nline2\r\tend"})");
   EXPECT_EQ(error_response(400, "bell\x07").body, R"({"detail":"bell\u0007"})");
   EXPECT_EQ(error_response(400, std::string_view("nul\0", 4)).body, R"({"detail":"nul\u0000"})");
 }
 
-TEST(ErrorResponse, UnicodeKeptAsUtf8) {
+TEST(error_response, unicode_kept_as_utf8) {
   EXPECT_EQ(error_response(422, "caf\xc3\xa9 \xe2\x99\xa5 \xf0\x9f\x8e\xb5").body,
             "{\"detail\":\"caf\xc3\xa9 \xe2\x99\xa5 \xf0\x9f\x8e\xb5\"}");
 }
 
-TEST(ErrorResponse, StatusKept) {
+TEST(error_response, status_kept) {
   EXPECT_EQ(error_response(415, "x").status, 415u);
   EXPECT_EQ(error_response(504, "x").status, 504u);
 }
 
-TEST(ReasonPhrase, KnownAndUnknown) {
+TEST(reason_phrase, known_and_unknown) {
   EXPECT_EQ(reason_phrase(200), "OK");
   EXPECT_EQ(reason_phrase(304), "Not Modified");
   EXPECT_EQ(reason_phrase(404), "Not Found");

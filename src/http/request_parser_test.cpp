@@ -26,7 +26,7 @@ parsed feed(request& into, std::string_view bytes, std::uint32_t header_limit = 
   return out;
 }
 
-TEST(RequestParser, FillsMethodTargetPathQueryAndHeaders) {
+TEST(request_parser, fills_method_target_path_query_and_headers) {
   request req;
   const std::string_view wire = "GET /api/stream/abc?x=1&y=2 HTTP/1.1\r\nHost: h\r\nRange: bytes=0-9\r\n\r\n";
   const auto r = feed(req, wire);
@@ -43,7 +43,7 @@ TEST(RequestParser, FillsMethodTargetPathQueryAndHeaders) {
   EXPECT_TRUE(req.body.empty());
 }
 
-TEST(RequestParser, TheNextRequestReplacesEverythingButTheRemoteAddress) {
+TEST(request_parser, the_next_request_replaces_everything_but_the_remote_address) {
   request req;
   req.remote_address = "127.0.0.1";
   ASSERT_FALSE(feed(req, "POST /a?q HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 2\r\n\r\nhi").ec);
@@ -59,7 +59,7 @@ TEST(RequestParser, TheNextRequestReplacesEverythingButTheRemoteAddress) {
   EXPECT_EQ(req.remote_address, "127.0.0.1");
 }
 
-TEST(RequestParser, RepeatingTheSameRequestAllocatesNothingNew) {
+TEST(request_parser, repeating_the_same_request_allocates_nothing_new) {
   request req;
   const std::string_view wire =
       "GET /api/stream/a-session-id-of-some-length HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
@@ -74,7 +74,7 @@ TEST(RequestParser, RepeatingTheSameRequestAllocatesNothingNew) {
   EXPECT_EQ(req.headers[2].second.data(), agent);
 }
 
-TEST(RequestParser, IncompleteHeaderNeedsMore) {
+TEST(request_parser, incomplete_header_needs_more) {
   request req;
   const auto r = feed(req, "GET / HTTP/1.1\r\nHost: h\r\n");
   EXPECT_EQ(r.ec, bhttp::error::need_more);
@@ -82,7 +82,7 @@ TEST(RequestParser, IncompleteHeaderNeedsMore) {
   EXPECT_EQ(req.method, "GET");  // the request line is taken (copied) as soon as it is complete
 }
 
-TEST(RequestParser, ChunkedBodyIsDecoded) {
+TEST(request_parser, chunked_body_is_decoded) {
   request req;
   const auto r = feed(req, "POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   ASSERT_FALSE(r.ec) << r.ec.message();
@@ -90,7 +90,7 @@ TEST(RequestParser, ChunkedBodyIsDecoded) {
   EXPECT_EQ(req.body, "abcde");
 }
 
-TEST(RequestParser, ConnectionCloseAndHttp10AreNotKeptAlive) {
+TEST(request_parser, connection_close_and_http10_are_not_kept_alive) {
   request req;
   ASSERT_FALSE(feed(req, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n").ec);
   EXPECT_FALSE(req.keep_alive);
@@ -100,7 +100,7 @@ TEST(RequestParser, ConnectionCloseAndHttp10AreNotKeptAlive) {
   EXPECT_TRUE(req.keep_alive);
 }
 
-TEST(RequestParser, LimitsAreBeastsErrors) {
+TEST(request_parser, limits_are_beasts_errors) {
   request req;
   EXPECT_EQ(feed(req, "POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n").ec, bhttp::error::body_limit);
   const std::string big = "GET / HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n";
@@ -108,7 +108,7 @@ TEST(RequestParser, LimitsAreBeastsErrors) {
   EXPECT_TRUE(feed(req, "NOT HTTP AT ALL\r\n\r\n").ec);
 }
 
-TEST(RequestParser, ABodyTooLargeToKeepIsReleasedAtTheNextRequest) {
+TEST(request_parser, a_body_too_large_to_keep_is_released_at_the_next_request) {
   request req;
   const std::string body(20000, 'b');
   const std::string wire = "POST / HTTP/1.1\r\nContent-Length: 20000\r\n\r\n" + body;

@@ -7,7 +7,7 @@
 namespace serenade::http {
 namespace {
 
-TEST(ResponseHead, StatusLineServerHeadersAndLength) {
+TEST(response_head, status_line_server_headers_and_length) {
   std::string out;
   body_framing framing;
   framing.content_length = 100;
@@ -17,7 +17,7 @@ TEST(ResponseHead, StatusLineServerHeadersAndLength) {
             "Content-Range: bytes 0-99/1000\r\nContent-Length: 100\r\n\r\n");
 }
 
-TEST(ResponseHead, TheServerOwnsTheFramingHeaders) {
+TEST(response_head, the_server_owns_the_framing_headers) {
   std::string out;
   body_framing framing;
   framing.content_length = 5;
@@ -29,7 +29,7 @@ TEST(ResponseHead, TheServerOwnsTheFramingHeaders) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nServer: serenade\r\nX-A: 1\r\nConnection: close\r\nContent-Length: 5\r\n\r\n");
 }
 
-TEST(ResponseHead, ChunkedHasNoLengthAndKeepAliveNoConnectionHeader) {
+TEST(response_head, chunked_has_no_length_and_keep_alive_no_connection_header) {
   std::string out;
   body_framing framing;
   framing.chunked = true;
@@ -38,25 +38,25 @@ TEST(ResponseHead, ChunkedHasNoLengthAndKeepAliveNoConnectionHeader) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nServer: serenade\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
 }
 
-TEST(ResponseHead, WithoutLengthThereIsNoContentLengthLine) {
+TEST(response_head, without_length_there_is_no_content_length_line) {
   std::string out;
   write_response_head(out, 304, {{"ETag", "\"x\""}}, body_framing{});
   EXPECT_EQ(out, "HTTP/1.1 304 Not Modified\r\nServer: serenade\r\nETag: \"x\"\r\n\r\n");
 }
 
-TEST(ResponseHead, ALaterHeaderOfTheSameNameWins) {
+TEST(response_head, a_later_header_of_the_same_name_wins) {
   std::string out;
   write_response_head(out, 200, {{"X-Mode", "a"}, {"X-Other", "b"}, {"x-mode", "c"}}, body_framing{});
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nServer: serenade\r\nX-Other: b\r\nx-mode: c\r\n\r\n");
 }
 
-TEST(ResponseHead, AHandlersServerHeaderReplacesOurs) {
+TEST(response_head, a_handlers_server_header_replaces_ours) {
   std::string out;
   write_response_head(out, 404, {{"Server", "simulator"}}, body_framing{});
   EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\nServer: simulator\r\n\r\n");
 }
 
-TEST(ResponseHead, ReplacesWhatTheBufferHeldAndKeepsItsCapacity) {
+TEST(response_head, replaces_what_the_buffer_held_and_keeps_its_capacity) {
   std::string out(4096, 'x');
   const auto capacity = out.capacity();
   body_framing framing;
@@ -66,13 +66,13 @@ TEST(ResponseHead, ReplacesWhatTheBufferHeldAndKeepsItsCapacity) {
   EXPECT_EQ(out.capacity(), capacity);
 }
 
-TEST(ResponseHead, UnknownStatusHasAnEmptyReason) {
+TEST(response_head, unknown_status_has_an_empty_reason) {
   std::string out;
   write_response_head(out, 299, {}, body_framing{});
   EXPECT_TRUE(out.starts_with("HTTP/1.1 299 ")) << out;
 }
 
-TEST(StatusAllowsBody, NotForInformationalNoContentOrNotModified) {
+TEST(status_allows_body, not_for_informational_no_content_or_not_modified) {
   EXPECT_FALSE(status_allows_body(100));
   EXPECT_FALSE(status_allows_body(204));
   EXPECT_FALSE(status_allows_body(304));

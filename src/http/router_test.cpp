@@ -23,7 +23,7 @@ int id_of(const router::match& m) {
 
 std::string param(const router::match& m, std::string_view name) { return std::string(m.params.get(name)); }
 
-TEST(Router, LiteralRoute) {
+TEST(router, literal_route) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("GET", "/api/info", tagged{2});
@@ -37,7 +37,7 @@ TEST(Router, LiteralRoute) {
   EXPECT_EQ(n.pattern, "/api/info");
 }
 
-TEST(Router, RootRoute) {
+TEST(router, root_route) {
   router r;
   r.add("GET", "/", tagged{1});
   auto m = r.find("GET", "/");
@@ -46,14 +46,14 @@ TEST(Router, RootRoute) {
   EXPECT_EQ(r.find("GET", "/x").found, nullptr);
 }
 
-TEST(Router, LiteralsAreCaseSensitive) {
+TEST(router, literals_are_case_sensitive) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   EXPECT_EQ(r.find("GET", "/HEALTHZ").found, nullptr);
   EXPECT_EQ(r.find("get", "/healthz").found, nullptr);
 }
 
-TEST(Router, ParamCapture) {
+TEST(router, param_capture) {
   router r;
   r.add("GET", "/api/submissions/{session_id}", tagged{1});
   auto m = r.find("GET", "/api/submissions/abc123");
@@ -66,7 +66,7 @@ TEST(Router, ParamCapture) {
   EXPECT_EQ(param(m, "other"), "");  // unknown names give an empty view
 }
 
-TEST(Router, SeveralParams) {
+TEST(router, several_params) {
   router r;
   r.add("GET", "/a/{x}/b/{y}", tagged{1});
   auto m = r.find("GET", "/a/1/b/two");
@@ -79,7 +79,7 @@ TEST(Router, SeveralParams) {
   EXPECT_EQ(r.find("GET", "/a/1/b/two/three").found, nullptr);
 }
 
-TEST(Router, ParamIsOneSegmentOnly) {
+TEST(router, param_is_one_segment_only) {
   router r;
   r.add("GET", "/s/{id}", tagged{1});
   EXPECT_EQ(r.find("GET", "/s/a/b").found, nullptr);
@@ -93,7 +93,7 @@ TEST(Router, ParamIsOneSegmentOnly) {
   EXPECT_EQ(param(dots, "id"), "..");
 }
 
-TEST(Router, ParamsAndPatternAreViewsNotCopies) {
+TEST(router, params_and_pattern_are_views_not_copies) {
   router r;
   r.add("GET", "/api/stream/{session_id}", tagged{1});
   r.add("GET", "/{*path}", tagged{2});
@@ -109,7 +109,7 @@ TEST(Router, ParamsAndPatternAreViewsNotCopies) {
   EXPECT_EQ(rest.params.get("path").data(), deep.data() + 1);
 }
 
-TEST(Router, EmptySegmentNeverFillsAParam) {
+TEST(router, empty_segment_never_fills_a_param) {
   router r;
   r.add("GET", "/s/{id}", tagged{1});
   r.add("GET", "/a/{x}/b", tagged{2});
@@ -118,7 +118,7 @@ TEST(Router, EmptySegmentNeverFillsAParam) {
   EXPECT_EQ(r.find("GET", "/s/").allow, "");
 }
 
-TEST(Router, TrailingSlashIsADifferentPath) {
+TEST(router, trailing_slash_is_a_different_path) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("GET", "/dir/", tagged{2});
@@ -128,14 +128,14 @@ TEST(Router, TrailingSlashIsADifferentPath) {
   EXPECT_EQ(r.find("GET", "/dir").found, nullptr);
 }
 
-TEST(Router, EmptySegmentsAreNotCollapsed) {
+TEST(router, empty_segments_are_not_collapsed) {
   router r;
   r.add("GET", "/api/info", tagged{1});
   EXPECT_EQ(r.find("GET", "//api/info").found, nullptr);
   EXPECT_EQ(r.find("GET", "/api//info").found, nullptr);
 }
 
-TEST(Router, PathWithoutLeadingSlashMatchesNothing) {
+TEST(router, path_without_leading_slash_matches_nothing) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("GET", "/{*rest}", tagged{2});
@@ -146,7 +146,7 @@ TEST(Router, PathWithoutLeadingSlashMatchesNothing) {
   }
 }
 
-TEST(Router, CatchAllCapturesTheRest) {
+TEST(router, catch_all_captures_the_rest) {
   router r;
   r.add("GET", "/{*path}", tagged{9});
   auto m = r.find("GET", "/app.js");
@@ -165,7 +165,7 @@ TEST(Router, CatchAllCapturesTheRest) {
   EXPECT_EQ(param(root, "path"), "");
 }
 
-TEST(Router, CatchAllAfterLiteralPrefix) {
+TEST(router, catch_all_after_literal_prefix) {
   router r;
   r.add("GET", "/static/{*file}", tagged{1});
   auto m = r.find("GET", "/static/css/site.css");
@@ -175,7 +175,7 @@ TEST(Router, CatchAllAfterLiteralPrefix) {
   EXPECT_EQ(r.find("GET", "/other/x").found, nullptr);
 }
 
-TEST(Router, RegistrationOrderDecides) {
+TEST(router, registration_order_decides) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("GET", "/s/{id}", tagged{2});
@@ -192,7 +192,7 @@ TEST(Router, RegistrationOrderDecides) {
   EXPECT_EQ(id_of(first_wins.find("GET", "/api/new")), 1);
 }
 
-TEST(Router, NotFound) {
+TEST(router, not_found) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("POST", "/api/submissions", tagged{2});
@@ -204,14 +204,14 @@ TEST(Router, NotFound) {
   EXPECT_EQ(r.find("DELETE", "/nope").allow, "");
 }
 
-TEST(Router, EmptyRouterFindsNothing) {
+TEST(router, empty_router_finds_nothing) {
   router r;
   auto m = r.find("GET", "/");
   EXPECT_EQ(m.found, nullptr);
   EXPECT_EQ(m.allow, "");
 }
 
-TEST(Router, MethodNotAllowedListsMethods) {
+TEST(router, method_not_allowed_lists_methods) {
   router r;
   r.add("POST", "/api/submissions", tagged{1});
   auto m = r.find("GET", "/api/submissions");
@@ -220,7 +220,7 @@ TEST(Router, MethodNotAllowedListsMethods) {
   EXPECT_EQ(m.pattern, "");
 }
 
-TEST(Router, MethodNotAllowedForGetRouteIncludesHead) {
+TEST(router, method_not_allowed_for_get_route_includes_head) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   auto m = r.find("POST", "/healthz");
@@ -229,7 +229,7 @@ TEST(Router, MethodNotAllowedForGetRouteIncludesHead) {
   EXPECT_EQ(r.find("DELETE", "/healthz").allow, "GET, HEAD");
 }
 
-TEST(Router, MethodNotAllowedListsEveryMethodOnce) {
+TEST(router, method_not_allowed_lists_every_method_once) {
   router r;
   r.add("GET", "/api/x/{id}", tagged{1});
   r.add("PUT", "/api/x/{id}", tagged{2});
@@ -241,7 +241,7 @@ TEST(Router, MethodNotAllowedListsEveryMethodOnce) {
   EXPECT_TRUE(m.params.values.empty());
 }
 
-TEST(Router, MethodChosenAmongRoutesOfOnePath) {
+TEST(router, method_chosen_among_routes_of_one_path) {
   router r;
   r.add("GET", "/api/x", tagged{1});
   r.add("POST", "/api/x", tagged{2});
@@ -250,7 +250,7 @@ TEST(Router, MethodChosenAmongRoutesOfOnePath) {
   EXPECT_EQ(r.find("PUT", "/api/x").allow, "GET, HEAD, POST");
 }
 
-TEST(Router, HeadFallsBackToGet) {
+TEST(router, head_falls_back_to_get) {
   router r;
   r.add("GET", "/api/stream/{session_id}", tagged{1});
   auto m = r.find("HEAD", "/api/stream/abc");
@@ -260,7 +260,7 @@ TEST(Router, HeadFallsBackToGet) {
   EXPECT_EQ(m.allow, "");
 }
 
-TEST(Router, HeadRoutePreferredOverGet) {
+TEST(router, head_route_preferred_over_get) {
   router r;
   r.add("GET", "/x", tagged{1});
   r.add("HEAD", "/x", tagged{2});
@@ -268,7 +268,7 @@ TEST(Router, HeadRoutePreferredOverGet) {
   EXPECT_EQ(id_of(r.find("GET", "/x")), 1);
 }
 
-TEST(Router, HeadOnPostOnlyPathIsNotAllowed) {
+TEST(router, head_on_post_only_path_is_not_allowed) {
   router r;
   r.add("POST", "/api/submissions", tagged{1});
   auto m = r.find("HEAD", "/api/submissions");
@@ -276,7 +276,7 @@ TEST(Router, HeadOnPostOnlyPathIsNotAllowed) {
   EXPECT_EQ(m.allow, "POST");
 }
 
-TEST(Router, HeadFallbackWithMixedRoutesClearsAllow) {
+TEST(router, head_fallback_with_mixed_routes_clears_allow) {
   router r;
   r.add("POST", "/api/x", tagged{1});
   r.add("GET", "/api/x", tagged{2});
@@ -286,7 +286,7 @@ TEST(Router, HeadFallbackWithMixedRoutesClearsAllow) {
   EXPECT_EQ(m.pattern, "/api/x");
 }
 
-TEST(Router, CatchAllGetDoesNotTurnOtherMethodsInto405) {
+TEST(router, catch_all_get_does_not_turn_other_methods_into405) {
   router r;
   r.add("POST", "/api/submissions", tagged{1});
   r.add("GET", "/api/submissions/{session_id}", tagged{2});
@@ -313,7 +313,7 @@ TEST(Router, CatchAllGetDoesNotTurnOtherMethodsInto405) {
   EXPECT_EQ(head.allow, "");
 }
 
-TEST(Router, KnownPathAnswers405InsteadOfFallingToCatchAll) {
+TEST(router, known_path_answers405_instead_of_falling_to_catch_all) {
   router r;
   r.add("POST", "/api/submissions", tagged{1});
   r.add("GET", "/{*path}", tagged{3});
@@ -330,7 +330,7 @@ TEST(Router, KnownPathAnswers405InsteadOfFallingToCatchAll) {
   EXPECT_EQ(param(deeper, "path"), "api/submissions/x/y");
 }
 
-TEST(Router, ExactRouteBeatsEarlierCatchAll) {
+TEST(router, exact_route_beats_earlier_catch_all) {
   router r;
   r.add("GET", "/{*path}", tagged{1});
   r.add("GET", "/healthz", tagged{2});
@@ -344,7 +344,7 @@ TEST(Router, ExactRouteBeatsEarlierCatchAll) {
   EXPECT_EQ(r.find("POST", "/healthz").allow, "GET, HEAD");
 }
 
-TEST(Router, CatchAllOnlyAnswersItsOwnMethod) {
+TEST(router, catch_all_only_answers_its_own_method) {
   router r;
   r.add("POST", "/upload/{*rest}", tagged{1});
   auto post = r.find("POST", "/upload/a/b");
@@ -356,7 +356,7 @@ TEST(Router, CatchAllOnlyAnswersItsOwnMethod) {
   EXPECT_EQ(r.find("HEAD", "/upload/a").found, nullptr);
 }
 
-TEST(Router, FirstMatchingCatchAllWins) {
+TEST(router, first_matching_catch_all_wins) {
   router r;
   r.add("GET", "/static/{*file}", tagged{1});
   r.add("GET", "/{*path}", tagged{2});
@@ -365,7 +365,7 @@ TEST(Router, FirstMatchingCatchAllWins) {
   EXPECT_EQ(param(r.find("GET", "/a.css"), "path"), "a.css");
 }
 
-TEST(Router, ParamsComeFromTheChosenRoute) {
+TEST(router, params_come_from_the_chosen_route) {
   router r;
   r.add("POST", "/v/{a}", tagged{1});
   r.add("GET", "/w/{b}/x", tagged{2});
@@ -382,7 +382,7 @@ TEST(Router, ParamsComeFromTheChosenRoute) {
   EXPECT_EQ(param(exact, "b"), "q");
 }
 
-TEST(Router, PatternLabelIsTheRouteNotThePath) {
+TEST(router, pattern_label_is_the_route_not_the_path) {
   router r;
   r.add("GET", "/s/{session_id}", tagged{1});
   EXPECT_EQ(r.find("GET", "/s/one").pattern, "/s/{session_id}");
@@ -391,7 +391,7 @@ TEST(Router, PatternLabelIsTheRouteNotThePath) {
   EXPECT_EQ(r.find("GET", "/t/one").pattern, "");
 }
 
-TEST(Router, QueryIsNotStrippedByTheRouter) {
+TEST(router, query_is_not_stripped_by_the_router) {
   // The server passes the path without the query; a '?' reaching the router is part of a segment.
   router r;
   r.add("GET", "/healthz", tagged{1});
@@ -399,7 +399,7 @@ TEST(Router, QueryIsNotStrippedByTheRouter) {
 }
 
 // BUG: with a HEAD route registered before the GET route of the same path, Allow lists HEAD twice.
-TEST(Router, AllowListsHeadOnceWhenHeadRouteComesFirst) {
+TEST(router, allow_lists_head_once_when_head_route_comes_first) {
   router r;
   r.add("HEAD", "/x", tagged{1});
   r.add("GET", "/x", tagged{2});
@@ -412,7 +412,7 @@ TEST(Router, AllowListsHeadOnceWhenHeadRouteComesFirst) {
 
 // BUG: "GET routes also answer HEAD unless a HEAD route is given" does not hold for catch-alls: a GET
 // catch-all registered before a HEAD catch-all takes HEAD requests.
-TEST(Router, HeadCatchAllPreferredOverGetCatchAll) {
+TEST(router, head_catch_all_preferred_over_get_catch_all) {
   router r;
   r.add("GET", "/{*path}", tagged{1});
   r.add("HEAD", "/{*path}", tagged{2});

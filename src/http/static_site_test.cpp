@@ -39,7 +39,7 @@ void write_file(const fs::path& path, std::string_view content) {
   ASSERT_TRUE(out.good()) << path;
 }
 
-class StaticSite : public ::testing::Test {
+class static_site_files : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -59,12 +59,12 @@ class StaticSite : public ::testing::Test {
   fs::path root_;
 };
 
-TEST_F(StaticSite, LoadsEveryFile) {
+TEST_F(static_site_files, loads_every_file) {
   static_site site(root_.string());
   EXPECT_EQ(site.size(), 3u);
 }
 
-TEST_F(StaticSite, RootServesIndex) {
+TEST_F(static_site_files, root_serves_index) {
   static_site site(root_.string());
   auto r = site.find("/", std::nullopt);
   ASSERT_TRUE(r.has_value());
@@ -82,7 +82,7 @@ TEST_F(StaticSite, RootServesIndex) {
   EXPECT_EQ(header_of(*direct, "ETag"), std::optional<std::string>(index_etag));
 }
 
-TEST_F(StaticSite, ContentTypes) {
+TEST_F(static_site_files, content_types) {
   static_site site(root_.string());
   auto js = site.find("/app.js", std::nullopt);
   ASSERT_TRUE(js.has_value());
@@ -95,7 +95,7 @@ TEST_F(StaticSite, ContentTypes) {
   EXPECT_EQ(header_of(*css, "Content-Type"), std::optional<std::string>("text/css; charset=utf-8"));
 }
 
-TEST_F(StaticSite, EtagIsQuotedHexAndStable) {
+TEST_F(static_site_files, etag_is_quoted_hex_and_stable) {
   static_site site(root_.string());
   for (const char* path : {"/", "/app.js", "/sub/x.css"}) {
     auto r = site.find(path, std::nullopt);
@@ -115,7 +115,7 @@ TEST_F(StaticSite, EtagIsQuotedHexAndStable) {
   EXPECT_EQ(header_of(*site.find("/sub/x.css", std::nullopt), "ETag"), std::optional<std::string>(css_etag));
 }
 
-TEST_F(StaticSite, EtagFollowsContent) {
+TEST_F(static_site_files, etag_follows_content) {
   write_file(root_ / "app.js", "console.log(\"changed\");");
   static_site site(root_.string());
   auto etag = header_of(*site.find("/app.js", std::nullopt), "ETag");
@@ -123,7 +123,7 @@ TEST_F(StaticSite, EtagFollowsContent) {
   EXPECT_NE(*etag, app_etag);
 }
 
-TEST_F(StaticSite, EmptyFileServed) {
+TEST_F(static_site_files, empty_file_served) {
   write_file(root_ / "empty.txt", "");
   static_site site(root_.string());
   EXPECT_EQ(site.size(), 4u);
@@ -135,7 +135,7 @@ TEST_F(StaticSite, EmptyFileServed) {
   EXPECT_EQ(header_of(*r, "Content-Type"), std::optional<std::string>("text/plain; charset=utf-8"));
 }
 
-TEST_F(StaticSite, MatchingIfNoneMatchGives304WithoutBody) {
+TEST_F(static_site_files, matching_if_none_match_gives304_without_body) {
   static_site site(root_.string());
   auto r = site.find("/app.js", app_etag);
   ASSERT_TRUE(r.has_value());
@@ -151,7 +151,7 @@ TEST_F(StaticSite, MatchingIfNoneMatchGives304WithoutBody) {
   EXPECT_EQ(root->body, "");
 }
 
-TEST_F(StaticSite, StaleIfNoneMatchGivesFullResponse) {
+TEST_F(static_site_files, stale_if_none_match_gives_full_response) {
   static_site site(root_.string());
   for (std::string_view stale : {std::string_view("\"0000000000000000\""), index_etag, std::string_view(""),
                                  std::string_view("d054f2efe1f149ce")}) {
@@ -162,7 +162,7 @@ TEST_F(StaticSite, StaleIfNoneMatchGivesFullResponse) {
   }
 }
 
-TEST_F(StaticSite, UnknownPathsAreNullopt) {
+TEST_F(static_site_files, unknown_paths_are_nullopt) {
   static_site site(root_.string());
   for (std::string_view path : {"/missing.html", "/sub", "/sub/", "/sub/missing.css", "/APP.JS", "/app.js/",
                                 "app.js", "", "/../app.js", "/sub/../app.js", "//app.js", "/x.css"}) {
@@ -171,14 +171,14 @@ TEST_F(StaticSite, UnknownPathsAreNullopt) {
   }
 }
 
-TEST_F(StaticSite, FolderWithoutIndexHasNoRoot) {
+TEST_F(static_site_files, folder_without_index_has_no_root) {
   fs::remove(root_ / "index.html");
   static_site site(root_.string());
   EXPECT_EQ(site.size(), 2u);
   EXPECT_EQ(site.find("/", std::nullopt), std::nullopt);
 }
 
-TEST_F(StaticSite, TrailingSlashOnFolderName) {
+TEST_F(static_site_files, trailing_slash_on_folder_name) {
   static_site site(root_.string() + "/");
   EXPECT_EQ(site.size(), 3u);
   auto r = site.find("/sub/x.css", std::nullopt);
@@ -186,7 +186,7 @@ TEST_F(StaticSite, TrailingSlashOnFolderName) {
   EXPECT_EQ(r->body, site_css);
 }
 
-TEST_F(StaticSite, FilesAreReadOnceAtStart) {
+TEST_F(static_site_files, files_are_read_once_at_start) {
   static_site site(root_.string());
   write_file(root_ / "app.js", "changed later");
   write_file(root_ / "late.js", "new");
@@ -194,16 +194,16 @@ TEST_F(StaticSite, FilesAreReadOnceAtStart) {
   EXPECT_EQ(site.find("/late.js", std::nullopt), std::nullopt);
 }
 
-TEST_F(StaticSite, MissingFolderThrows) {
+TEST_F(static_site_files, missing_folder_throws) {
   EXPECT_THROW(static_site((root_ / "does-not-exist").string()), std::runtime_error);
   EXPECT_THROW(static_site(""), std::runtime_error);
 }
 
-TEST_F(StaticSite, FileInsteadOfFolderThrows) {
+TEST_F(static_site_files, file_instead_of_folder_throws) {
   EXPECT_THROW(static_site((root_ / "app.js").string()), std::runtime_error);
 }
 
-TEST_F(StaticSite, MissingFolderMessageNamesIt) {
+TEST_F(static_site_files, missing_folder_message_names_it) {
   const std::string missing = (root_ / "nowhere").string();
   try {
     static_site site(missing);
@@ -213,7 +213,7 @@ TEST_F(StaticSite, MissingFolderMessageNamesIt) {
   }
 }
 
-TEST(ContentTypeFor, KnownExtensions) {
+TEST(content_type_for, known_extensions) {
   EXPECT_EQ(content_type_for("/index.html"), "text/html; charset=utf-8");
   EXPECT_EQ(content_type_for("/a.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(content_type_for("/a.mjs"), "text/javascript; charset=utf-8");
@@ -226,7 +226,7 @@ TEST(ContentTypeFor, KnownExtensions) {
   EXPECT_EQ(content_type_for("/robots.txt"), "text/plain; charset=utf-8");
 }
 
-TEST(ContentTypeFor, UnknownIsOctetStream) {
+TEST(content_type_for, unknown_is_octet_stream) {
   EXPECT_EQ(content_type_for("/a.wasm"), "application/octet-stream");
   EXPECT_EQ(content_type_for("/README"), "application/octet-stream");
   EXPECT_EQ(content_type_for("/a.html.bak"), "application/octet-stream");
