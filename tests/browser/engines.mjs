@@ -226,7 +226,7 @@ async function startXvfb(helpers) {
   helpers.push({ name: "Xvfb", proc });
   let number = "";
   proc.stdio[3].on("data", (chunk) => { number += chunk.toString(); });
-  await waitUntil(() => /\d+\n/.test(number) || proc.exitCode !== null, 10_000, "Xvfb did not report its display");
+  await waitUntil(() => /\d+\n/.test(number) || proc.exitCode !== null, 60_000, "Xvfb did not report its display");
   if (!/\d+\n/.test(number)) throw new Error(`Xvfb exited (code ${proc.exitCode}) before reporting its display`);
   return `:${number.trim()}`;
 }
