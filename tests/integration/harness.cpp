@@ -292,6 +292,17 @@ unread_request::unread_request(std::uint16_t port, const std::string& target) {
 
 unread_request::~unread_request() { close(); }
 
+bool unread_request::hang_up_after_a_few_bytes() {
+  char some[1024];
+  const bool got = fd_ >= 0 && ::read(fd_, some, sizeof some) > 0;
+  if (fd_ >= 0) {
+    linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
+  close();
+  return got;
+}
+
 void unread_request::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -91,6 +91,9 @@ class unread_request {
   unread_request(const unread_request&) = delete;
   unread_request& operator=(const unread_request&) = delete;
   bool sent() const { return fd_ >= 0; }
+  // Reads what has arrived (at least a byte), then resets the connection while the server is still sending.
+  // False when nothing could be read.
+  bool hang_up_after_a_few_bytes();
   void close();
 
  private:
