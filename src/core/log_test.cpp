@@ -103,7 +103,7 @@ TEST(setup, known_levels_configure_the_default_logger) {
   spdlog::set_default_logger(previous);
 }
 
-TEST(Describe, NamesWhatAnExceptionSays) {
+TEST(describe, names_what_an_exception_says) {
   EXPECT_EQ(describe(nullptr), "");
   EXPECT_EQ(describe(std::make_exception_ptr(std::runtime_error("disk full"))), "disk full");
   EXPECT_EQ(describe(std::make_exception_ptr(42)), "unknown");
