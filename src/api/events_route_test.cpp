@@ -24,7 +24,7 @@ std::string event(std::uint64_t id, std::string_view json) {
 }
 
 // The io_context is driven by hand (poll): each step runs exactly what is ready.
-struct events_route_test : ::testing::Test {
+struct events_route : ::testing::Test {
   asio::io_context io;
   lifecycle::status_events bus;
   std::string session_id = serenade::ids::random_token();
@@ -55,7 +55,7 @@ struct events_route_test : ::testing::Test {
   }
 };
 
-TEST_F(events_route_test, sends_the_stored_state_then_each_event_in_order_until_the_finishing_one) {
+TEST_F(events_route, sends_the_stored_state_then_each_event_in_order_until_the_finishing_one) {
   serve();
   EXPECT_EQ(ex->record.status, 200u);
   EXPECT_EQ(ex->record.header("Content-Type"), "text/event-stream");
@@ -74,7 +74,7 @@ TEST_F(events_route_test, sends_the_stored_state_then_each_event_in_order_until_
   EXPECT_FALSE(ex->record.aborted);
 }
 
-TEST_F(events_route_test, resumes_after_last_event_id) {
+TEST_F(events_route, resumes_after_last_event_id) {
   bus.publish(session_id, "one");
   bus.publish(session_id, "two");
   bus.publish(session_id, "three");
@@ -88,7 +88,7 @@ TEST_F(events_route_test, resumes_after_last_event_id) {
   EXPECT_TRUE(ex->record.finished);
 }
 
-TEST_F(events_route_test, a_client_holding_the_finishing_event_gets_204) {
+TEST_F(events_route, a_client_holding_the_finishing_event_gets_204) {
   bus.publish(session_id, "done", true);
   serve({{"Last-Event-ID", "1"}});
   EXPECT_TRUE(served);
@@ -96,7 +96,7 @@ TEST_F(events_route_test, a_client_holding_the_finishing_event_gets_204) {
   EXPECT_FALSE(ex->record.chunked);
 }
 
-TEST_F(events_route_test, a_finished_stored_state_ends_the_stream_at_once) {
+TEST_F(events_route, a_finished_stored_state_ends_the_stream_at_once) {
   stored->status = "SUCCESS";
   serve();
   EXPECT_TRUE(served);
@@ -104,14 +104,14 @@ TEST_F(events_route_test, a_finished_stored_state_ends_the_stream_at_once) {
   EXPECT_TRUE(ex->record.finished);
 }
 
-TEST_F(events_route_test, an_unknown_session_is_404) {
+TEST_F(events_route, an_unknown_session_is_404) {
   stored.reset();
   serve();
   EXPECT_TRUE(served);
   EXPECT_EQ(ex->record.status, 404u);
 }
 
-TEST_F(events_route_test, a_quiet_stream_gets_a_heartbeat_and_events_still_follow) {
+TEST_F(events_route, a_quiet_stream_gets_a_heartbeat_and_events_still_follow) {
   ctx.heartbeat = 1ms;  // the one real wait here; asserted by order, never by duration
   serve();
   while (ex->record.chunks.size() < 2) io.run_one();
@@ -122,7 +122,7 @@ TEST_F(events_route_test, a_quiet_stream_gets_a_heartbeat_and_events_still_follo
   EXPECT_TRUE(ex->record.finished);
 }
 
-TEST_F(events_route_test, a_client_who_leaves_ends_the_stream_and_its_connection) {
+TEST_F(events_route, a_client_who_leaves_ends_the_stream_and_its_connection) {
   serve();
   EXPECT_TRUE(ex->watching_peer());
   ex->peer_leaves();

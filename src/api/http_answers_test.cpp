@@ -85,7 +85,7 @@ TEST(http_answers, an_invalid_form_names_its_fields) {
   EXPECT_EQ(r.body, R"({"detail":"Please check the highlighted fields.","errors":{"story":"Tell a little more."}})");
 }
 
-TEST(http_answers, wait_phrase) {
+TEST(http_answers, wait_phrase_rounds_up_to_minutes_or_hours) {
   EXPECT_EQ(wait_phrase(1s), "a minute");
   EXPECT_EQ(wait_phrase(60s), "a minute");
   EXPECT_EQ(wait_phrase(61s), "2 minutes");

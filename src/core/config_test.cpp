@@ -20,28 +20,28 @@ namespace {
 // ---------------------------------------------------------------------------------------------------------------
 // parse_listen_address
 
-TEST(parse_listen_address, ipv4) {
+TEST(parse_listen_address, an_ipv4_address_gives_host_and_port) {
   auto a = parse_listen_address("127.0.0.1:8080");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "127.0.0.1");
   EXPECT_EQ(a->port, 8080);
 }
 
-TEST(parse_listen_address, all_interfaces) {
+TEST(parse_listen_address, all_interfaces_are_kept_as_given) {
   auto a = parse_listen_address("0.0.0.0:443");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "0.0.0.0");
   EXPECT_EQ(a->port, 443);
 }
 
-TEST(parse_listen_address, hostname) {
+TEST(parse_listen_address, a_hostname_is_accepted) {
   auto a = parse_listen_address("localhost:3000");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "localhost");
   EXPECT_EQ(a->port, 3000);
 }
 
-TEST(parse_listen_address, bracketed_ipv6) {
+TEST(parse_listen_address, bracketed_ipv6_loses_its_brackets) {
   auto a = parse_listen_address("[::1]:8080");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->host, "::1");
@@ -65,7 +65,7 @@ TEST(parse_listen_address, port_zero_means_pick_one) {
   EXPECT_EQ(a->port, 0);
 }
 
-TEST(parse_listen_address, highest_port) {
+TEST(parse_listen_address, the_highest_port_is_accepted) {
   auto a = parse_listen_address("127.0.0.1:65535");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->port, 65535);

@@ -11,16 +11,16 @@
 namespace serenade::log {
 namespace {
 
-TEST(format_event, example_line) {
+TEST(format_event, writes_key_value_pairs_quoting_where_needed) {
   const std::string line = format_event("stream_end", "session", "abc", "bytes", 42, "ok", true, "text", "two words",
                                         "q", "say \"hi\"", "nl", "a\nb", "empty", "");
   EXPECT_EQ(line,
             R"(event=stream_end session=abc bytes=42 ok=true text="two words" q="say \"hi\"" nl="a\nb" empty="")");
 }
 
-TEST(format_event, event_only) { EXPECT_EQ(format_event("started"), "event=started"); }
+TEST(format_event, an_event_alone_is_one_pair) { EXPECT_EQ(format_event("started"), "event=started"); }
 
-TEST(format_event, string_kinds) {
+TEST(format_event, every_string_kind_is_written_alike) {
   const std::string s = "std";
   const std::string_view v = "view";
   const char* p = "pointer";
@@ -29,7 +29,7 @@ TEST(format_event, string_kinds) {
   EXPECT_EQ(format_event("e", "a", std::string_view("")), R"(event=e a="")");
 }
 
-TEST(format_event, numbers) {
+TEST(format_event, numbers_are_written_in_full) {
   EXPECT_EQ(format_event("e", "n", -7), "event=e n=-7");
   EXPECT_EQ(format_event("e", "n", 0u), "event=e n=0");
   EXPECT_EQ(format_event("e", "n", std::numeric_limits<std::uint64_t>::max()), "event=e n=18446744073709551615");
@@ -38,7 +38,7 @@ TEST(format_event, numbers) {
   EXPECT_EQ(format_event("e", "x", 0.25f), "event=e x=0.25");
 }
 
-TEST(format_event, booleans) {
+TEST(format_event, booleans_are_written_as_words) {
   EXPECT_EQ(format_event("e", "a", true, "b", false), "event=e a=true b=false");
 }
 
@@ -103,7 +103,7 @@ TEST(setup, known_levels_configure_the_default_logger) {
   spdlog::set_default_logger(previous);
 }
 
-TEST(Describe, NamesWhatAnExceptionSays) {
+TEST(describe, names_what_an_exception_says) {
   EXPECT_EQ(describe(nullptr), "");
   EXPECT_EQ(describe(std::make_exception_ptr(std::runtime_error("disk full"))), "disk full");
   EXPECT_EQ(describe(std::make_exception_ptr(42)), "unknown");

@@ -16,7 +16,7 @@ using serenade::core::wake_event;
 
 namespace {
 
-struct task_group_test : ::testing::Test {
+struct grouped_tasks : ::testing::Test {
   asio::io_context io;
   task_group group;
   std::vector<std::string> order;
@@ -32,7 +32,7 @@ struct task_group_test : ::testing::Test {
   }
 };
 
-TEST_F(task_group_test, cancel_all_unwinds_each_task_before_the_group_reports_drained) {
+TEST_F(grouped_tasks, cancel_all_unwinds_each_task_before_the_group_reports_drained) {
   wake_event a(io.get_executor());
   wake_event b(io.get_executor());
   ASSERT_TRUE(group.spawn(io.get_executor(), follower(a, "a")));
@@ -48,7 +48,7 @@ TEST_F(task_group_test, cancel_all_unwinds_each_task_before_the_group_reports_dr
   EXPECT_EQ(group.running(), 0u);
 }
 
-TEST_F(task_group_test, spawning_after_close_is_refused) {
+TEST_F(grouped_tasks, spawning_after_close_is_refused) {
   group.close();
   bool ran = false;
   auto task = [&]() -> asio::awaitable<void> {
@@ -60,7 +60,7 @@ TEST_F(task_group_test, spawning_after_close_is_refused) {
   EXPECT_FALSE(ran);
 }
 
-TEST_F(task_group_test, drained_waits_for_close_and_for_tasks_that_end_by_themselves) {
+TEST_F(grouped_tasks, drained_waits_for_close_and_for_tasks_that_end_by_themselves) {
   wake_event go(io.get_executor());
   auto task = [&]() -> asio::awaitable<void> {
     co_await go.async_wait();
@@ -82,7 +82,7 @@ TEST_F(task_group_test, drained_waits_for_close_and_for_tasks_that_end_by_themse
   EXPECT_TRUE(drained);
 }
 
-TEST_F(task_group_test, a_failure_reaches_the_ended_handler_and_a_cancellation_does_not) {
+TEST_F(grouped_tasks, a_failure_reaches_the_ended_handler_and_a_cancellation_does_not) {
   wake_event never(io.get_executor());
   std::vector<std::string> ends;
   auto failing = []() -> asio::awaitable<void> {

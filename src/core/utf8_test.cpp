@@ -18,7 +18,7 @@ TEST(utf8, empty_is_valid) {
   EXPECT_EQ(count(""), std::optional<std::size_t>(0));
 }
 
-TEST(utf8, ascii) {
+TEST(utf8, ascii_is_valid_one_code_point_a_byte) {
   EXPECT_TRUE(is_valid("Hello, world!"));
   EXPECT_EQ(count("Hello, world!"), std::optional<std::size_t>(13));
   EXPECT_EQ(count("a\0b"sv), std::optional<std::size_t>(3));  // NUL is a code point

@@ -14,7 +14,7 @@ using serenade::core::wake_event;
 
 namespace {
 
-struct wake_event_test : ::testing::Test {
+struct wake_event_wait : ::testing::Test {
   asio::io_context io;
   std::unique_ptr<wake_event> event = std::make_unique<wake_event>(io.get_executor());
   int woken = 0;
@@ -28,7 +28,7 @@ struct wake_event_test : ::testing::Test {
   }
 };
 
-TEST_F(wake_event_test, a_waiter_sleeps_until_notified) {
+TEST_F(wake_event_wait, a_waiter_sleeps_until_notified) {
   wait_in_background();
   io.poll();
   EXPECT_EQ(woken, 0);
@@ -38,7 +38,7 @@ TEST_F(wake_event_test, a_waiter_sleeps_until_notified) {
   EXPECT_FALSE(failure);
 }
 
-TEST_F(wake_event_test, a_notify_before_the_wait_is_kept_once) {
+TEST_F(wake_event_wait, a_notify_before_the_wait_is_kept_once) {
   event->notify();
   io.poll();
   io.restart();  // the poll ran out of work
@@ -51,7 +51,7 @@ TEST_F(wake_event_test, a_notify_before_the_wait_is_kept_once) {
   EXPECT_EQ(woken, 1);  // consumed by the first wait
 }
 
-TEST_F(wake_event_test, notify_from_another_thread_resumes_on_the_executor) {
+TEST_F(wake_event_wait, notify_from_another_thread_resumes_on_the_executor) {
   wait_in_background();
   io.poll();
   std::thread other([this] { event->notify(); });
@@ -61,7 +61,7 @@ TEST_F(wake_event_test, notify_from_another_thread_resumes_on_the_executor) {
   EXPECT_EQ(woken, 1);
 }
 
-TEST_F(wake_event_test, a_deadline_ends_the_wait_unnotified) {
+TEST_F(wake_event_wait, a_deadline_ends_the_wait_unnotified) {
   bool notified = true;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     notified = co_await event->async_wait_until(wake_event::clock::now());
@@ -71,14 +71,14 @@ TEST_F(wake_event_test, a_deadline_ends_the_wait_unnotified) {
   EXPECT_FALSE(failure);
 }
 
-TEST_F(wake_event_test, a_notifier_outliving_its_event_does_nothing) {
+TEST_F(wake_event_wait, a_notifier_outliving_its_event_does_nothing) {
   auto late = event->notifier();
   event.reset();
   late();
   EXPECT_EQ(io.poll(), 0u);
 }
 
-TEST_F(wake_event_test, a_cancelled_wait_throws_operation_aborted) {
+TEST_F(wake_event_wait, a_cancelled_wait_throws_operation_aborted) {
   asio::cancellation_signal cancel;
   asio::co_spawn(io, [this]() -> asio::awaitable<void> { co_await event->async_wait(); },
                  asio::bind_cancellation_slot(cancel.slot(), [this](std::exception_ptr e) { failure = e; }));

@@ -224,7 +224,7 @@ TEST(answer_for_file, first_two_bytes) {
   EXPECT_EQ(header_of(a, "X-Content-Type-Options"), "nosniff");
 }
 
-TEST(answer_for_file, suffix_range) {
+TEST(answer_for_file, a_suffix_range_is_206_with_the_tail) {
   const auto a = answer(get({{"Range", "bytes=-500"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 500u);
@@ -242,7 +242,7 @@ TEST(answer_for_file, open_ended_range) {
   EXPECT_EQ(header_of(a, "Content-Length"), "100");
 }
 
-TEST(answer_for_file, last_byte) {
+TEST(answer_for_file, the_last_byte_alone_is_206) {
   const auto a = answer(get({{"Range", "bytes=999-999"}}));
   EXPECT_EQ(a.status, 206u);
   EXPECT_EQ(a.offset, 999u);

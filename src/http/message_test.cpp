@@ -66,7 +66,7 @@ TEST(request, is_head) {
   EXPECT_TRUE(q.keep_alive);
 }
 
-TEST(response, defaults) {
+TEST(response, defaults_to_an_empty_200) {
   response r;
   EXPECT_EQ(r.status, 200u);
   EXPECT_TRUE(r.headers.empty());
@@ -98,7 +98,7 @@ TEST(response, set_replaces_case_insensitively) {
   EXPECT_EQ(r.headers[1].second, "2");
 }
 
-TEST(json_response, standard_headers) {
+TEST(json_response, carries_the_standard_headers) {
   response r = json_response(201, R"({"ok":true})");
   EXPECT_EQ(r.status, 201u);
   EXPECT_EQ(r.body, R"({"ok":true})");
@@ -108,7 +108,7 @@ TEST(json_response, standard_headers) {
   EXPECT_EQ(header_of(r, "X-Content-Type-Options"), std::optional<std::string>("nosniff"));
 }
 
-TEST(error_response, detail_shape) {
+TEST(error_response, puts_the_message_in_a_json_detail) {
   response r = error_response(404, "Session not found");
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(r.body, R"({"detail":"Session not found"})");
@@ -116,7 +116,7 @@ TEST(error_response, detail_shape) {
   EXPECT_EQ(header_of(r, "Cache-Control"), std::optional<std::string>("no-store"));
 }
 
-TEST(error_response, empty_detail) { EXPECT_EQ(error_response(500, "").body, R"({"detail":""})"); }
+TEST(error_response, an_empty_message_keeps_the_detail_field) { EXPECT_EQ(error_response(500, "").body, R"({"detail":""})"); }
 
 TEST(error_response, quotes_and_backslashes_escaped) {
   EXPECT_EQ(error_response(400, R"(say "hi" \ bye)").body, R"({"detail":"say \"hi\" \\ bye"})");

@@ -38,7 +38,7 @@ TEST(parse_range, other_unit_is_none_not_invalid) {
   expect_kind("bytesx=0-1", kb, range_kind::none);
 }
 
-TEST(parse_range, closed_range) {
+TEST(parse_range, a_closed_range_is_taken_as_is) {
   expect_single("bytes=0-1", kb, 0, 1);
   expect_single("bytes=0-0", kb, 0, 0);
   expect_single("bytes=5-5", kb, 5, 5);
@@ -53,7 +53,7 @@ TEST(parse_range, open_ended_range) {
   expect_single("bytes=999-", kb, 999, 999);  // the last byte alone
 }
 
-TEST(parse_range, suffix_range) {
+TEST(parse_range, a_suffix_range_counts_from_the_end) {
   expect_single("bytes=-500", kb, 500, 999);
   expect_single("bytes=-1", kb, 999, 999);
   expect_single("bytes=-1000", kb, 0, 999);
@@ -179,7 +179,7 @@ TEST(content_range, formats_range_and_length) {
             "bytes 18446744073709551614-18446744073709551614/18446744073709551615");
 }
 
-TEST(content_range, unsatisfied_form) {
+TEST(content_range, unsatisfied_names_only_the_length) {
   EXPECT_EQ(unsatisfied_content_range(1000), "bytes */1000");
   EXPECT_EQ(unsatisfied_content_range(0), "bytes */0");
 }

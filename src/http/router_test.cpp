@@ -23,7 +23,7 @@ int id_of(const router::match& m) {
 
 std::string param(const router::match& m, std::string_view name) { return std::string(m.params.get(name)); }
 
-TEST(router, literal_route) {
+TEST(router, finds_a_literal_route) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("GET", "/api/info", tagged{2});
@@ -37,7 +37,7 @@ TEST(router, literal_route) {
   EXPECT_EQ(n.pattern, "/api/info");
 }
 
-TEST(router, root_route) {
+TEST(router, finds_the_root_route_only_for_slash) {
   router r;
   r.add("GET", "/", tagged{1});
   auto m = r.find("GET", "/");
@@ -53,7 +53,7 @@ TEST(router, literals_are_case_sensitive) {
   EXPECT_EQ(r.find("get", "/healthz").found, nullptr);
 }
 
-TEST(router, param_capture) {
+TEST(router, captures_a_parameter) {
   router r;
   r.add("GET", "/api/submissions/{session_id}", tagged{1});
   auto m = r.find("GET", "/api/submissions/abc123");
@@ -66,7 +66,7 @@ TEST(router, param_capture) {
   EXPECT_EQ(param(m, "other"), "");  // unknown names give an empty view
 }
 
-TEST(router, several_params) {
+TEST(router, captures_several_parameters) {
   router r;
   r.add("GET", "/a/{x}/b/{y}", tagged{1});
   auto m = r.find("GET", "/a/1/b/two");
@@ -192,7 +192,7 @@ TEST(router, registration_order_decides) {
   EXPECT_EQ(id_of(first_wins.find("GET", "/api/new")), 1);
 }
 
-TEST(router, not_found) {
+TEST(router, an_unknown_path_is_not_found) {
   router r;
   r.add("GET", "/healthz", tagged{1});
   r.add("POST", "/api/submissions", tagged{2});

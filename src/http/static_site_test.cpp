@@ -82,7 +82,7 @@ TEST_F(static_site_files, root_serves_index) {
   EXPECT_EQ(header_of(*direct, "ETag"), std::optional<std::string>(index_etag));
 }
 
-TEST_F(static_site_files, content_types) {
+TEST_F(static_site_files, are_served_with_their_content_type) {
   static_site site(root_.string());
   auto js = site.find("/app.js", std::nullopt);
   ASSERT_TRUE(js.has_value());
@@ -213,7 +213,7 @@ TEST_F(static_site_files, missing_folder_message_names_it) {
   }
 }
 
-TEST(content_type_for, known_extensions) {
+TEST(content_type_for, names_the_type_of_known_extensions) {
   EXPECT_EQ(content_type_for("/index.html"), "text/html; charset=utf-8");
   EXPECT_EQ(content_type_for("/a.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(content_type_for("/a.mjs"), "text/javascript; charset=utf-8");

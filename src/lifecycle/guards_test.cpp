@@ -285,14 +285,14 @@ TEST(concurrency_cap, concurrent_acquires_never_exceed_the_cap) {
 // ----------------------------------------------------------------------------------------------------------------
 // submission_guards
 
-struct guards_fixture : ::testing::Test {
+struct submission_admission : ::testing::Test {
   fake_steady steady;
   fake_system system{utc(std::chrono::year{2024} / 3 / 10, std::chrono::hours{12})};
 
   submission_guards make(guard_limits limits) { return submission_guards(limits, steady.source(), system.source()); }
 };
 
-TEST_F(guards_fixture, admits_and_holds_one_of_each) {
+TEST_F(submission_admission, admits_and_holds_one_of_each) {
   auto guards = make({.submit_burst = 2, .submits_per_hour = 10, .daily_budget = 10, .max_generating = 10});
   auto admitted = guards.admit("c");
   ASSERT_TRUE(admitted);
@@ -304,7 +304,7 @@ TEST_F(guards_fixture, admits_and_holds_one_of_each) {
   EXPECT_EQ(guards.budget().spent_today(), 1u);  // ending a song does not refund the day's budget
 }
 
-TEST_F(guards_fixture, client_rate_is_checked_first) {
+TEST_F(submission_admission, client_rate_is_checked_first) {
   auto guards = make({.submit_burst = 1, .submits_per_hour = 10, .daily_budget = 1, .max_generating = 1});
   ASSERT_TRUE(guards.admit("c"));
   auto refused = guards.admit("c");
@@ -314,7 +314,7 @@ TEST_F(guards_fixture, client_rate_is_checked_first) {
   EXPECT_STREQ(name(refused.refused->by), "client_rate");
 }
 
-TEST_F(guards_fixture, generating_cap_refusal_gives_the_token_back) {
+TEST_F(submission_admission, generating_cap_refusal_gives_the_token_back) {
   auto guards = make({.submit_burst = 1, .submits_per_hour = 10, .daily_budget = 10, .max_generating = 1});
   ASSERT_TRUE(guards.admit("a"));
   auto refused = guards.admit("b");
@@ -327,7 +327,7 @@ TEST_F(guards_fixture, generating_cap_refusal_gives_the_token_back) {
   EXPECT_TRUE(guards.admit("b"));  // b's one token was not used up by the refusal
 }
 
-TEST_F(guards_fixture, budget_refusal_gives_back_the_slot_and_the_token) {
+TEST_F(submission_admission, budget_refusal_gives_back_the_slot_and_the_token) {
   auto guards = make({.submit_burst = 1, .submits_per_hour = 10, .daily_budget = 1, .max_generating = 5});
   ASSERT_TRUE(guards.admit("a"));
   auto refused = guards.admit("b");
@@ -340,7 +340,7 @@ TEST_F(guards_fixture, budget_refusal_gives_back_the_slot_and_the_token) {
   EXPECT_TRUE(guards.admit("b"));
 }
 
-TEST_F(guards_fixture, upstream_refusal_gives_everything_back) {
+TEST_F(submission_admission, upstream_refusal_gives_everything_back) {
   auto guards = make({.submit_burst = 1, .submits_per_hour = 10, .daily_budget = 1, .max_generating = 1});
   auto admitted = guards.admit("c");
   ASSERT_TRUE(admitted);
@@ -357,7 +357,7 @@ TEST_F(guards_fixture, upstream_refusal_gives_everything_back) {
   EXPECT_EQ(guards.budget().spent_today(), 1u);
 }
 
-TEST_F(guards_fixture, a_create_that_may_exist_upstream_stays_spent) {
+TEST_F(submission_admission, a_create_that_may_exist_upstream_stays_spent) {
   auto guards = make({.submit_burst = 1, .submits_per_hour = 10, .daily_budget = 5, .max_generating = 1});
   auto admitted = guards.admit("c");
   ASSERT_TRUE(admitted);
@@ -370,7 +370,7 @@ TEST_F(guards_fixture, a_create_that_may_exist_upstream_stays_spent) {
   EXPECT_TRUE(guards.admit("d"));  // the slot is free for others
 }
 
-TEST_F(guards_fixture, resumed_generations_fill_the_cap) {
+TEST_F(submission_admission, resumed_generations_fill_the_cap) {
   auto guards = make({.submit_burst = 5, .submits_per_hour = 10, .daily_budget = 10, .max_generating = 2});
   guards.generation_resumed();
   guards.generation_resumed();
@@ -381,7 +381,7 @@ TEST_F(guards_fixture, resumed_generations_fill_the_cap) {
   EXPECT_TRUE(guards.admit("c"));
 }
 
-TEST_F(guards_fixture, all_zero_limits_disable_every_guard) {
+TEST_F(submission_admission, all_zero_limits_disable_every_guard) {
   auto guards = make({.submit_burst = 0, .submits_per_hour = 0, .daily_budget = 0, .max_generating = 0});
   for (int i = 0; i < 200; ++i) ASSERT_TRUE(guards.admit("c"));
 }

@@ -87,7 +87,7 @@ TEST(submission_form, refuses_json_that_is_not_an_object) {
   }
 }
 
-TEST(submission_form, missing_fields) {
+TEST(submission_form, a_missing_field_is_named_in_its_message) {
   const std::pair<const char*, const char*> cases[] = {
       {"sender", "sender: Please tell us your name."},
       {"recipient", "recipient: Please tell us who the song is for."},

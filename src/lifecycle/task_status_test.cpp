@@ -42,7 +42,7 @@ TEST(task_status, stages_follow_sonautos_order) {
   EXPECT_EQ(stage_of(task_status::unknown, true), "start");
 }
 
-TEST(task_status, phases) {
+TEST(task_status, each_status_maps_to_its_phase) {
   EXPECT_EQ(phase_of(task_status::prompt, false), "composing");
   EXPECT_EQ(phase_of(task_status::decompressing, true), "streaming");
   EXPECT_EQ(phase_of(task_status::success, true), "complete");

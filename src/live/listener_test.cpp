@@ -28,7 +28,7 @@ sonauto::client_options unreachable_upstream() {
 }
 
 // The io_context is driven by hand (poll): every step below runs exactly what is ready, no time passes.
-struct listener_test : ::testing::Test {
+struct listener : ::testing::Test {
   std::filesystem::path dir = [] {
     auto d = std::filesystem::temp_directory_path() /
              ("serenade-listener-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
@@ -65,7 +65,7 @@ struct listener_test : ::testing::Test {
   }
 };
 
-TEST_F(listener_test, relays_bytes_in_order_across_growth_and_ends_with_the_final_chunk) {
+TEST_F(listener, relays_bytes_in_order_across_growth_and_ends_with_the_final_chunk) {
   song->append_for_test("abc");
   serve();
   EXPECT_EQ(ex.record.status, 200u);
@@ -89,7 +89,7 @@ TEST_F(listener_test, relays_bytes_in_order_across_growth_and_ends_with_the_fina
   EXPECT_EQ(counters.bytes_relayed, 6u);
 }
 
-TEST_F(listener_test, a_restarted_capture_cuts_the_listener) {
+TEST_F(listener, a_restarted_capture_cuts_the_listener) {
   song->append_for_test("old song");
   serve();
   song->restart_for_test();
@@ -101,7 +101,7 @@ TEST_F(listener_test, a_restarted_capture_cuts_the_listener) {
   EXPECT_EQ(ex.record.body, "old song");
 }
 
-TEST_F(listener_test, an_abandoned_capture_ends_without_the_final_chunk_after_what_was_captured) {
+TEST_F(listener, an_abandoned_capture_ends_without_the_final_chunk_after_what_was_captured) {
   song->append_for_test("ab");
   serve();
   song->append_for_test("c");
@@ -113,7 +113,7 @@ TEST_F(listener_test, an_abandoned_capture_ends_without_the_final_chunk_after_wh
   EXPECT_FALSE(ex.record.finished);
 }
 
-TEST_F(listener_test, a_listener_who_leaves_while_waiting_is_released_at_once) {
+TEST_F(listener, a_listener_who_leaves_while_waiting_is_released_at_once) {
   song->append_for_test("abc");
   serve();
   EXPECT_TRUE(ex.watching_peer());
@@ -125,7 +125,7 @@ TEST_F(listener_test, a_listener_who_leaves_while_waiting_is_released_at_once) {
   EXPECT_EQ(counters.listeners_live, 0u);
 }
 
-TEST_F(listener_test, a_stalled_listener_is_closed_and_counted) {
+TEST_F(listener, a_stalled_listener_is_closed_and_counted) {
   song->append_for_test("abc");
   serve();
   ex.stall_writes();
@@ -136,7 +136,7 @@ TEST_F(listener_test, a_stalled_listener_is_closed_and_counted) {
   EXPECT_EQ(counters.stalled_listeners_closed, 1u);
 }
 
-TEST_F(listener_test, head_sends_only_the_chunked_header) {
+TEST_F(listener, head_sends_only_the_chunked_header) {
   fake_exchange head([] {
     auto req = fake_exchange::get("/api/stream/session1");
     req.method = "HEAD";
@@ -151,7 +151,7 @@ TEST_F(listener_test, head_sends_only_the_chunked_header) {
   EXPECT_EQ(counters.listeners_live, 0u);
 }
 
-TEST_F(listener_test, the_first_byte_is_awaited_before_the_status_line) {
+TEST_F(listener, the_first_byte_is_awaited_before_the_status_line) {
   serve();
   EXPECT_EQ(ex.record.status, 0u);
   song->append_for_test("a");
@@ -160,7 +160,7 @@ TEST_F(listener_test, the_first_byte_is_awaited_before_the_status_line) {
   EXPECT_EQ(ex.record.body, "a");
 }
 
-TEST_F(listener_test, a_capture_abandoned_before_any_byte_is_refused_with_its_reason) {
+TEST_F(listener, a_capture_abandoned_before_any_byte_is_refused_with_its_reason) {
   serve();
   song->end_for_test(hub_state::abandoned);
   io.poll();
@@ -171,7 +171,7 @@ TEST_F(listener_test, a_capture_abandoned_before_any_byte_is_refused_with_its_re
   EXPECT_EQ(ex.record.status, 0u);  // nothing answered: api answers refusals
 }
 
-TEST_F(listener_test, no_byte_within_the_start_timeout_is_refused_as_a_timeout) {
+TEST_F(listener, no_byte_within_the_start_timeout_is_refused_as_a_timeout) {
   serve(0s);  // the deadline has passed when the wait begins
   io.run();
   EXPECT_TRUE(served);

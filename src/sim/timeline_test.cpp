@@ -21,7 +21,7 @@ std::string status_at(double elapsed, std::optional<std::string_view> fail_at = 
   return std::string(moment_at(settings, elapsed, fail_at).status);
 }
 
-TEST(Timeline, SuccessAfter) {
+TEST(timeline, success_after_is_ready_then_remaining_audio_then_finish) {
   EXPECT_DOUBLE_EQ(success_after(settings), 59.0);
   EXPECT_DOUBLE_EQ(success_after({60.0, 1.0, 5.0, 10.0, 2.0, 30.0}), 5.0 + 50.0 + 2.0);
   EXPECT_DOUBLE_EQ(success_after({60.0, 4.0, 0.0, 0.0, 0.0, 30.0}), 15.0);
@@ -29,7 +29,7 @@ TEST(Timeline, SuccessAfter) {
   EXPECT_DOUBLE_EQ(success_after({3.0, 1.0, 5.0, 10.0, 2.0, 30.0}), 7.0);
 }
 
-TEST(Timeline, ReceivedAtCreation) {
+TEST(timeline, status_is_received_at_creation) {
   const moment m = moment_at(settings, 0.0);
   EXPECT_EQ(m.status, "RECEIVED");
   EXPECT_EQ(m.audio_seconds, 0.0);
@@ -38,7 +38,7 @@ TEST(Timeline, ReceivedAtCreation) {
   EXPECT_FALSE(m.succeeded);
 }
 
-TEST(Timeline, EarlyStatesInSonautoOrder) {
+TEST(timeline, early_states_follow_sonauto_order) {
   // Shares of ready_after (10 s): PROMPT 1.5, TASK_SENT 3.5, GENERATE_TASK_STARTED 5, BEGINNING_GENERATION 6.5,
   // GENERATING 8.
   EXPECT_EQ(status_at(1.0), "RECEIVED");
@@ -55,7 +55,7 @@ TEST(Timeline, EarlyStatesInSonautoOrder) {
   EXPECT_EQ(status_at(9.999), "GENERATING");
 }
 
-TEST(Timeline, NothingPlayableBeforeReady) {
+TEST(timeline, nothing_is_playable_before_ready) {
   for (double t : {0.0, 2.0, 5.0, 8.0, 9.999}) {
     const moment m = moment_at(settings, t);
     EXPECT_EQ(m.audio_seconds, 0.0) << t;
@@ -65,7 +65,7 @@ TEST(Timeline, NothingPlayableBeforeReady) {
   }
 }
 
-TEST(Timeline, StreamingReadyAtReadyAfter) {
+TEST(timeline, streaming_is_ready_at_ready_after) {
   const moment m = moment_at(settings, 10.0);
   EXPECT_EQ(m.status, "GENERATING_STREAMING_READY");
   EXPECT_DOUBLE_EQ(m.audio_seconds, 5.0);
@@ -74,7 +74,7 @@ TEST(Timeline, StreamingReadyAtReadyAfter) {
   EXPECT_FALSE(m.succeeded);
 }
 
-TEST(Timeline, AudioGrowsAtSpeed) {
+TEST(timeline, audio_grows_at_speed) {
   EXPECT_DOUBLE_EQ(moment_at(settings, 11.0).audio_seconds, 7.0);
   EXPECT_DOUBLE_EQ(moment_at(settings, 20.0).audio_seconds, 25.0);
   EXPECT_DOUBLE_EQ(moment_at(settings, 40.5).audio_seconds, 66.0);
@@ -83,7 +83,7 @@ TEST(Timeline, AudioGrowsAtSpeed) {
   EXPECT_DOUBLE_EQ(moment_at(settings, 55.0).audio_seconds, 95.0);
 }
 
-TEST(Timeline, AudioNeverExceedsSong) {
+TEST(timeline, audio_never_exceeds_the_song) {
   for (double t = 0.0; t <= 400.0; t += 0.25) {
     const moment m = moment_at(settings, t);
     EXPECT_LE(m.audio_seconds, 95.0) << t;
@@ -97,7 +97,7 @@ TEST(Timeline, AudioNeverExceedsSong) {
   EXPECT_DOUBLE_EQ(moment_at(short_song, 5.0).audio_seconds, 3.0);
 }
 
-TEST(Timeline, AudioNeverDecreases) {
+TEST(timeline, audio_never_decreases) {
   double previous = 0.0;
   for (double t = 0.0; t <= 200.0; t += 0.5) {
     const double now = moment_at(settings, t).audio_seconds;
@@ -106,7 +106,7 @@ TEST(Timeline, AudioNeverDecreases) {
   }
 }
 
-TEST(Timeline, DecompressingThenSavingThenSuccess) {
+TEST(timeline, generation_ends_decompressing_then_saving_then_success) {
   EXPECT_EQ(status_at(54.9), "GENERATING_STREAMING_READY");
   EXPECT_EQ(status_at(55.0), "DECOMPRESSING");
   EXPECT_EQ(status_at(56.9), "DECOMPRESSING");
@@ -121,7 +121,7 @@ TEST(Timeline, DecompressingThenSavingThenSuccess) {
   }
 }
 
-TEST(Timeline, SuccessAtSuccessAfter) {
+TEST(timeline, success_comes_at_success_after) {
   const moment m = moment_at(settings, success_after(settings));
   EXPECT_EQ(m.status, "SUCCESS");
   EXPECT_TRUE(m.succeeded);
@@ -131,7 +131,7 @@ TEST(Timeline, SuccessAtSuccessAfter) {
   EXPECT_FALSE(moment_at(settings, 58.999).succeeded);
 }
 
-TEST(Timeline, StreamOpenUntilExpiry) {
+TEST(timeline, stream_stays_open_until_expiry) {
   const moment before = moment_at(settings, 118.9);
   EXPECT_EQ(before.status, "SUCCESS");
   EXPECT_TRUE(before.stream_open);
@@ -151,7 +151,7 @@ TEST(Timeline, StreamOpenUntilExpiry) {
   EXPECT_TRUE(long_after.expired);
 }
 
-TEST(Timeline, ZeroFinishDelayGoesStraightToSuccess) {
+TEST(timeline, zero_finish_delay_goes_straight_to_success) {
   constexpr timeline_settings s{20.0, 1.0, 2.0, 4.0, 0.0, 10.0};  // audio done = success = 18
   EXPECT_DOUBLE_EQ(success_after(s), 18.0);
   EXPECT_EQ(moment_at(s, 17.9).status, "GENERATING_STREAMING_READY");
@@ -160,7 +160,7 @@ TEST(Timeline, ZeroFinishDelayGoesStraightToSuccess) {
   EXPECT_TRUE(moment_at(s, 28.0).expired);
 }
 
-TEST(Timeline, StatusesNeverGoBackwards) {
+TEST(timeline, statuses_never_go_backwards) {
   constexpr std::string_view order[] = {"RECEIVED",   "PROMPT",   "TASK_SENT", "GENERATE_TASK_STARTED",
                                         "BEGINNING_GENERATION", "GENERATING", "GENERATING_STREAMING_READY",
                                         "DECOMPRESSING", "SAVING", "SUCCESS"};
@@ -183,7 +183,7 @@ TEST(Timeline, StatusesNeverGoBackwards) {
   EXPECT_EQ(seen, 9);  // every state visited, one step at a time
 }
 
-TEST(Timeline, FailAtEarlyStateFailsFromThenOn) {
+TEST(timeline, fail_at_early_state_fails_from_then_on) {
   // TASK_SENT begins at 3.5 s.
   EXPECT_EQ(status_at(0.0, "TASK_SENT"), "RECEIVED");
   EXPECT_EQ(status_at(2.0, "TASK_SENT"), "PROMPT");
@@ -198,12 +198,12 @@ TEST(Timeline, FailAtEarlyStateFailsFromThenOn) {
   }
 }
 
-TEST(Timeline, FailAtReceivedFailsImmediately) {
+TEST(timeline, fail_at_received_fails_immediately) {
   EXPECT_EQ(status_at(0.0, "RECEIVED"), "FAILURE");
   EXPECT_EQ(status_at(100.0, "RECEIVED"), "FAILURE");
 }
 
-TEST(Timeline, FailAtStreamingReady) {
+TEST(timeline, fail_at_streaming_ready_fails_without_opening_the_stream) {
   EXPECT_EQ(status_at(9.9, "GENERATING_STREAMING_READY"), "GENERATING");
   EXPECT_EQ(moment_at(settings, 9.9, "GENERATING_STREAMING_READY").audio_seconds, 0.0);
   const moment m = moment_at(settings, 10.0, "GENERATING_STREAMING_READY");
@@ -213,7 +213,7 @@ TEST(Timeline, FailAtStreamingReady) {
   EXPECT_EQ(status_at(59.0, "GENERATING_STREAMING_READY"), "FAILURE");
 }
 
-TEST(Timeline, FailAtSavingLeavesStreamingAlone) {
+TEST(timeline, fail_at_saving_leaves_streaming_alone) {
   const moment streaming = moment_at(settings, 30.0, "SAVING");
   EXPECT_EQ(streaming.status, "GENERATING_STREAMING_READY");
   EXPECT_TRUE(streaming.stream_open);
@@ -224,7 +224,7 @@ TEST(Timeline, FailAtSavingLeavesStreamingAlone) {
   EXPECT_EQ(status_at(500.0, "SAVING"), "FAILURE");
 }
 
-TEST(Timeline, FailAtSuccessFailsInsteadOfSucceeding) {
+TEST(timeline, fail_at_success_fails_instead_of_succeeding) {
   EXPECT_EQ(status_at(58.9, "SUCCESS"), "SAVING");
   const moment m = moment_at(settings, 59.0, "SUCCESS");
   EXPECT_EQ(m.status, "FAILURE");
@@ -232,14 +232,14 @@ TEST(Timeline, FailAtSuccessFailsInsteadOfSucceeding) {
   EXPECT_FALSE(m.stream_open);
 }
 
-TEST(Timeline, UnknownFailAtNeverFails) {
+TEST(timeline, unknown_fail_at_never_fails) {
   for (double t : {0.0, 5.0, 10.0, 56.0, 59.0, 200.0}) {
     EXPECT_EQ(status_at(t, "NO_SUCH_STATE"), status_at(t)) << t;
     EXPECT_NE(status_at(t, "NO_SUCH_STATE"), "FAILURE") << t;
   }
 }
 
-TEST(Timeline, NoFailAtIsTheDefault) {
+TEST(timeline, no_fail_at_is_the_default) {
   for (double t : {0.0, 5.0, 10.0, 56.0, 59.0, 200.0}) {
     const moment a = moment_at(settings, t);
     const moment b = moment_at(settings, t, std::nullopt);
@@ -250,7 +250,7 @@ TEST(Timeline, NoFailAtIsTheDefault) {
 
 // ------------------------------------------------------------------------------------------- fault switches
 
-TEST(Timeline, NeverReadyStopsAtGenerating) {
+TEST(timeline, never_ready_stops_at_generating) {
   timeline_settings s = settings;
   s.never_ready = true;
   EXPECT_EQ(moment_at(s, 0.0).status, "RECEIVED");
@@ -267,7 +267,7 @@ TEST(Timeline, NeverReadyStopsAtGenerating) {
   }
 }
 
-TEST(Timeline, NeverReadyWithZeroReadyAfterIsGeneratingAtOnce) {
+TEST(timeline, never_ready_with_zero_ready_after_is_generating_at_once) {
   timeline_settings s = settings;
   s.ready_after = 0.0;
   s.never_ready = true;
@@ -275,7 +275,7 @@ TEST(Timeline, NeverReadyWithZeroReadyAfterIsGeneratingAtOnce) {
   EXPECT_EQ(moment_at(s, 500.0).status, "GENERATING");
 }
 
-TEST(Timeline, NeverReadyStillFailsAtAnEarlyState) {
+TEST(timeline, never_ready_still_fails_at_an_early_state) {
   timeline_settings s = settings;
   s.never_ready = true;
   EXPECT_EQ(moment_at(s, 3.4, "TASK_SENT").status, "PROMPT");
@@ -286,7 +286,7 @@ TEST(Timeline, NeverReadyStillFailsAtAnEarlyState) {
   EXPECT_EQ(moment_at(s, 200.0, "SUCCESS").status, "GENERATING");
 }
 
-TEST(Timeline, ZeroExpireAfterClosesTheStreamAtSuccess) {
+TEST(timeline, zero_expire_after_closes_the_stream_at_success) {
   timeline_settings s = settings;
   s.expire_after = 0.0;
   const moment saving = moment_at(s, 58.9);
@@ -300,7 +300,7 @@ TEST(Timeline, ZeroExpireAfterClosesTheStreamAtSuccess) {
   EXPECT_TRUE(done.cdn_available);
 }
 
-TEST(Timeline, CdnAvailableFromSuccessForItsLifetime) {
+TEST(timeline, cdn_is_available_from_success_for_its_lifetime) {
   timeline_settings s = settings;
   s.cdn_lifetime = 5.0;  // deleted at 59 + 5 = 64
   for (double t : {0.0, 10.0, 55.0, 58.9}) EXPECT_FALSE(moment_at(s, t).cdn_available) << t;
@@ -313,14 +313,14 @@ TEST(Timeline, CdnAvailableFromSuccessForItsLifetime) {
   EXPECT_FALSE(moment_at(s, 1000.0).cdn_available);
 }
 
-TEST(Timeline, CdnLifetimeZeroMeansGoneAtSuccess) {
+TEST(timeline, cdn_lifetime_zero_means_gone_at_success) {
   timeline_settings s = settings;
   s.cdn_lifetime = 0.0;
   EXPECT_FALSE(moment_at(s, 59.0).cdn_available);
   EXPECT_TRUE(moment_at(s, 59.0).succeeded);
 }
 
-TEST(Timeline, CdnKeptForSonautosWeekByDefault) {
+TEST(timeline, cdn_is_kept_for_sonautos_week_by_default) {
   EXPECT_DOUBLE_EQ(settings.cdn_lifetime, 168 * 3600.0);
   EXPECT_TRUE(moment_at(settings, 59.0 + 168 * 3600.0 - 1).cdn_available);
   EXPECT_FALSE(moment_at(settings, 59.0 + 168 * 3600.0).cdn_available);
@@ -329,7 +329,7 @@ TEST(Timeline, CdnKeptForSonautosWeekByDefault) {
   EXPECT_TRUE(moment_at(settings, 119.0).cdn_available);
 }
 
-TEST(Timeline, FailureHasNoCdnCopy) {
+TEST(timeline, failure_has_no_cdn_copy) {
   for (double t : {10.0, 59.0, 200.0}) EXPECT_FALSE(moment_at(settings, t, "GENERATING").cdn_available) << t;
   EXPECT_FALSE(moment_at(settings, 59.0, "SUCCESS").cdn_available);
 }
@@ -349,7 +349,7 @@ std::vector<std::pair<double, std::string>> walk(const timeline_settings& s,
   return out;
 }
 
-TEST(Timeline, NextChangeWalksEveryStatusAtItsInstant) {
+TEST(timeline, next_change_walks_every_status_at_its_instant) {
   const std::vector<std::pair<double, std::string>> expected{
       {0.0, "RECEIVED"},
       {1.5, "PROMPT"},
@@ -370,7 +370,7 @@ TEST(Timeline, NextChangeWalksEveryStatusAtItsInstant) {
   }
 }
 
-TEST(Timeline, NextChangeFromAnyMomentInBetween) {
+TEST(timeline, next_change_is_found_from_any_moment_in_between) {
   EXPECT_DOUBLE_EQ(*next_change_after(settings, 0.0), 1.5);
   EXPECT_DOUBLE_EQ(*next_change_after(settings, 1.4999), 1.5);
   EXPECT_DOUBLE_EQ(*next_change_after(settings, 1.5), 3.5);  // strictly after: the change at 1.5 has happened
@@ -385,7 +385,7 @@ TEST(Timeline, NextChangeFromAnyMomentInBetween) {
   EXPECT_EQ(next_change_after(settings, 1e9), std::nullopt);
 }
 
-TEST(Timeline, NextChangeIsWhereTheStatusActuallyChanges) {
+TEST(timeline, next_change_is_where_the_status_actually_changes) {
   // Sampled finely, the status is constant up to each change and different from it on.
   for (double t = 0.0; t < 70.0; t += 0.05) {
     const auto next = next_change_after(settings, t);
@@ -402,7 +402,7 @@ TEST(Timeline, NextChangeIsWhereTheStatusActuallyChanges) {
   }
 }
 
-TEST(Timeline, NextChangeSkipsStatusesThatLastNoTime) {
+TEST(timeline, next_change_skips_statuses_that_last_no_time) {
   // No finish delay: DECOMPRESSING and SAVING last no time, the task goes straight to SUCCESS at 18.
   constexpr timeline_settings s{20.0, 1.0, 2.0, 4.0, 0.0, 10.0};
   EXPECT_EQ(next_change_after(s, 2.0), 18.0);
@@ -417,7 +417,7 @@ TEST(Timeline, NextChangeSkipsStatusesThatLastNoTime) {
   EXPECT_EQ(statuses[3].second, "SUCCESS");
 }
 
-TEST(Timeline, NextChangeOfANeverReadyTaskEndsAtGenerating) {
+TEST(timeline, next_change_of_a_never_ready_task_ends_at_generating) {
   timeline_settings s = settings;
   s.never_ready = true;
   EXPECT_DOUBLE_EQ(*next_change_after(s, 7.9), 8.0);
@@ -427,7 +427,7 @@ TEST(Timeline, NextChangeOfANeverReadyTaskEndsAtGenerating) {
   EXPECT_DOUBLE_EQ(walk(s).back().first, 8.0);
 }
 
-TEST(Timeline, NextChangeWithFailAtEndsAtFailure) {
+TEST(timeline, next_change_with_fail_at_ends_at_failure) {
   const auto fails_at = next_change_after(settings, 7.0, "GENERATING");
   ASSERT_TRUE(fails_at);
   EXPECT_DOUBLE_EQ(*fails_at, 8.0);

@@ -1191,17 +1191,17 @@ TEST(migrations, transaction_rolls_back_unless_committed) {
   EXPECT_EQ(rows, 1);
 }
 
-TEST(database_url, relative_path) {
+TEST(database_url, a_relative_path_is_kept_relative) {
   EXPECT_EQ(sqlite_path_from_url("sqlite:///./var/serenade.db"), "./var/serenade.db");
   EXPECT_EQ(sqlite_path_from_url("sqlite:///serenade.db"), "serenade.db");
 }
 
-TEST(database_url, absolute_path) {
+TEST(database_url, an_absolute_path_keeps_its_slash) {
   EXPECT_EQ(sqlite_path_from_url("sqlite:////abs/x.db"), "/abs/x.db");
   EXPECT_EQ(sqlite_path_from_url("SQLite:////abs/x.db"), "/abs/x.db");
 }
 
-TEST(database_url, memory) { EXPECT_EQ(sqlite_path_from_url("sqlite://:memory:"), ":memory:"); }
+TEST(database_url, memory_names_the_in_memory_database) { EXPECT_EQ(sqlite_path_from_url("sqlite://:memory:"), ":memory:"); }
 
 TEST(database_url, postgres_is_not_supported_yet) {
   EXPECT_EQ(message_of([] { sqlite_path_from_url("postgres://u:secret@db/serenade"); }),
@@ -1225,7 +1225,7 @@ TEST(database_url, sqlite_without_a_path_is_refused) {
   }
 }
 
-TEST(open_store, memory) {
+TEST(open_store, opens_an_in_memory_database_at_the_latest_schema) {
   auto store = open_store("sqlite://:memory:");
   EXPECT_EQ(store->schema_version(), latest_schema);
   store->insert(make_submission("m", 1));

@@ -81,7 +81,7 @@ TEST(guards, the_daily_budget_refuses_the_next_generation) {
   EXPECT_EQ(creates(s), 1);
 }
 
-TEST(guards, the_cap_on_songs_generating_at_once) {
+TEST(guards, the_cap_on_songs_generating_at_once_refuses_the_next_with_429) {
   stack s({.ready_after = 30}, {"--max-generating", "1"});
   EXPECT_EQ(submit(s, "generating").status, 201u);
   auto busy = submit(s, "waiting");
