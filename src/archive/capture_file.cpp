@@ -39,19 +39,7 @@ capture_file::~capture_file() {
   ::close(read_fd_);
 }
 
-capture_file::append_result capture_file::append(std::span<const char> bytes) {
-  append_result result;
-  while (result.written < bytes.size()) {
-    const auto written = ::write(write_fd_, bytes.data() + result.written, bytes.size() - result.written);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      result.error = last_error();
-      break;
-    }
-    result.written += static_cast<std::size_t>(written);
-  }
-  return result;
-}
+write_result capture_file::append(std::span<const char> bytes) { return write_all(write_fd_, bytes); }
 
 bool capture_file::holds(std::uint64_t offset, std::span<const char> bytes) const {
   std::array<char, 16 * 1024> stored{};

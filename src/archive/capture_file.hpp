@@ -2,6 +2,8 @@
 // A song's live capture on disk: `<id>.part` while Sonauto's stream is appended to it, renamed to
 // `<id>.live.mp3` once the stream ended cleanly. One writer appends; listeners read it at their own offsets
 // through read_fd() (sendfile). Blocking file calls: run them where a slow disk holds no I/O thread.
+#include "archive/write_all.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -22,11 +24,8 @@ class capture_file {
   std::uint64_t resumed_size() const { return resumed_size_; }
   int read_fd() const { return read_fd_; }
 
-  struct append_result {
-    std::size_t written = 0;  // bytes that reached the file, also when it failed part way
-    std::error_code error;
-  };
-  append_result append(std::span<const char> bytes);
+  // How much reached the file, also when it failed part way.
+  write_result append(std::span<const char> bytes);
 
   // Whether `bytes` are what the file holds from `offset` (a replay checked against the capture).
   bool holds(std::uint64_t offset, std::span<const char> bytes) const;

@@ -2,6 +2,7 @@
 
 #include "archive/paths.hpp"
 #include "archive/song_check.hpp"
+#include "archive/write_all.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,17 +25,7 @@ final_copy::~final_copy() {
   if (!in_place_) ::unlink(temporary_path_.c_str());
 }
 
-std::error_code final_copy::write(std::span<const char> piece) {
-  while (!piece.empty()) {
-    const auto written = ::write(fd_, piece.data(), piece.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return {errno, std::generic_category()};
-    }
-    piece = piece.subspan(static_cast<std::size_t>(written));
-  }
-  return {};
-}
+std::error_code final_copy::write(std::span<const char> piece) { return write_all(fd_, piece).error; }
 
 std::string final_copy::make_durable_and_check() {
   const bool synced = ::fsync(fd_) == 0;
