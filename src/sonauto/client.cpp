@@ -39,7 +39,7 @@ constexpr auto as_values = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t rest_body_limit = 1024 * 1024;  // a result is a few KiB; anything near this is not Sonauto
 constexpr std::size_t refusal_body_limit = 64 * 1024;   // what we read of a non-2xx stream answer
 constexpr std::size_t read_buffer_limit = 128 * 1024;   // socket read buffer: one header plus one 64 KiB read
-constexpr std::size_t download_piece = 64 * 1024;      // download_to_file: the most read, then written, at once
+constexpr std::size_t download_piece = 64 * 1024;      // download: the most read, then handed to the sink, at once
 constexpr int max_redirects = 3;
 constexpr std::string_view user_agent = "serenade/0.1";
 }  // namespace
