@@ -31,6 +31,11 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
   seconds("--finish-delay", o.finish_delay, "Seconds from the last audio to SUCCESS");
   seconds("--expire-after", o.expire_after, "Seconds the live stream stays available after SUCCESS");
   seconds("--tick", o.tick, "Seconds between live stream chunks");
+  cmd.add_option("--piece", o.piece,
+                 "How new live audio is written: 'tick' (everything new each tick, one chunk) or 'frame' (each MP3 "
+                 "frame as its own chunk as soon as it is generated; the replay on connect still comes at once)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tick", "frame"}));
   seconds("--webhook-timeout", o.webhook_timeout, "Seconds a webhook POST may take before it is abandoned (no retry)");
   add_fault_flags(cmd, o.faults, o.create);
   cmd.footer(control_help());
@@ -44,11 +49,12 @@ simulator::~simulator() { stop(); }
 std::uint16_t simulator::start() {
   auto& ctx = *context_;
   const auto& options = ctx.options;
-  if (options.song_seconds <= 0 || options.song_seconds > 600) {
-    throw std::invalid_argument("--song-seconds must be between 0 and 600");
+  if (options.song_seconds <= 0 || options.song_seconds > 1800) {
+    throw std::invalid_argument("--song-seconds must be between 0 and 1800");
   }
   if (options.speed <= 0) throw std::invalid_argument("--speed must be positive");
   if (options.tick <= 0) throw std::invalid_argument("--tick must be positive");
+  if (options.piece != "tick" && options.piece != "frame") throw std::invalid_argument("--piece must be tick or frame");
   if (auto problem = check_faults(options.faults, options.create)) throw std::invalid_argument(*problem);
   auto address = core::parse_listen_address(options.listen);
   if (!address) throw std::invalid_argument("--listen must be host:port, got '" + options.listen + "'");

@@ -34,6 +34,7 @@ struct simulator_options {
   double finish_delay = 0.6;  // seconds from the last audio to SUCCESS (DECOMPRESSING, SAVING)
   double expire_after = 10;   // seconds the live stream stays available after SUCCESS
   double tick = 0.1;          // seconds between stream chunks
+  std::string piece = "tick";  // "tick": what is new every tick in one chunk; "frame": one chunk per MP3 frame
   task_faults faults;         // defaults for every new task
   create_faults create;       // the create endpoint's switches at start
   double webhook_timeout = 3;  // seconds a webhook POST may take before it is abandoned (no retry)

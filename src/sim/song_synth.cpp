@@ -360,8 +360,8 @@ double mp3_seconds_per_frame(int sample_rate) {
 }
 
 std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps) {
-  if (!(seconds > 0.0 && seconds <= 600.0)) {
-    throw std::invalid_argument("song length must be in (0, 600] seconds, got " + std::to_string(seconds));
+  if (!(seconds > 0.0 && seconds <= 1800.0)) {
+    throw std::invalid_argument("song length must be in (0, 1800] seconds, got " + std::to_string(seconds));
   }
   constexpr std::array<int, 14> bitrates = {32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
   if (std::find(bitrates.begin(), bitrates.end(), bitrate_kbps) == bitrates.end()) {

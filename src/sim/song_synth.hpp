@@ -15,7 +15,7 @@ inline constexpr int synth_sample_rate = 44100;
 // and tune all come from a hash of `seed`, encoded as 44.1 kHz stereo CBR MP3.
 // The output is only plain audio frames: no ID3 tag and no Xing/Info/LAME frame, so every
 // frame-aligned prefix is a playable file. Same arguments give the same bytes on a given
-// build and machine. Throws std::invalid_argument unless 0 < seconds <= 600 and the bitrate
+// build and machine. Throws std::invalid_argument unless 0 < seconds <= 1800 and the bitrate
 // is an MPEG-1 Layer III one (32..320 kbps); std::runtime_error if LAME fails.
 std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps = 192);
 

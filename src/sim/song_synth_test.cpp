@@ -155,7 +155,7 @@ TEST(synthesize_song, decodes_to_audible_unclipped_music) {
 TEST(synthesize_song, rejects_bad_arguments) {
   EXPECT_THROW(synthesize_song("x", 0.0), std::invalid_argument);
   EXPECT_THROW(synthesize_song("x", -1.0), std::invalid_argument);
-  EXPECT_THROW(synthesize_song("x", 600.5), std::invalid_argument);
+  EXPECT_THROW(synthesize_song("x", 1800.5), std::invalid_argument);
   EXPECT_THROW(synthesize_song("x", std::numeric_limits<double>::quiet_NaN()), std::invalid_argument);
   EXPECT_THROW(synthesize_song("x", std::numeric_limits<double>::infinity()), std::invalid_argument);
   EXPECT_THROW(synthesize_song("x", 1.0, 100), std::invalid_argument);

@@ -5,13 +5,16 @@
 #include "http/peer_watch.hpp"
 #include "http/router.hpp"
 #include "sim/context.hpp"
+#include "sim/song_synth.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/scope_exit.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 namespace serenade::sim {
 
@@ -56,20 +59,58 @@ asio::awaitable<void> pause_for(double seconds) {
   co_await pause.async_wait(asio::use_awaitable);
 }
 
-// Replays everything generated so far, then sends new audio every tick until the song is complete.
+// Where the live stream's chunks end. Per tick: wherever generation has got to. Per frame: at frame boundaries,
+// one frame per chunk once the replay of what was generated before the connection is sent.
+class chunk_bounds {
+ public:
+  chunk_bounds(const simulator_options& options, const std::vector<std::uint8_t>& audio)
+      : per_frame_(options.piece == "frame") {
+    if (!per_frame_) return;
+    ends_ = synth_frame_offsets(audio);
+    if (!ends_.empty()) ends_.erase(ends_.begin());  // a frame ends where the next begins
+    ends_.push_back(audio.size());
+  }
+
+  // What may be sent of `generated` bytes: up to the last whole frame when per frame.
+  std::size_t sendable(std::size_t generated) const {
+    if (!per_frame_) return generated;
+    const auto after = std::upper_bound(ends_.begin(), ends_.end(), generated);
+    return after == ends_.begin() ? 0 : *(after - 1);
+  }
+
+  // The end of the chunk that starts at `sent`, at most `limit`.
+  std::size_t chunk_end(std::size_t sent, std::size_t limit, bool replaying) const {
+    constexpr std::size_t replay_piece = 16 * 1024;
+    if (!per_frame_ || replaying) return std::min(limit, sent + replay_piece);
+    const auto next = std::upper_bound(ends_.begin(), ends_.end(), sent);
+    return next == ends_.end() ? limit : std::min(limit, *next);
+  }
+
+  // How long to wait for more audio: a tick, or one frame's play time at the generation speed.
+  double pause(const simulator_options& options) const {
+    return per_frame_ ? mp3_seconds_per_frame() / options.speed : options.tick;
+  }
+
+ private:
+  bool per_frame_;
+  std::vector<std::size_t> ends_;
+};
+
+// Replays everything generated so far, then sends new audio as it is generated until the song is complete.
 // Honours the connection's plan: a pause after plan.stall_at bytes, a cut after plan.cut_at bytes.
 asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex, task& t, stream_plan plan) {
-  constexpr std::size_t piece = 16 * 1024;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   const auto& audio = *t.audio;
+  const chunk_bounds bounds(options, audio);
   std::size_t sent = 0;
+  bool replaying = true;
   for (;;) {
     const auto m = moment_now(options, t);
     if (m.status == "FAILURE") {
       ex.abort();
       co_return;
     }
-    const auto available = bytes_generated(options, t, m);
+    const auto available = bounds.sendable(bytes_generated(options, t, m));
     bool stalled = false;
     for (;;) {
       if (plan.cut_at && sent >= *plan.cut_at) {
@@ -89,17 +130,19 @@ asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex,
       std::uint64_t limit = available;
       if (plan.cut_at) limit = std::min(limit, *plan.cut_at);
       if (plan.stall_at) limit = std::min(limit, *plan.stall_at);
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece, limit - sent));
+      const auto end = bounds.chunk_end(sent, static_cast<std::size_t>(limit), replaying);
+      const auto n = end - sent;
       if (!co_await ex.write_chunk({reinterpret_cast<const char*>(audio.data() + sent), n})) co_return;
       sent += n;
       t.bytes_streamed += n;
     }
     if (stalled) continue;
+    replaying = false;
     if (sent == audio.size()) {
       co_await ex.finish_chunked();
       co_return;
     }
-    timer.expires_after(seconds_of(options.tick));
+    timer.expires_after(seconds_of(bounds.pause(options)));
     co_await timer.async_wait(asio::use_awaitable);
   }
 }

@@ -173,6 +173,63 @@ TEST(simulator, stall_pauses_at_the_given_byte_keeping_the_connection_open_then_
   EXPECT_TRUE(early.ended_cleanly());
 }
 
+// ------------------------------------------------------------------------------------------- pieces
+
+// The chunks of a raw HTTP/1.1 chunked response, in order; throws when the framing is broken.
+std::vector<std::string> chunks_of(const std::string& response) {
+  auto at = response.find("\r\n\r\n");
+  if (at == std::string::npos) throw std::runtime_error("no end of header");
+  at += 4;
+  std::vector<std::string> chunks;
+  for (;;) {
+    const auto line_end = response.find("\r\n", at);
+    if (line_end == std::string::npos) throw std::runtime_error("cut inside a chunk size line");
+    const auto size = std::stoul(response.substr(at, line_end - at), nullptr, 16);
+    if (size == 0) return chunks;
+    at = line_end + 2;
+    if (response.size() < at + size + 2 || response.compare(at + size, 2, "\r\n") != 0) {
+      throw std::runtime_error("chunk without its CRLF");
+    }
+    chunks.push_back(response.substr(at, size));
+    at += size + 2;
+  }
+}
+
+TEST(simulator, piece_frame_sends_each_new_frame_as_its_own_chunk_after_the_replay) {
+  stack s({.song_seconds = 6, .speed = 1, .ready_after = 0.3, .first_audio = 1, .extra_args = {"--piece", "frame"}});
+  const auto task = create_task(s, "per-frame");
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto response = raw_exchange_until_closed(
+      s.sim_port(), "GET /stream/" + task + " HTTP/1.1\r\nHost: sim\r\nAuthorization: Bearer " + test_api_key +
+                        "\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(response);
+  const auto chunks = chunks_of(*response);
+  std::string body;
+  for (const auto& c : chunks) body += c;
+  const auto audio = s.simulator_audio(task);
+  ASSERT_TRUE(body == audio) << body.size() << " of " << audio.size() << " bytes";
+  // Generated at real time: whatever was not generated when the connection opened arrives frame by frame.
+  const auto frames = archive::frame_offsets(bytes_of(audio));
+  ASSERT_GT(frames.size(), 100u);
+  // The replay comes in pieces of 16 KiB up to the last frame generated when the connection opened.
+  constexpr std::size_t replay_piece = 16 * 1024;
+  std::size_t first_live = 0;
+  std::size_t offset = 0;
+  while (first_live < chunks.size() && chunks[first_live].size() == replay_piece) offset += chunks[first_live++].size();
+  ASSERT_LT(first_live, chunks.size());
+  offset += chunks[first_live++].size();  // the replay's last piece, which ends on a frame boundary
+  std::size_t one_frame_chunks = 0;
+  for (const auto& c : std::span(chunks).subspan(first_live)) {
+    const auto start = std::lower_bound(frames.begin(), frames.end(), offset);
+    ASSERT_TRUE(start != frames.end() && *start == offset) << "a chunk starts inside a frame at " << offset;
+    const auto next = start + 1 == frames.end() ? audio.size() : *(start + 1);
+    EXPECT_EQ(offset + c.size(), next) << "a live chunk of " << c.size() << " bytes at " << offset;
+    ++one_frame_chunks;
+    offset += c.size();
+  }
+  EXPECT_GT(one_frame_chunks, 0u) << "the whole song came as the replay";
+}
+
 // ------------------------------------------------------------------------------------------ live expiry
 
 TEST(simulator, expire_immediately_answers_404_right_after_success) {
