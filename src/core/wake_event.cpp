@@ -13,6 +13,10 @@ namespace asio = boost::asio;
 // Touched only on the executor: notify() posts there.
 struct wake_event::state {
   explicit state(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  void notify_here() {
+    notified = true;
+    timer.cancel();
+  }
   asio::steady_timer timer;
   bool notified = false;
 };
@@ -51,11 +55,14 @@ std::function<void()> wake_event::notifier() const {
     auto s = weak.lock();
     if (!s) return;
     auto executor = s->timer.get_executor();
-    asio::post(executor, [s = std::move(s)] {
-      s->notified = true;
-      s->timer.cancel();
-    });
+    asio::post(executor, [s = std::move(s)] { s->notify_here(); });
   };
+}
+
+waiter_list::on_executor wake_event::waiter() const {
+  return {state_->timer.get_executor(), [weak = std::weak_ptr<state>(state_)] {
+            if (auto s = weak.lock()) s->notify_here();
+          }};
 }
 
 }  // namespace serenade::core

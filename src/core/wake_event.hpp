@@ -3,6 +3,8 @@
 // executor. A notify that comes while nobody waits is kept, so the next wait returns at once (one extra loop
 // turn for a stale wake, never a lost one). Waits must run on the executor given at construction (a strand or
 // a single-threaded io_context).
+#include "core/waiter_list.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -31,6 +33,9 @@ class wake_event {
   void notify();
   // A callback that notifies this event while it lives; for waiter lists that may outlive the waiter.
   std::function<void()> notifier() const;
+  // The same, bound to the event's executor and run there without a hand-off of its own: a waiter list wakes
+  // many of them with one posted function (waiter_list::on_executor).
+  waiter_list::on_executor waiter() const;
 
  private:
   struct state;

@@ -90,3 +90,21 @@ TEST_F(wake_event_wait, a_cancelled_wait_throws_operation_aborted) {
 }
 
 }  // namespace
+
+TEST_F(wake_event_wait, a_waiter_run_on_the_executor_wakes_the_wait) {
+  wait_in_background();
+  io.poll();
+  serenade::core::waiter_list list;
+  list.add_unless([] { return false; }, event->waiter());
+  list.wake_all();
+  io.poll();
+  EXPECT_EQ(woken, 1);
+  EXPECT_FALSE(failure);
+}
+
+TEST_F(wake_event_wait, a_waiter_outliving_its_event_does_nothing) {
+  auto late = event->waiter();
+  event.reset();
+  late.run();
+  EXPECT_EQ(io.poll(), 0u);
+}

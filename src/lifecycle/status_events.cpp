@@ -4,17 +4,11 @@
 
 namespace serenade::lifecycle {
 
-namespace {
-void take_into(core::waiter_list& from, std::vector<core::waiter_list::waiter>& woken) {
-  for (auto& w : from.take_all()) woken.push_back(std::move(w));
-}
-}  // namespace
-
 status_events::status_events(status_events_options options)
     : options_(std::move(options)), next_sweep_(options_.now() + options_.sweep_every) {}
 
 std::uint64_t status_events::publish(const std::string& session_id, std::string data, bool finishing) {
-  std::vector<core::waiter_list::waiter> woken;
+  core::waiter_list::woken woken;
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
@@ -26,9 +20,9 @@ std::uint64_t status_events::publish(const std::string& session_id, std::string 
     s.touched = now;
     s.history.push_back({id, std::move(data), finishing});
     while (s.history.size() > options_.history) s.history.pop_front();
-    take_into(s.waiters, woken);
+    woken.merge(s.waiters.take_all());
   }
-  for (auto& wake : woken) wake();
+  woken.wake();
   return id;
 }
 
@@ -54,7 +48,7 @@ catch_up status_events::events_after(const std::string& session_id, std::uint64_
 
 void status_events::notify_after(const std::string& session_id, std::uint64_t after_id,
                                  std::function<void()> wake) {
-  std::vector<core::waiter_list::waiter> woken;
+  core::waiter_list::woken woken;
   bool now_ready = false;
   {
     std::lock_guard lock(mutex_);
@@ -65,7 +59,7 @@ void status_events::notify_after(const std::string& session_id, std::uint64_t af
     now_ready = it->second.latest_id != after_id;
     if (!now_ready) it->second.waiters.add(std::move(wake));
   }
-  for (auto& w : woken) w();
+  woken.wake();
   if (now_ready) wake();
 }
 
@@ -74,7 +68,7 @@ std::size_t status_events::sessions_for_test() const {
   return sessions_.size();
 }
 
-void status_events::sweep(std::chrono::steady_clock::time_point now, std::vector<core::waiter_list::waiter>& woken) {
+void status_events::sweep(std::chrono::steady_clock::time_point now, core::waiter_list::woken& woken) {
   if (now < next_sweep_) return;
   next_sweep_ = now + options_.sweep_every;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -84,7 +78,7 @@ void status_events::sweep(std::chrono::steady_clock::time_point now, std::vector
       ++it;
       continue;
     }
-    take_into(it->second.waiters, woken);
+    woken.merge(it->second.waiters.take_all());
     it = sessions_.erase(it);
   }
 }

@@ -71,7 +71,7 @@ class status_events {
     core::waiter_list waiters;  // checked and filled under mutex_, woken with no lock held
   };
   // Drops stale sessions (when a sweep is due); their waiters are moved to `woken` to be called unlocked.
-  void sweep(std::chrono::steady_clock::time_point now, std::vector<core::waiter_list::waiter>& woken);
+  void sweep(std::chrono::steady_clock::time_point now, core::waiter_list::woken& woken);
 
   status_events_options options_;
   mutable std::mutex mutex_;
