@@ -60,6 +60,11 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_captures_resumed_total {}\n", hubs.captures_resumed.load());
   family(out, "serenade_captures_completed_total", "counter", "Captures that hold the whole song.");
   out += fmt::format("serenade_captures_completed_total {}\n", hubs.captures_completed.load());
+  family(out, "serenade_live_steps_total", "counter",
+         "Steps in which new captured bytes were shown to a song's listeners (each wakes them once).");
+  out += fmt::format("serenade_live_steps_total {}\n", hubs.live_steps.load());
+  family(out, "serenade_capture_pieces_total", "counter", "Pieces of new audio read from upstream streams.");
+  out += fmt::format("serenade_capture_pieces_total {}\n", hubs.capture_pieces.load());
   family(out, "serenade_capture_bytes_total", "counter", "Bytes appended to live captures.");
   out += fmt::format("serenade_capture_bytes_total {}\n", hubs.capture_bytes.load());
   family(out, "serenade_capture_write_failures_total", "counter", "Captures that could not be written or opened.");

@@ -34,6 +34,8 @@ http::server_options server_settings(const core::serve_config& c) {
 live::hub_options hub_settings(const core::serve_config& c) {
   live::hub_options o;
   o.archive_dir = c.archive_dir;
+  o.wake.min_bytes = c.live_wake_bytes;
+  o.wake.max_delay = std::chrono::milliseconds(c.live_wake_ms);
   return o;
 }
 

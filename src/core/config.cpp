@@ -82,6 +82,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Kernel send buffer of a connection sent a finished song longer than this (0: the kernel's autotuning)");
   number("--unsent-limit-bytes", c.unsent_limit_bytes, "SERENADE_UNSENT_LIMIT_BYTES",
          "Bytes a connection may keep queued in the kernel before they are sent (0: the kernel's default, no limit)");
+  number("--live-wake-bytes", c.live_wake_bytes, "SERENADE_LIVE_WAKE_BYTES",
+         "New bytes of a live song that wake its listeners at once (1 wakes them on every piece)");
+  number("--live-wake-ms", c.live_wake_ms, "SERENADE_LIVE_WAKE_MS",
+         "Milliseconds at most between a live song's new bytes and its listeners being woken for them");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
@@ -122,6 +126,11 @@ std::optional<std::string> validate(serve_config& c) {
   if (c.unsent_limit_bytes != 0 && (c.unsent_limit_bytes < 4096 || c.unsent_limit_bytes > 64u * 1024 * 1024)) {
     return "--unsent-limit-bytes must be 0 or between 4096 and 67108864";
   }
+  if (c.live_wake_bytes == 0 || c.live_wake_bytes > 256u * 1024) {
+    return "--live-wake-bytes must be between 1 and 262144";
+  }
+  // A listener at the live edge has little audio buffered: a longer wait could stall its player.
+  if (c.live_wake_ms > 500) return "--live-wake-ms must be at most 500";
   if (c.memory_check_interval_ms < 100) return "--memory-check-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";

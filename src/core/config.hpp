@@ -38,8 +38,8 @@ struct serve_config {
   unsigned stream_read_timeout_s = 600;
   unsigned poll_interval_ms = 1500;
   unsigned webhook_poll_interval_ms = 15000;  // fallback polling once webhooks arrive for a song
-  unsigned stall_timeout_s = 600;
-  unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams             // no status change for this long: the song is failed
+  unsigned stall_timeout_s = 600;             // no status change for this long: the song is failed
+  unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams
   std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
 
@@ -51,6 +51,8 @@ struct serve_config {
   unsigned write_timeout_s = 60;
   unsigned send_buffer_bytes = 128 * 1024;  // SO_SNDBUF for file answers longer than this; 0: autotuning
   unsigned unsent_limit_bytes = 128 * 1024;  // TCP_NOTSENT_LOWAT of every connection; 0: the kernel's default
+  unsigned live_wake_bytes = 16 * 1024;  // live listeners are woken once this much is new …
+  unsigned live_wake_ms = 100;           // … or this long after the first new byte (live/wake_coalescer.hpp)
   unsigned shutdown_grace_s = 10;
   unsigned memory_release_after = 1000;   // connections closed since the peak before freed memory is released
   unsigned memory_check_interval_ms = 10000;

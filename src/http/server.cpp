@@ -194,32 +194,30 @@ class connection_exchange final : public exchange {
   awaitable<bool> write_chunk(std::span<const char> data) override {
     if (close_ || req_.is_head()) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    std::array<char, 24> size_line{};
-    const auto size_length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", data.size());
-    const std::array<std::string_view, 3> pieces{std::string_view(size_line.data(), static_cast<std::size_t>(size_length)),
-                                                 std::string_view(data.data(), data.size()), "\r\n"};
+    const auto opening = chunk_opening(data.size());
+    const std::array<std::string_view, 3> pieces{opening.text(), std::string_view(data.data(), data.size()), "\r\n"};
     if (!co_await send(pieces)) co_return false;
+    chunk_open_ = false;
     bytes_ += data.size();
     co_return true;
   }
 
   awaitable<void> finish_chunked() override {
     if (close_ || req_.is_head()) co_return;
-    const std::array<std::string_view, 1> pieces{"0\r\n\r\n"};
+    const std::array<std::string_view, 2> pieces{chunk_open_ ? "\r\n" : "", "0\r\n\r\n"};
     co_await send(pieces);
   }
 
+  // The chunk's closing CRLF is left for the next write (chunk_opening), so a file chunk costs one sendmsg and
+  // one sendfile; MSG_MORE lets the kernel put the opening and the file's first bytes in one segment.
   awaitable<bool> send_file_chunk(int fd, std::uint64_t offset, std::size_t length) override {
     if (close_ || req_.is_head()) co_return false;
     if (length == 0) co_return true;
-    std::array<char, 24> size_line{};
-    const auto size_length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", length);
-    const std::array<std::string_view, 1> size_piece{
-        std::string_view(size_line.data(), static_cast<std::size_t>(size_length))};
-    if (!co_await send(size_piece)) co_return false;
+    const auto opening = chunk_opening(length);
+    const std::array<std::string_view, 1> opening_piece{opening.text()};
+    if (!co_await send(opening_piece, true)) co_return false;
     if (!co_await send_file(fd, offset, length)) co_return false;
-    const std::array<std::string_view, 1> end_piece{"\r\n"};
-    if (!co_await send(end_piece)) co_return false;
+    chunk_open_ = true;
     bytes_ += length;
     co_return true;
   }
@@ -253,10 +251,24 @@ class connection_exchange final : public exchange {
     co_return settle(result);
   }
 
+  // A chunk's size line, after the previous chunk's CRLF when that is still owed.
+  struct chunk_line {
+    std::array<char, 24> bytes{};
+    std::size_t length = 0;
+    std::string_view text() const { return {bytes.data(), length}; }
+  };
+  chunk_line chunk_opening(std::size_t size) const {
+    chunk_line line;
+    const auto written = std::snprintf(line.bytes.data(), line.bytes.size(), "%s%zx\r\n", chunk_open_ ? "\r\n" : "", size);
+    line.length = static_cast<std::size_t>(written);
+    return line;
+  }
+
   server::state& state_;
   detail::socket_io& io_;
   const request& req_;
   std::string& head_;
+  bool chunk_open_ = false;  // the last chunk's closing CRLF is not sent yet
   bool started_ = false;
   bool close_ = false;
   bool stalled_ = false;
@@ -423,16 +435,23 @@ asio::any_io_executor connection_strand(const asio::any_io_executor& executor) {
 }
 
 awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
+  std::uint64_t failures_in_burst = 0;  // one line when a burst of failures starts, one when it ends
   for (;;) {
     auto strand = connection_strand(s->connection_executors[s->next_executor++ % s->connection_executors.size()]);
     auto [ec, socket] = co_await s->acceptor.async_accept(strand, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || s->stopping) co_return;
-      SERENADE_LOG(warn, "accept_failed", "server", s->options.name, "error", ec.message());
+      if (failures_in_burst++ == 0) {
+        SERENADE_LOG(warn, "accept_failed", "server", s->options.name, "error", ec.message());
+      }
       // Out of descriptors and similar: back off briefly instead of spinning.
       asio::steady_timer pause(s->executor, std::chrono::milliseconds(50));
       co_await pause.async_wait(use_tuple);
       continue;
+    }
+    if (failures_in_burst > 0) {
+      SERENADE_LOG(warn, "accept_recovered", "server", s->options.name, "failures", failures_in_burst);
+      failures_in_burst = 0;
     }
     std::shared_ptr<connection_entry> entry;
     std::uint64_t id = 0;

@@ -21,8 +21,17 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t read_piece = 16 * 1024;
+// A step larger than this is not kept in memory: its listeners read it from the file. Only a wake limit far
+// above the upstream's pieces makes steps this large.
+constexpr std::size_t max_edge_bytes = 256 * 1024;
 
 }  // namespace
+
+struct hub::show_timer {
+  explicit show_timer(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  asio::steady_timer timer;
+  bool armed = false;
+};
 
 hub::hub(asio::any_io_executor executor, std::string session_id, std::string task_id, sonauto::client& client,
          const hub_options& options, hub_counters& counters)
@@ -31,13 +40,16 @@ hub::hub(asio::any_io_executor executor, std::string session_id, std::string tas
       task_id_(std::move(task_id)),
       client_(client),
       options_(options),
-      counters_(counters) {}
+      counters_(counters),
+      coalescer_(options.wake),
+      show_timer_(std::make_unique<show_timer>(executor_)) {}
 
 hub::~hub() = default;
 
 void hub::open_capture() {
   file_ = std::make_unique<archive::capture_file>(options_.archive_dir, session_id_);
   // After a restart the partial capture is kept: the upstream replay is checked against it.
+  captured_ = file_->resumed_size();
   size_ = file_->resumed_size();
 }
 
@@ -58,7 +70,7 @@ void hub::start(core::task_group& background) {
 void hub::open_for_test() { open_capture(); }
 
 void hub::append_for_test(std::string_view bytes) {
-  if (append(bytes)) publish(hub_state::capturing);
+  if (append(bytes)) captured(bytes);
 }
 
 void hub::restart_for_test() {
@@ -74,12 +86,14 @@ void hub::end_for_test(hub_state state) {
   }
 }
 
-void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake) {
+void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, core::waiter_list::on_executor wake) {
   waiters_.add_unless([&] { return size() > known || epoch() != seen_epoch || state() != hub_state::capturing; },
                       std::move(wake));
 }
 
+// The end of the capture shows what is pending with it: listeners must not wait for a deadline to hear the end.
 void hub::publish(hub_state state) {
+  if (coalescer_.pending_bytes() > 0) show_captured();
   waiters_.change_and_wake([&] { state_.store(state, std::memory_order_release); });
 }
 
@@ -87,15 +101,70 @@ std::string hub::failure() const {
   return waiters_.locked([&] { return failure_; });
 }
 
+std::shared_ptr<const edge_piece> hub::edge() const {
+  return waiters_.locked([&] { return edge_; });
+}
+
+void hub::captured(std::span<const char> bytes) {
+  if (!bytes.empty()) ++counters_.capture_pieces;
+  if (pending_kept_ && pending_.size() + bytes.size() <= max_edge_bytes) {
+    pending_.append(bytes.data(), bytes.size());
+  } else {
+    pending_kept_ = false;
+    std::string().swap(pending_);
+  }
+  if (coalescer_.captured(bytes.size(), std::chrono::steady_clock::now())) {
+    show_captured();
+    return;
+  }
+  if (show_timer_->armed) return;  // it fires no later than the deadline of what is pending, and re-arms
+  const auto deadline = coalescer_.deadline();
+  if (!deadline) return;
+  show_timer_->armed = true;
+  show_timer_->timer.expires_at(*deadline);
+  show_timer_->timer.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->show_timer_->armed = false;
+    if (!error) self->show_when_due();
+  });
+}
+
+void hub::show_when_due() {
+  if (coalescer_.due(std::chrono::steady_clock::now())) {
+    show_captured();
+    return;
+  }
+  // What was pending when the timer was armed has been shown since; newer bytes have a later deadline.
+  if (coalescer_.pending_bytes() > 0) captured({});
+}
+
+void hub::show_captured() {
+  ++counters_.live_steps;
+  auto piece = std::make_shared<edge_piece>();
+  piece->epoch = epoch();
+  piece->offset = size();
+  if (pending_kept_) piece->bytes = std::move(pending_);
+  pending_.clear();
+  pending_kept_ = true;
+  // Not captured_: the disk pool may have appended bytes whose captured() call has not come yet.
+  const auto shown_size = piece->offset + coalescer_.pending_bytes();
+  coalescer_.shown();
+  waiters_.change_and_wake([&] {
+    size_.store(shown_size, std::memory_order_release);
+    edge_ = std::move(piece);
+  });
+}
+
 void hub::abandon(std::string reason) {
-  SERENADE_LOG(warn, "capture_abandoned", "session", session_id_, "bytes", size(), "reason", reason);
+  SERENADE_LOG(warn, "capture_abandoned", "session", session_id_, "bytes", captured_.load(), "reason", reason);
   waiters_.locked([&] { failure_ = std::move(reason); });
   publish(hub_state::abandoned);
 }
 
 bool hub::append(std::span<const char> bytes) {
   const auto appended = file_->append(bytes);
-  size_.fetch_add(appended.written, std::memory_order_acq_rel);
+  captured_.fetch_add(appended.written, std::memory_order_acq_rel);
   counters_.capture_bytes += appended.written;
   if (!appended.error) return true;
   ++counters_.capture_write_failures;
@@ -111,7 +180,12 @@ void hub::discard_capture() {
 
 void hub::restart_capture() {
   ++counters_.replay_mismatches;
+  std::string().swap(pending_);
+  pending_kept_ = true;
+  coalescer_.shown();
+  captured_.store(0, std::memory_order_release);
   waiters_.change_and_wake([&] {
+    edge_.reset();
     size_.store(0, std::memory_order_release);
     epoch_.fetch_add(1, std::memory_order_acq_rel);
     state_.store(hub_state::capturing, std::memory_order_release);
@@ -126,7 +200,7 @@ void hub::store_capture() {
 
 void hub::finish_capture() {
   ++counters_.captures_completed;
-  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", size());
+  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", captured_.load());
   publish(hub_state::complete);
 }
 
@@ -161,14 +235,14 @@ asio::awaitable<void> hub::capture() {
     auto upstream = std::move(opened).value();
     ++counters_.upstream_connections_open;
     std::uint64_t position = 0;  // bytes of this connection's replay consumed
-    const auto size_at_connect = size();
+    const auto size_at_connect = captured_.load();
     bool clean_end = false;
     bool restart = false;
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
       if (!got) {
         ++counters_.upstream_drops;
-        SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", size(), "error",
+        SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", captured_.load(), "error",
                      got.error().describe());
         break;
       }
@@ -177,7 +251,7 @@ asio::awaitable<void> hub::capture() {
         clean_end = true;
         break;
       }
-      const auto split = split_replay(position, size(), n);
+      const auto split = split_replay(position, captured_.load(), n);
       // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
       auto verify = [&] { return file_->holds(split.verify_offset, {piece.data(), split.verify_length}); };
       if (split.verify_length > 0 && !co_await core::run_on(options_.disk, verify)) {
@@ -191,26 +265,26 @@ asio::awaitable<void> hub::capture() {
           abandon("the song could not be written to the archive");
           co_return;
         }
-        publish(hub_state::capturing);
+        captured({piece.data() + split.verify_length, split.append_length});
       }
       position += n;
     }
     upstream->close();
     --counters_.upstream_connections_open;
     if (restart) {
-      SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", size());
+      SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", captured_.load());
       auto discard = [&] { discard_capture(); };
       co_await core::run_on(options_.disk, discard);
       restart_capture();
       continue;
     }
-    if (clean_end && position >= size()) {
+    if (clean_end && position >= captured_.load()) {
       auto store = [&] { store_capture(); };
       co_await core::run_on(options_.disk, store);
       finish_capture();
       co_return;
     }
-    attempts_without_progress = size() > size_at_connect ? 0 : attempts_without_progress + 1;
+    attempts_without_progress = captured_.load() > size_at_connect ? 0 : attempts_without_progress + 1;
   }
 }
 

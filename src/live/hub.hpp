@@ -11,8 +11,13 @@
 //                            capture cannot be written; listeners are cut at what was captured
 // A replayed prefix that does not match the file restarts the capture from byte 0 (epoch + 1); listeners
 // of the old epoch are cut so that no one hears a splice of two different songs.
+//
+// Listeners see the capture in steps (live/wake_coalescer.hpp): size() is what has been shown to them, and the
+// bytes of the latest step stay in memory (edge()) so that listeners at the live edge send them with one write
+// instead of reading the file.
 #include "archive/capture_file.hpp"
 #include "core/waiter_list.hpp"
+#include "live/wake_coalescer.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -44,6 +49,15 @@ struct hub_options {
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds max_backoff{5000};
   int max_attempts_without_progress = 8;
+  wake_limits wake;
+};
+
+// The bytes of the latest step shown to listeners: [offset, offset + bytes.size()) of the capture of `epoch`.
+// Immutable once shown, so listeners on any thread read it without a lock.
+struct edge_piece {
+  std::uint64_t epoch = 0;
+  std::uint64_t offset = 0;
+  std::string bytes;  // empty when the step was too large to keep in memory: read it from the file
 };
 
 struct hub_counters {
@@ -51,6 +65,8 @@ struct hub_counters {
   std::atomic<std::uint64_t> upstream_reconnects{0};
   std::atomic<std::uint64_t> replay_mismatches{0};
   std::atomic<std::uint64_t> capture_bytes{0};
+  std::atomic<std::uint64_t> capture_pieces{0};  // reads from upstream that brought new audio
+  std::atomic<std::uint64_t> live_steps{0};      // new bytes shown to listeners (one wake each)
   std::atomic<std::uint64_t> capture_write_failures{0};
   std::atomic<std::uint64_t> listeners_live{0};
   std::atomic<std::uint64_t> bytes_relayed{0};
@@ -77,18 +93,23 @@ class hub : public std::enable_shared_from_this<hub> {
 
   const std::string& session_id() const { return session_id_; }
   const std::string& task_id() const { return task_id_; }
+  // Bytes shown to listeners; the file may hold a few more, to be shown at the next step.
   std::uint64_t size() const { return size_.load(std::memory_order_acquire); }
   hub_state state() const { return state_.load(std::memory_order_acquire); }
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
   int read_fd() const { return file_->read_fd(); }
   // Why the capture was abandoned, for the 502 a listener gets when nothing was captured.
   std::string failure() const;
+  // The latest step's bytes; null before the first step and after a restart.
+  std::shared_ptr<const edge_piece> edge() const;
 
-  // Calls `wake` (from the hub's thread; keep it short) once the capture is larger than `known`, its epoch
-  // differs from `seen_epoch`, or it has ended; at once if that is already so.
-  void notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, std::function<void()> wake);
+  // Runs `wake` on its executor once size() is larger than `known`, the epoch differs from `seen_epoch`, or the
+  // capture has ended; at once (on the caller's thread) if that is already so. The waiters of one executor are
+  // woken together, by one posted function.
+  void notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, core::waiter_list::on_executor wake);
 
   // Tests drive a hub without an upstream: open the capture file, then append, restart or end it by hand.
+  // Appended bytes are shown as the wake limits say (their deadline runs on the hub's executor).
   void open_for_test();
   void append_for_test(std::string_view bytes);
   void restart_for_test();
@@ -98,6 +119,9 @@ class hub : public std::enable_shared_from_this<hub> {
   void open_capture();
   boost::asio::awaitable<void> capture();
   bool append(std::span<const char> bytes);
+  void captured(std::span<const char> bytes);
+  void show_captured();
+  void show_when_due();
   void discard_capture();
   void restart_capture();
   void store_capture();
@@ -112,13 +136,22 @@ class hub : public std::enable_shared_from_this<hub> {
   hub_options options_;
   hub_counters& counters_;
   std::unique_ptr<archive::capture_file> file_;
-  std::atomic<std::uint64_t> size_{0};
+  std::atomic<std::uint64_t> captured_{0};  // bytes in the file
+  std::atomic<std::uint64_t> size_{0};      // bytes shown to listeners
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<hub_state> state_{hub_state::capturing};
 
   // Its lock also orders every change of size, epoch and state against the listeners' readiness checks.
   core::waiter_list waiters_;
-  std::string failure_;  // guarded by waiters_' lock
+  std::string failure_;                      // guarded by waiters_' lock
+  std::shared_ptr<const edge_piece> edge_;  // guarded by waiters_' lock
+
+  // On the hub's executor only: what was captured and not shown yet, and the timer that shows it in time.
+  wake_coalescer coalescer_;
+  std::string pending_;
+  bool pending_kept_ = true;  // false once pending_ outgrew what is kept in memory
+  struct show_timer;
+  std::unique_ptr<show_timer> show_timer_;
 };
 
 }  // namespace serenade::live

@@ -19,7 +19,15 @@ constexpr std::uint64_t max_chunk = 256 * 1024;
 // Wakes `wake` once the hub has more than `offset` bytes, changed epoch or ended. Not a coroutine: the
 // callback is built outside a coroutine frame (GCC bug 100611).
 void notify_on_growth(hub& song, std::uint64_t offset, std::uint64_t epoch, const core::wake_event& wake) {
-  song.notify_beyond(offset, epoch, wake.notifier());
+  song.notify_beyond(offset, epoch, wake.waiter());
+}
+
+// The latest step's bytes when they start at `offset` of this epoch: a listener at the live edge sends them
+// from memory, the chunk and its framing in one write.
+std::shared_ptr<const edge_piece> edge_at(const hub& song, std::uint64_t offset, std::uint64_t epoch) {
+  auto piece = song.edge();
+  if (!piece || piece->epoch != epoch || piece->offset != offset || piece->bytes.empty()) return nullptr;
+  return piece;
 }
 
 // Relays the song from byte 0 until it ends, the listener leaves (the hang-up watch notifies `wake`) or a write
@@ -35,6 +43,12 @@ asio::awaitable<std::string_view> relay(http::exchange& ex, hub& song, std::uint
     }
     const auto size = song.size();
     if (offset < size) {
+      if (const auto piece = edge_at(song, offset, epoch)) {
+        if (!co_await ex.write_chunk(piece->bytes)) co_return ex.write_stalled() ? "stalled" : "listener_gone";
+        offset += piece->bytes.size();
+        counters.bytes_relayed += piece->bytes.size();
+        continue;
+      }
       const auto length = std::min(size - offset, max_chunk);
       if (!co_await ex.send_file_chunk(song.read_fd(), offset, static_cast<std::size_t>(length))) {
         co_return ex.write_stalled() ? "stalled" : "listener_gone";

@@ -42,6 +42,7 @@ struct listener : ::testing::Test {
   hub_options options = [this] {
     hub_options o;
     o.archive_dir = dir.string();
+    o.wake.min_bytes = 1;  // every append is shown at once, unless a test says otherwise
     return o;
   }();
   hub_counters counters;
@@ -53,6 +54,12 @@ struct listener : ::testing::Test {
 
   void SetUp() override { song->open_for_test(); }
   void TearDown() override { std::filesystem::remove_all(dir); }
+
+  void use_wake_limits(wake_limits limits) {
+    options.wake = limits;
+    song = std::make_shared<hub>(io.get_executor(), "session2", "task2", client, options, counters);
+    song->open_for_test();
+  }
 
   void serve(std::chrono::seconds start_timeout = 30s) {
     asio::co_spawn(io, serve_listener(ex, song, counters, start_timeout),
@@ -181,3 +188,63 @@ TEST_F(listener, no_byte_within_the_start_timeout_is_refused_as_a_timeout) {
 }
 
 }  // namespace
+
+TEST_F(listener, at_the_edge_each_step_goes_from_memory_as_one_chunk) {
+  use_wake_limits({.min_bytes = 4, .max_delay = 1h});
+  song->append_for_test("abcd");
+  serve();
+  song->append_for_test("ef");
+  io.poll();
+  EXPECT_EQ(ex.record.body, "abcd");  // two new bytes are not a step yet
+  song->append_for_test("gh");
+  io.poll();
+  song->append_for_test("i");
+  song->end_for_test(hub_state::complete);  // the end shows what is pending
+  io.poll();
+  EXPECT_TRUE(served);
+  EXPECT_EQ(ex.record.chunks, (std::vector<std::string>{"abcd", "efgh", "i"}));
+  EXPECT_EQ(ex.record.file_chunks, 0u);
+  EXPECT_TRUE(ex.record.finished);
+}
+
+TEST_F(listener, behind_the_edge_reads_the_file_then_joins_the_edge) {
+  use_wake_limits({.min_bytes = 4, .max_delay = 1h});
+  song->append_for_test("abcd");
+  song->append_for_test("efgh");
+  serve();
+  EXPECT_EQ(ex.record.chunks, (std::vector<std::string>{"abcdefgh"}));
+  EXPECT_EQ(ex.record.file_chunks, 1u);
+  song->append_for_test("ijkl");
+  io.poll();
+  EXPECT_EQ(ex.record.chunks, (std::vector<std::string>{"abcdefgh", "ijkl"}));
+  EXPECT_EQ(ex.record.file_chunks, 1u);
+}
+
+TEST_F(listener, a_few_new_bytes_reach_the_listener_when_the_wake_delay_ends) {
+  use_wake_limits({.min_bytes = 100, .max_delay = 1ms});
+  song->append_for_test("x");
+  serve();
+  EXPECT_EQ(ex.record.status, 0u);  // nothing shown yet: the answer waits for the first byte
+  while (ex.record.body.empty() && io.run_one() > 0) {
+  }
+  EXPECT_EQ(ex.record.status, 200u);
+  EXPECT_EQ(ex.record.body, "x");
+  song->append_for_test("y");
+  song->append_for_test("z");
+  while (ex.record.body.size() < 3 && io.run_one() > 0) {
+  }
+  EXPECT_EQ(ex.record.chunks, (std::vector<std::string>{"x", "yz"}));
+}
+
+TEST_F(listener, a_restart_drops_the_old_epochs_edge) {
+  use_wake_limits({.min_bytes = 1, .max_delay = 1h});
+  song->append_for_test("old");
+  ASSERT_TRUE(song->edge());
+  song->restart_for_test();
+  EXPECT_FALSE(song->edge());
+  song->append_for_test("new");
+  ASSERT_TRUE(song->edge());
+  EXPECT_EQ(song->edge()->epoch, 1u);
+  EXPECT_EQ(song->edge()->bytes, "new");
+  EXPECT_EQ(song->size(), 3u);
+}

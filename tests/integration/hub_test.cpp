@@ -42,6 +42,28 @@ TEST(hub, fifty_listeners_share_one_upstream_connection_and_get_identical_bytes)
   EXPECT_EQ(report.at("stream_connections_total").as_int64(), 1) << "more than one upstream connection for one song";
 }
 
+// Sonauto may send its stream frame by frame: listeners at the edge are woken in steps bounded by
+// --live-wake-ms (here no step is large enough to show itself), and still hear every byte once, in order.
+TEST(hub, per_frame_pieces_reach_edge_listeners_in_bounded_steps_byte_exact) {
+  stack s({.song_seconds = 4, .speed = 1, .ready_after = 0.3, .first_audio = 0.5, .extra_args = {"--piece", "frame"}},
+          {"--live-wake-ms", "500", "--live-wake-bytes", "262144"});
+  const auto started = std::chrono::steady_clock::now();
+  const auto session = s.submit("frames");
+  s.wait_for_state(session, is_stream_ready);
+  stream_reader reader(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(reader.status(), 200u);
+  const auto& body = reader.read_to_end();
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto task = s.task_for("frames");
+  EXPECT_TRUE(body == s.simulator_audio(task)) << body.size() << " bytes";
+  EXPECT_TRUE(reader.ended_cleanly());
+  const auto pieces = s.metric("serenade_capture_pieces_total");
+  const auto steps = s.metric("serenade_live_steps_total");
+  EXPECT_GT(steps, 0u);
+  // Apart from the end, a step waits for its first byte's deadline: at most one per 500 ms of capture.
+  EXPECT_LE(steps, static_cast<std::uint64_t>(elapsed / 0.5) + 2) << pieces << " pieces in " << elapsed << " s";
+}
+
 TEST(hub, a_late_listener_hears_the_song_from_the_first_byte) {
   stack s({.song_seconds = 10, .speed = 1});
   const auto session = s.submit("late");

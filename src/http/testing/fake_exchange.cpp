@@ -88,7 +88,10 @@ asio::awaitable<void> fake_exchange::finish_chunked() {
 
 asio::awaitable<bool> fake_exchange::send_file_chunk(int fd, std::uint64_t offset, std::size_t length) {
   if (!can_write()) co_return false;
-  if (length > 0) add_chunk(read_file(fd, offset, length));
+  if (length > 0) {
+    add_chunk(read_file(fd, offset, length));
+    ++record.file_chunks;
+  }
   co_return true;
 }
 

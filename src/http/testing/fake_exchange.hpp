@@ -14,6 +14,7 @@ struct exchange_record {
   bool chunked = false;
   std::string body;                 // every body byte sent, chunks joined (file chunks read from their file)
   std::vector<std::string> chunks;  // each chunk as written
+  std::size_t file_chunks = 0;      // how many of them were sent from a file (send_file_chunk)
   bool finished = false;            // the final chunk went out
   bool aborted = false;
 
