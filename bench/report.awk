@@ -20,6 +20,14 @@ BEGIN { FS = "\t" }
     if (f["stalled"] == 0 && n > best[sys]) { best[sys] = n; bestper[sys] = f["rss_per_listener_b"] }
     if (n <= 1000 && n >= upn[sys]) { upn[sys] = n; up[sys] = f["upstream_open_max"] }
   }
+  if (scen == "live_edge") {
+    ens[n] = 1; systems_at_edge[sys] = 1
+    est[sys, n] = f["stalled"]; ecpu[sys, n] = f["server_cpu_pct"]; esim[sys, n] = f["simulator_cpu_pct"]
+    eup[sys, n] = f["upstream_connections"]; eper[sys, n] = f["rss_per_listener_b"]; eramp[sys, n] = f["ramp_s"]
+    if (f["stalled"] == 0 && n > ebest[sys]) ebest[sys] = n
+  }
+  if (scen == "soak") { soak_n = n; soak_stalled = f["stalled"]; soak_errors = f["errors"] + f["failed"]; soak_cpu = f["server_cpu_pct"] }
+  if (scen == "soak_rss") { soak_first = f["rss_first_kib"]; soak_last = f["rss_last_kib"]; soak_max = f["rss_max_kib"]; soak_s = f["seconds"] }
   json = json (json == "" ? "" : ",\n    ") "{\"system\":\"" sys "\",\"scenario\":\"" scen "\",\"n\":" n
   for (k in f) json = json ",\"" k "\":" (f[k] ~ /^-?[0-9.]+$/ ? f[k] : "\"" f[k] "\"")
   json = json "}"
@@ -70,7 +78,7 @@ END {
   t = t row("finished song, random 64 KiB ranges", "requests/s", "static_range", "count", "≥ 1.0×")
   t = t row("finished song, whole-file reads", "bytes/s", "static_whole", "bytes", "≥ 0.9×")
   a = best["serenade"] + 0; b = best["nginx"] + 0
-  t = t sprintf("| real-time listeners on live songs | largest N with zero stalled |%s %d | %d | %s |%s ≥ 2× and ≥ 10,000 |\n",
+  t = t sprintf("| real-time listeners behind the live edge (song at 2× real time) | largest N with zero stalled |%s %d | %d | %s |%s ≥ 2× and ≥ 10,000 |\n",
                 blanks(), a, b, ratio(a, b), nb ? " |" : "")
   t = t sprintf("| same | server RSS per listener |%s %.1f KiB | %.1f KiB | %s |%s ≤ 16 KiB |\n", blanks(),
                 bestper["serenade"] / 1024, bestper["nginx"] / 1024, ratio(bestper["serenade"], bestper["nginx"]), nb ? " |" : "")
@@ -92,6 +100,8 @@ END {
            (("serenade", n) in st) ? st["serenade", n] : "?", (("serenade", n) in rss) ? rss["serenade", n] / 1024 : "?",
            (("nginx", n) in st) ? st["nginx", n] : "?", (("nginx", n) in rss) ? rss["nginx", n] / 1024 : "?" > dat
   }
+  if (length(ens)) t = t edge_tables()
+  if (soak_n) t = t sprintf("\nSoak: %d listeners at the live edge for %d s: %d stalled, %d errors, server CPU %s %% of one core; RSS first %.1f MiB, last %.1f MiB, highest %.1f MiB (samples every 10 s in soak-rss.dat).\n", soak_n, soak_s, soak_stalled, soak_errors, soak_cpu, soak_first / 1024, soak_last / 1024, soak_max / 1024)
   header = "Machine: " machine " (" mode " run, " date ")\n\n"
   printf "%s%s", header, t > (out "/table.md")
   printf "\n%s%s\n", header, t
@@ -105,6 +115,7 @@ END {
   printf "    \"static_range_requests_per_s\": {\"serenade\": %.1f, \"nginx\": %.1f},\n", avg("serenade", "static_range"), avg("nginx", "static_range") > js
   printf "    \"static_whole_bytes_per_s\": {\"serenade\": %.0f, \"nginx\": %.0f},\n", avg("serenade", "static_whole"), avg("nginx", "static_whole") > js
   printf "    \"realtime_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d},\n", best["serenade"], best["nginx"] > js
+  printf "    \"live_edge_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d, \"varnish\": %d},\n", ebest["serenade"], ebest["nginx"], ebest["varnish"] > js
   printf "    \"rss_per_listener_bytes\": {\"serenade\": %d, \"nginx\": %d},\n", bestper["serenade"], bestper["nginx"] > js
   printf "    \"ttfb_ready_p99_ms\": {\"serenade\": %.3f, \"nginx\": %.3f}},\n", avg("serenade", "ttfb_ready"), avg("nginx", "ttfb_ready") > js
   printf "  \"baselines\": [" > js
@@ -115,4 +126,42 @@ END {
   }
   printf "%s],\n", (nb ? "\n  " : "") > js
   printf "  \"micro\": %s}\n", micro_text > js
+}
+
+# The live edge: per system its largest N with zero stalled and what it cost there, then every step.
+function edge_tables(   out, i, m, n, sys, k, sorted2, names, bounds, x, j, order, no, cells, head, rule, top_step) {
+  names["serenade"] = "Serenade"; names["nginx"] = "nginx (proxy, buffering off)"; names["varnish"] = "Varnish (one streamed object)"
+  bounds["serenade"] = "the server's CPU: one upstream connection, every listener woken per step"
+  bounds["nginx"] = "one upstream connection per listener: the simulator sends every frame N times"
+  bounds["varnish"] = "a worker thread per client, each woken per frame"
+  out = "\nReal-time listeners at the live edge (song generated at real time, one MP3 frame per upstream chunk; listeners join within their read-ahead, so each waits on every new piece). CPU in percent of one core over the step; per 1,000 listeners = CPU / N × 1000:\n\n"
+  out = out "| system | largest N with zero stalled | server CPU there | CPU per 1,000 listeners | RSS per listener | upstream connections | bound |\n|---|---:|---:|---:|---:|---:|---|\n"
+  top_step = 0; for (n in ens) if (n + 0 > top_step) top_step = n + 0
+  no = 0
+  for (k = 1; k <= nb; k++) { order[++no] = bsys[k]; names[bsys[k]] = "Serenade " blabel[k]; bounds[bsys[k]] = bounds["serenade"] }
+  order[++no] = "serenade"; order[++no] = "nginx"; order[++no] = "varnish"
+  for (k = 1; k <= no; k++) {
+    sys = order[k]
+    if (!(sys in systems_at_edge)) continue
+    n = ebest[sys] + 0
+    if (n == 0) { out = out sprintf("| %s | 0 | – | – | – | – | %s |\n", names[sys], bounds[sys]); continue }
+    if (n == top_step) bounds[sys] = "not reached: the ramp's top"
+    out = out sprintf("| %s | %d | %s %% | %.1f %% | %.1f KiB | %s | %s |\n", names[sys], n, ecpu[sys, n], ecpu[sys, n] * 1000 / n,
+                      eper[sys, n] / 1024, eup[sys, n], bounds[sys])
+  }
+  head = "| N |"; rule = "|---:|"
+  for (k = 1; k <= no; k++) { head = head " " names[order[k]] " stalled | CPU |"; rule = rule "---:|---:|" }
+  out = out "\n" head "\n" rule "\n"
+  m = 0; for (n in ens) sorted2[++m] = n + 0
+  for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted2[j] < sorted2[i]) { x = sorted2[i]; sorted2[i] = sorted2[j]; sorted2[j] = x }
+  for (i = 1; i <= m; i++) {
+    n = sorted2[i]; cells = "| " n " |"
+    for (k = 1; k <= no; k++) {
+      sys = order[k]
+      if (!((sys, n) in est)) { cells = cells " – | – |"; continue }
+      cells = cells " " est[sys, n] " | " ecpu[sys, n] " %" (sys == "nginx" ? " (simulator " esim[sys, n] " %)" : "") " |"
+    }
+    out = out cells "\n"
+  }
+  return out
 }
