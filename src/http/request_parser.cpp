@@ -1,5 +1,9 @@
 #include "http/detail/request_parser.hpp"
 
+#include <boost/beast/http/error.hpp>
+
+#include <string_view>
+
 namespace serenade::http::detail {
 
 namespace beast = boost::beast;
@@ -8,6 +12,46 @@ namespace {
 // A body larger than this is not kept between requests: one upload must not pin its buffer for the
 // connection's lifetime.
 constexpr std::size_t kept_body_capacity = 16 * 1024;
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The body's length must be certain, or a proxy in front and this server could disagree on where the next
+// request starts (request smuggling). The only transfer coding accepted is a single `chunked`, never with a
+// Content-Length and never in HTTP/1.0; everything else is refused before the body is read.
+bool framing_is_ambiguous(const request& req, int version) {
+  std::size_t codings = 0;
+  bool only_chunked = true;
+  bool has_length = false;
+  for (const auto& [name, value] : req.headers) {
+    if (iequals_ascii(name, "Content-Length")) has_length = true;
+    if (!iequals_ascii(name, "Transfer-Encoding")) continue;
+    std::string_view rest = value;
+    for (;;) {
+      const auto comma = rest.find(',');
+      const auto coding = trimmed(rest.substr(0, comma));
+      ++codings;
+      if (!iequals_ascii(coding, "chunked")) only_chunked = false;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (codings == 0) return false;
+  return codings != 1 || !only_chunked || has_length || version < 11;
+}
+
 }  // namespace
 
 request_parser::request_parser(request& into, std::uint32_t header_limit, std::uint64_t body_limit)
@@ -28,7 +72,8 @@ request_parser::request_parser(request& into, std::uint32_t header_limit, std::u
 }
 
 void request_parser::on_request_impl(beast::http::verb, beast::string_view method, beast::string_view target,
-                                     int, beast::error_code&) {
+                                     int version, beast::error_code&) {
+  version_ = version;
   request_.method.assign(method.data(), method.size());
   request_.target.assign(target.data(), target.size());
   const std::string_view whole(request_.target);
@@ -49,8 +94,12 @@ void request_parser::on_field_impl(beast::http::field, beast::string_view name, 
   ++fields_;
 }
 
-void request_parser::on_header_impl(beast::error_code&) {
+void request_parser::on_header_impl(beast::error_code& ec) {
   request_.headers.resize(fields_);
+  if (framing_is_ambiguous(request_, version_)) {
+    ec = beast::http::error::bad_transfer_encoding;
+    return;
+  }
   request_.keep_alive = keep_alive();
 }
 

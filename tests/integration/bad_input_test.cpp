@@ -133,6 +133,27 @@ TEST_F(bad_input, garbage_request_line_is_400) {
   EXPECT_NE(answer.find(R"({"detail":"Malformed HTTP request"})"), std::string::npos) << answer;
 }
 
+// A body whose length two HTTP implementations could read differently (request smuggling): one 400, then the
+// connection is closed, so the bytes after the header are never read as a request of their own.
+TEST_F(bad_input, ambiguous_transfer_encoding_is_400_and_the_body_never_runs_as_a_request) {
+  const std::string smuggled = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string heads[] = {
+      "Transfer-Encoding: chunked, gzip\r\n",
+      "Transfer-Encoding: gzip\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n",
+      "Transfer-Encoding: chunked\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n",
+  };
+  for (const auto& head : heads) {
+    const auto answer = raw_exchange_until_closed(
+        shared->api_port(), "POST /api/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                                head + "\r\n" + smuggled);
+    ASSERT_TRUE(answer) << "the connection stayed open after: " << head;
+    EXPECT_TRUE(answer->starts_with("HTTP/1.1 400")) << *answer;
+    EXPECT_NE(answer->find("Connection: close"), std::string::npos) << *answer;
+    EXPECT_EQ(answer->find("HTTP/1.1", 1), std::string::npos) << "a second answer followed: " << *answer;
+    EXPECT_EQ(answer->find("serenade_"), std::string::npos) << *answer;
+  }
+}
+
 // A timed-out request is closed without an answer (the stream's timer has already closed the socket),
 // as nginx does for a slow header.
 TEST_F(bad_input, a_client_that_goes_silent_mid_request_is_closed_and_does_not_hurt_others) {

@@ -31,6 +31,7 @@ class request_parser final : public boost::beast::http::basic_parser<true> {
 
   request& request_;
   std::size_t fields_ = 0;
+  int version_ = 11;
 };
 
 }  // namespace serenade::http::detail
