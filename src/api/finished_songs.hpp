@@ -36,7 +36,9 @@ std::shared_ptr<const open_song> open_song_file(const std::string& path, std::op
 
 class finished_songs {
  public:
-  explicit finished_songs(std::size_t capacity = 1024, std::chrono::seconds revalidate = std::chrono::seconds(60))
+  static constexpr std::size_t default_capacity = 1024;  // songs kept open: each holds a descriptor
+
+  explicit finished_songs(std::size_t capacity = default_capacity, std::chrono::seconds revalidate = std::chrono::seconds(60))
       : capacity_(capacity), revalidate_(revalidate) {}
 
   // The open song, reopened first when older than `revalidate`; null when unknown or no longer there.

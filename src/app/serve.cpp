@@ -14,6 +14,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/open_files.hpp"
 #include "core/task_group.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
@@ -67,6 +68,23 @@ core::task_group::ended_handler log_failure(std::string_view event) {
 }  // namespace
 
 int run_serve(core::serve_config config) {
+  // Every connection, song kept open and upstream connection is a descriptor (core/open_files.hpp).
+  const auto files = core::raise_open_files_limit();
+  constexpr std::uint64_t reserved_files = api::finished_songs::default_capacity + 256;
+  constexpr std::uint64_t fewest_connections = 64;
+  if (auto problem = core::open_files_problem(config.max_connections, reserved_files, files)) {
+    // The default is only a ceiling: on a machine with a lower limit it shrinks to fit, so that the service
+    // starts as it comes. A value somebody chose is refused instead, with what to change.
+    const bool defaulted = config.max_connections == core::serve_config{}.max_connections;
+    if (!defaulted || files.soft < reserved_files + fewest_connections) {
+      std::fprintf(stderr, "serenade: %s\n", problem->c_str());
+      return 2;
+    }
+    config.max_connections = static_cast<unsigned>(files.soft - reserved_files);
+    SERENADE_LOG(warn, "max_connections_lowered", "max_connections", config.max_connections, "open_files",
+                 files.soft);
+  }
+  SERENADE_LOG(info, "open_files_limit", "soft", files.soft, "hard", files.hard);
   io_threads threads(config.threads);
   const auto executor = threads.main_executor();
   auto simulator = start_simulator_without_key(config, executor);
