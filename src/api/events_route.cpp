@@ -1,5 +1,7 @@
 #include "api/events_route.hpp"
 
+#include "api/stream_shares.hpp"
+
 #include "api/http_answers.hpp"
 
 #include "core/ids.hpp"
@@ -122,6 +124,10 @@ asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const
     co_return co_await ex.respond(std::move(nothing_more));
   }
 
+  std::optional<core::keyed_slots::slot> share;
+  if (ctx.streams && !(share = ctx.streams->take(ex.req()))) {
+    co_return co_await ex.respond(answer_for(request_refusal::too_many_streams));
+  }
   auto headers = event_headers();
   co_await ex.start_chunked(200, std::move(headers));
   if (ex.req().is_head()) co_return;

@@ -30,6 +30,7 @@ struct event_route_context {
   std::function<std::string(const store::submission&)> render;
   // A comment this long after the last write keeps proxies from closing a quiet stream.
   std::chrono::milliseconds heartbeat{15000};
+  struct stream_shares* streams = nullptr;  // event streams per client; null: not capped
 };
 
 void add_event_routes(http::router& r, event_route_context& ctx);

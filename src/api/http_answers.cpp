@@ -46,8 +46,13 @@ answer answer_of(const lifecycle::submission_refusal& r) {
               "Serenade has written all the songs it can today. Please come back in " + wait_phrase(r.retry_after) +
                   ".",
               r.retry_after};
+    case refusal_reason::range_share_spent:
+      return {429,
+              "Many songs have been written from your network today. Please come back in " +
+                  wait_phrase(r.retry_after) + ".",
+              r.retry_after};
     case refusal_reason::upstream_refused:
-      return {422, "The song service could not accept this story: " + r.upstream_reason};
+      return {422, "The song service could not accept this story. Please change the story or the style and try again."};
     case refusal_reason::upstream_misconfigured:
       return {503, "The song service is misconfigured. Please try again later."};
     case refusal_reason::upstream_out_of_credits:
@@ -70,6 +75,8 @@ answer answer_of(request_refusal r) {
     case request_refusal::page_not_found:
     case request_refusal::webhook_not_found: break;
     case request_refusal::webhook_without_task: return {400, "Expected a JSON object with task_id"};
+    case request_refusal::too_many_streams:
+      return {429, "Too many songs are playing from your address. Close one and try again.", seconds{5}};
   }
   return {404, "Not found"};
 }
@@ -80,9 +87,11 @@ answer answer_of(const live::start_refusal& r) {
       return {503, "This song cannot be played right now. Please try again in a minute.", seconds{30}};
     case live::start_refusal::reason::start_timeout:
       return {504, "The music service did not start the stream in time"};
+    case live::start_refusal::reason::failed_lately:
+      return {503, "The music service's stream failed a moment ago. Please try again in a minute.", r.retry_after};
     case live::start_refusal::reason::upstream_refused: break;
   }
-  return {502, r.upstream_reason.empty() ? "The music service's stream could not be opened" : r.upstream_reason};
+  return {502, "The music service's stream could not be opened. Please try again in a minute."};
 }
 
 }  // namespace

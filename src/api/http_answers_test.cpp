@@ -45,8 +45,8 @@ TEST(http_answers, each_submission_refusal_has_its_status_and_sentence) {
        {429, "Many songs are being written right now. Please try again in a minute.", "30"}},
       {{refusal_reason::daily_budget_spent, 5h},
        {429, "Serenade has written all the songs it can today. Please come back in 5 hours.", "18000"}},
-      {{refusal_reason::upstream_refused, 0s, "prompt too long"},
-       {422, "The song service could not accept this story: prompt too long", {}}},
+      {{refusal_reason::upstream_refused},
+       {422, "The song service could not accept this story. Please change the story or the style and try again.", {}}},
       {{refusal_reason::upstream_misconfigured}, {503, "The song service is misconfigured. Please try again later.", {}}},
       {{refusal_reason::upstream_out_of_credits},
        {503, "The song service is out of credits. Please try again later.", {}}},
@@ -62,14 +62,12 @@ TEST(http_answers, each_submission_refusal_has_its_status_and_sentence) {
 }
 
 TEST(http_answers, each_stream_refusal_has_its_status_and_sentence) {
-  expect_answer(answer_for(start_refusal{start_refusal::reason::archive_unavailable, {}}),
+  expect_answer(answer_for(start_refusal{start_refusal::reason::archive_unavailable}),
                 {503, "This song cannot be played right now. Please try again in a minute.", "30"});
-  expect_answer(answer_for(start_refusal{start_refusal::reason::start_timeout, {}}),
+  expect_answer(answer_for(start_refusal{start_refusal::reason::start_timeout}),
                 {504, "The music service did not start the stream in time", {}});
-  expect_answer(answer_for(start_refusal{start_refusal::reason::upstream_refused, {}}),
-                {502, "The music service's stream could not be opened", {}});
-  expect_answer(answer_for(start_refusal{start_refusal::reason::upstream_refused, "The stream was cut"}),
-                {502, "The stream was cut", {}});
+  expect_answer(answer_for(start_refusal{start_refusal::reason::upstream_refused}),
+                {502, "The music service's stream could not be opened. Please try again in a minute.", {}});
 }
 
 TEST(http_answers, an_invalid_form_names_its_fields) {

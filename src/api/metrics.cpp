@@ -1,6 +1,7 @@
 #include "api/metrics.hpp"
 
 #include "api/webhooks.hpp"
+#include "http/server.hpp"
 #include "lifecycle/finaliser.hpp"
 #include "lifecycle/submissions.hpp"
 #include "live/hub.hpp"
@@ -56,6 +57,8 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_upstream_drops_total {}\n", hubs.upstream_drops.load());
   family(out, "serenade_captures_started_total", "counter", "Captures opened, resumed ones included.");
   out += fmt::format("serenade_captures_started_total {}\n", hubs.captures_started.load());
+  family(out, "serenade_captures_too_large_total", "counter", "Captures abandoned at --max-song-bytes.");
+  out += fmt::format("serenade_captures_too_large_total {}\n", hubs.captures_too_large.load());
   family(out, "serenade_captures_resumed_total", "counter", "Captures reopened with bytes kept from a previous run.");
   out += fmt::format("serenade_captures_resumed_total {}\n", hubs.captures_resumed.load());
   family(out, "serenade_captures_completed_total", "counter", "Captures that hold the whole song.");
@@ -88,6 +91,8 @@ std::string service_metrics::render(const sources& from) const {
                      lifecycle.refused_client_rate.load());
   out += fmt::format("serenade_submissions_refused_total{{guard=\"generating_cap\"}} {}\n",
                      lifecycle.refused_generating_cap.load());
+  out += fmt::format("serenade_submissions_refused_total{{guard=\"range_share\"}} {}\n",
+                     lifecycle.refused_range_share.load());
   out += fmt::format("serenade_submissions_refused_total{{guard=\"daily_budget\"}} {}\n",
                      lifecycle.refused_daily_budget.load());
   family(out, "serenade_upstream_refusals_total", "counter", "Generations Sonauto refused for our account.");
@@ -95,10 +100,25 @@ std::string service_metrics::render(const sources& from) const {
                      lifecycle.upstream_out_of_credits.load());
   out += fmt::format("serenade_upstream_refusals_total{{reason=\"misconfigured\"}} {}\n",
                      lifecycle.upstream_misconfigured.load());
+  family(out, "serenade_upstream_answers_unusable_total", "counter",
+         "Sonauto answers that could not be used (a task id another song already has).");
+  out += fmt::format("serenade_upstream_answers_unusable_total {}\n", lifecycle.upstream_answers_unusable.load());
   family(out, "serenade_webhooks_total", "counter", "Sonauto webhooks received, by outcome.");
   out += fmt::format("serenade_webhooks_total{{outcome=\"accepted\"}} {}\n", from.webhooks.accepted.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"wrong_token\"}} {}\n", from.webhooks.rejected_token.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"unknown_task\"}} {}\n", from.webhooks.unknown_task.load());
+  if (const auto* c = from.connections) {
+    family(out, "serenade_connections_refused_total", "counter",
+           "Connections refused at once: the server's limit (503) or the client's share (429).");
+    out += fmt::format("serenade_connections_refused_total{{reason=\"limit\"}} {}\n", c->refused_at_limit.load());
+    out += fmt::format("serenade_connections_refused_total{{reason=\"client_share\"}} {}\n",
+                       c->refused_client_at_cap.load());
+    family(out, "serenade_connections_closed_total", "counter",
+           "Connections closed by the server: idle ones to make room, file answers read below the minimum rate.");
+    out += fmt::format("serenade_connections_closed_total{{reason=\"idle_for_room\"}} {}\n",
+                       c->idle_closed_for_room.load());
+    out += fmt::format("serenade_connections_closed_total{{reason=\"too_slow\"}} {}\n", c->file_answers_too_slow.load());
+  }
   family(out, "serenade_http_requests_total", "counter", "HTTP requests answered, by route and status.");
   std::lock_guard lock(mutex_);
   for (const auto& [key, count] : requests_) {

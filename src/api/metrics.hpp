@@ -9,6 +9,9 @@
 #include <string_view>
 #include <utility>
 
+namespace serenade::http {
+struct connection_counters;
+}
 namespace serenade::live {
 struct hub_counters;
 }
@@ -33,6 +36,7 @@ struct service_metrics {
     const lifecycle::finaliser_counters& finals;
     const lifecycle::lifecycle_counters& lifecycle;
     const webhook_counters& webhooks;
+    const http::connection_counters* connections = nullptr;
   };
   std::string render(const sources& from) const;
 

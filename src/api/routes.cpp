@@ -3,6 +3,7 @@
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
+#include "api/stream_shares.hpp"
 #include "archive/song_copies.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
@@ -42,8 +43,12 @@ http::response session_not_found() {
   return answer_for(lifecycle::submission_refusal{lifecycle::refusal_reason::not_found});
 }
 
-std::string client_of(const route_context& ctx, const http::request& req) {
-  return http::client_key(req.remote_address, req.header("X-Forwarded-For"), ctx.trust_proxy);
+lifecycle::create_request requester(const route_context& ctx, const http::request& req) {
+  lifecycle::create_request who;
+  who.client = http::client_key(req.remote_address, req.header("X-Forwarded-For"), ctx.trust_proxy);
+  who.client_group = http::client_group(who.client);
+  who.network = http::network_group(who.client);
+  return who;
 }
 
 asio::awaitable<void> create_submission(route_context& ctx, exchange& ex, const route_params&) {
@@ -53,8 +58,7 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex, const 
   }
   auto parsed = lifecycle::parse_submission_form(ex.req().body);
   if (!parsed.ok()) co_return co_await ex.respond(answer_for(parsed));
-  lifecycle::create_request who;
-  who.client = client_of(ctx, ex.req());
+  auto who = requester(ctx, ex.req());
   if (auto key = ex.req().header("Idempotency-Key")) {
     if (!valid_idempotency_key(*key)) {
       co_return co_await ex.respond(answer_for(request_refusal::bad_idempotency_key));
@@ -72,8 +76,7 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex, const 
 asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const route_params& p) {
   const auto id = p.get("session_id");
   if (!ids::looks_like_token(id)) co_return co_await ex.respond(session_not_found());
-  lifecycle::create_request who;
-  who.client = client_of(ctx, ex.req());
+  const auto who = requester(ctx, ex.req());
   auto result = co_await ctx.submissions.retry(id, who);
   if (result.refused) co_return co_await ex.respond(answer_for(*result.refused));
   co_await ex.respond(json_response(200, submission_json(*result.accepted, ctx.public_url)));
@@ -137,11 +140,21 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_
   if (!s->task_id) co_return co_await ex.respond(answer_for(request_refusal::no_generation));
   if (!s->streaming_ready_at) co_return co_await ex.respond(answer_for(request_refusal::stream_not_ready));
   if (co_await serve_archived_copy(ctx, ex, *s)) co_return;
+  // A listener never makes Sonauto work again right after it failed, and HEAD never makes it work at all.
+  if (const auto pause = ctx.hubs.failed_lately(s->session_id, *s->task_id)) {
+    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::failed_lately, *pause});
+    co_return co_await ex.respond(std::move(refused));
+  }
+  if (ex.req().is_head()) co_return co_await live::answer_live_head(ex);
+  std::optional<core::keyed_slots::slot> share;
+  if (ctx.streams && !(share = ctx.streams->take(ex.req()))) {
+    co_return co_await ex.respond(answer_for(request_refusal::too_many_streams));
+  }
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
   if (!song) {
     ++ctx.metrics.archive_unavailable;
     // Built before the co_await: GCC mishandles braced temporaries inside a co_await expression.
-    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable, {}});
+    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable});
     co_return co_await ex.respond(std::move(refused));
   }
   // The submission's strings (lyrics, prompt, ...) are not needed while the song plays; a listener stays minutes.
@@ -173,7 +186,8 @@ asio::awaitable<void> metrics_page(route_context& ctx, exchange& ex, const route
   http::response r;
   static const webhook_counters none;
   r.body = ctx.metrics.render(
-      {ctx.hubs.counters(), ctx.finals, ctx.submissions.counters(), ctx.webhooks ? *ctx.webhooks : none});
+      {ctx.hubs.counters(), ctx.finals, ctx.submissions.counters(), ctx.webhooks ? *ctx.webhooks : none,
+       ctx.connections});
   r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   r.set("Cache-Control", "no-store");
   co_await ex.respond(std::move(r));

@@ -7,6 +7,7 @@
 
 namespace serenade::http {
 class static_site;
+struct connection_counters;
 }
 namespace serenade::lifecycle {
 class submissions;
@@ -33,6 +34,8 @@ struct route_context {
   const struct webhook_counters* webhooks = nullptr;  // set once the webhook routes exist
   finished_songs* finished = nullptr;                   // verified songs served without a database lookup
   std::string archive_dir;                              // where archive keeps the songs' files
+  struct stream_shares* streams = nullptr;              // live listeners per client; null: not capped
+  const http::connection_counters* connections = nullptr;  // the server's refusals, for /metrics
 };
 
 // Songs, submissions, health, metrics and the web front end. The context must outlive the router.

@@ -2,6 +2,7 @@
 
 #include "api/events_route.hpp"
 #include "api/finished_songs.hpp"
+#include "api/stream_shares.hpp"
 #include "api/metrics.hpp"
 #include "api/routes.hpp"
 #include "api/submission_view.hpp"
@@ -137,6 +138,8 @@ int run_serve(core::serve_config config) {
   api::service_metrics metrics;
   api::webhook_counters webhooks;
   api::finished_songs finished;
+  api::stream_shares streams{core::keyed_slots(config.max_streams_per_client), config.trust_proxy};
+  http::connection_counters connection_counters;
   api::route_context context{submissions,
                              hubs,
                              site,
@@ -147,16 +150,20 @@ int run_serve(core::serve_config config) {
                              config.trust_proxy,
                              &webhooks,
                              &finished,
-                             config.archive_dir};
+                             config.archive_dir,
+                             &streams,
+                             &connection_counters};
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
   api::add_webhook_routes(routes, webhook_context);
   auto find_submission = [&submissions](const std::string& session_id) { return submissions.find(session_id); };
   api::event_route_context event_context{status_events, find_submission, render,
-                                         std::chrono::milliseconds(config.events_heartbeat_ms)};
+                                         std::chrono::milliseconds(config.events_heartbeat_ms), &streams};
   api::add_event_routes(routes, event_context);
-  http::server server(executor, server_settings(config), std::move(routes), threads.connection_executors());
+  auto server_options = server_settings(config);
+  server_options.counters = &connection_counters;
+  http::server server(executor, std::move(server_options), std::move(routes), threads.connection_executors());
   server.set_observer([&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,

@@ -27,6 +27,9 @@ http::server_options server_settings(const core::serve_config& c) {
   o.send_buffer_bytes = c.send_buffer_bytes;
   o.unsent_limit_bytes = c.unsent_limit_bytes;
   o.write_timeout = std::chrono::seconds(c.write_timeout_s);
+  o.max_connections_per_client = c.max_connections_per_client;
+  o.connections_come_through_proxy = c.trust_proxy;
+  o.min_file_send_rate = c.min_send_rate;
   o.name = "serenade";
   return o;
 }
@@ -34,6 +37,7 @@ http::server_options server_settings(const core::serve_config& c) {
 live::hub_options hub_settings(const core::serve_config& c) {
   live::hub_options o;
   o.archive_dir = c.archive_dir;
+  o.max_capture_bytes = c.max_song_bytes;
   o.wake.min_bytes = c.live_wake_bytes;
   o.wake.max_delay = std::chrono::milliseconds(c.live_wake_ms);
   return o;
@@ -43,6 +47,7 @@ lifecycle::finaliser_options finaliser_settings(const core::serve_config& c) {
   lifecycle::finaliser_options o;
   o.archive_dir = c.archive_dir;
   o.first_backoff = std::chrono::milliseconds(std::max(1u, c.final_retry_ms));
+  o.max_song_bytes = c.max_song_bytes;
   return o;
 }
 
@@ -52,7 +57,8 @@ lifecycle::lifecycle_options lifecycle_settings(const core::serve_config& c) {
   o.poll_interval_with_webhooks = std::chrono::milliseconds(c.webhook_poll_interval_ms);
   o.stall_timeout = std::chrono::seconds(c.stall_timeout_s);
   o.public_url = c.public_url;
-  o.guards = {c.submit_burst, c.submits_per_hour, c.daily_budget, c.max_generating};
+  o.guards = {c.submit_burst, c.submits_per_hour, c.daily_budget, c.max_generating, c.client_daily_limit,
+              c.network_daily_limit};
   return o;
 }
 

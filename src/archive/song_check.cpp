@@ -5,24 +5,61 @@
 
 #include <openssl/evp.h>
 
-#include <fstream>
-#include <memory>
-#include <vector>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <span>
 
 namespace serenade::archive {
 
+namespace {
+
+// The file mapped read-only: the frame walk and the hash read the page cache directly, so checking a song
+// costs no heap however long it is (a copy in memory held the whole song, twice over while it grew).
+class mapped_file {
+ public:
+  explicit mapped_file(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0) return;
+    size_ = static_cast<std::size_t>(st.st_size);
+    ok_ = true;
+    if (size_ == 0) return;
+    void* at = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (at == MAP_FAILED) {
+      ok_ = false;
+      return;
+    }
+    data_ = static_cast<const std::uint8_t*>(at);
+    ::madvise(at, size_, MADV_SEQUENTIAL);
+  }
+  ~mapped_file() {
+    if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  mapped_file(const mapped_file&) = delete;
+  mapped_file& operator=(const mapped_file&) = delete;
+
+  bool opened() const { return fd_ >= 0; }
+  bool ok() const { return ok_; }
+  std::span<const std::uint8_t> bytes() const { return {data_, data_ ? size_ : 0}; }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+  std::size_t size_ = 0;
+  const std::uint8_t* data_ = nullptr;
+};
+
+}  // namespace
+
 song_check check_song_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {std::nullopt, "cannot open " + path};
-  const auto size = static_cast<std::streamsize>(in.tellg());
-  in.seekg(0);
-  if (size < 0 || !in) return {std::nullopt, "cannot read " + path};
-  // Songs are a few MB; reading one whole keeps the frame walk simple and runs off the I/O threads. The buffer
-  // is sized once: one grown while reading held up to twice the song at its peak (25 MB for a 14 MB song).
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (in.bad()) return {std::nullopt, "cannot read " + path};
-  bytes.resize(static_cast<std::size_t>(in.gcount()));  // fewer if the file shrank meanwhile
+  // Only files Serenade wrote and no longer writes are checked, so none shrinks under the mapping.
+  const mapped_file file(path);
+  if (!file.opened()) return {std::nullopt, "cannot open " + path};
+  if (!file.ok()) return {std::nullopt, "cannot read " + path};
+  const auto bytes = file.bytes();
   const auto scan = scan_mp3(bytes);
   if (!scan.complete) return {std::nullopt, scan.problem.empty() ? "not a complete MP3 file" : scan.problem};
   unsigned char digest[EVP_MAX_MD_SIZE];

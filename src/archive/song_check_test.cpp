@@ -2,10 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <string>
 #include <vector>
+
+// The largest single allocation made while `largest_allocation_tracked` is set: a song check must not copy
+// the song into memory.
+std::atomic<bool> largest_allocation_tracked{false};
+std::atomic<std::size_t> largest_allocation{0};
+
+void* operator new(std::size_t size) {
+  if (largest_allocation_tracked.load(std::memory_order_relaxed)) {
+    auto seen = largest_allocation.load(std::memory_order_relaxed);
+    while (size > seen && !largest_allocation.compare_exchange_weak(seen, size)) {
+    }
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace serenade::archive {
 namespace {
@@ -40,6 +59,25 @@ TEST(song_check, a_complete_file_yields_size_hash_and_duration) {
   EXPECT_EQ(check.facts->sha256.size(), 64u);
   EXPECT_EQ(check.facts->duration_ms, 2612);  // 100 × 1152 / 44100 s
   EXPECT_EQ(check_song_file(path).facts->sha256, check.facts->sha256);
+  std::remove(path.c_str());
+}
+
+TEST(song_check, a_long_song_is_checked_without_a_copy_in_memory) {
+  const auto song = frames(24'000);  // 10 MB, about ten minutes
+  const auto path = write_temp(song);
+  largest_allocation = 0;
+  largest_allocation_tracked = true;
+  const auto check = check_song_file(path);
+  largest_allocation_tracked = false;
+  ASSERT_TRUE(check.facts) << check.problem;
+  EXPECT_EQ(check.facts->size, song.size());
+  EXPECT_LT(largest_allocation.load(), 1024u * 1024) << "the song was read into memory";
+  std::remove(path.c_str());
+}
+
+TEST(song_check, an_empty_file_is_refused) {
+  const auto path = write_temp({});
+  EXPECT_FALSE(check_song_file(path).facts);
   std::remove(path.c_str());
 }
 

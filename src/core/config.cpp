@@ -33,7 +33,7 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   const auto text = [&](const char* flag, std::string& value, const char* env, const char* help) {
     cmd.add_option(flag, value, help)->envname(env)->capture_default_str();
   };
-  const auto number = [&](const char* flag, unsigned& value, const char* env, const char* help) {
+  const auto number = [&](const char* flag, auto& value, const char* env, const char* help) {
     cmd.add_option(flag, value, help)->envname(env)->capture_default_str()->check(CLI::NonNegativeNumber);
   };
   text("--listen", c.listen, "SERENADE_LISTEN", "Address to serve HTTP on, host:port");
@@ -82,6 +82,14 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Kernel send buffer of a connection sent a finished song longer than this (0: the kernel's autotuning)");
   number("--unsent-limit-bytes", c.unsent_limit_bytes, "SERENADE_UNSENT_LIMIT_BYTES",
          "Bytes a connection may keep queued in the kernel before they are sent (0: the kernel's default, no limit)");
+  number("--max-connections-per-client", c.max_connections_per_client, "SERENADE_MAX_CONNECTIONS_PER_CLIENT",
+         "Connections one client (IPv4 address, IPv6 /64) may hold at once; beyond: 429 (0: no cap)");
+  number("--max-streams-per-client", c.max_streams_per_client, "SERENADE_MAX_STREAMS_PER_CLIENT",
+         "Live listeners and status-event streams one client may hold at once; beyond: 429 (0: no cap)");
+  number("--min-send-rate", c.min_send_rate, "SERENADE_MIN_SEND_RATE",
+         "Bytes per second a finished-song answer must average, after --write-timeout of slack (0: no deadline)");
+  number("--max-song-bytes", c.max_song_bytes, "SERENADE_MAX_SONG_BYTES",
+         "Largest song kept: a live capture or final copy growing beyond it is abandoned");
   number("--live-wake-bytes", c.live_wake_bytes, "SERENADE_LIVE_WAKE_BYTES",
          "New bytes of a live song that wake its listeners at once (1 wakes them on every piece)");
   number("--live-wake-ms", c.live_wake_ms, "SERENADE_LIVE_WAKE_MS",
@@ -105,6 +113,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Generations started per UTC day, across all clients (0: no limit)");
   number("--max-generating", c.max_generating, "SERENADE_MAX_GENERATING",
          "Songs generating at once (0: no limit)");
+  number("--client-daily-limit", c.client_daily_limit, "SERENADE_CLIENT_DAILY_LIMIT",
+         "Generations one client (IPv4 address, IPv6 /64) may start per UTC day (0: no limit)");
+  number("--network-daily-limit", c.network_daily_limit, "SERENADE_NETWORK_DAILY_LIMIT",
+         "Generations one network (IPv4 /24, IPv6 /48) may start per UTC day (0: no limit)");
 }
 
 std::optional<std::string> validate(serve_config& c) {
@@ -126,6 +138,7 @@ std::optional<std::string> validate(serve_config& c) {
   if (c.unsent_limit_bytes != 0 && (c.unsent_limit_bytes < 4096 || c.unsent_limit_bytes > 64u * 1024 * 1024)) {
     return "--unsent-limit-bytes must be 0 or between 4096 and 67108864";
   }
+  if (c.max_song_bytes < 1024 * 1024) return "--max-song-bytes must be at least 1048576";
   if (c.live_wake_bytes == 0 || c.live_wake_bytes > 256u * 1024) {
     return "--live-wake-bytes must be between 1 and 262144";
   }

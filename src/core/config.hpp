@@ -51,6 +51,10 @@ struct serve_config {
   unsigned write_timeout_s = 60;
   unsigned send_buffer_bytes = 128 * 1024;  // SO_SNDBUF for file answers longer than this; 0: autotuning
   unsigned unsent_limit_bytes = 128 * 1024;  // TCP_NOTSENT_LOWAT of every connection; 0: the kernel's default
+  unsigned max_connections_per_client = 64;  // an IPv4 address or IPv6 /64; not applied behind a trusted proxy
+  unsigned max_streams_per_client = 16;      // live listeners and status-event streams, behind a proxy too
+  unsigned min_send_rate = 4096;             // bytes/s a finished-song answer must average; 0: no deadline
+  std::uint64_t max_song_bytes = 64ull * 1024 * 1024;  // a capture or final copy beyond this is refused
   unsigned live_wake_bytes = 16 * 1024;  // live listeners are woken once this much is new …
   unsigned live_wake_ms = 100;           // … or this long after the first new byte (live/wake_coalescer.hpp)
   unsigned shutdown_grace_s = 10;
@@ -63,6 +67,8 @@ struct serve_config {
   unsigned submits_per_hour = 10;  // … refilled at this rate
   unsigned daily_budget = 500;     // generations started per UTC day
   unsigned max_generating = 50;    // songs generating at once
+  unsigned client_daily_limit = 20;   // generations per client (IPv4 address, IPv6 /64) and UTC day
+  unsigned network_daily_limit = 50;  // generations per network (IPv4 /24, IPv6 /48) and UTC day
 
   listen_address listen_parsed;  // filled by validate()
 };

@@ -60,4 +60,9 @@ void append_value(std::string& out, std::string_view value) {
 }
 }  // namespace detail
 
+std::string outside_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(text.substr(0, max_bytes)) + "...(" + std::to_string(text.size() - max_bytes) + " more bytes)";
+}
+
 }  // namespace serenade::log

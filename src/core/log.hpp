@@ -59,6 +59,10 @@ inline constexpr auto warn = spdlog::level::warn;
 inline constexpr auto error = spdlog::level::err;
 }  // namespace severity
 
+// Text from outside (Sonauto's answers, a client's input) as a log value: at most `max_bytes` of it, and how
+// much was left out, so a hostile answer cannot flood the log.
+std::string outside_text(std::string_view text, std::size_t max_bytes = 256);
+
 // What an exception says: its what(), or "unknown" for one that is not a std::exception. Empty for none.
 std::string describe(std::exception_ptr error);
 

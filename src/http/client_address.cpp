@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace serenade::http {
@@ -70,6 +71,33 @@ std::optional<std::string> canonical_ip(std::string_view text) {
   if (!inet_ntop(AF_INET6, &v6, out, sizeof out)) return std::nullopt;
   return std::string(out);
 }
+
+namespace {
+
+// "address/prefix" with the bits after the prefix cleared; the text itself when it is no address.
+std::string masked(std::string_view address, unsigned v4_prefix, unsigned v6_prefix) {
+  const auto canonical = canonical_ip(address);
+  if (!canonical) return std::string(address);
+  char out[INET6_ADDRSTRLEN];
+  in_addr v4{};
+  if (inet_pton(AF_INET, canonical->c_str(), &v4) == 1) {
+    const std::uint32_t mask = v4_prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - v4_prefix);
+    v4.s_addr = htonl(ntohl(v4.s_addr) & mask);
+    inet_ntop(AF_INET, &v4, out, sizeof out);
+    return std::string(out) + "/" + std::to_string(v4_prefix);
+  }
+  in6_addr v6{};
+  inet_pton(AF_INET6, canonical->c_str(), &v6);
+  for (unsigned bit = v6_prefix; bit < 128; ++bit) v6.s6_addr[bit / 8] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+  inet_ntop(AF_INET6, &v6, out, sizeof out);
+  return std::string(out) + "/" + std::to_string(v6_prefix);
+}
+
+}  // namespace
+
+std::string client_group(std::string_view address) { return masked(address, 32, 64); }
+
+std::string network_group(std::string_view address) { return masked(address, 24, 48); }
 
 std::string client_key(std::string_view remote_address, std::optional<std::string_view> x_forwarded_for,
                        bool trust_proxy) {

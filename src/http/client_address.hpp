@@ -18,4 +18,10 @@ std::string client_key(std::string_view remote_address, std::optional<std::strin
 // The canonical text of an IP literal, or nullopt when text is not one.
 std::optional<std::string> canonical_ip(std::string_view text);
 
+// The addresses that count as one client for limits: an IPv4 address, or the IPv6 /64 it lies in (one
+// subscriber's network, in which a host picks new addresses at will). Text that is no address is its own group.
+std::string client_group(std::string_view address);
+// A wider range, for shares of the daily budget: the IPv4 /24 or the IPv6 /48 of an address.
+std::string network_group(std::string_view address);
+
 }  // namespace serenade::http

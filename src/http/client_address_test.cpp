@@ -53,4 +53,29 @@ TEST(canonical_ip, accepts_only_literals) {
 }
 
 }  // namespace
+TEST(client_group, an_ipv6_client_is_its_whole_64) {
+  EXPECT_EQ(client_group("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_group("2001:db8:1:2::1"), client_group("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(client_group("2001:db8:1:2::1"), client_group("2001:db8:1:3::1"));
+}
+
+TEST(client_group, an_ipv4_client_is_its_address_mapped_or_not) {
+  EXPECT_EQ(client_group("192.0.2.7"), "192.0.2.7/32");
+  EXPECT_EQ(client_group("::ffff:192.0.2.7"), "192.0.2.7/32");
+  EXPECT_NE(client_group("192.0.2.7"), client_group("192.0.2.8"));
+}
+
+TEST(network_group, groups_an_ipv4_24_and_an_ipv6_48) {
+  EXPECT_EQ(network_group("192.0.2.7"), "192.0.2.0/24");
+  EXPECT_EQ(network_group("192.0.2.7"), network_group("192.0.2.200"));
+  EXPECT_NE(network_group("192.0.2.7"), network_group("192.0.3.7"));
+  EXPECT_EQ(network_group("2001:db8:1:2::1"), "2001:db8:1::/48");
+  EXPECT_EQ(network_group("2001:db8:1:ffff::1"), network_group("2001:db8:1:2::1"));
+}
+
+TEST(client_group, text_that_is_no_address_is_its_own_group) {
+  EXPECT_EQ(client_group("unix-socket"), "unix-socket");
+  EXPECT_EQ(network_group(""), "");
+}
+
 }  // namespace serenade::http

@@ -1,6 +1,8 @@
 #include "http/server.hpp"
 
+#include "core/keyed_slots.hpp"
 #include "core/log.hpp"
+#include "http/client_address.hpp"
 #include "http/detail/request_parser.hpp"
 #include "http/detail/socket_io.hpp"
 #include "http/response_head.hpp"
@@ -19,6 +21,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <unistd.h>
 
@@ -41,11 +44,14 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-// What stop() needs to reach a connection. Only touched on the connection's strand.
-struct connection_entry {
+// What stop() and the limit need to reach a connection. io and busy are only touched on its strand; the idle
+// list's hook under the server's mutex.
+struct connection_entry : std::enable_shared_from_this<connection_entry>, boost::intrusive::list_base_hook<> {
   asio::any_io_executor strand;
   std::shared_ptr<detail::socket_io> io;  // set while the connection coroutine lives
   bool busy = false;                      // a request is being handled (not idle between requests)
+  std::atomic<bool> make_room{false};     // chosen to close for a new connection: finish this answer and go
+  core::keyed_slots::slot client_slot;    // this connection's share of its client's cap
 };
 
 }  // namespace
@@ -72,6 +78,11 @@ struct server::state {
 
   std::mutex mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<connection_entry>> connections;
+  // Connections waiting for a request, the longest-waiting first: at the limit the first makes room.
+  boost::intrusive::list<connection_entry> idle;
+  core::keyed_slots per_client{options.max_connections_per_client};
+  connection_counters own_counters;  // when the options bring none
+  connection_counters& counters = options.counters ? *options.counters : own_counters;
   std::uint64_t next_id = 0;
   std::size_t connection_peak = 0;  // guarded by mutex
   std::atomic<bool> stopping{false};
@@ -85,11 +96,26 @@ struct server::state {
     return out;
   }
 
+  void now_idle(connection_entry& entry) {
+    std::lock_guard lock(mutex);
+    if (!entry.is_linked()) idle.push_back(entry);
+  }
+
+  void now_busy(connection_entry& entry) {
+    std::lock_guard lock(mutex);
+    if (entry.is_linked()) idle.erase(idle.iterator_to(entry));
+  }
+
   void unregister(std::uint64_t id) {
     std::function<void()> done;
     {
       std::lock_guard lock(mutex);
-      connections.erase(id);
+      const auto it = connections.find(id);
+      if (it != connections.end()) {
+        if (it->second->is_linked()) idle.erase(idle.iterator_to(*it->second));
+        it->second->client_slot.release();
+        connections.erase(it);
+      }
       if (stopping && connections.empty()) done = std::exchange(on_stopped, nullptr);
     }
     if (done) {
@@ -124,15 +150,16 @@ bool append_file_bytes(std::string& to, int fd, std::uint64_t offset, std::uint6
 // connection and are reused by the next request; this object only holds what this answer did.
 class connection_exchange final : public exchange {
  public:
-  connection_exchange(server::state& s, detail::socket_io& io, const request& req, std::string& head)
-      : state_(s), io_(io), req_(req), head_(head) {}
+  connection_exchange(server::state& s, connection_entry& entry, detail::socket_io& io, const request& req,
+                      std::string& head)
+      : state_(s), entry_(entry), io_(io), req_(req), head_(head) {}
 
   const request& req() const override { return req_; }
   bool response_started() const override { return started_; }
   unsigned response_status() const override { return status_; }
   std::uint64_t body_bytes_sent() const override { return bytes_; }
   bool must_close() const {
-    return close_ || !req_.keep_alive || state_.stopping || !io_.can_serve_another_request();
+    return close_ || !req_.keep_alive || state_.stopping || entry_.make_room || !io_.can_serve_another_request();
   }
 
   awaitable<void> respond(response r) override {
@@ -172,8 +199,11 @@ class connection_exchange final : public exchange {
     if (head_.capacity() > max_kept_head_capacity) std::string().swap(head_);
     if (!head_sent) co_return false;
     if (!body_follows) co_return true;
-    if (lead > 0 && !lead_in_head && !co_await send_file(fd, offset, static_cast<std::size_t>(lead))) co_return false;
-    if (lead < length && !co_await send_file(fd, offset + lead, static_cast<std::size_t>(length - lead))) {
+    const auto give_up = answer_deadline(length);
+    if (lead > 0 && !lead_in_head && !co_await send_file(fd, offset, static_cast<std::size_t>(lead), give_up)) {
+      co_return false;
+    }
+    if (lead < length && !co_await send_file(fd, offset + lead, static_cast<std::size_t>(length - lead), give_up)) {
       co_return false;
     }
     bytes_ += length;
@@ -246,9 +276,21 @@ class connection_exchange final : public exchange {
     co_return settle(result);
   }
 
-  awaitable<bool> send_file(int fd, std::uint64_t offset, std::size_t length) {
-    const auto result = co_await io_.send_file(fd, offset, length, state_.options.write_timeout);
+  awaitable<bool> send_file(int fd, std::uint64_t offset, std::size_t length,
+                            detail::socket_io::clock::time_point give_up = detail::socket_io::clock::time_point::max()) {
+    const auto result = co_await io_.send_file(fd, offset, length, state_.options.write_timeout, give_up);
+    if (result == io_result::timed_out && detail::socket_io::clock::now() >= give_up) {
+      ++state_.counters.file_answers_too_slow;
+    }
     co_return settle(result);
+  }
+
+  // When a file answer of `length` bytes must be over: the write timeout's slack plus its length at the
+  // minimum rate.
+  detail::socket_io::clock::time_point answer_deadline(std::uint64_t length) const {
+    const auto rate = state_.options.min_file_send_rate;
+    if (rate == 0) return detail::socket_io::clock::time_point::max();
+    return detail::socket_io::clock::now() + state_.options.write_timeout + std::chrono::seconds(length / rate);
   }
 
   // A chunk's size line, after the previous chunk's CRLF when that is still owed.
@@ -265,6 +307,7 @@ class connection_exchange final : public exchange {
   }
 
   server::state& state_;
+  connection_entry& entry_;
   detail::socket_io& io_;
   const request& req_;
   std::string& head_;
@@ -363,7 +406,7 @@ awaitable<void> dispatch(server::state& s, connection_exchange& ex, std::string_
 }
 
 awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
-                            std::shared_ptr<connection_entry> entry, tcp::socket socket) {
+                            std::shared_ptr<connection_entry> entry, tcp::socket socket, std::string remote_address) {
   auto io = std::make_shared<detail::socket_io>(std::move(socket));
   entry->io = io;
   beast::error_code ignored;
@@ -372,18 +415,20 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
   if (opts.unsent_limit_bytes != 0) io->limit_unsent(opts.unsent_limit_bytes);
   // Kept from one request to the next, so a keep-alive client's requests reuse their memory.
   request req;
-  if (auto endpoint = io->socket().remote_endpoint(ignored); !ignored) req.remote_address = endpoint.address().to_string();
+  req.remote_address = std::move(remote_address);
   std::string head;
   // Bounded: the parser refuses a header or body over its limit before the buffer could hold more than this.
   beast::flat_buffer buffer(opts.max_header_bytes + opts.max_body_bytes + 64 * 1024);
 
   bool first = true;
-  while (!s->stopping) {
+  while (!s->stopping && !entry->make_room) {
     entry->busy = false;
+    s->now_idle(*entry);
     detail::request_parser parser(req, static_cast<std::uint32_t>(opts.max_header_bytes), opts.max_body_bytes);
     const auto first_wait = first ? opts.header_timeout : opts.idle_timeout;
     const auto outcome = co_await read_request(*io, buffer, parser, req, opts, first_wait);
     entry->busy = true;
+    s->now_busy(*entry);
     first = false;
     const auto started = std::chrono::steady_clock::now();
     if (outcome != read_outcome::complete) {
@@ -397,7 +442,7 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
       break;
     }
 
-    connection_exchange ex(*s, *io, req, head);
+    connection_exchange ex(*s, *entry, *io, req, head);
     std::string_view route_label;
     co_await dispatch(*s, ex, route_label);
     if (s->observer) {
@@ -414,11 +459,17 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
   s->unregister(id);
 }
 
-awaitable<void> refuse_over_limit(tcp::socket socket) {
-  static constexpr std::string_view answer =
-      "HTTP/1.1 503 Service Unavailable\r\nServer: serenade\r\nContent-Type: application/json\r\n"
-      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
-      "{\"detail\":\"Server is at its connection limit\"}";
+// A connection refused at once: its answer, then close. The request is never read.
+awaitable<void> refuse_connection(tcp::socket socket, unsigned status, std::string_view detail,
+                                  std::string_view retry_after) {
+  auto r = error_response(status, detail);
+  r.set("Retry-After", std::string(retry_after));
+  body_framing framing;
+  framing.content_length = r.body.size();
+  framing.close = true;
+  std::string answer;
+  write_response_head(answer, status, r.headers, framing);
+  answer += r.body;
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(std::chrono::seconds(5));
   co_await asio::async_write(stream, asio::buffer(answer), use_tuple);
@@ -432,6 +483,12 @@ awaitable<void> refuse_over_limit(tcp::socket socket) {
 asio::any_io_executor connection_strand(const asio::any_io_executor& executor) {
   if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
   return asio::make_strand(executor);
+}
+
+void close_connection(const std::shared_ptr<connection_entry>& entry, bool only_idle) {
+  asio::post(entry->strand, [entry, only_idle] {
+    if (entry->io && (!only_idle || !entry->busy)) entry->io->close();
+  });
 }
 
 awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
@@ -453,30 +510,54 @@ awaitable<void> accept_loop(std::shared_ptr<server::state> s) {
       SERENADE_LOG(warn, "accept_recovered", "server", s->options.name, "failures", failures_in_burst);
       failures_in_burst = 0;
     }
+    beast::error_code no_endpoint;
+    const auto endpoint = socket.remote_endpoint(no_endpoint);
+    std::string remote_address = no_endpoint ? std::string() : endpoint.address().to_string();
+    // A client at its cap is refused before it could push anybody else's idle connection out.
+    core::keyed_slots::slot client_slot;
+    if (!s->options.connections_come_through_proxy) {
+      auto taken = s->per_client.try_take(client_group(remote_address));
+      if (!taken) {
+        ++s->counters.refused_client_at_cap;
+        asio::co_spawn(strand, refuse_connection(std::move(socket), 429, "Too many connections from your address", "5"),
+                       asio::detached);
+        continue;
+      }
+      client_slot = std::move(*taken);
+    }
     std::shared_ptr<connection_entry> entry;
+    std::shared_ptr<connection_entry> making_room;
     std::uint64_t id = 0;
     {
       std::lock_guard lock(s->mutex);
-      if (s->connections.size() < s->options.max_connections) {
+      if (s->connections.size() >= s->options.max_connections && !s->idle.empty()) {
+        // The connection idle longest closes for the new one (it holds nobody's answer). Until it has closed
+        // the count is one over the limit; each such step needs another idle connection, so it stays bounded.
+        making_room = s->idle.front().shared_from_this();
+        s->idle.pop_front();
+        making_room->make_room = true;
+      }
+      if (s->connections.size() < s->options.max_connections || making_room) {
         id = ++s->next_id;
         entry = std::make_shared<connection_entry>();
         entry->strand = strand;
+        entry->client_slot = std::move(client_slot);
         s->connections.emplace(id, entry);
         s->connection_peak = std::max(s->connection_peak, s->connections.size());
       }
     }
+    if (making_room) {
+      ++s->counters.idle_closed_for_room;
+      close_connection(making_room, true);
+    }
     if (!entry) {
-      asio::co_spawn(strand, refuse_over_limit(std::move(socket)), asio::detached);
+      ++s->counters.refused_at_limit;
+      asio::co_spawn(strand, refuse_connection(std::move(socket), 503, "Server is at its connection limit", "1"),
+                     asio::detached);
       continue;
     }
-    asio::co_spawn(strand, run_session(s, id, entry, std::move(socket)), asio::detached);
+    asio::co_spawn(strand, run_session(s, id, entry, std::move(socket), std::move(remote_address)), asio::detached);
   }
-}
-
-void close_connection(const std::shared_ptr<connection_entry>& entry, bool only_idle) {
-  asio::post(entry->strand, [entry, only_idle] {
-    if (entry->io && (!only_idle || !entry->busy)) entry->io->close();
-  });
 }
 
 }  // namespace

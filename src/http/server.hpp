@@ -1,16 +1,27 @@
 #pragma once
 // The HTTP/1.1 server: accept loop, one coroutine per connection on its own strand, keep-alive,
-// header/body limits and timeouts, a connection limit, and a graceful stop.
+// header/body limits and timeouts, a connection limit shared fairly (a cap per client; at the limit the
+// connection idle longest makes room), and a graceful stop.
 #include "http/router.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
 namespace serenade::http {
+
+// What the server refused or cut to stay fair, for /metrics.
+struct connection_counters {
+  std::atomic<std::uint64_t> refused_at_limit{0};        // 503: no connection left to close for room
+  std::atomic<std::uint64_t> refused_client_at_cap{0};   // 429: the client already holds its share
+  std::atomic<std::uint64_t> idle_closed_for_room{0};    // idle keep-alive connections closed, oldest first
+  std::atomic<std::uint64_t> file_answers_too_slow{0};   // cut for reading below the minimum rate
+};
 
 struct server_options {
   std::string host = "127.0.0.1";
@@ -34,6 +45,14 @@ struct server_options {
   // of from acknowledgements on the client's core. The in-flight window is not limited
   // (docs/performance.md, "Unsent limit"). 0: the kernel's default.
   std::size_t unsent_limit_bytes = 128 * 1024;
+  // Connections one client (an IPv4 address, an IPv6 /64) may hold at once; beyond: 429. 0: no cap. Not applied
+  // when every connection comes from a trusted proxy (the proxy is then the only address seen).
+  std::size_t max_connections_per_client = 64;
+  bool connections_come_through_proxy = false;
+  // A file answer must average at least this many bytes per second after write_timeout of slack, or it is cut:
+  // a client reading a byte now and then cannot hold a connection for ever. 0: no such deadline.
+  std::uint64_t min_file_send_rate = 4096;
+  connection_counters* counters = nullptr;  // optional; must outlive the server
   std::string name = "serenade";            // for log lines
 };
 

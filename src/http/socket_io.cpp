@@ -1,5 +1,7 @@
 #include "http/detail/socket_io.hpp"
 
+#include <algorithm>
+
 #include "core/wake_event.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -197,7 +199,7 @@ asio::awaitable<io_result> socket_io::write_all(std::span<const std::string_view
 }
 
 asio::awaitable<io_result> socket_io::send_file(int fd, std::uint64_t offset, std::size_t length,
-                                                clock::duration stall) {
+                                                clock::duration stall, clock::time_point give_up) {
   auto position = static_cast<off_t>(offset);
   while (length > 0) {
     const auto sent = ::sendfile(socket_.native_handle(), fd, &position, length);
@@ -208,7 +210,7 @@ asio::awaitable<io_result> socket_io::send_file(int fd, std::uint64_t offset, st
     if (sent < 0 && errno == EINTR) continue;
     // 0 means the file is shorter than promised; other errors mean the peer is gone (EPIPE, ECONNRESET).
     if (sent == 0 || !would_block(errno)) co_return io_result::closed;
-    const auto deadline = clock::now() + stall;
+    const auto deadline = std::min(clock::now() + stall, give_up);
     const auto waited = co_await wait(tcp::socket::wait_write, deadline);
     if (waited != io_result::ok) co_return waited;
   }

@@ -147,6 +147,44 @@ std::chrono::system_clock::time_point daily_budget::start_of_today() const {
 }
 
 // ----------------------------------------------------------------------------------------------------------------
+// daily_shares
+
+daily_shares::daily_shares(unsigned per_range_per_day, system_source clock)
+    : max_(per_range_per_day),
+      clock_(or_system_now(std::move(clock))),
+      day_(std::chrono::floor<std::chrono::days>(clock_()).time_since_epoch().count()) {}
+
+void daily_shares::roll_over(std::int64_t day) {
+  if (day > day_) {
+    day_ = day;
+    spent_.clear();
+  }
+}
+
+decision daily_shares::try_spend(std::string_view range) {
+  if (max_ == 0 || range.empty()) return {};
+  std::lock_guard lock(mutex_);
+  const auto now = clock_();
+  roll_over(std::chrono::floor<std::chrono::days>(now).time_since_epoch().count());
+  auto& spent = spent_[std::string(range)];
+  if (spent >= max_) {
+    const auto next_midnight = std::chrono::floor<std::chrono::days>(now) + std::chrono::days{1};
+    return refused_for(std::chrono::ceil<seconds>(next_midnight - now));
+  }
+  ++spent;
+  return decision{true, seconds{0}, day_};
+}
+
+void daily_shares::refund(std::string_view range, const decision& spent) {
+  if (max_ == 0 || range.empty() || !spent.allowed) return;
+  std::lock_guard lock(mutex_);
+  roll_over(std::chrono::floor<std::chrono::days>(clock_()).time_since_epoch().count());
+  if (spent.utc_day != day_) return;
+  const auto it = spent_.find(std::string(range));
+  if (it != spent_.end() && it->second > 0) --it->second;
+}
+
+// ----------------------------------------------------------------------------------------------------------------
 // concurrency_cap
 
 concurrency_cap::concurrency_cap(unsigned max_generating, seconds retry_after)
@@ -180,6 +218,8 @@ const char* name(refusal::guard g) {
     case refusal::guard::client_rate: return "client_rate";
     case refusal::guard::generating_cap: return "generating_cap";
     case refusal::guard::daily_budget: return "daily_budget";
+    case refusal::guard::client_daily: return "client_daily";
+    case refusal::guard::network_daily: return "network_daily";
   }
   return "unknown";
 }
@@ -190,11 +230,14 @@ const char* name(refusal::guard g) {
 submission_guards::submission_guards(guard_limits limits, steady_source steady, system_source system)
     : clients_(limits.submit_burst, limits.submits_per_hour, std::move(steady)),
       generating_(limits.max_generating),
+      client_shares_(limits.client_daily, system),
+      network_shares_(limits.network_daily, system),
       budget_(limits.daily_budget, std::move(system)) {}
 
-admission submission_guards::admit(std::string_view client) {
+admission submission_guards::admit(std::string_view client, std::string_view network) {
   admission out;
   out.client = std::string(client);
+  out.network = std::string(network);
   const auto token = clients_.try_take(client);
   if (!token) {
     out.refused = refusal{refusal::guard::client_rate, token.retry_after};
@@ -206,8 +249,25 @@ admission submission_guards::admit(std::string_view client) {
     out.refused = refusal{refusal::guard::generating_cap, slot.retry_after};
     return out;
   }
+  out.client_spend = client_shares_.try_spend(client);
+  if (!out.client_spend) {
+    generating_.release();
+    clients_.give_back(client);
+    out.refused = refusal{refusal::guard::client_daily, out.client_spend.retry_after};
+    return out;
+  }
+  out.network_spend = network_shares_.try_spend(network);
+  if (!out.network_spend) {
+    client_shares_.refund(client, out.client_spend);
+    generating_.release();
+    clients_.give_back(client);
+    out.refused = refusal{refusal::guard::network_daily, out.network_spend.retry_after};
+    return out;
+  }
   out.budget_spend = budget_.try_spend();
   if (!out.budget_spend) {
+    network_shares_.refund(network, out.network_spend);
+    client_shares_.refund(client, out.client_spend);
     generating_.release();
     clients_.give_back(client);
     out.refused = refusal{refusal::guard::daily_budget, out.budget_spend.retry_after};
@@ -220,6 +280,8 @@ void submission_guards::upstream_refused(const admission& admitted, bool may_exi
   generating_.release();
   if (may_exist_upstream) return;
   budget_.refund(admitted.budget_spend);
+  network_shares_.refund(admitted.network, admitted.network_spend);
+  client_shares_.refund(admitted.client, admitted.client_spend);
   clients_.give_back(admitted.client);
 }
 

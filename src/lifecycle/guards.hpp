@@ -100,6 +100,28 @@ class daily_budget {
   std::uint64_t spent_ = 0;
 };
 
+// Generations one address range may start per UTC day, so that the daily budget keeps a reserve no single
+// client (an IPv4 address, an IPv6 /64) or network (an IPv4 /24, an IPv6 /48) can spend: rotating addresses
+// inside a range gains nothing. 0 disables it. Only today's ranges are kept, and a restart forgets them (the
+// daily budget itself is restored from the store).
+class daily_shares {
+ public:
+  explicit daily_shares(unsigned per_range_per_day, system_source clock = {});
+
+  // Refused with retry_after = seconds until the next UTC midnight. An empty range is never refused.
+  decision try_spend(std::string_view range);
+  void refund(std::string_view range, const decision& spent);
+
+ private:
+  void roll_over(std::int64_t day);
+
+  const std::uint64_t max_;
+  const system_source clock_;
+  std::mutex mutex_;
+  std::int64_t day_ = 0;
+  std::unordered_map<std::string, std::uint64_t> spent_;
+};
+
 // Songs generating at once. 0 disables the cap (the count is still kept, for /metrics).
 class concurrency_cap {
  public:
@@ -125,32 +147,38 @@ struct guard_limits {
   unsigned submits_per_hour = 10;
   unsigned daily_budget = 500;
   unsigned max_generating = 50;
+  unsigned client_daily = 20;   // per client (IPv4 address, IPv6 /64) and UTC day
+  unsigned network_daily = 50;  // per network (IPv4 /24, IPv6 /48) and UTC day
 };
 
 // Why a submission was refused, and when asking again may succeed.
 struct refusal {
-  enum class guard { client_rate, generating_cap, daily_budget };
+  enum class guard { client_rate, generating_cap, daily_budget, client_daily, network_daily };
   guard by;
   std::chrono::seconds retry_after;
 };
-const char* name(refusal::guard g);  // "client_rate", "generating_cap", "daily_budget": for logs and /metrics
+const char* name(refusal::guard g);  // "client_rate", "generating_cap", ...: for logs and /metrics
 
 // What admit() took, to give back if the upstream refuses.
 struct admission {
   std::optional<refusal> refused;  // set: nothing is held
   std::string client;
+  std::string network;
+  decision client_spend;
+  decision network_spend;
   decision budget_spend;
 
   explicit operator bool() const { return !refused; }
 };
 
-// The three guards in the order the create path checks them: client bucket → generating cap → daily budget.
-// A later refusal gives back what the earlier guards took, so a refused request holds nothing.
+// The guards in the order the create path checks them: client bucket → generating cap → the client's and the
+// network's daily shares → daily budget. A later refusal gives back what the earlier guards took, so a refused
+// request holds nothing. `client` and `network` are address ranges (http::client_group, http::network_group).
 class submission_guards {
  public:
   explicit submission_guards(guard_limits limits, steady_source steady = {}, system_source system = {});
 
-  admission admit(std::string_view client);
+  admission admit(std::string_view client, std::string_view network = {});
   // The create failed. may_exist_upstream: the request was sent and the answer lost (a timeout or a cut
   // connection after sending), so the generation may exist and cost money: the day's budget and the client's token
   // stay spent; only the generating slot is given back (nothing will be followed).
@@ -165,7 +193,26 @@ class submission_guards {
  private:
   token_bucket_limiter clients_;
   concurrency_cap generating_;
+  daily_shares client_shares_;
+  daily_shares network_shares_;
   daily_budget budget_;
+};
+
+// The generating slot of a generation Sonauto created, while it is being recorded: given back when this goes,
+// on whatever way out (a refusal, an exception), unless a follower took it over.
+class held_generating_slot {
+ public:
+  explicit held_generating_slot(submission_guards& guards) : guards_(&guards) {}
+  ~held_generating_slot() {
+    if (guards_) guards_->generation_ended();
+  }
+  held_generating_slot(const held_generating_slot&) = delete;
+  held_generating_slot& operator=(const held_generating_slot&) = delete;
+  // The follower now holds it and gives it back when the song ends.
+  void hand_over() { guards_ = nullptr; }
+
+ private:
+  submission_guards* guards_;
 };
 
 }  // namespace serenade::lifecycle

@@ -382,8 +382,67 @@ TEST_F(submission_admission, resumed_generations_fill_the_cap) {
 }
 
 TEST_F(submission_admission, all_zero_limits_disable_every_guard) {
-  auto guards = make({.submit_burst = 0, .submits_per_hour = 0, .daily_budget = 0, .max_generating = 0});
-  for (int i = 0; i < 200; ++i) ASSERT_TRUE(guards.admit("c"));
+  auto guards = make({.submit_burst = 0, .submits_per_hour = 0, .daily_budget = 0, .max_generating = 0,
+                       .client_daily = 0, .network_daily = 0});
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(guards.admit("c", "n"));
+}
+
+TEST(daily_shares, each_range_spends_its_own_share_until_utc_midnight) {
+  using namespace std::chrono;
+  fake_system clock{utc(2024y / March / 10, 23h + 59min)};
+  daily_shares shares(2, clock.source());
+  EXPECT_TRUE(shares.try_spend("198.51.100.0/24"));
+  EXPECT_TRUE(shares.try_spend("198.51.100.0/24"));
+  const auto refused = shares.try_spend("198.51.100.0/24");
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(refused.retry_after, 60s);
+  EXPECT_TRUE(shares.try_spend("203.0.113.0/24")) << "another network has its own share";
+  EXPECT_TRUE(shares.try_spend("")) << "no range, no share to spend";
+  clock.now += 1min;
+  EXPECT_TRUE(shares.try_spend("198.51.100.0/24")) << "a new UTC day";
+}
+
+TEST(daily_shares, a_refund_of_the_same_day_gives_the_share_back) {
+  using namespace std::chrono;
+  fake_system clock{utc(2024y / March / 10, 12h)};
+  daily_shares shares(1, clock.source());
+  const auto spent = shares.try_spend("n");
+  ASSERT_TRUE(spent);
+  EXPECT_FALSE(shares.try_spend("n"));
+  shares.refund("n", spent);
+  EXPECT_TRUE(shares.try_spend("n"));
+}
+
+TEST_F(submission_admission, rotating_clients_of_one_network_spend_only_the_networks_share) {
+  auto guards = make({.submit_burst = 5, .submits_per_hour = 10, .daily_budget = 100, .max_generating = 0,
+                      .client_daily = 2, .network_daily = 3});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(guards.admit("2001:db8:0:" + std::to_string(i) + "::/64", "2001:db8::/48"));
+  const auto refused = guards.admit("2001:db8:0:9::/64", "2001:db8::/48");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.refused->by, refusal::guard::network_daily);
+  EXPECT_EQ(guards.budget().spent_today(), 3u) << "the rest of the budget stays for everybody else";
+  EXPECT_TRUE(guards.admit("2001:db8:1:1::/64", "2001:db8:1::/48"));
+}
+
+TEST_F(submission_admission, a_client_over_its_daily_share_is_refused_and_holds_nothing) {
+  auto guards = make({.submit_burst = 5, .submits_per_hour = 10, .daily_budget = 100, .max_generating = 10,
+                      .client_daily = 2, .network_daily = 10});
+  ASSERT_TRUE(guards.admit("c", "n"));
+  ASSERT_TRUE(guards.admit("c", "n"));
+  const auto refused = guards.admit("c", "n");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.refused->by, refusal::guard::client_daily);
+  EXPECT_EQ(guards.generating().generating(), 2u);
+  EXPECT_EQ(guards.budget().spent_today(), 2u);
+}
+
+TEST_F(submission_admission, an_upstream_refusal_gives_the_daily_shares_back) {
+  auto guards = make({.submit_burst = 5, .submits_per_hour = 10, .daily_budget = 100, .max_generating = 10,
+                      .client_daily = 1, .network_daily = 1});
+  auto admitted = guards.admit("c", "n");
+  ASSERT_TRUE(admitted);
+  guards.upstream_refused(admitted);
+  EXPECT_TRUE(guards.admit("c", "n"));
 }
 
 }  // namespace

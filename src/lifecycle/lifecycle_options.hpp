@@ -33,8 +33,10 @@ struct lifecycle_counters {
   std::atomic<std::uint64_t> refused_client_rate{0};
   std::atomic<std::uint64_t> refused_generating_cap{0};
   std::atomic<std::uint64_t> refused_daily_budget{0};
+  std::atomic<std::uint64_t> refused_range_share{0};  // a client's or network's daily share
   std::atomic<std::uint64_t> upstream_out_of_credits{0};
   std::atomic<std::uint64_t> upstream_misconfigured{0};
+  std::atomic<std::uint64_t> upstream_answers_unusable{0};  // e.g. a task id another song already has
 };
 
 }  // namespace serenade::lifecycle

@@ -16,7 +16,8 @@ enum class refusal_reason : std::uint8_t {
   client_rate_limited,      // this client submitted too often (retry_after)
   too_many_generating,      // too many songs generating at once (retry_after)
   daily_budget_spent,       // today's generations are spent (retry_after: until UTC midnight)
-  upstream_refused,         // Sonauto found the request invalid; upstream_reason says why
+  range_share_spent,        // this client's or network's share of today's generations is spent (same)
+  upstream_refused,         // Sonauto found the request invalid (its own words are only logged)
   upstream_misconfigured,   // Sonauto refused our key
   upstream_out_of_credits,  // Sonauto's account has no credits left
   upstream_busy,            // Sonauto asked us to slow down
@@ -27,7 +28,6 @@ enum class refusal_reason : std::uint8_t {
 struct submission_refusal {
   refusal_reason reason;
   std::chrono::seconds retry_after{0};  // set for the guards' refusals: when asking again may succeed
-  std::string upstream_reason;          // upstream_refused only: Sonauto's own words
 };
 
 struct submission_result {
@@ -38,7 +38,7 @@ struct submission_result {
   static submission_result created(store::submission s) { return {std::move(s), false, std::nullopt}; }
   static submission_result repeat(std::optional<store::submission> s) { return {std::move(s), true, std::nullopt}; }
   static submission_result refusal(submission_refusal r) { return {std::nullopt, false, std::move(r)}; }
-  static submission_result refusal(refusal_reason reason) { return refusal(submission_refusal{reason, {}, {}}); }
+  static submission_result refusal(refusal_reason reason) { return refusal(submission_refusal{reason, {}}); }
 };
 
 }  // namespace serenade::lifecycle

@@ -17,6 +17,8 @@ refusal_reason reason_of(refusal::guard g) {
   switch (g) {
     case refusal::guard::client_rate: return refusal_reason::client_rate_limited;
     case refusal::guard::generating_cap: return refusal_reason::too_many_generating;
+    case refusal::guard::client_daily:
+    case refusal::guard::network_daily: return refusal_reason::range_share_spent;
     case refusal::guard::daily_budget: break;
   }
   return refusal_reason::daily_budget_spent;
@@ -46,10 +48,10 @@ asio::awaitable<submission_result> submissions::create(const submission_form& fo
 }
 
 std::optional<submission_refusal> submissions::admit(const create_request& who, admission& admitted) {
-  admitted = guards_.admit(who.client);
+  admitted = guards_.admit(who.client_group, who.network);
   if (admitted) return std::nullopt;
   const auto& r = *admitted.refused;
-  return submission_refusal{reason_of(r.by), r.retry_after, {}};
+  return submission_refusal{reason_of(r.by), r.retry_after};
 }
 
 sonauto::generation_request submissions::generation_for(const std::string& prompt) const {
@@ -67,6 +69,8 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
       case refusal::guard::client_rate: ++counters_.refused_client_rate; break;
       case refusal::guard::generating_cap: ++counters_.refused_generating_cap; break;
       case refusal::guard::daily_budget: ++counters_.refused_daily_budget; break;
+      case refusal::guard::client_daily:
+      case refusal::guard::network_daily: ++counters_.refused_range_share; break;
     }
     SERENADE_LOG(info, "submission_limited", "guard", name(by), "retry_after_s", refused->retry_after.count());
     co_return submission_result::refusal(std::move(*refused));
@@ -94,23 +98,34 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
     }
     co_return submission_result::refusal(refusal_for(f));
   }
+  held_generating_slot slot(guards_);
   s.task_id = created.value();
   s.status = stored_text(task_status::received);
   s.created_at = s.updated_at = store::now();
-  bool lost_race = false;
+  bool duplicate = false;
   try {
     co_await pool_.run([&] { store_.insert(s); });
   } catch (const store::duplicate_key&) {
-    lost_race = true;  // another Serenade process stored this idempotency key first
+    duplicate = true;
   }
-  if (lost_race) {
-    guards_.generation_ended();
-    SERENADE_LOG(warn, "idempotent_create_raced", "session", s.session_id, "task", *s.task_id);
-    auto winner = co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, *who.idempotency_key); });
-    co_return submission_result::repeat(std::move(winner));
+  if (duplicate) {
+    // Another Serenade process stored this idempotency key first: its song is the answer.
+    std::optional<store::submission> winner;
+    if (who.idempotency_key) {
+      winner = co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, *who.idempotency_key); });
+    }
+    if (winner) {
+      SERENADE_LOG(warn, "idempotent_create_raced", "session", s.session_id, "task", *s.task_id);
+      co_return submission_result::repeat(std::move(winner));
+    }
+    // Otherwise Sonauto answered with a task id another song already has: following it would mix two songs.
+    SERENADE_LOG(error, "sonauto_task_id_reused", "session", s.session_id, "task", log::outside_text(*s.task_id));
+    ++counters_.upstream_answers_unusable;
+    co_return submission_result::refusal(refusal_reason::upstream_unavailable);
   }
   SERENADE_LOG(info, "submission_created", "session", s.session_id, "task", *s.task_id);
   followers_.follow(s.session_id, *s.task_id, task_status::received);
+  slot.hand_over();
   co_return submission_result::created(std::move(s));
 }
 
@@ -144,17 +159,16 @@ asio::awaitable<submission_result> submissions::retry(std::string_view session_i
     guards_.upstream_refused(admitted, false);
     co_return submission_result::refusal(refusal_for(created.error()));
   }
+  held_generating_slot slot(guards_);
   if (options_.on_retry) options_.on_retry(existing->session_id);
   const auto task = created.value();
   const bool restarted =
       co_await pool_.run([&] { return store_.restart_generation(existing->session_id, task, store::now()); });
-  if (!restarted) {
-    guards_.generation_ended();
-    co_return submission_result::refusal(refusal_reason::already_retried);
-  }
+  if (!restarted) co_return submission_result::refusal(refusal_reason::already_retried);
   SERENADE_LOG(info, "submission_retried", "session", existing->session_id, "task", task, "attempt",
                existing->attempts + 1);
   followers_.follow(existing->session_id, task, task_status::received);
+  slot.hand_over();
   co_await followers_.announce(existing->session_id);
   auto now = co_await pool_.run([&] { return store_.find(existing->session_id); });
   co_return submission_result{std::move(now), false, std::nullopt};

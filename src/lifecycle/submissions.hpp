@@ -30,7 +30,9 @@ namespace serenade::lifecycle {
 
 // Who asks: the client key (core of rate limits and of the idempotency scope) and the Idempotency-Key, if sent.
 struct create_request {
-  std::string client;
+  std::string client;        // the address: scopes Idempotency-Key
+  std::string client_group;  // what limits count as one client (http::client_group)
+  std::string network;       // the wider range for daily shares (http::network_group)
   std::optional<std::string> idempotency_key;
 };
 

@@ -142,9 +142,13 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     if (is_stream_ready(status)) update.streaming_ready_at = now;
     if (is_finished(status)) update.completed_at = now;
     if (status == task_status::failure) {
+      // Sonauto's own words are logged, never shown: anyone with the link reads the song's state.
       auto detail = co_await client_.result(f->task_id);
-      update.error = detail && detail.value().error_message ? *detail.value().error_message
-                                                             : "The music service could not finish this song.";
+      if (detail && detail.value().error_message) {
+        SERENADE_LOG(warn, "generation_failed", "session", f->session_id, "task", f->task_id, "upstream_error",
+                     log::outside_text(*detail.value().error_message));
+      }
+      update.error = "The music service could not finish this song.";
     }
     co_await record(*f, std::move(update));
     if (!lyrics_known && status != task_status::failure && status_rank(status) >= status_rank(task_status::prompt)) {

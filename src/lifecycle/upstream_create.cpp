@@ -50,20 +50,24 @@ submission_refusal refusal_for(const sonauto::failure& f) {
   using sonauto::failure_kind;
   if (f.kind == failure_kind::http_status) {
     switch (f.status) {
-      case 422: return {refusal_reason::upstream_refused, {}, f.detail};
+      case 422:
+        // Sonauto's words go to the log only: they were not written for the person, and nothing says they
+        // are safe to show.
+        SERENADE_LOG(warn, "sonauto_refused_story", "detail", log::outside_text(f.detail));
+        return {refusal_reason::upstream_refused, {}};
       case 401:
       case 403:
         SERENADE_LOG(error, "sonauto_auth_refused", "status", f.status, "hint", "check SONAUTO_API_KEY");
-        return {refusal_reason::upstream_misconfigured, {}, {}};
+        return {refusal_reason::upstream_misconfigured, {}};
       case 402:
         SERENADE_LOG(error, "sonauto_out_of_credits");
-        return {refusal_reason::upstream_out_of_credits, {}, {}};
-      case 429: return {refusal_reason::upstream_busy, {}, {}};
+        return {refusal_reason::upstream_out_of_credits, {}};
+      case 429: return {refusal_reason::upstream_busy, {}};
       default: break;
     }
   }
-  if (f.kind == failure_kind::timeout) return {refusal_reason::upstream_timeout, {}, {}};
-  return {refusal_reason::upstream_unavailable, {}, {}};
+  if (f.kind == failure_kind::timeout) return {refusal_reason::upstream_timeout, {}};
+  return {refusal_reason::upstream_unavailable, {}};
 }
 
 bool may_exist_upstream(const sonauto::failure& f) {

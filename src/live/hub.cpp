@@ -227,7 +227,8 @@ asio::awaitable<void> hub::capture() {
       // 404: the live stream has expired; 4xx other than 429 will not change by asking again.
       if (f.kind == sonauto::failure_kind::http_status && f.status >= 400 && f.status < 500 && f.status != 429 &&
           f.status != 408) {
-        abandon("The music service refused the stream (HTTP " + std::to_string(f.status) + "): " + f.detail);
+        abandon("The music service refused the stream (HTTP " + std::to_string(f.status) + "): " +
+                log::outside_text(f.detail));
         co_return;
       }
       continue;
@@ -257,6 +258,14 @@ asio::awaitable<void> hub::capture() {
       if (split.verify_length > 0 && !co_await core::run_on(options_.disk, verify)) {
         restart = true;
         break;
+      }
+      if (split.append_length > 0 && captured_.load() + split.append_length > options_.max_capture_bytes) {
+        // Whatever the upstream sends, a song is not allowed to fill the disk.
+        upstream->close();
+        --counters_.upstream_connections_open;
+        ++counters_.captures_too_large;
+        abandon("the song is larger than --max-song-bytes");
+        co_return;
       }
       if (split.append_length > 0) {
         auto write = [&] { return append({piece.data() + split.verify_length, split.append_length}); };

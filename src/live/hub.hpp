@@ -49,6 +49,11 @@ struct hub_options {
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds max_backoff{5000};
   int max_attempts_without_progress = 8;
+  // After a capture was abandoned, listeners are refused (503, Retry-After) for this long instead of each
+  // opening another upstream stream: a crowd or a script asking again cannot multiply Sonauto requests.
+  std::chrono::seconds failed_capture_pause{30};
+  // A capture that would grow beyond this is abandoned: an upstream that never stops cannot fill the disk.
+  std::uint64_t max_capture_bytes = 64ull * 1024 * 1024;
   wake_limits wake;
 };
 
@@ -68,6 +73,7 @@ struct hub_counters {
   std::atomic<std::uint64_t> capture_pieces{0};  // reads from upstream that brought new audio
   std::atomic<std::uint64_t> live_steps{0};      // new bytes shown to listeners (one wake each)
   std::atomic<std::uint64_t> capture_write_failures{0};
+  std::atomic<std::uint64_t> captures_too_large{0};  // abandoned at hub_options::max_capture_bytes
   std::atomic<std::uint64_t> listeners_live{0};
   std::atomic<std::uint64_t> bytes_relayed{0};
   std::atomic<std::uint64_t> stalled_listeners_closed{0};

@@ -15,11 +15,34 @@ void hub_table::release_all() {
   capturing_.clear();
 }
 
+void hub_table::sweep_locked(std::chrono::steady_clock::time_point now) {
+  for (auto it = capturing_.begin(); it != capturing_.end();) {
+    const auto state = it->second->state();
+    if (state == hub_state::capturing) {
+      ++it;
+      continue;
+    }
+    if (state == hub_state::abandoned) {
+      failed_[it->first] = {it->second->task_id(), now + options_.failed_capture_pause};
+    }
+    it = capturing_.erase(it);
+  }
+  std::erase_if(failed_, [now](const auto& entry) { return entry.second.pause_ends <= now; });
+}
+
+std::optional<std::chrono::seconds> hub_table::failed_lately(const std::string& session_id,
+                                                             const std::string& task_id) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  sweep_locked(now);
+  const auto it = failed_.find(session_id);
+  if (it == failed_.end() || it->second.task_id != task_id) return std::nullopt;
+  return std::chrono::ceil<std::chrono::seconds>(it->second.pause_ends - now);
+}
+
 std::shared_ptr<hub> hub_table::ensure(const std::string& session_id, const std::string& task_id) {
   std::lock_guard lock(mutex_);
-  for (auto it = capturing_.begin(); it != capturing_.end();) {
-    it = it->second->state() == hub_state::capturing ? std::next(it) : capturing_.erase(it);
-  }
+  sweep_locked(std::chrono::steady_clock::now());
   if (auto it = capturing_.find(session_id); it != capturing_.end()) {
     if (it->second->task_id() == task_id) return it->second;
     capturing_.erase(it);  // a failed attempt's hub: the song was retried as a new generation

@@ -5,7 +5,9 @@
 #include "live/hub.hpp"
 
 #include <memory>
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -19,6 +21,9 @@ class hub_table {
 
   // The session's capturing hub, started if none runs. nullptr when the capture cannot start (logged).
   std::shared_ptr<hub> ensure(const std::string& session_id, const std::string& task_id);
+  // How long until a new capture of this task may be tried, when its last one was abandoned less than
+  // hub_options::failed_capture_pause ago; nullopt otherwise.
+  std::optional<std::chrono::seconds> failed_lately(const std::string& session_id, const std::string& task_id);
   hub_counters& counters() { return counters_; }
   // Lets go of every hub once their captures have ended (shutdown): their files close with the last holder.
   void release_all();
@@ -31,6 +36,14 @@ class hub_table {
   hub_counters counters_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<hub>> capturing_;
+  struct failed_capture {
+    std::string task_id;
+    std::chrono::steady_clock::time_point pause_ends;
+  };
+  std::unordered_map<std::string, failed_capture> failed_;  // sessions whose capture was abandoned lately
+
+  // Drops hubs whose capture ended (remembering the abandoned ones) and failures whose pause is over.
+  void sweep_locked(std::chrono::steady_clock::time_point now);
 };
 
 }  // namespace serenade::live

@@ -79,6 +79,8 @@ http::header_list live_headers() {
 
 }  // namespace
 
+asio::awaitable<void> answer_live_head(http::exchange& ex) { co_await ex.start_chunked(200, live_headers()); }
+
 asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex, std::shared_ptr<hub> song,
                                                              hub_counters& counters,
                                                              std::chrono::seconds start_timeout) {
@@ -87,7 +89,7 @@ asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex,
   const auto epoch = song->epoch();
 
   if (ex.req().is_head()) {
-    co_await ex.start_chunked(200, live_headers());
+    co_await answer_live_head(ex);
     co_return std::nullopt;
   }
 
@@ -102,8 +104,8 @@ asio::awaitable<std::optional<start_refusal>> serve_listener(http::exchange& ex,
     if (song->size() == 0) {
       SERENADE_LOG(warn, "listener_end", "session", song->session_id(), "bytes", 0, "outcome",
                    timed_out ? "upstream_timeout" : "upstream_refused");
-      if (timed_out) co_return start_refusal{start_refusal::reason::start_timeout, {}};
-      co_return start_refusal{start_refusal::reason::upstream_refused, song->failure()};
+      if (timed_out) co_return start_refusal{start_refusal::reason::start_timeout};
+      co_return start_refusal{start_refusal::reason::upstream_refused};
     }
   }
 

@@ -24,10 +24,14 @@ struct start_refusal {
     archive_unavailable,  // the capture could not be started
     upstream_refused,     // the capture failed before any audio
     start_timeout,        // the capture produced nothing in time
+    failed_lately,        // the capture was abandoned a moment ago (live::hub_table::failed_lately)
   };
   reason why;
-  std::string upstream_reason;  // upstream_refused: what the capture said, possibly nothing
+  std::chrono::seconds retry_after{0};  // failed_lately: when a new capture may be tried
 };
+
+// The answer to HEAD of a song being captured, from what is known: no capture is started for it.
+boost::asio::awaitable<void> answer_live_head(http::exchange& ex);
 
 // start_timeout bounds the wait for the first captured byte, so a stream that never starts is refused before our
 // status line rather than cut after it. Returns the refusal in that case; otherwise the listener was served.

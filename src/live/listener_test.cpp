@@ -167,14 +167,13 @@ TEST_F(listener, the_first_byte_is_awaited_before_the_status_line) {
   EXPECT_EQ(ex.record.body, "a");
 }
 
-TEST_F(listener, a_capture_abandoned_before_any_byte_is_refused_with_its_reason) {
+TEST_F(listener, a_capture_abandoned_before_any_byte_is_refused) {
   serve();
   song->end_for_test(hub_state::abandoned);
   io.poll();
   EXPECT_TRUE(served);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->why, start_refusal::reason::upstream_refused);
-  EXPECT_NE(refused->upstream_reason.find("ended by the test"), std::string::npos);
   EXPECT_EQ(ex.record.status, 0u);  // nothing answered: api answers refusals
 }
 

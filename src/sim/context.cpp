@@ -39,6 +39,16 @@ unsigned context::take_create_refusal() {
   return create_.refuse_create;
 }
 
+std::optional<std::string> context::reused_task_id(const std::string& fresh) {
+  std::lock_guard lock(mutex_);
+  if (first_task_id_.empty()) {
+    first_task_id_ = fresh;
+    return std::nullopt;
+  }
+  if (!create_.reuse_task_id) return std::nullopt;
+  return first_task_id_;
+}
+
 std::optional<std::string> context::change_create_faults(const json::object& body) {
   std::lock_guard lock(mutex_);
   auto changed = create_;

@@ -45,6 +45,9 @@ struct context {
 
   // The status this create must be refused with, 0 for none (a limited refusal is used up by it).
   unsigned take_create_refusal();
+  // The task id a create must answer instead of creating a task (reuse_task_id), or nothing; `fresh` is the id
+  // a create would otherwise give, remembered as the one to reuse when it is the first.
+  std::optional<std::string> reused_task_id(const std::string& fresh);
   // Applies the create endpoint's keys of a control body: the sentence of a 400, or nothing once applied.
   std::optional<std::string> change_create_faults(const boost::json::object& body);
 
@@ -57,6 +60,7 @@ struct context {
   // when refuse_create_times is 0.
   create_faults create_;
   std::uint64_t refuse_create_left_ = 0;
+  std::string first_task_id_;
 };
 
 }  // namespace serenade::sim

@@ -76,6 +76,8 @@ const fault_row<create_faults> create_rows[] = {
      "and creates nothing; 0 creates"},
     {"refuse_create_times", "--refuse-create-times", &create_faults::refuse_create_times,
      "With --refuse-create: refuse only the first N creates (0: every one)"},
+    {"reuse_task_id", "--reuse-task-id", &create_faults::reuse_task_id,
+     "Every create after the first answers the first task's id again and creates nothing (a hostile upstream)"},
 };
 
 std::string mode_names(std::string_view separator) {

@@ -23,7 +23,7 @@ const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
-    "--refuse-create",    "--refuse-create-times"};
+    "--refuse-create",    "--refuse-create-times", "--reuse-task-id"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -43,10 +43,11 @@ TEST(fault_table, the_report_has_one_field_per_task_switch) {
 
 TEST(fault_table, the_create_switches_join_a_report) {
   json::object out;
-  add_fault_report(out, create_faults{429, 2});
+  add_fault_report(out, create_faults{429, 2, true});
   EXPECT_EQ(out.at("refuse_create").to_number<int>(), 429);
   EXPECT_EQ(out.at("refuse_create_times").to_number<int>(), 2);
-  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(out.at("reuse_task_id"), true);
+  EXPECT_EQ(out.size(), 3u);
 }
 
 TEST(fault_table, every_flag_is_offered_and_every_key_is_explained) {

@@ -49,6 +49,7 @@ struct task_faults {
 struct create_faults {
   unsigned refuse_create = 0;
   std::uint64_t refuse_create_times = 0;
+  bool reuse_task_id = false;
 };
 
 }  // namespace serenade::sim

@@ -107,6 +107,11 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   }
   auto t = std::make_shared<task>();
   t->id = new_task_id();
+  if (auto reused = ctx.reused_task_id(t->id)) {
+    SERENADE_LOG(info, "sim_task_id_reused", "task", *reused);
+    json::object answer{{"task_id", *reused}};
+    co_return co_await ex.respond(json_response(200, json::serialize(answer)));
+  }
   t->prompt = text("prompt", "");
   if (auto* v = o.if_contains("tags"); v && v->is_array()) t->tags = v->as_array();
   t->streaming = streaming;

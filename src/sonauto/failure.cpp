@@ -1,5 +1,7 @@
 #include "sonauto/failure.hpp"
 
+#include "core/log.hpp"
+
 namespace serenade::sonauto {
 
 std::string_view to_string(failure_kind kind) {
@@ -21,10 +23,10 @@ std::string failure::describe() const {
   if (kind == failure_kind::http_status) {
     const std::string code = "HTTP " + std::to_string(status);
     line += code;
-    if (!detail.empty() && detail != code) line += ": " + detail;
+    if (!detail.empty() && detail != code) line += ": " + log::outside_text(detail);
     return line;
   }
-  line += detail.empty() ? std::string(to_string(kind)) : detail;
+  line += detail.empty() ? std::string(to_string(kind)) : log::outside_text(detail);
   return line;
 }
 

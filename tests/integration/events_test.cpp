@@ -97,7 +97,7 @@ TEST(events, a_failure_is_the_last_event_with_a_readable_message) {
   ASSERT_FALSE(events.empty());
   const auto last = events.back().state();
   EXPECT_EQ(last.at("phase").as_string(), "failed");
-  EXPECT_EQ(last.at("error").as_string(), "The generation failed (simulated)");
+  EXPECT_EQ(last.at("error").as_string(), "The music service could not finish this song.");
   stream.read_to_end();
   EXPECT_TRUE(stream.ended_cleanly());
 }

@@ -90,5 +90,26 @@ TEST(guards, the_cap_on_songs_generating_at_once_refuses_the_next_with_429) {
   EXPECT_EQ(creates(s), 1);
 }
 
+TEST(guards, rotating_ipv6_addresses_spends_one_clients_tokens_and_one_networks_share) {
+  stack s({}, {"--trust-proxy", "--submit-burst", "2", "--submits-per-hour", "1", "--network-daily-limit", "3",
+               "--client-daily-limit", "0"});
+  const auto from = [](const std::string& address) { return header_pairs{{"X-Forwarded-For", address}}; };
+  // One /64: a new address for every request is still one client with one bucket.
+  EXPECT_EQ(submit(s, "v6-a", from("2001:db8:0:1::1")).status, 201u);
+  EXPECT_EQ(submit(s, "v6-b", from("2001:db8:0:1::2")).status, 201u);
+  EXPECT_EQ(submit(s, "v6-c", from("2001:db8:0:1:ffff::3")).status, 429u);
+  // Another /64 of the same /48: a client of its own, but the network's daily share is nearly spent.
+  EXPECT_EQ(submit(s, "v6-d", from("2001:db8:0:2::1")).status, 201u);
+  const auto refused = submit(s, "v6-e", from("2001:db8:0:3::1"));
+  EXPECT_EQ(refused.status, 429u);
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_NE(std::string(refused.json().at("detail").as_string()).find("from your network today"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(s.metric("serenade_submissions_refused_total{guard=\"range_share\"}"), 1u);
+  // Everybody else still has the rest of the budget.
+  EXPECT_EQ(submit(s, "elsewhere", from("2001:db8:1::1")).status, 201u);
+  EXPECT_EQ(creates(s), 4);
+}
+
 }  // namespace
 }  // namespace serenade::testing

@@ -52,7 +52,7 @@ TEST(lifecycle, a_failed_generation_is_recorded_with_a_readable_message) {
   auto done = s.wait_for_state(session, finished);
   EXPECT_EQ(done.at("phase").as_string(), "failed");
   EXPECT_EQ(done.at("status").as_string(), "FAILURE");
-  EXPECT_EQ(done.at("error").as_string(), "The generation failed (simulated)");
+  EXPECT_EQ(done.at("error").as_string(), "The music service could not finish this song.");
   EXPECT_FALSE(done.at("completed_at").is_null());
   EXPECT_TRUE(done.at("streaming_ready_at").is_null());
 }

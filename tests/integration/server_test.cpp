@@ -55,19 +55,6 @@ TEST(server, serves_the_web_page_and_the_share_link) {
   EXPECT_EQ(again.status, 304u);
 }
 
-TEST(server, refuses_connections_beyond_the_limit_with_503) {
-  stack s({}, {"--max-connections", "2"});
-  // Two idle keep-alive connections hold both places.
-  stream_reader first(s.api_port(), "/healthz");
-  stream_reader second(s.api_port(), "/healthz");
-  ASSERT_EQ(first.status(), 200u);
-  ASSERT_EQ(second.status(), 200u);
-  auto third = s.api("GET", "/healthz");
-  EXPECT_EQ(third.status, 503u);
-  EXPECT_EQ(third.header("retry-after"), "1");
-  EXPECT_EQ(third.body, R"({"detail":"Server is at its connection limit"})");
-}
-
 TEST(server, hands_freed_memory_back_once_a_crowd_has_left) {
   stack s({}, {"--memory-release-after", "3", "--memory-check-interval-ms", "200"});
   {

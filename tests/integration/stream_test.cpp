@@ -84,17 +84,18 @@ TEST(stream, submission_without_task_is_400_no_task_id) {
   EXPECT_EQ(reply.body, R"({"detail":"No task ID available"})");
 }
 
-TEST(stream, upstream_refusal_is_502_with_json_detail_not_an_empty_200) {
+TEST(stream, upstream_refusal_is_an_error_with_json_detail_not_an_empty_200) {
   stack s;
   // A stream base where the simulator answers 404 for every stream: the capture is refused outright.
   s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere"});
   const auto session = s.submit("refused");
   s.wait_for_state(session, is_stream_ready);
   auto reply = s.api("GET", "/api/stream/" + session);
-  EXPECT_EQ(reply.status, 502u);
+  // 502 when this listener waited on the refused capture; 503 when the capture had failed before it came.
+  EXPECT_TRUE(reply.status == 502u || reply.status == 503u) << reply.status;
   EXPECT_EQ(reply.header("content-type"), "application/json");
   const auto detail = std::string(reply.json().at("detail").as_string());
-  EXPECT_NE(detail.find("404"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("The music service's stream"), std::string::npos) << detail;
   EXPECT_TRUE(reply.complete);
 }
 

@@ -45,8 +45,10 @@ class socket_io : public std::enable_shared_from_this<socket_io> {
                                               bool more_follows = false);
 
   // sendfile(2) of `length` bytes from `offset`: the page cache feeds the socket; no copy through user space.
+  // A wait that would end after `give_up` ends there instead (timed_out), however the client keeps up.
   boost::asio::awaitable<io_result> send_file(int fd, std::uint64_t offset, std::size_t length,
-                                              clock::duration stall);
+                                              clock::duration stall,
+                                              clock::time_point give_up = clock::time_point::max());
 
   // SO_SNDBUF, set once per connection (later calls do nothing).
   void bound_send_buffer(std::size_t bytes);
