@@ -9,6 +9,10 @@
 //             or when it has no first byte --stall-seconds after it connected, or when its stream is cut
 //   range     keep-alive GETs of random --range-size ranges of a --file-size byte file
 //   ttfb      one fresh connection per request: connect, GET, first body byte, close
+//   hold      an abuser: each connection sends nothing and is held; when the server answers or closes it, it is
+//             opened again at once, until the window ends (counts refusals by status, closes, and held ones)
+// --source A binds every connection to local address A; --source-prefix P binds connection i to P + (i % 250 + 1)
+// (e.g. 127.0.1.), so that listeners come from many clients.
 // Prints one JSON object: bytes, requests, bytes/s, requests/s, time to first byte p50/p99, stalled, errors.
 #include "http_response.hpp"
 
@@ -62,6 +66,8 @@ struct options {
   std::uint64_t file_size = 0;
   std::uint64_t max_body = 0;  // stream mode: close and reconnect once a response gave this many body bytes
   std::string headers;  // extra request header lines, each ending in CRLF
+  std::string source;         // local address to connect from; empty: the kernel's choice
+  std::string source_prefix;  // or one of 250 addresses: prefix + (index % 250 + 1)
 };
 
 double seconds_since(clock_type::time_point a, clock_type::time_point b) {
@@ -100,6 +106,7 @@ struct worker {
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
   std::uint64_t completed = 0;
+  std::uint64_t hold_attempts = 0, hold_refused_429 = 0, hold_refused_503 = 0, hold_closed = 0, hold_held = 0;
   int connecting = 0;
   bool stopping = false;
   std::mt19937_64 rng{std::random_device{}()};
@@ -124,8 +131,15 @@ struct worker {
   bool drain(tcp::socket& socket, bench_response_t& response, listener_state& st, std::size_t limit,
              clock_type::time_point request_sent, bool& ended);
 
-  asio::awaitable<bool> connect(tcp::socket& socket) {
+  asio::awaitable<bool> connect(tcp::socket& socket, int index = 0) {
     socket.open(tcp::v4());
+    const auto& opt = shared.opt;
+    if (!opt.source.empty() || !opt.source_prefix.empty()) {
+      const auto local = !opt.source.empty() ? opt.source : opt.source_prefix + std::to_string(index % 250 + 1);
+      boost::system::error_code bind_error;
+      socket.bind(tcp::endpoint(asio::ip::make_address(local), 0), bind_error);
+      if (bind_error) co_return false;
+    }
     auto [ec] = co_await socket.async_connect(shared.endpoint, use_tuple);
     if (ec) co_return false;
     socket.set_option(tcp::no_delay(true));
@@ -135,6 +149,7 @@ struct worker {
 
   asio::awaitable<void> run_listener(int index);
   asio::awaitable<void> run_ttfb(int index);
+  asio::awaitable<void> run_hold(int index);
   asio::awaitable<void> sampler();
 };
 
@@ -181,7 +196,7 @@ asio::awaitable<void> worker::run_listener(int index) {
   st.socket = &socket;
   st.connect_start = clock_type::now();
   ++connecting;
-  const bool ok = co_await connect(socket);
+  const bool ok = co_await connect(socket, index);
   --connecting;
   if (!ok) {
     ++shared.connect_failures;
@@ -245,7 +260,7 @@ asio::awaitable<void> worker::run_listener(int index) {
         socket.close(ignored);
         if (window_over()) break;
         st.connect_start = clock_type::now();
-        if (!co_await connect(socket)) {
+        if (!co_await connect(socket, index)) {
           // The window's end closes every socket, a reconnect in flight too: that is not the server's error.
           if (!window_over()) ++errors;
           break;
@@ -326,6 +341,48 @@ asio::awaitable<void> worker::run_ttfb(int index) {
   }
 }
 
+asio::awaitable<void> worker::run_hold(int index) {
+  auto& st = listeners.emplace_back();
+  bool counted = false;  // this connection slot is counted as connected once
+  while (!window_over()) {
+    tcp::socket socket(io);
+    st.socket = &socket;
+    ++hold_attempts;
+    ++connecting;
+    const bool ok = co_await connect(socket, index);
+    --connecting;
+    if (!counted) {
+      counted = true;
+      if (ok) ++shared.connected; else ++shared.connect_failures;
+    }
+    if (!ok) {
+      ++errors;
+      st.socket = nullptr;
+      continue;
+    }
+    st.connected = true;
+    // Held until the server says something (a refusal) or closes it, or the window ends.
+    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, use_tuple);
+    if (ec || window_over()) {
+      if (window_over()) ++hold_held;
+      st.socket = nullptr;
+      break;
+    }
+    bench_response_t response;
+    bool ended = false;
+    drain(socket, response, st, 16384, clock_type::now(), ended);
+    const auto status = response.status();
+    if (status == 429) ++hold_refused_429;
+    else if (status == 503) ++hold_refused_503;
+    else if (status == 0) ++hold_closed;
+    else ++errors;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    st.socket = nullptr;
+  }
+  st.finished = true;
+}
+
 // Every 50 ms: real-time stall checks; at the end of the window, closes every socket of this worker.
 asio::awaitable<void> worker::sampler() {
   const auto& opt = shared.opt;
@@ -376,7 +433,7 @@ int usage(const char* error) {
                "%s\nusage: serenade_loadgen --port P --path /x [--path /y ...] [--host 127.0.0.1]\n"
                "  [--mode stream|realtime|range|ttfb] [--connections N] [--duration S] [--max-ramp S]\n"
                "  [--threads T] [--rate B/s] [--prebuffer B] [--stall-seconds S] [--range-size B --file-size B]\n"
-               "  [--header 'Name: value' ...] [--max-body B]\n",
+               "  [--header 'Name: value' ...] [--max-body B] [--source ADDR | --source-prefix A.B.C.]\n",
                error);
   return 2;
 }
@@ -411,10 +468,13 @@ int main(int argc, char** argv) {
     else if (a == "--max-body") opt.max_body = std::stoull(next());
     else if (a == "--header") opt.headers += next() + "\r\n";
     else if (a == "--connect-parallel") opt.connect_parallel = std::max(1, std::stoi(next()));
+    else if (a == "--source") opt.source = next();
+    else if (a == "--source-prefix") opt.source_prefix = next();
     else return usage(("unknown argument " + a).c_str());
   }
   if (opt.paths.empty()) return usage("--path is required");
-  if (opt.mode != "stream" && opt.mode != "realtime" && opt.mode != "range" && opt.mode != "ttfb")
+  if (opt.mode != "stream" && opt.mode != "realtime" && opt.mode != "range" && opt.mode != "ttfb" &&
+      opt.mode != "hold")
     return usage("unknown --mode");
   if (opt.mode == "range" && opt.file_size == 0) return usage("--mode range needs --file-size");
   shared.endpoint = tcp::endpoint(asio::ip::make_address(opt.host), opt.port);
@@ -439,6 +499,8 @@ int main(int argc, char** argv) {
           if (w.window_over()) co_return;
           if (opt.mode == "ttfb") {
             asio::co_spawn(w.io, w.run_ttfb(i), asio::detached);
+          } else if (opt.mode == "hold") {
+            asio::co_spawn(w.io, w.run_hold(i), asio::detached);
           } else {
             asio::co_spawn(w.io, w.run_listener(i), asio::detached);
           }
@@ -465,16 +527,22 @@ int main(int argc, char** argv) {
   const double total_seconds = seconds_since(started, clock_type::now());
 
   std::uint64_t bytes = 0, requests = 0, errors = 0, completed = 0, stalled = 0, failed = 0, no_first = 0;
+  std::uint64_t attempts = 0, refused_429 = 0, refused_503 = 0, closed = 0, held = 0;
   std::vector<double> ttfb;
   for (auto& w : workers) {
     bytes += w->bytes;
     requests += w->requests;
     errors += w->errors;
     completed += w->completed;
+    attempts += w->hold_attempts;
+    refused_429 += w->hold_refused_429;
+    refused_503 += w->hold_refused_503;
+    closed += w->hold_closed;
+    held += w->hold_held;
     for (auto& st : w->listeners) {
       stalled += st.stalled;
       failed += st.failed;
-      no_first += st.connected && !st.got_first && opt.mode != "ttfb";
+      no_first += st.connected && !st.got_first && opt.mode != "ttfb" && opt.mode != "hold";
     }
     ttfb.insert(ttfb.end(), w->ttfb_ms.begin(), w->ttfb_ms.end());
   }
@@ -484,12 +552,15 @@ int main(int argc, char** argv) {
       "{\"mode\":\"%s\",\"connections\":%d,\"connected\":%d,\"connect_failures\":%d,\"ramp_s\":%.3f,"
       "\"seconds\":%.3f,\"bytes\":%llu,\"requests\":%llu,\"errors\":%llu,\"bytes_per_s\":%.0f,"
       "\"requests_per_s\":%.1f,\"ttfb_samples\":%zu,\"ttfb_p50_ms\":%.3f,\"ttfb_p99_ms\":%.3f,"
-      "\"stalled\":%llu,\"failed\":%llu,\"no_first_byte\":%llu,\"completed\":%llu}\n",
+      "\"stalled\":%llu,\"failed\":%llu,\"no_first_byte\":%llu,\"completed\":%llu,\"hold_attempts\":%llu,"
+      "\"refused_429\":%llu,\"refused_503\":%llu,\"closed_by_server\":%llu,\"held\":%llu}\n",
       opt.mode.c_str(), opt.connections, shared.connected.load(), shared.connect_failures.load(), ramp_seconds,
       total_seconds, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(requests),
       static_cast<unsigned long long>(errors), static_cast<double>(bytes) / total_seconds,
       static_cast<double>(requests) / total_seconds, ttfb.size(), p50, p99, static_cast<unsigned long long>(stalled),
       static_cast<unsigned long long>(failed), static_cast<unsigned long long>(no_first),
-      static_cast<unsigned long long>(completed));
+      static_cast<unsigned long long>(completed), static_cast<unsigned long long>(attempts),
+      static_cast<unsigned long long>(refused_429), static_cast<unsigned long long>(refused_503),
+      static_cast<unsigned long long>(closed), static_cast<unsigned long long>(held));
   return 0;
 }
