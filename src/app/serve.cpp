@@ -15,6 +15,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/open_files.hpp"
+#include "core/private_files.hpp"
 #include "core/task_group.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
@@ -68,6 +69,7 @@ core::task_group::ended_handler log_failure(std::string_view event) {
 }  // namespace
 
 int run_serve(core::serve_config config) {
+  core::keep_new_files_private();
   // Every connection, song kept open and upstream connection is a descriptor (core/open_files.hpp).
   const auto files = core::raise_open_files_limit();
   constexpr std::uint64_t reserved_files = api::finished_songs::default_capacity + 256;
@@ -93,7 +95,7 @@ int run_serve(core::serve_config config) {
   // and download writes, replay checks, fsyncs) so that a slow disk holds neither.
   auto store = store::open_store(config.database_url);
   SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
-  std::filesystem::create_directories(config.archive_dir);
+  core::make_folder_private(config.archive_dir);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
   core::task_group background;
