@@ -416,7 +416,8 @@ awaitable<void> run_session(std::shared_ptr<server::state> s, std::uint64_t id,
 
 awaitable<void> refuse_over_limit(tcp::socket socket) {
   static constexpr std::string_view answer =
-      "HTTP/1.1 503 Service Unavailable\r\nServer: serenade\r\nContent-Type: application/json\r\n"
+      "HTTP/1.1 503 Service Unavailable\r\nServer: serenade\r\nX-Content-Type-Options: nosniff\r\n"
+      "Content-Type: application/json\r\n"
       "Retry-After: 1\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
       "{\"detail\":\"Server is at its connection limit\"}";
   beast::tcp_stream stream(std::move(socket));
