@@ -35,7 +35,10 @@ struct route_context {
   std::string archive_dir;                              // where archive keeps the songs' files
 };
 
-// Songs, submissions, health, metrics and the web front end. The context must outlive the router.
+// Songs, submissions, health and the web front end. The context must outlive the router.
 void add_api_routes(http::router& routes, route_context& context);
+
+// GET /metrics, on the main router or on a router of its own (--metrics-listen). The context must outlive it.
+void add_metrics_route(http::router& routes, route_context& context);
 
 }  // namespace serenade::api

@@ -158,12 +158,29 @@ int run_serve(core::serve_config config) {
   api::event_route_context event_context{status_events, find_submission, render,
                                          std::chrono::milliseconds(config.events_heartbeat_ms)};
   api::add_event_routes(routes, event_context);
+  // /metrics shows load, failures and traffic per route: with --metrics-listen it is answered only on that
+  // (private) address, and the public one does not know it.
+  std::unique_ptr<http::server> metrics_server;
+  if (config.metrics_listen.empty()) {
+    api::add_metrics_route(routes, context);
+  } else {
+    http::router metrics_routes;
+    api::add_metrics_route(metrics_routes, context);
+    metrics_server = std::make_unique<http::server>(executor, metrics_server_settings(config), std::move(metrics_routes));
+  }
   http::server server(executor, server_settings(config), std::move(routes), threads.connection_executors());
-  server.set_observer([&metrics](const http::request_record& r) {
+  const auto observe = [&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
                  "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
-  });
+  };
+  server.set_observer(observe);
+  std::vector<std::reference_wrapper<http::server>> servers{server};
+  if (metrics_server) {
+    metrics_server->set_observer(observe);
+    metrics_server->start();
+    servers.emplace_back(*metrics_server);
+  }
   const auto port = server.start();
   // One plain line for the person who just ran the README's command.
   std::printf("Serenade is running: open http://%s:%u/ in your browser (Ctrl+C stops it)\n",
@@ -183,7 +200,7 @@ int run_serve(core::serve_config config) {
   }
 
   {
-    shutdown_on_signal shutdown(threads.main(), {.server = server,
+    shutdown_on_signal shutdown(threads.main(), {.servers = servers,
                                                  .background = background,
                                                  .close_files = [&hubs] { hubs.release_all(); },
                                                  .stop_simulator =

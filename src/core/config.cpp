@@ -37,6 +37,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
     cmd.add_option(flag, value, help)->envname(env)->capture_default_str()->check(CLI::NonNegativeNumber);
   };
   text("--listen", c.listen, "SERENADE_LISTEN", "Address to serve HTTP on, host:port");
+  text("--metrics-listen", c.metrics_listen, "SERENADE_METRICS_LISTEN",
+       "Address to serve /metrics on instead of --listen, host:port (empty: on --listen)");
   text("--database", c.database_url, "DATABASE_URL", "Database URL: sqlite:///relative.db or sqlite:////absolute.db");
   text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR", "Folder for archived songs");
   text("--public-url", c.public_url, "SERENADE_PUBLIC_URL",
@@ -111,6 +113,13 @@ std::optional<std::string> validate(serve_config& c) {
   auto listen = parse_listen_address(c.listen);
   if (!listen) return "--listen / SERENADE_LISTEN must be host:port, got '" + c.listen + "'";
   c.listen_parsed = *listen;
+  if (!c.metrics_listen.empty()) {
+    auto metrics_listen = parse_listen_address(c.metrics_listen);
+    if (!metrics_listen) {
+      return "--metrics-listen / SERENADE_METRICS_LISTEN must be host:port, got '" + c.metrics_listen + "'";
+    }
+    c.metrics_listen_parsed = *metrics_listen;
+  }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   if (c.threads > 256) return "--threads must be at most 256";
   if (c.max_connections == 0) return "--max-connections must be at least 1";

@@ -22,6 +22,7 @@ std::optional<listen_address> parse_listen_address(std::string_view text);
 
 struct serve_config {
   std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen;  // empty: /metrics is answered on `listen`; else only on this address
   std::string database_url = "sqlite:///./var/serenade.db";
   std::string archive_dir = "./var/archive";
   std::string public_url;
@@ -64,7 +65,8 @@ struct serve_config {
   unsigned daily_budget = 500;     // generations started per UTC day
   unsigned max_generating = 50;    // songs generating at once
 
-  listen_address listen_parsed;  // filled by validate()
+  listen_address listen_parsed;          // filled by validate()
+  listen_address metrics_listen_parsed;  // filled by validate() when metrics_listen is set
 };
 
 // Registers the serve options on a CLI11 (sub)command, each with its environment variable.

@@ -292,6 +292,7 @@ TEST_F(serve_options, every_environment_variable_is_read) {
   set_env("SERENADE_IDLE_TIMEOUT", "49");
   set_env("SERENADE_WRITE_TIMEOUT", "50");
   set_env("SERENADE_SHUTDOWN_GRACE", "51");
+  set_env("SERENADE_METRICS_LISTEN", "127.0.0.1:9100");
   const serve_config c = parse({});
   EXPECT_EQ(c.archive_dir, "/a");
   EXPECT_EQ(c.log_level, "warn");
@@ -309,6 +310,7 @@ TEST_F(serve_options, every_environment_variable_is_read) {
   EXPECT_EQ(c.idle_timeout_s, 49u);
   EXPECT_EQ(c.write_timeout_s, 50u);
   EXPECT_EQ(c.shutdown_grace_s, 51u);
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:9100");
 }
 
 TEST_F(serve_options, empty_environment_variable_keeps_default) {
@@ -514,6 +516,23 @@ TEST(validate, bad_listen_refused_with_message) {
   d.listen = "127.0.0.1:65536";
   EXPECT_TRUE(validate(d).has_value());
   EXPECT_EQ(d.listen_parsed.host, "");  // not filled on failure
+}
+
+TEST(validate, metrics_listen_is_empty_by_default_and_parsed_when_set) {
+  serve_config c;
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.metrics_listen_parsed.host, "");
+  c.metrics_listen = "[::1]:9100";
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.metrics_listen_parsed.host, "::1");
+  EXPECT_EQ(c.metrics_listen_parsed.port, 9100);
+}
+
+TEST(validate, bad_metrics_listen_refused_with_message) {
+  serve_config c;
+  c.metrics_listen = "9100";
+  EXPECT_EQ(validate(c),
+            std::optional<std::string>("--metrics-listen / SERENADE_METRICS_LISTEN must be host:port, got '9100'"));
 }
 
 TEST(validate, zero_connections_refused) {
