@@ -52,6 +52,7 @@ lifecycle::finaliser_options finaliser_settings(const core::serve_config& c) {
   lifecycle::finaliser_options o;
   o.archive_dir = c.archive_dir;
   o.first_backoff = std::chrono::milliseconds(std::max(1u, c.final_retry_ms));
+  o.max_attempts = static_cast<int>(c.final_retry_limit);
   return o;
 }
 

@@ -72,6 +72,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
       ->envname("SERENADE_WEBHOOK_TOKEN");
   number("--final-retry-ms", c.final_retry_ms, "SERENADE_FINAL_RETRY_MS",
          "Milliseconds before a failed final-copy download is tried again (doubling, at most 60 s)");
+  number("--final-retry-limit", c.final_retry_limit, "SERENADE_FINAL_RETRY_LIMIT",
+         "Failed final-copy downloads after which the song keeps its live copy for good (a 404 or 410: at once)");
   number("--max-connections", c.max_connections, "SERENADE_MAX_CONNECTIONS", "Concurrent client connections");
   number("--max-body-bytes", c.max_body_bytes, "SERENADE_MAX_BODY_BYTES", "Largest request body accepted");
   number("--max-header-bytes", c.max_header_bytes, "SERENADE_MAX_HEADER_BYTES", "Largest request header accepted");
@@ -144,6 +146,7 @@ std::optional<std::string> validate(serve_config& c) {
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";
   if (c.stall_timeout_s == 0) return "--stall-timeout must be at least 1 second";
+  if (c.final_retry_limit == 0 || c.final_retry_limit > 1000) return "--final-retry-limit must be between 1 and 1000";
   const auto is_http_url = [](const std::string& url) {
     return url.starts_with("http://") || url.starts_with("https://");
   };

@@ -43,6 +43,7 @@ struct serve_config {
   unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams
   std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
+  unsigned final_retry_limit = 20;  // failed fetches of a final copy before it is given up (404/410: at once)
 
   unsigned max_connections = 10000;
   unsigned max_body_bytes = 64 * 1024;

@@ -535,6 +535,19 @@ TEST(validate, bad_metrics_listen_refused_with_message) {
             std::optional<std::string>("--metrics-listen / SERENADE_METRICS_LISTEN must be host:port, got '9100'"));
 }
 
+TEST(validate, final_retry_limit_between_one_and_a_thousand) {
+  for (unsigned limit : {0u, 1001u}) {
+    serve_config c;
+    c.final_retry_limit = limit;
+    EXPECT_EQ(validate(c), std::optional<std::string>("--final-retry-limit must be between 1 and 1000")) << limit;
+  }
+  for (unsigned limit : {1u, 20u, 1000u}) {
+    serve_config c;
+    c.final_retry_limit = limit;
+    EXPECT_EQ(validate(c), std::nullopt) << limit;
+  }
+}
+
 TEST(validate, zero_connections_refused) {
   serve_config c;
   c.max_connections = 0;
