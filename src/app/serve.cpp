@@ -31,7 +31,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdio>
-#include <filesystem>
+#include <set>
 
 #ifndef SERENADE_WEB_DIR
 #define SERENADE_WEB_DIR "web"
@@ -58,6 +58,14 @@ std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& 
   config.sonauto_stream_base = base;
   SERENADE_LOG(info, "sonauto_simulator", "reason", "SONAUTO_API_KEY is not set");
   return simulator;
+}
+
+// Before anything writes to the archive: what a previous run left half-written and nobody will continue.
+void remove_dead_temporary_files(store::submission_store& store, const std::string& archive_dir) {
+  std::set<std::string, std::less<>> resumable;
+  for (auto& s : store.unfinished()) resumable.insert(std::move(s.session_id));
+  const auto removed = archive::remove_dead_temporary_files(archive_dir, resumable);
+  SERENADE_LOG(info, "temporary_files_removed", "count", removed);
 }
 
 core::task_group::ended_handler log_failure(std::string_view event) {
@@ -96,6 +104,7 @@ int run_serve(core::serve_config config) {
   auto store = store::open_store(config.database_url);
   SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
   core::make_folder_private(config.archive_dir);
+  remove_dead_temporary_files(*store, config.archive_dir);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
   core::task_group background;
