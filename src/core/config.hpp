@@ -73,6 +73,11 @@ struct serve_config {
 // Registers the serve options on a CLI11 (sub)command, each with its environment variable.
 void add_serve_options(CLI::App& command, serve_config& config);
 
+// Why a webhook token is too easy to guess or cannot stand in a URL path, or nullopt when it is fit: it must be
+// at least 32 characters from A-Z a-z 0-9 - . _ ~, with at least 10 different ones of at least two kinds
+// (upper case, lower case, digits, punctuation). The token is all that authenticates a webhook.
+std::optional<std::string> webhook_token_weakness(std::string_view token);
+
 // Checks values that CLI11 cannot (formats, ranges); returns a message for the first problem.
 std::optional<std::string> validate(serve_config& config);
 

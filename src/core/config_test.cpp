@@ -548,6 +548,42 @@ TEST(validate, final_retry_limit_between_one_and_a_thousand) {
   }
 }
 
+TEST(webhook_token_weakness, a_long_varied_url_safe_token_is_fit) {
+  EXPECT_EQ(webhook_token_weakness("hook-secret-0123456789-ABCDEFGHIJ-klmnop"), std::nullopt);
+  EXPECT_EQ(webhook_token_weakness("0123456789abcdef0123456789abcdef"), std::nullopt);  // 128-bit hex
+  EXPECT_EQ(webhook_token_weakness("Qm9vZ2llLXdvb2dpZS1ib29naWUtd29vZ2llLQ_~.x"), std::nullopt);
+}
+
+TEST(webhook_token_weakness, says_what_is_wrong_with_a_weak_token) {
+  EXPECT_EQ(webhook_token_weakness("hook-secret-0123456789"),
+            std::optional<std::string>("is 22 characters long; it needs at least 32"));
+  EXPECT_EQ(webhook_token_weakness("abababababababababababababababab12"),
+            std::optional<std::string>("has 4 different characters; it needs at least 10"));
+  EXPECT_EQ(webhook_token_weakness("abcdefghijklmnopqrstuvwxyzabcdefgh"),
+            std::optional<std::string>("uses one kind of character only; mix letters, digits or - . _ ~"));
+  EXPECT_EQ(webhook_token_weakness("01234567890123456789012345678901"),
+            std::optional<std::string>("uses one kind of character only; mix letters, digits or - . _ ~"));
+  for (const char* unsafe : {"hook/secret-0123456789-ABCDEFGHIJ-klmnop", "hook secret-0123456789-ABCDEFGHIJ-klmnop",
+                             "hook%2Fsecret-0123456789-ABCDEFGHIJ-klmno", "hook-secret-0123456789-ABCDEFGHIJ-klmnö"}) {
+    EXPECT_EQ(webhook_token_weakness(unsafe),
+              std::optional<std::string>("may only hold the characters A-Z a-z 0-9 - . _ ~ (it is part of a URL path)"))
+        << unsafe;
+  }
+}
+
+TEST(validate, a_weak_webhook_token_is_refused_without_repeating_it) {
+  serve_config c;
+  c.webhook_token = "hook-secret-0123456789";
+  const auto problem = validate(c);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(*problem,
+            "--webhook-token / SERENADE_WEBHOOK_TOKEN is too weak: it is 22 characters long; it needs at least 32 "
+            "(leave it unset for a random one kept in the archive folder)");
+  EXPECT_EQ(problem->find("hook-secret"), std::string::npos);
+  c.webhook_token = "hook-secret-0123456789-ABCDEFGHIJ-klmnop";
+  EXPECT_EQ(validate(c), std::nullopt);
+}
+
 TEST(validate, zero_connections_refused) {
   serve_config c;
   c.max_connections = 0;
