@@ -77,6 +77,9 @@ std::string service_metrics::render(const sources& from) const {
   family(out, "serenade_finalisations_total", "counter", "Final copies fetched, verified and stored.");
   out += fmt::format("serenade_finalisations_total{{outcome=\"ok\"}} {}\n", finals.ok.load());
   out += fmt::format("serenade_finalisations_total{{outcome=\"failed\"}} {}\n", finals.failed.load());
+  family(out, "serenade_final_copy_given_up_total", "counter",
+         "Songs whose CDN copy is no longer fetched: gone (404/410) or failing too often; they keep their live copy.");
+  out += fmt::format("serenade_final_copy_given_up_total {}\n", finals.given_up.load());
   family(out, "serenade_stalled_listeners_closed_total", "counter",
          "Listeners closed because their socket accepted no bytes for the write timeout.");
   out += fmt::format("serenade_stalled_listeners_closed_total {}\n", hubs.stalled_listeners_closed.load());

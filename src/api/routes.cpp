@@ -198,13 +198,16 @@ asio::awaitable<void> metrics_page(route_context& ctx, exchange& ex, const route
 void add_api_routes(http::router& r, route_context& ctx) {
   using http::with_context;
   r.add("GET", "/healthz", with_context(ctx, health));
-  r.add("GET", "/metrics", with_context(ctx, metrics_page));
   r.add("POST", "/api/submissions", with_context(ctx, create_submission));
   r.add("POST", "/api/submissions/{session_id}/retry", with_context(ctx, retry_submission));
   r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));
   r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
   r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
   r.add("GET", "/{*path}", with_context(ctx, web_page));
+}
+
+void add_metrics_route(http::router& r, route_context& ctx) {
+  r.add("GET", "/metrics", http::with_context(ctx, metrics_page));
 }
 
 }  // namespace serenade::api

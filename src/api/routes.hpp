@@ -38,7 +38,10 @@ struct route_context {
   const http::connection_counters* connections = nullptr;  // the server's refusals, for /metrics
 };
 
-// Songs, submissions, health, metrics and the web front end. The context must outlive the router.
+// Songs, submissions, health and the web front end. The context must outlive the router.
 void add_api_routes(http::router& routes, route_context& context);
+
+// GET /metrics, on the main router or on a router of its own (--metrics-listen). The context must outlive it.
+void add_metrics_route(http::router& routes, route_context& context);
 
 }  // namespace serenade::api

@@ -2,6 +2,7 @@
 
 #include "api/http_answers.hpp"
 #include "archive/state_file.hpp"
+#include "core/config.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "lifecycle/submissions.hpp"
@@ -14,11 +15,24 @@ namespace serenade::api {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+namespace {
+// 256 random bits. A draw the strength rule would refuse (one kind of character, or fewer than ten different
+// ones) is all but impossible, and drawn again rather than trusted to chance.
+std::string new_webhook_token() {
+  for (;;) {
+    auto token = ids::random_token() + ids::random_token();
+    if (!core::webhook_token_weakness(token)) return token;
+  }
+}
+}  // namespace
+
 std::string webhook_token(const std::string& configured, const std::string& state_dir) {
   if (!configured.empty()) return configured;
+  // A kept token the rule refuses (one from before the rule, 22 characters) is replaced: webhooks are only
+  // hints, and the songs that were given the old URL are still polled.
   return archive::load_or_create_secret(
-      state_dir + "/.webhook-token", "webhook token", [](std::string_view token) { return ids::looks_like_token(token); },
-      [] { return ids::random_token(); });
+      state_dir + "/.webhook-token", "webhook token",
+      [](std::string_view token) { return !core::webhook_token_weakness(token); }, new_webhook_token);
 }
 
 namespace {

@@ -20,7 +20,8 @@ struct webhook_counters {
   std::atomic<std::uint64_t> unknown_task{0};
 };
 
-// The configured token, or the one persisted in `state_dir` (created, 128-bit random, on first start).
+// The configured token, or the one persisted in `state_dir` (created, 256-bit random, on first start; one the
+// strength rule of core::webhook_token_weakness refuses is replaced).
 // Throws std::runtime_error when it can neither be read nor written.
 std::string webhook_token(const std::string& configured, const std::string& state_dir);
 

@@ -16,6 +16,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/open_files.hpp"
+#include "core/private_files.hpp"
 #include "core/task_group.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
@@ -31,7 +32,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdio>
-#include <filesystem>
+#include <set>
 
 #ifndef SERENADE_WEB_DIR
 #define SERENADE_WEB_DIR "web"
@@ -60,6 +61,14 @@ std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& 
   return simulator;
 }
 
+// Before anything writes to the archive: what a previous run left half-written and nobody will continue.
+void remove_dead_temporary_files(store::submission_store& store, const std::string& archive_dir) {
+  std::set<std::string, std::less<>> resumable;
+  for (auto& s : store.unfinished()) resumable.insert(std::move(s.session_id));
+  const auto removed = archive::remove_dead_temporary_files(archive_dir, resumable);
+  SERENADE_LOG(info, "temporary_files_removed", "count", removed);
+}
+
 core::task_group::ended_handler log_failure(std::string_view event) {
   return [event](std::exception_ptr error) {
     if (error) log::failure(error, event);
@@ -69,6 +78,7 @@ core::task_group::ended_handler log_failure(std::string_view event) {
 }  // namespace
 
 int run_serve(core::serve_config config) {
+  core::keep_new_files_private();
   // Every connection, song kept open and upstream connection is a descriptor (core/open_files.hpp).
   const auto files = core::raise_open_files_limit();
   constexpr std::uint64_t reserved_files = api::finished_songs::default_capacity + 256;
@@ -94,7 +104,8 @@ int run_serve(core::serve_config config) {
   // and download writes, replay checks, fsyncs) so that a slow disk holds neither.
   auto store = store::open_store(config.database_url);
   SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
-  std::filesystem::create_directories(config.archive_dir);
+  core::make_folder_private(config.archive_dir);
+  remove_dead_temporary_files(*store, config.archive_dir);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
   core::task_group background;
@@ -161,14 +172,31 @@ int run_serve(core::serve_config config) {
   api::event_route_context event_context{status_events, find_submission, render,
                                          std::chrono::milliseconds(config.events_heartbeat_ms), &streams};
   api::add_event_routes(routes, event_context);
+  // /metrics shows load, failures and traffic per route: with --metrics-listen it is answered only on that
+  // (private) address, and the public one does not know it.
+  std::unique_ptr<http::server> metrics_server;
+  if (config.metrics_listen.empty()) {
+    api::add_metrics_route(routes, context);
+  } else {
+    http::router metrics_routes;
+    api::add_metrics_route(metrics_routes, context);
+    metrics_server = std::make_unique<http::server>(executor, metrics_server_settings(config), std::move(metrics_routes));
+  }
   auto server_options = server_settings(config);
   server_options.counters = &connection_counters;
   http::server server(executor, std::move(server_options), std::move(routes), threads.connection_executors());
-  server.set_observer([&metrics](const http::request_record& r) {
+  const auto observe = [&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);
     SERENADE_LOG(debug, "request", "method", r.method, "route", r.route, "status", r.status, "bytes", r.body_bytes,
                  "ms", std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count());
-  });
+  };
+  server.set_observer(observe);
+  std::vector<std::reference_wrapper<http::server>> servers{server};
+  if (metrics_server) {
+    metrics_server->set_observer(observe);
+    metrics_server->start();
+    servers.emplace_back(*metrics_server);
+  }
   const auto port = server.start();
   // One plain line for the person who just ran the README's command.
   std::printf("Serenade is running: open http://%s:%u/ in your browser (Ctrl+C stops it)\n",
@@ -188,7 +216,7 @@ int run_serve(core::serve_config config) {
   }
 
   {
-    shutdown_on_signal shutdown(threads.main(), {.server = server,
+    shutdown_on_signal shutdown(threads.main(), {.servers = servers,
                                                  .background = background,
                                                  .close_files = [&hubs] { hubs.release_all(); },
                                                  .stop_simulator =

@@ -34,6 +34,15 @@ http::server_options server_settings(const core::serve_config& c) {
   return o;
 }
 
+http::server_options metrics_server_settings(const core::serve_config& c) {
+  auto o = server_settings(c);
+  o.host = c.metrics_listen_parsed.host;
+  o.port = c.metrics_listen_parsed.port;
+  o.max_connections = std::min<std::size_t>(o.max_connections, 64);
+  o.name = "metrics";
+  return o;
+}
+
 live::hub_options hub_settings(const core::serve_config& c) {
   live::hub_options o;
   o.archive_dir = c.archive_dir;
@@ -48,6 +57,7 @@ lifecycle::finaliser_options finaliser_settings(const core::serve_config& c) {
   o.archive_dir = c.archive_dir;
   o.first_backoff = std::chrono::milliseconds(std::max(1u, c.final_retry_ms));
   o.max_song_bytes = c.max_song_bytes;
+  o.max_attempts = static_cast<int>(c.final_retry_limit);
   return o;
 }
 

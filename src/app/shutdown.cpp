@@ -20,9 +20,14 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
 
   void begin(int signal) {
     SERENADE_LOG(info, "shutdown", "signal", signal, "grace_s", steps.grace.count());
-    steps.server.stop(steps.grace, [self = shared_from_this()] {
-      asio::post(self->deadline.get_executor(), [self] { self->cancel_background(); });
-    });
+    servers_running = steps.servers.size();
+    for (http::server& server : steps.servers) {
+      server.stop(steps.grace, [self = shared_from_this()] {
+        asio::post(self->deadline.get_executor(), [self] {
+          if (--self->servers_running == 0) self->cancel_background();
+        });
+      });
+    }
   }
 
   void cancel_background() {
@@ -53,6 +58,7 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
   asio::signal_set signals;
   asio::steady_timer deadline;
   shutdown_steps steps;
+  std::size_t servers_running = 0;
   bool finished = false;
 };
 

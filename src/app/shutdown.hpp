@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -23,7 +24,7 @@ class server;
 namespace serenade::app {
 
 struct shutdown_steps {
-  http::server& server;
+  std::vector<std::reference_wrapper<http::server>> servers;  // the API's, and the metrics listener if it has one
   core::task_group& background;
   std::function<void()> close_files;
   std::function<void()> stop_simulator;  // may be empty

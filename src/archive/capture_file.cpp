@@ -21,7 +21,7 @@ capture_file::capture_file(const std::string& archive_dir, const std::string& se
     : archive_dir_(archive_dir),
       path_(capture_path(archive_dir, session_id)),
       live_copy_path_(live_copy_path(archive_dir, session_id)) {
-  write_fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  write_fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (write_fd_ < 0) throw std::system_error(last_error(), "cannot open " + path_);
   read_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (read_fd_ < 0) {

@@ -16,7 +16,7 @@ final_copy::final_copy(const std::string& archive_dir, const std::string& sessio
     : archive_dir_(archive_dir),
       temporary_path_(download_path(archive_dir, session_id)),
       final_path_(archive::final_path(archive_dir, session_id)) {
-  fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + temporary_path_);
 }
 

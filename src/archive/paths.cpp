@@ -5,10 +5,20 @@
 
 namespace serenade::archive {
 
-std::string capture_path(const std::string& dir, const std::string& id) { return dir + "/" + id + ".part"; }
-std::string live_copy_path(const std::string& dir, const std::string& id) { return dir + "/" + id + ".live.mp3"; }
-std::string download_path(const std::string& dir, const std::string& id) { return dir + "/" + id + ".mp3.tmp"; }
-std::string final_path(const std::string& dir, const std::string& id) { return dir + "/" + id + ".mp3"; }
+namespace {
+std::string path_of(const std::string& dir, const std::string& id, std::string_view suffix) {
+  std::string path = dir + "/" + id;
+  path += suffix;
+  return path;
+}
+}  // namespace
+
+std::string capture_path(const std::string& dir, const std::string& id) { return path_of(dir, id, capture_suffix); }
+std::string live_copy_path(const std::string& dir, const std::string& id) {
+  return path_of(dir, id, live_copy_suffix);
+}
+std::string download_path(const std::string& dir, const std::string& id) { return path_of(dir, id, download_suffix); }
+std::string final_path(const std::string& dir, const std::string& id) { return path_of(dir, id, final_suffix); }
 
 bool sync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,6 +1,9 @@
 #pragma once
-// Which of a song's files serve it once it is no longer live, and what a retry throws away.
+// Which of a song's files serve it once it is no longer live, and what a retry or a start throws away.
+#include <cstddef>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,5 +22,12 @@ std::vector<servable_copy> copies_to_serve(const std::string& archive_dir, const
 
 // Removes every file of a failed attempt, so that none is taken for the next attempt's beginning.
 void forget_attempt(const std::string& archive_dir, const std::string& session_id);
+
+// At start, before any capture or download runs: removes the temporary files no attempt will continue, every
+// final-copy download (a new one starts from byte 0) and the capture of every song not in `resumable_sessions`
+// (an unfinished song resumes its own). Only files named as archive names them are touched. Returns how many
+// were removed.
+std::size_t remove_dead_temporary_files(const std::string& archive_dir,
+                                        const std::set<std::string, std::less<>>& resumable_sessions);
 
 }  // namespace serenade::archive

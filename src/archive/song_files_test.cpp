@@ -5,6 +5,7 @@
 #include "archive/paths.hpp"
 #include "archive/song_copies.hpp"
 #include "archive/state_file.hpp"
+#include "core/ids.hpp"
 
 #include <gtest/gtest.h>
 
@@ -137,6 +138,25 @@ TEST_F(song_files, forgetting_an_attempt_removes_all_its_files_and_no_other_song
     EXPECT_FALSE(fs::exists(path)) << path;
   }
   EXPECT_TRUE(fs::exists(final_path(dir, "s2")));
+}
+
+TEST_F(song_files, a_start_removes_dead_downloads_and_captures_but_keeps_resumable_ones_and_songs) {
+  const auto resumable = ids::random_token();
+  const auto finished = ids::random_token();
+  for (const auto& path : {capture_path(dir, resumable), capture_path(dir, finished), download_path(dir, resumable),
+                           download_path(dir, finished), live_copy_path(dir, finished), final_path(dir, finished),
+                           dir + "/.webhook-token", dir + "/notes.part", dir + "/notes.mp3.tmp"}) {
+    put(path, "x");
+  }
+  EXPECT_EQ(remove_dead_temporary_files(dir, {resumable}), 3u);
+  for (const auto& gone : {capture_path(dir, finished), download_path(dir, resumable), download_path(dir, finished)}) {
+    EXPECT_FALSE(fs::exists(gone)) << gone;
+  }
+  for (const auto& kept : {capture_path(dir, resumable), live_copy_path(dir, finished), final_path(dir, finished),
+                           dir + "/.webhook-token", dir + "/notes.part", dir + "/notes.mp3.tmp"}) {
+    EXPECT_TRUE(fs::exists(kept)) << kept;
+  }
+  EXPECT_EQ(remove_dead_temporary_files(dir + "/missing", {}), 0u);
 }
 
 TEST_F(song_files, a_secret_is_created_private_then_reused_and_an_invalid_one_replaced) {

@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <set>
 #include <thread>
 
 namespace serenade::core {
@@ -37,6 +40,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
     cmd.add_option(flag, value, help)->envname(env)->capture_default_str()->check(CLI::NonNegativeNumber);
   };
   text("--listen", c.listen, "SERENADE_LISTEN", "Address to serve HTTP on, host:port");
+  text("--metrics-listen", c.metrics_listen, "SERENADE_METRICS_LISTEN",
+       "Address to serve /metrics on instead of --listen, host:port (empty: on --listen)");
   text("--database", c.database_url, "DATABASE_URL", "Database URL: sqlite:///relative.db or sqlite:////absolute.db");
   text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR", "Folder for archived songs");
   text("--public-url", c.public_url, "SERENADE_PUBLIC_URL",
@@ -70,6 +75,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
       ->envname("SERENADE_WEBHOOK_TOKEN");
   number("--final-retry-ms", c.final_retry_ms, "SERENADE_FINAL_RETRY_MS",
          "Milliseconds before a failed final-copy download is tried again (doubling, at most 60 s)");
+  number("--final-retry-limit", c.final_retry_limit, "SERENADE_FINAL_RETRY_LIMIT",
+         "Failed final-copy downloads after which the song keeps its live copy for good (a 404 or 410: at once)");
   number("--max-connections", c.max_connections, "SERENADE_MAX_CONNECTIONS", "Concurrent client connections");
   number("--max-body-bytes", c.max_body_bytes, "SERENADE_MAX_BODY_BYTES", "Largest request body accepted");
   number("--max-header-bytes", c.max_header_bytes, "SERENADE_MAX_HEADER_BYTES", "Largest request header accepted");
@@ -119,10 +126,43 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Generations one network (IPv4 /24, IPv6 /48) may start per UTC day (0: no limit)");
 }
 
+std::optional<std::string> webhook_token_weakness(std::string_view token) {
+  constexpr std::size_t shortest = 32;
+  constexpr std::size_t fewest_distinct = 10;
+  const auto is_url_safe = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+  };
+  if (!std::all_of(token.begin(), token.end(), is_url_safe)) {
+    return std::string("may only hold the characters A-Z a-z 0-9 - . _ ~ (it is part of a URL path)");
+  }
+  if (token.size() < shortest) {
+    return "is " + std::to_string(token.size()) + " characters long; it needs at least " + std::to_string(shortest);
+  }
+  const std::set<char> distinct(token.begin(), token.end());
+  if (distinct.size() < fewest_distinct) {
+    return "has " + std::to_string(distinct.size()) + " different characters; it needs at least " +
+           std::to_string(fewest_distinct);
+  }
+  const auto has = [&](auto is_kind) { return std::any_of(token.begin(), token.end(), is_kind) ? 1 : 0; };
+  const int kinds = has([](char c) { return std::isupper(static_cast<unsigned char>(c)); }) +
+                    has([](char c) { return std::islower(static_cast<unsigned char>(c)); }) +
+                    has([](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) +
+                    has([](char c) { return c == '-' || c == '.' || c == '_' || c == '~'; });
+  if (kinds < 2) return std::string("uses one kind of character only; mix letters, digits or - . _ ~");
+  return std::nullopt;
+}
+
 std::optional<std::string> validate(serve_config& c) {
   auto listen = parse_listen_address(c.listen);
   if (!listen) return "--listen / SERENADE_LISTEN must be host:port, got '" + c.listen + "'";
   c.listen_parsed = *listen;
+  if (!c.metrics_listen.empty()) {
+    auto metrics_listen = parse_listen_address(c.metrics_listen);
+    if (!metrics_listen) {
+      return "--metrics-listen / SERENADE_METRICS_LISTEN must be host:port, got '" + c.metrics_listen + "'";
+    }
+    c.metrics_listen_parsed = *metrics_listen;
+  }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   if (c.threads > 256) return "--threads must be at most 256";
   if (c.max_connections == 0) return "--max-connections must be at least 1";
@@ -148,6 +188,14 @@ std::optional<std::string> validate(serve_config& c) {
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";
   if (c.stall_timeout_s == 0) return "--stall-timeout must be at least 1 second";
+  if (!c.webhook_token.empty()) {
+    if (auto weakness = webhook_token_weakness(c.webhook_token)) {
+      // The token itself is a secret: the message says what is wrong with it, never what it is.
+      return "--webhook-token / SERENADE_WEBHOOK_TOKEN is too weak: it " + *weakness +
+             " (leave it unset for a random one kept in the archive folder)";
+    }
+  }
+  if (c.final_retry_limit == 0 || c.final_retry_limit > 1000) return "--final-retry-limit must be between 1 and 1000";
   const auto is_http_url = [](const std::string& url) {
     return url.starts_with("http://") || url.starts_with("https://");
   };

@@ -22,6 +22,7 @@ std::optional<listen_address> parse_listen_address(std::string_view text);
 
 struct serve_config {
   std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen;  // empty: /metrics is answered on `listen`; else only on this address
   std::string database_url = "sqlite:///./var/serenade.db";
   std::string archive_dir = "./var/archive";
   std::string public_url;
@@ -42,6 +43,7 @@ struct serve_config {
   unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams
   std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)
+  unsigned final_retry_limit = 20;  // failed fetches of a final copy before it is given up (404/410: at once)
 
   unsigned max_connections = 10000;
   unsigned max_body_bytes = 64 * 1024;
@@ -70,11 +72,17 @@ struct serve_config {
   unsigned client_daily_limit = 20;   // generations per client (IPv4 address, IPv6 /64) and UTC day
   unsigned network_daily_limit = 50;  // generations per network (IPv4 /24, IPv6 /48) and UTC day
 
-  listen_address listen_parsed;  // filled by validate()
+  listen_address listen_parsed;          // filled by validate()
+  listen_address metrics_listen_parsed;  // filled by validate() when metrics_listen is set
 };
 
 // Registers the serve options on a CLI11 (sub)command, each with its environment variable.
 void add_serve_options(CLI::App& command, serve_config& config);
+
+// Why a webhook token is too easy to guess or cannot stand in a URL path, or nullopt when it is fit: it must be
+// at least 32 characters from A-Z a-z 0-9 - . _ ~, with at least 10 different ones of at least two kinds
+// (upper case, lower case, digits, punctuation). The token is all that authenticates a webhook.
+std::optional<std::string> webhook_token_weakness(std::string_view token);
 
 // Checks values that CLI11 cannot (formats, ranges); returns a message for the first problem.
 std::optional<std::string> validate(serve_config& config);

@@ -292,6 +292,7 @@ TEST_F(serve_options, every_environment_variable_is_read) {
   set_env("SERENADE_IDLE_TIMEOUT", "49");
   set_env("SERENADE_WRITE_TIMEOUT", "50");
   set_env("SERENADE_SHUTDOWN_GRACE", "51");
+  set_env("SERENADE_METRICS_LISTEN", "127.0.0.1:9100");
   const serve_config c = parse({});
   EXPECT_EQ(c.archive_dir, "/a");
   EXPECT_EQ(c.log_level, "warn");
@@ -309,6 +310,7 @@ TEST_F(serve_options, every_environment_variable_is_read) {
   EXPECT_EQ(c.idle_timeout_s, 49u);
   EXPECT_EQ(c.write_timeout_s, 50u);
   EXPECT_EQ(c.shutdown_grace_s, 51u);
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:9100");
 }
 
 TEST_F(serve_options, empty_environment_variable_keeps_default) {
@@ -514,6 +516,72 @@ TEST(validate, bad_listen_refused_with_message) {
   d.listen = "127.0.0.1:65536";
   EXPECT_TRUE(validate(d).has_value());
   EXPECT_EQ(d.listen_parsed.host, "");  // not filled on failure
+}
+
+TEST(validate, metrics_listen_is_empty_by_default_and_parsed_when_set) {
+  serve_config c;
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.metrics_listen_parsed.host, "");
+  c.metrics_listen = "[::1]:9100";
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.metrics_listen_parsed.host, "::1");
+  EXPECT_EQ(c.metrics_listen_parsed.port, 9100);
+}
+
+TEST(validate, bad_metrics_listen_refused_with_message) {
+  serve_config c;
+  c.metrics_listen = "9100";
+  EXPECT_EQ(validate(c),
+            std::optional<std::string>("--metrics-listen / SERENADE_METRICS_LISTEN must be host:port, got '9100'"));
+}
+
+TEST(validate, final_retry_limit_between_one_and_a_thousand) {
+  for (unsigned limit : {0u, 1001u}) {
+    serve_config c;
+    c.final_retry_limit = limit;
+    EXPECT_EQ(validate(c), std::optional<std::string>("--final-retry-limit must be between 1 and 1000")) << limit;
+  }
+  for (unsigned limit : {1u, 20u, 1000u}) {
+    serve_config c;
+    c.final_retry_limit = limit;
+    EXPECT_EQ(validate(c), std::nullopt) << limit;
+  }
+}
+
+TEST(webhook_token_weakness, a_long_varied_url_safe_token_is_fit) {
+  EXPECT_EQ(webhook_token_weakness("hook-secret-0123456789-ABCDEFGHIJ-klmnop"), std::nullopt);
+  EXPECT_EQ(webhook_token_weakness("0123456789abcdef0123456789abcdef"), std::nullopt);  // 128-bit hex
+  EXPECT_EQ(webhook_token_weakness("Qm9vZ2llLXdvb2dpZS1ib29naWUtd29vZ2llLQ_~.x"), std::nullopt);
+}
+
+TEST(webhook_token_weakness, says_what_is_wrong_with_a_weak_token) {
+  EXPECT_EQ(webhook_token_weakness("hook-secret-0123456789"),
+            std::optional<std::string>("is 22 characters long; it needs at least 32"));
+  EXPECT_EQ(webhook_token_weakness("abababababababababababababababab12"),
+            std::optional<std::string>("has 4 different characters; it needs at least 10"));
+  EXPECT_EQ(webhook_token_weakness("abcdefghijklmnopqrstuvwxyzabcdefgh"),
+            std::optional<std::string>("uses one kind of character only; mix letters, digits or - . _ ~"));
+  EXPECT_EQ(webhook_token_weakness("01234567890123456789012345678901"),
+            std::optional<std::string>("uses one kind of character only; mix letters, digits or - . _ ~"));
+  for (const char* unsafe : {"hook/secret-0123456789-ABCDEFGHIJ-klmnop", "hook secret-0123456789-ABCDEFGHIJ-klmnop",
+                             "hook%2Fsecret-0123456789-ABCDEFGHIJ-klmno", "hook-secret-0123456789-ABCDEFGHIJ-klmnö"}) {
+    EXPECT_EQ(webhook_token_weakness(unsafe),
+              std::optional<std::string>("may only hold the characters A-Z a-z 0-9 - . _ ~ (it is part of a URL path)"))
+        << unsafe;
+  }
+}
+
+TEST(validate, a_weak_webhook_token_is_refused_without_repeating_it) {
+  serve_config c;
+  c.webhook_token = "hook-secret-0123456789";
+  const auto problem = validate(c);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(*problem,
+            "--webhook-token / SERENADE_WEBHOOK_TOKEN is too weak: it is 22 characters long; it needs at least 32 "
+            "(leave it unset for a random one kept in the archive folder)");
+  EXPECT_EQ(problem->find("hook-secret"), std::string::npos);
+  c.webhook_token = "hook-secret-0123456789-ABCDEFGHIJ-klmnop";
+  EXPECT_EQ(validate(c), std::nullopt);
 }
 
 TEST(validate, zero_connections_refused) {

@@ -259,7 +259,6 @@ file_answer answer_for_file(const request& req, const file_identity& id, std::st
     add("Content-Range", unsatisfied_content_range(id.length));
     add("Content-Length", "0");
     add("Accept-Ranges", "bytes");
-    add("X-Content-Type-Options", "nosniff");
     return answer;
   }
 
@@ -276,7 +275,6 @@ file_answer answer_for_file(const request& req, const file_identity& id, std::st
   }
   add("Accept-Ranges", "bytes");
   add_validators();
-  add("X-Content-Type-Options", "nosniff");
   return answer;
 }
 

@@ -204,7 +204,6 @@ TEST(answer_for_file, plain_get_is_whole_file_with_all_headers) {
       {"ETag", "\"abc123\""},
       {"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"},
       {"Cache-Control", "public, max-age=31536000, immutable"},
-      {"X-Content-Type-Options", "nosniff"},
   };
   EXPECT_EQ(a.headers, expected);
 }
@@ -221,7 +220,6 @@ TEST(answer_for_file, first_two_bytes) {
   EXPECT_EQ(header_of(a, "ETag"), "\"abc123\"");
   EXPECT_EQ(header_of(a, "Last-Modified"), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(header_of(a, "Cache-Control"), "public, max-age=31536000, immutable");
-  EXPECT_EQ(header_of(a, "X-Content-Type-Options"), "nosniff");
 }
 
 TEST(answer_for_file, a_suffix_range_is_206_with_the_tail) {
@@ -259,7 +257,6 @@ TEST(answer_for_file, one_past_the_end_is416) {
       {"Content-Range", "bytes */1000"},
       {"Content-Length", "0"},
       {"Accept-Ranges", "bytes"},
-      {"X-Content-Type-Options", "nosniff"},
   };
   EXPECT_EQ(a.headers, expected);
 }

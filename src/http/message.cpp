@@ -29,7 +29,6 @@ response json_response(unsigned status, std::string json) {
   r.body = std::move(json);
   r.set("Content-Type", "application/json");
   r.set("Cache-Control", "no-store");
-  r.set("X-Content-Type-Options", "nosniff");
   return r;
 }
 

@@ -47,7 +47,7 @@ inline bool iequals(std::string_view a, std::string_view b) {
 
 // {"detail": "..."}, the error shape of every API failure (FastAPI-compatible with the seed).
 response error_response(unsigned status, std::string_view detail);
-// A JSON document with the API's standard headers (no caching, no sniffing).
+// A JSON document with the API's standard headers (no caching; every answer is marked nosniff by the server).
 response json_response(unsigned status, std::string json);
 
 std::string_view reason_phrase(unsigned status);

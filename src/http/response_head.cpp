@@ -40,8 +40,14 @@ void write_response_head(std::string& out, unsigned status, const header_list& h
   out.append(reason.data(), reason.size());
   out += "\r\n";
   bool named_server = false;
-  for (const auto& header : headers) named_server = named_server || iequals(header.first, "Server");
+  bool named_sniffing = false;
+  for (const auto& header : headers) {
+    named_server = named_server || iequals(header.first, "Server");
+    named_sniffing = named_sniffing || iequals(header.first, "X-Content-Type-Options");
+  }
   if (!named_server) out += "Server: serenade\r\n";
+  // No answer of ours may be read as another type than it says (an MP3 or a JSON detail taken for HTML).
+  if (!named_sniffing) out += "X-Content-Type-Options: nosniff\r\n";
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     if (owned_by_framing(name, framing) || replaced_later(headers, i)) continue;

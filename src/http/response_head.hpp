@@ -18,7 +18,7 @@ struct body_framing {
 };
 
 // Replaces `out` with "HTTP/1.1 <status> <reason>\r\n", "Server: serenade" unless a header names another,
-// the headers, the framing headers and the blank line.
+// "X-Content-Type-Options: nosniff" unless a header sets it, the headers, the framing headers and the blank line.
 // A later header with the same name (case-insensitive) as an earlier one replaces it, as a field map would.
 void write_response_head(std::string& out, unsigned status, const header_list& headers, const body_framing& framing);
 

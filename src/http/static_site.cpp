@@ -27,6 +27,18 @@ std::string_view content_type_for(std::string_view path) {
   return "application/octet-stream";
 }
 
+const header_list& html_page_headers() {
+  static const header_list headers{
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
+  };
+  return headers;
+}
+
 namespace {
 std::string content_etag(const std::string& content) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -60,7 +72,9 @@ std::optional<response> static_site::find(std::string_view path, std::optional<s
   response r;
   r.set("ETag", it->second.etag);
   r.set("Cache-Control", "no-cache");
-  r.set("X-Content-Type-Options", "nosniff");
+  if (it->second.content_type.starts_with("text/html")) {
+    for (const auto& [name, value] : html_page_headers()) r.set(name, value);
+  }
   if (if_none_match && *if_none_match == it->second.etag) {
     r.status = 304;
     return r;

@@ -29,4 +29,9 @@ class static_site {
 
 std::string_view content_type_for(std::string_view path);
 
+// The headers every HTML page is served with. The policy allows only the site's own scripts, styles, fetches,
+// event streams and audio (plus the inline data: icon), so an injected script or style does not run; no site may
+// frame the pages; and no Referer leaves them, since a share link's URL is the key to its song.
+const header_list& html_page_headers();
+
 }  // namespace serenade::http

@@ -73,13 +73,39 @@ TEST_F(static_site_files, root_serves_index) {
   EXPECT_EQ(header_of(*r, "Content-Type"), std::optional<std::string>("text/html; charset=utf-8"));
   EXPECT_EQ(header_of(*r, "ETag"), std::optional<std::string>(index_etag));
   EXPECT_EQ(header_of(*r, "Cache-Control"), std::optional<std::string>("no-cache"));
-  EXPECT_EQ(header_of(*r, "X-Content-Type-Options"), std::optional<std::string>("nosniff"));
-  EXPECT_EQ(r->headers.size(), 4u);
+  EXPECT_EQ(r->headers.size(), 3u + html_page_headers().size());
 
   auto direct = site.find("/index.html", std::nullopt);
   ASSERT_TRUE(direct.has_value());
   EXPECT_EQ(direct->body, index_html);
   EXPECT_EQ(header_of(*direct, "ETag"), std::optional<std::string>(index_etag));
+}
+
+TEST_F(static_site_files, html_pages_carry_the_security_headers) {
+  static_site site(root_.string());
+  for (const auto& r : {site.find("/", std::nullopt), site.find("/index.html", std::nullopt),
+                        site.find("/", index_etag)}) {
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(header_of(*r, "Content-Security-Policy"),
+              std::optional<std::string>("default-src 'self'; img-src 'self' data:; media-src 'self'; "
+                                         "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                         "frame-ancestors 'none'"))
+        << r->status;
+    EXPECT_EQ(header_of(*r, "X-Frame-Options"), std::optional<std::string>("DENY"));
+    EXPECT_EQ(header_of(*r, "Referrer-Policy"), std::optional<std::string>("no-referrer"));
+    EXPECT_EQ(header_of(*r, "Permissions-Policy"),
+              std::optional<std::string>("camera=(), microphone=(), geolocation=(), payment=(), usb=()"));
+  }
+}
+
+TEST_F(static_site_files, scripts_and_styles_carry_no_page_policy) {
+  static_site site(root_.string());
+  for (const char* path : {"/app.js", "/sub/x.css"}) {
+    auto r = site.find(path, std::nullopt);
+    ASSERT_TRUE(r.has_value()) << path;
+    EXPECT_EQ(header_of(*r, "Content-Security-Policy"), std::nullopt) << path;
+    EXPECT_EQ(r->headers.size(), 3u) << path;
+  }
 }
 
 TEST_F(static_site_files, are_served_with_their_content_type) {

@@ -70,12 +70,20 @@ asio::awaitable<bool> finaliser::record_existing(const std::string& session_id, 
   co_return true;
 }
 
-asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, const std::string& task_id) {
+namespace {
+// The CDN saying the file does not exist: asking again brings nothing.
+bool says_gone(const sonauto::failure& failure) {
+  return failure.kind == sonauto::failure_kind::http_status && (failure.status == 404 || failure.status == 410);
+}
+}  // namespace
+
+asio::awaitable<finaliser::attempt_outcome> finaliser::try_cdn_copy(const std::string& session_id,
+                                                                    const std::string& task_id) {
   auto result = co_await client_.result(task_id);
   if (!result || result.value().song_paths.empty()) {
     SERENADE_LOG(warn, "final_copy_unavailable", "session", session_id, "error",
                  result ? std::string("no song_paths yet") : result.error().describe());
-    co_return false;
+    co_return attempt_outcome::failed;
   }
   const auto url = result.value().song_paths.front();
   std::unique_ptr<archive::final_copy> copy;
@@ -83,11 +91,15 @@ asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, con
     copy = std::make_unique<archive::final_copy>(options_.archive_dir, session_id);
   } catch (const std::system_error& e) {
     SERENADE_LOG(error, "final_copy_unwritable", "session", session_id, "error", e.code().message());
-    co_return false;
+    co_return attempt_outcome::failed;
   }
   auto downloaded =
       co_await client_.download(url, [&copy](std::span<const char> piece) { return copy->write(piece); },
                                 options_.max_song_bytes);
+  if (!downloaded && says_gone(downloaded.error())) {
+    SERENADE_LOG(warn, "final_copy_gone", "session", session_id, "error", downloaded.error().describe());
+    co_return attempt_outcome::gone;
+  }
   std::string problem = downloaded.ok() ? "" : downloaded.error().describe();
   if (problem.empty() && downloaded.value().content_length &&
       *downloaded.value().content_length != downloaded.value().bytes) {
@@ -97,15 +109,28 @@ asio::awaitable<bool> finaliser::try_cdn_copy(const std::string& session_id, con
   if (problem.empty()) problem = co_await pool_.run([&] { return copy->make_durable_and_check(); });
   if (!problem.empty()) {
     SERENADE_LOG(warn, "final_copy_rejected", "session", session_id, "error", problem);
-    co_return false;
+    co_return attempt_outcome::failed;
   }
   const auto rename_error = co_await pool_.run([&] { return copy->put_in_place(); });
   if (!rename_error.empty()) {
     SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", rename_error);
-    co_return false;
+    co_return attempt_outcome::failed;
   }
   const auto final_name = copy->final_path();
-  co_return co_await record_existing(session_id, final_name, "cdn");
+  co_return co_await record_existing(session_id, final_name, "cdn") ? attempt_outcome::copied
+                                                                     : attempt_outcome::failed;
+}
+
+asio::awaitable<bool> finaliser::keep_live_copy(const std::string& session_id) {
+  co_return co_await record_existing(session_id, archive::live_copy_path(options_.archive_dir, session_id), "live");
+}
+
+asio::awaitable<void> finaliser::give_up(const std::string& session_id, std::string_view reason, int attempts) {
+  const bool live = co_await keep_live_copy(session_id);
+  co_await pool_.run([&] { return store_.give_up_final_copy(session_id, store::now()); });
+  ++counters_.given_up;
+  SERENADE_LOG(warn, "final_copy_given_up", "session", session_id, "reason", reason, "attempts", attempts, "source",
+               live ? "live" : "none");
 }
 
 asio::awaitable<void> finaliser::run(std::string session_id, std::string task_id) {
@@ -116,14 +141,17 @@ asio::awaitable<void> finaliser::run(std::string session_id, std::string task_id
   }
   asio::steady_timer pause(co_await asio::this_coro::executor);
   for (int attempt = 0;; ++attempt) {
-    if (co_await try_cdn_copy(session_id, task_id)) {
+    const auto outcome = co_await try_cdn_copy(session_id, task_id);
+    if (outcome == attempt_outcome::copied) {
       ++counters_.ok;
       co_return;
     }
     ++counters_.failed;
+    if (outcome == attempt_outcome::gone) co_return co_await give_up(session_id, "gone", attempt + 1);
+    if (attempt + 1 >= options_.max_attempts) co_return co_await give_up(session_id, "attempts", attempt + 1);
     if (attempt + 1 == options_.attempts_before_fallback) {
       // Keep the song playable on our own copy while the CDN copy keeps being retried, slowly.
-      if (co_await record_existing(session_id, archive::live_copy_path(options_.archive_dir, session_id), "live")) {
+      if (co_await keep_live_copy(session_id)) {
         SERENADE_LOG(warn, "final_copy_fallback", "session", session_id, "source", "live");
       }
     }

@@ -2,12 +2,18 @@
 // Makes a finished song outlive Sonauto: after SUCCESS it downloads song_paths[0] from the CDN, checks it
 // (whole length, MP3 frames from first to last byte), fsyncs it under a temporary name and renames it into
 // place, then records size, SHA-256 and duration. Failures are retried with capped backoff; when the CDN
-// copy cannot be had, the complete live capture (if any) is recorded as the song's copy instead.
+// copy cannot be had, the complete live capture (if any) is recorded as the song's copy instead. A CDN that
+// says the file is gone (404, 410) is believed at once; other failures are retried `max_attempts` times. Then
+// the song is given up on for good (recorded in the store, so no restart fetches it again) and keeps its live
+// copy, if it has one.
 //
 //   state        moved by
 //   pending    → final       verified CDN copy renamed into place and recorded ("cdn")
 //   pending    → pending     download or check failed: wait (backoff) and try again
-//   pending    → fallback    attempts exhausted: the complete live capture is recorded ("live")
+//   pending    → fallback    attempts_before_fallback failures: the complete live capture is recorded ("live"),
+//                            the CDN copy is still retried
+//   pending    → given up    the CDN says 404/410, or max_attempts failures: the live capture is recorded, no
+//                            more attempts, now or after a restart
 #include "store/submission_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -34,12 +40,14 @@ struct finaliser_options {
   std::chrono::milliseconds first_backoff{1000};
   std::chrono::milliseconds max_backoff{60000};
   int attempts_before_fallback = 6;
+  int max_attempts = 20;
   std::uint64_t max_song_bytes = 64ull * 1024 * 1024;
 };
 
 struct finaliser_counters {
   std::atomic<std::uint64_t> ok{0};
   std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> given_up{0};  // songs whose CDN copy is no longer fetched
 };
 
 class finaliser {
@@ -55,8 +63,12 @@ class finaliser {
   boost::asio::awaitable<void> resume_pending();
 
  private:
+  enum class attempt_outcome { copied, failed, gone };
+
   boost::asio::awaitable<void> run(std::string session_id, std::string task_id);
-  boost::asio::awaitable<bool> try_cdn_copy(const std::string& session_id, const std::string& task_id);
+  boost::asio::awaitable<attempt_outcome> try_cdn_copy(const std::string& session_id, const std::string& task_id);
+  boost::asio::awaitable<bool> keep_live_copy(const std::string& session_id);
+  boost::asio::awaitable<void> give_up(const std::string& session_id, std::string_view reason, int attempts);
   boost::asio::awaitable<bool> record_existing(const std::string& session_id, const std::string& path,
                                                const std::string& source);
 

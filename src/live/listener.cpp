@@ -72,9 +72,7 @@ asio::awaitable<std::string_view> relay(http::exchange& ex, hub& song, std::uint
 }
 
 http::header_list live_headers() {
-  return {{"Content-Type", "audio/mpeg"},
-          {"Cache-Control", "no-cache, no-store, must-revalidate"},
-          {"X-Content-Type-Options", "nosniff"}};
+  return {{"Content-Type", "audio/mpeg"}, {"Cache-Control", "no-cache, no-store, must-revalidate"}};
 }
 
 }  // namespace

@@ -64,11 +64,22 @@ ALTER TABLE submissions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'
 ALTER TABLE submissions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1);
 )sql";
 
+// A song whose CDN copy is gone (404/410) or kept failing is given up on: it keeps its live copy, if any, and
+// leaves awaiting_final_copy(), so that no restart fetches it again. The partial index follows the new WHERE.
+constexpr const char* schema_v5 = R"sql(
+ALTER TABLE submissions ADD COLUMN final_copy_given_up_at INTEGER;
+DROP INDEX submissions_awaiting_final_copy;
+CREATE INDEX submissions_awaiting_final_copy ON submissions (created_at, session_id)
+  WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
     {4, schema_v4},
+    {5, schema_v5},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

@@ -1,6 +1,8 @@
 #include "store/sqlite_store.hpp"
 #include "store/submission_store.hpp"
 
+#include "core/private_files.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,6 +31,14 @@ void create_parent_directory(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec) throw store_error(fmt::format("cannot create directory {}: {}", parent.string(), ec.message()));
+  // The folder may be shared (a home folder): it is only reported, the files themselves are made private.
+  core::warn_if_open_to_others(parent.string());
+}
+
+// A database file created by an older run may be readable by others; SQLite gives its -wal and -shm files the
+// database file's mode, so all three are closed.
+void make_database_private(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) core::make_file_private(path + suffix);
 }
 
 }  // namespace
@@ -55,7 +65,10 @@ std::string sqlite_path_from_url(std::string_view database_url) {
 
 std::unique_ptr<submission_store> open_store(std::string_view database_url) {
   auto path = sqlite_path_from_url(database_url);
-  if (path != ":memory:") create_parent_directory(path);
+  if (path != ":memory:") {
+    create_parent_directory(path);
+    make_database_private(path);
+  }
   return std::make_unique<sqlite_store>(path);
 }
 

@@ -93,6 +93,7 @@ ORDER BY created_at, session_id
 // The WHERE clause matches the partial index submissions_awaiting_final_copy word for word, so SQLite uses it.
 const std::string awaiting_final_copy_sql = std::string(select_submissions) + R"sql(
 WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+  AND final_copy_given_up_at IS NULL
 ORDER BY created_at, session_id
 )sql";
 
@@ -119,6 +120,13 @@ UPDATE submissions SET
   archived_at = :archived_at,
   updated_at = :updated_at
 WHERE session_id = :session_id AND NOT (archive_source IS 'cdn' AND :archive_source = 'live')
+)sql";
+
+constexpr std::string_view give_up_final_copy_sql = R"sql(
+UPDATE submissions SET
+  final_copy_given_up_at = COALESCE(final_copy_given_up_at, :given_up_at),
+  updated_at = :updated_at
+WHERE session_id = :session_id
 )sql";
 
 constexpr std::string_view session_exists_sql = R"sql(
@@ -151,6 +159,7 @@ UPDATE submissions SET
   archive_sha256 = NULL,
   archive_duration_ms = NULL,
   archived_at = NULL,
+  final_copy_given_up_at = NULL,
   attempts = attempts + 1,
   updated_at = :updated_at
 WHERE session_id = :session_id AND status = 'FAILURE'
@@ -450,6 +459,16 @@ bool sqlite_store::record_archive(std::string_view session_id, const archived_so
   statement_use exists(db_.get(), prepared(session_exists_sql), operation);
   exists.bind(":session_id", session_id);
   return exists.step();
+}
+
+bool sqlite_store::give_up_final_copy(std::string_view session_id, time_point at) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(give_up_final_copy_sql), "give up final copy");
+  use.bind(":session_id", session_id);
+  use.bind(":given_up_at", at);
+  use.bind(":updated_at", now());
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
 }
 
 std::vector<submission> sqlite_store::awaiting_final_copy() {

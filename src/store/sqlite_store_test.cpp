@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-constexpr int latest_schema = 4;
+constexpr int latest_schema = 5;
 
 class temp_dir {
  public:
@@ -320,7 +320,7 @@ TEST(sqlite_store, refuses_newer_schema) {
   auto file = dir.file("future.db");
   set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 5 is newer than this Serenade (4)");
+            "database schema version 6 is newer than this Serenade (5)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
@@ -483,6 +483,21 @@ TEST(sqlite_store, awaiting_final_copy_filters_and_orders_oldest_first) {
             (std::vector<std::string>{"b-tie", "none-middle", "live-newest"}));
 }
 
+TEST(sqlite_store, a_song_given_up_on_leaves_awaiting_final_copy_for_good) {
+  sqlite_store store(":memory:");
+  for (const std::string id : {"gone", "kept"}) {
+    store.insert(make_submission(id, id == "gone" ? 1 : 2, "t-" + id));
+    EXPECT_TRUE(store.record_status(id, {.status = "SUCCESS", .completed_at = at(3)}));
+  }
+  EXPECT_TRUE(store.record_archive("gone", make_archive("live")));
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()), (std::vector<std::string>{"gone", "kept"}));
+  EXPECT_TRUE(store.give_up_final_copy("gone", at(10)));
+  EXPECT_TRUE(store.give_up_final_copy("gone", at(20)));
+  EXPECT_EQ(ids_of(store.awaiting_final_copy()), (std::vector<std::string>{"kept"}));
+  EXPECT_EQ(store.find("gone")->archive, make_archive("live")) << "the live copy stays the song";
+  EXPECT_FALSE(store.give_up_final_copy("unknown", at(10)));
+}
+
 TEST(sqlite_store, unfinished_returns_archive_fields) {
   sqlite_store store(":memory:");
   store.insert(make_submission("s", 1, "t"));
@@ -577,7 +592,7 @@ TEST(sqlite_store, awaiting_final_copy_uses_its_partial_index) {
       db.get(),
       "EXPLAIN QUERY PLAN SELECT session_id FROM submissions "
       "WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live') "
-      "ORDER BY created_at, session_id",
+      "AND final_copy_given_up_at IS NULL ORDER BY created_at, session_id",
       [](void* out, int columns, char** values, char**) {
         *static_cast<std::string*>(out) += values[columns - 1];
         return 0;

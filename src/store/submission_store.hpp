@@ -49,6 +49,9 @@ class submission_store {
   // Submissions whose generation succeeded but whose archive is missing or only "live": what finalisation must
   // (re)try. Oldest first (created_at, then session_id), like unfinished().
   virtual std::vector<submission> awaiting_final_copy() = 0;
+  // Takes a succeeded song off awaiting_final_copy() for good (its CDN copy is gone, or kept failing); the first
+  // time given is kept, and a retry of the song clears it. False for an unknown session.
+  virtual bool give_up_final_copy(std::string_view session_id, time_point at) = 0;
   // Records the lyrics and tags the music model wrote for the song, replacing any earlier ones, and sets updated_at.
   // False for an unknown session.
   virtual bool record_lyrics(std::string_view session_id, const std::string& lyrics,

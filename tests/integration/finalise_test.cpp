@@ -1,6 +1,9 @@
 // Finalisation: after SUCCESS the CDN copy is fetched, verified, renamed into place and recorded; a bad or
-// missing CDN copy is refused and retried while the live capture keeps the song playing.
+// missing CDN copy is refused and retried while the live capture keeps the song playing, until the CDN says the
+// file is gone or the retry limit is reached.
 #include "harness.hpp"
+
+#include "store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -97,6 +100,47 @@ TEST_P(bad_cdn, is_refused_and_retried_while_the_live_capture_plays) {
 INSTANTIATE_TEST_SUITE_P(finalise, bad_cdn,
                          ::testing::Values(bad_cdn_case{{"--corrupt-cdn"}}, bad_cdn_case{{"--refuse-cdn", "403"}},
                                            bad_cdn_case{{"--truncate-cdn"}}));
+
+std::uint64_t cdn_requests(stack& s, const std::string& task) {
+  return s.sim("GET", "/_sim/tasks/" + task).json().at("cdn_requests").to_number<std::uint64_t>();
+}
+
+// A CDN that says the file does not exist is believed: one request, then the song keeps its live copy for good.
+class cdn_file_gone : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(cdn_file_gone, is_asked_once_and_the_live_copy_stays_the_song) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = {"--refuse-cdn", GetParam()}},
+          {"--final-retry-ms", "10"});
+  const auto session = s.submit("gone");
+  s.wait_for_state(session, is_complete);
+  s.wait_for_metric("serenade_final_copy_given_up_total", exactly(1));
+  const auto task = s.task_for("gone");
+  EXPECT_EQ(cdn_requests(s, task), 1u);
+  EXPECT_EQ(s.metric("serenade_finalisations_total{outcome=\"failed\"}"), 1u);
+  EXPECT_EQ(s.metric("serenade_finalisations_total{outcome=\"ok\"}"), 0u);
+  // Given up for good: a restart does not look for the copy again.
+  EXPECT_TRUE(store::sqlite_store(s.dir() + "/serenade.db").awaiting_final_copy().empty());
+
+  auto reply = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_TRUE(reply.body == s.simulator_audio(task));
+  EXPECT_EQ(reply.header("cache-control"), "no-cache") << "the live copy is not the verified final one";
+}
+
+INSTANTIATE_TEST_SUITE_P(finalise, cdn_file_gone, ::testing::Values("404", "410"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return "http_" + info.param; });
+
+TEST(finalise, a_copy_that_keeps_failing_is_given_up_after_the_retry_limit) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.2, .extra_args = {"--refuse-cdn", "503"}},
+          {"--final-retry-ms", "10", "--final-retry-limit", "3"});
+  const auto session = s.submit("limit");
+  s.wait_for_state(session, is_complete);
+  s.wait_for_metric("serenade_final_copy_given_up_total", exactly(1));
+  EXPECT_EQ(cdn_requests(s, s.task_for("limit")), 3u);
+  EXPECT_EQ(s.metric("serenade_finalisations_total{outcome=\"failed\"}"), 3u);
+  EXPECT_TRUE(store::sqlite_store(s.dir() + "/serenade.db").awaiting_final_copy().empty());
+  EXPECT_EQ(s.api("GET", "/api/stream/" + session).status, 200u);
+}
 
 }  // namespace
 }  // namespace serenade::testing

@@ -23,6 +23,21 @@ TEST(startup, more_connections_than_open_files_allow_is_refused_with_what_to_cha
   std::filesystem::remove_all(dir);
 }
 
+TEST(startup, a_weak_webhook_token_is_refused_with_exit_code_2) {
+  const auto dir = std::filesystem::temp_directory_path() / ("serenade-startup-token-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  process server({SERENADE_BINARY, "serve", "--listen", "127.0.0.1:0", "--database",
+                  "sqlite:///" + (dir / "db").string(), "--archive-dir", (dir / "archive").string()},
+                 {{"SERENADE_WEBHOOK_TOKEN", "letmein-2024"}}, (dir / "server.log").string());
+  wait_until([&] { return !server.running(); }, [] { return std::string("the server started anyway"); });
+  EXPECT_EQ(server.terminate(std::chrono::seconds(1)), 2);
+  const auto log = server.log();
+  EXPECT_NE(log.find("SERENADE_WEBHOOK_TOKEN is too weak"), std::string::npos) << log;
+  EXPECT_EQ(log.find("letmein"), std::string::npos) << "the refused token was repeated";
+  EXPECT_EQ(log.find("listening"), std::string::npos) << log;
+  std::filesystem::remove_all(dir);
+}
+
 // With no --max-connections given, a machine with fewer open files than the default needs still gets a
 // working service: the ceiling shrinks to fit, with a warning.
 TEST(startup, the_default_connection_ceiling_shrinks_to_a_low_open_files_limit) {

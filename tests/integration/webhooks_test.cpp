@@ -35,7 +35,7 @@ std::uint16_t free_port() {
 std::vector<std::string> webhook_args(std::uint16_t port) {
   // Polling so rare it never happens during the test: every change must come through a webhook.
   return {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
-          "--webhook-token", "hook-secret-0123456789", "--poll-interval-ms", "60000"};
+          "--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--poll-interval-ms", "60000"};
 }
 
 // With polling a minute away every change the client sees came through a webhook.
@@ -90,7 +90,7 @@ TEST_P(odd_webhooks, never_move_a_song_backwards) {
   EXPECT_EQ(final_status, "SUCCESS");
   // A stale hint after the end changes nothing either.
   const auto task = s.task_for("odd-" + GetParam().name);
-  auto stale = s.api("POST", "/api/webhooks/sonauto/hook-secret-0123456789",
+  auto stale = s.api("POST", "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop",
                      R"({"task_id":")" + task + R"(","status":"GENERATING","extra":"ignored"})");
   EXPECT_EQ(stale.status, 204u);
   EXPECT_EQ(s.api("GET", "/api/submissions/" + session).json().at("status").as_string(), "SUCCESS");
@@ -126,8 +126,8 @@ TEST(webhooks, the_generation_is_created_with_the_webhook_url_and_the_token_stay
   const auto task = s.task_for("url");
   const auto report = s.sim("GET", "/_sim/tasks/" + task).json().as_object();
   EXPECT_EQ(report.at("webhook_url").as_string(),
-            "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/sonauto/hook-secret-0123456789");
-  EXPECT_EQ(s.server().log().find("hook-secret-0123456789"), std::string::npos) << "the webhook token was logged";
+            "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop");
+  EXPECT_EQ(s.server().log().find("hook-secret-0123456789-ABCDEFGHIJ-klmnop"), std::string::npos) << "the webhook token was logged";
 }
 
 }  // namespace
