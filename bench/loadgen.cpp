@@ -10,7 +10,8 @@
 //   range     keep-alive GETs of random --range-size ranges of a --file-size byte file
 //   ttfb      one fresh connection per request: connect, GET, first body byte, close
 //   hold      an abuser: each connection sends nothing and is held; when the server answers or closes it, it is
-//             opened again at once, until the window ends (counts refusals by status, closes, and held ones)
+//             opened again at once, until the window ends (counts refusals by status, closes, and connections
+//             held: open at the end for a second or more without an answer)
 // --source A binds every connection to local address A; --source-prefix P binds connection i to P + (i % 250 + 1)
 // (e.g. 127.0.1.), so that listeners come from many clients.
 // Prints one JSON object: bytes, requests, bytes/s, requests/s, time to first byte p50/p99, stalled, errors.
@@ -361,10 +362,12 @@ asio::awaitable<void> worker::run_hold(int index) {
       continue;
     }
     st.connected = true;
+    const auto opened = clock_type::now();
     // Held until the server says something (a refusal) or closes it, or the window ends.
     auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, use_tuple);
     if (ec || window_over()) {
-      if (window_over()) ++hold_held;
+      // Held: kept open for a second or more without an answer (a fresh one may still be refused).
+      if (window_over() && seconds_since(opened, clock_type::now()) >= 1.0) ++hold_held;
       st.socket = nullptr;
       break;
     }

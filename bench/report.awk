@@ -26,6 +26,11 @@ BEGIN { FS = "\t" }
     eup[sys, n] = f["upstream_connections"]; eper[sys, n] = f["rss_per_listener_b"]; eramp[sys, n] = f["ramp_s"]
     if (f["stalled"] == 0 && n > ebest[sys]) ebest[sys] = n
   }
+  if (scen == "abuser") {
+    abuse_rows = abuse_rows sprintf("| %s | %s of %d | %s created, %s limited (429), %s unanswered | %s refused with 429, %s with 503, %s closed, %s held at the end (of %s attempts) |\n",
+                                    sys, f["stalled"], n, f["songs_created"], f["songs_limited"], f["songs_unanswered"],
+                                    f["abuser_refused_429"], f["abuser_refused_503"], f["abuser_closed"], f["abuser_held"], f["abuser_attempts"])
+  }
   if (scen == "soak") { soak_n = n; soak_stalled = f["stalled"]; soak_errors = f["errors"] + f["failed"]; soak_cpu = f["server_cpu_pct"] }
   if (scen == "soak_rss") { soak_first = f["rss_first_kib"]; soak_last = f["rss_last_kib"]; soak_max = f["rss_max_kib"]; soak_s = f["seconds"] }
   json = json (json == "" ? "" : ",\n    ") "{\"system\":\"" sys "\",\"scenario\":\"" scen "\",\"n\":" n
@@ -101,6 +106,7 @@ END {
            (("nginx", n) in st) ? st["nginx", n] : "?", (("nginx", n) in rss) ? rss["nginx", n] / 1024 : "?" > dat
   }
   if (length(ens)) t = t edge_tables()
+  if (abuse_rows != "") t = t "\nAn abuser beside listeners (one address opens connections up to the server's limit and holds them; 100 real-time listeners from their own addresses; a songwriter orders a song every 0.5 s):\n\n| system | stalled listeners | songwriter | abuser |\n|---|---|---|---|\n" abuse_rows
   if (soak_n) t = t sprintf("\nSoak: %d listeners at the live edge for %d s: %d stalled, %d errors, server CPU %s %% of one core; RSS first %.1f MiB, last %.1f MiB, highest %.1f MiB (samples every 10 s in soak-rss.dat).\n", soak_n, soak_s, soak_stalled, soak_errors, soak_cpu, soak_first / 1024, soak_last / 1024, soak_max / 1024)
   header = "Machine: " machine " (" mode " run, " date ")\n\n"
   printf "%s%s", header, t > (out "/table.md")
