@@ -35,6 +35,14 @@ std::string webhook_token(const std::string& configured, const std::string& stat
       [](std::string_view token) { return !core::webhook_token_weakness(token); }, new_webhook_token);
 }
 
+std::optional<std::string> webhook_task_id(std::string_view body) {
+  json::error_code ec;
+  const auto parsed = json::parse(body, ec);
+  const auto* task = !ec && parsed.is_object() ? parsed.as_object().if_contains("task_id") : nullptr;
+  if (!task || !task->is_string()) return std::nullopt;
+  return std::string(task->as_string());
+}
+
 namespace {
 bool same_token(std::string_view given, const std::string& expected) {
   // Length is not secret (fixed for generated tokens); the content is compared in constant time.
@@ -47,13 +55,9 @@ asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange
     SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
     co_return co_await ex.respond(answer_for(request_refusal::webhook_not_found));
   }
-  json::error_code ec;
-  const auto body = json::parse(ex.req().body, ec);
-  const auto* task = !ec && body.is_object() ? body.as_object().if_contains("task_id") : nullptr;
-  if (!task || !task->is_string()) {
-    co_return co_await ex.respond(answer_for(request_refusal::webhook_without_task));
-  }
-  if (ctx.submissions.hint(task->as_string())) {
+  const auto task = webhook_task_id(ex.req().body);
+  if (!task) co_return co_await ex.respond(answer_for(request_refusal::webhook_without_task));
+  if (ctx.submissions.hint(*task)) {
     ++ctx.counters.accepted;
   } else {
     ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm

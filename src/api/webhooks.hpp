@@ -6,7 +6,9 @@
 #include "http/router.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace serenade::lifecycle {
 class submissions;
@@ -24,6 +26,9 @@ struct webhook_counters {
 // strength rule of core::webhook_token_weakness refuses is replaced).
 // Throws std::runtime_error when it can neither be read nor written.
 std::string webhook_token(const std::string& configured, const std::string& state_dir);
+
+// The task a webhook body names: its "task_id" string, or nothing when the body is not a JSON object with one.
+std::optional<std::string> webhook_task_id(std::string_view body);
 
 struct webhook_route_context {
   lifecycle::submissions& submissions;
