@@ -4,7 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,24 @@ void expect_page_headers(const http_reply& page, const std::string& what) {
   EXPECT_EQ(page.header("x-content-type-options"), "nosniff") << what;
 }
 
+// The first inline script, style, event handler or javascript: URL in an HTML page; "" when it has none.
+std::string inline_code_in(std::string html) {
+  std::transform(html.begin(), html.end(), html.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (auto at = html.find("<script"); at != std::string::npos; at = html.find("<script", at + 1)) {
+    const auto tag = html.substr(at, html.find('>', at) - at);
+    if (tag.find(" src=") == std::string::npos) return tag;
+  }
+  for (const auto* needle : {"<style>", "<style ", " style=", "javascript:"}) {
+    if (html.find(needle) != std::string::npos) return needle;
+  }
+  for (auto at = html.find(" on"); at != std::string::npos; at = html.find(" on", at + 1)) {
+    auto end = at + 3;
+    while (end < html.size() && std::isalpha(static_cast<unsigned char>(html[end]))) ++end;
+    if (end > at + 3 && end < html.size() && html[end] == '=') return html.substr(at, end - at + 1);
+  }
+  return "";
+}
+
 TEST(security_headers, the_page_and_a_share_link_carry_the_page_policy) {
   stack s;
   const auto session = s.submit("headers");
@@ -33,10 +52,7 @@ TEST(security_headers, the_page_and_a_share_link_carry_the_page_policy) {
   expect_page_headers(s.api("GET", "/index.html"), "/index.html");
 
   // The policy allows no inline script, style or event handler: the page must have none.
-  for (const auto* inline_code : {R"(<script(?![^>]*\ssrc=)[^>]*>)", R"(<style[\s>])", R"(\sstyle=)",
-                                  R"(\son[a-z]+=)", R"(javascript:)"}) {
-    EXPECT_FALSE(std::regex_search(page.body, std::regex(inline_code, std::regex::icase))) << inline_code;
-  }
+  EXPECT_EQ(inline_code_in(page.body), "") << page.body;
 }
 
 TEST(security_headers, every_answer_is_marked_nosniff) {
