@@ -47,6 +47,7 @@ live::hub_options hub_settings(const core::serve_config& c) {
   live::hub_options o;
   o.archive_dir = c.archive_dir;
   o.max_capture_bytes = c.max_song_bytes;
+  o.ready_grace = std::chrono::seconds(c.stream_ready_grace_s);
   o.wake.min_bytes = c.live_wake_bytes;
   o.wake.max_delay = std::chrono::milliseconds(c.live_wake_ms);
   return o;

@@ -60,6 +60,8 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   number("--request-timeout", c.request_timeout_s, "SERENADE_REQUEST_TIMEOUT", "Seconds for a Sonauto REST call");
   number("--stream-start-timeout", c.stream_start_timeout_s, "SERENADE_STREAM_START_TIMEOUT",
          "Seconds to wait for Sonauto's stream to answer before a listener gets 504");
+  number("--stream-ready-grace", c.stream_ready_grace_s, "SERENADE_STREAM_READY_GRACE",
+         "Seconds after a song becomes stream-ready during which Sonauto's stream may still answer 'not ready'");
   number("--stream-read-timeout", c.stream_read_timeout_s, "SERENADE_STREAM_READ_TIMEOUT",
          "Seconds of silence on Sonauto's stream before it is treated as failed");
   number("--poll-interval-ms", c.poll_interval_ms, "SERENADE_POLL_INTERVAL_MS",

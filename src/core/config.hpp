@@ -36,6 +36,7 @@ struct serve_config {
   unsigned connect_timeout_s = 30;
   unsigned request_timeout_s = 30;
   unsigned stream_start_timeout_s = 20;
+  unsigned stream_ready_grace_s = 15;  // "not ready" from the stream is retried this long after readiness
   unsigned stream_read_timeout_s = 600;
   unsigned poll_interval_ms = 1500;
   unsigned webhook_poll_interval_ms = 15000;  // fallback polling once webhooks arrive for a song

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/task_group.hpp"
 #include "live/replay.hpp"
+#include "live/upstream_end.hpp"
 #include "sonauto/client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -198,16 +199,27 @@ void hub::store_capture() {
   }
 }
 
-void hub::finish_capture() {
+void hub::finish_capture(std::string_view how) {
   ++counters_.captures_completed;
-  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", captured_.load());
+  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", captured_.load(), "end", how);
   publish(hub_state::complete);
+}
+
+// The status endpoint's word on the task, when it answers.
+asio::awaitable<std::optional<sonauto::task_status>> hub::upstream_status() {
+  auto report = co_await client_.status(task_id_);
+  if (!report) {
+    SERENADE_LOG(info, "capture_status_unknown", "session", session_id_, "error", report.error().describe());
+    co_return std::nullopt;
+  }
+  co_return report.value().status;
 }
 
 asio::awaitable<void> hub::capture() {
   auto self = shared_from_this();
   asio::steady_timer pause(co_await asio::this_coro::executor);
   std::array<char, read_piece> piece{};
+  const auto ready_grace_ends = std::chrono::steady_clock::now() + options_.ready_grace;
   int attempts_without_progress = 0;
   for (int connection = 0;; ++connection) {
     if (connection > 0) {
@@ -224,14 +236,24 @@ asio::awaitable<void> hub::capture() {
       const auto& f = opened.error();
       ++attempts_without_progress;
       SERENADE_LOG(warn, "capture_upstream_refused", "session", session_id_, "error", f.describe());
-      // 404: the live stream has expired; 4xx other than 429 will not change by asking again.
-      if (f.kind == sonauto::failure_kind::http_status && f.status >= 400 && f.status < 500 && f.status != 429 &&
-          f.status != 408) {
-        abandon("The music service refused the stream (HTTP " + std::to_string(f.status) + "): " +
-                log::outside_text(f.detail));
+      if (f.kind != sonauto::failure_kind::http_status) continue;
+      const auto status = co_await upstream_status();
+      const connection_end end{.refused = true,
+                               .refusal_status = f.status,
+                               .captured_any = captured_.load() > 0,
+                               .within_ready_grace = std::chrono::steady_clock::now() < ready_grace_ends,
+                               .upstream_status = status};
+      const auto verdict = judge_connection_end(end);
+      if (verdict == end_verdict::retry) continue;
+      if (verdict == end_verdict::complete) {
+        co_await complete_capture("expired");
         co_return;
       }
-      continue;
+      abandon(status == sonauto::task_status::failure
+                  ? std::string("the music service could not finish this song")
+                  : "The music service refused the stream (HTTP " + std::to_string(f.status) + "): " +
+                        log::outside_text(f.detail));
+      co_return;
     }
     auto upstream = std::move(opened).value();
     ++counters_.upstream_connections_open;
@@ -288,13 +310,34 @@ asio::awaitable<void> hub::capture() {
       continue;
     }
     if (clean_end && position >= captured_.load()) {
-      auto store = [&] { store_capture(); };
-      co_await core::run_on(options_.disk, store);
-      finish_capture();
+      co_await complete_capture("final_chunk");
       co_return;
+    }
+    if (!clean_end) {
+      const auto status = co_await upstream_status();
+      const connection_end end{.refused = false,
+                               .refusal_status = 0,
+                               .captured_any = captured_.load() > 0,
+                               .within_ready_grace = false,
+                               .upstream_status = status};
+      const auto verdict = judge_connection_end(end);
+      if (verdict == end_verdict::complete) {
+        co_await complete_capture("cut_after_generation");
+        co_return;
+      }
+      if (verdict == end_verdict::abandon) {
+        abandon("the music service could not finish this song");
+        co_return;
+      }
     }
     attempts_without_progress = captured_.load() > size_at_connect ? 0 : attempts_without_progress + 1;
   }
+}
+
+asio::awaitable<void> hub::complete_capture(std::string_view how) {
+  auto store = [&] { store_capture(); };
+  co_await core::run_on(options_.disk, store);
+  finish_capture(how);
 }
 
 }  // namespace serenade::live

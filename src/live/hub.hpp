@@ -4,10 +4,12 @@
 //
 //   state        moved by
 //   capturing    start(); bytes are appended as they arrive
-//   capturing →  capturing   upstream dropped before the end: reconnect with capped backoff, verify the
-//                            replayed prefix against the file, append only what is new
-//   capturing →  complete    the upstream body ended cleanly: file fsynced, renamed to <id>.live.mp3
-//   capturing →  abandoned   the upstream cannot be resumed (refused, expired, retries exhausted) or the
+//   capturing →  capturing   upstream dropped while Sonauto still generates, or refused "not ready" just after
+//                            readiness: reconnect with capped backoff, verify the replayed prefix against the
+//                            file, append only what is new
+//   capturing →  complete    the upstream body ended cleanly, or was cut (or expired) once Sonauto's status says
+//                            generation is over (live/upstream_end.hpp): file fsynced, renamed to <id>.live.mp3
+//   capturing →  abandoned   the upstream cannot be resumed (refused, FAILURE, retries exhausted) or the
 //                            capture cannot be written; listeners are cut at what was captured
 // A replayed prefix that does not match the file restarts the capture from byte 0 (epoch + 1); listeners
 // of the old epoch are cut so that no one hears a splice of two different songs.
@@ -18,6 +20,7 @@
 #include "archive/capture_file.hpp"
 #include "core/waiter_list.hpp"
 #include "live/wake_coalescer.hpp"
+#include "sonauto/task_status.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +53,9 @@ struct hub_options {
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds max_backoff{5000};
   int max_attempts_without_progress = 8;
+  // Sonauto's stream may answer "not ready" (400, or 404) for a moment after the status said it was: for this
+  // long after the capture starts, and before any byte arrived, such answers are retried instead of final.
+  std::chrono::seconds ready_grace{15};
   // After a capture was abandoned, listeners are refused (503, Retry-After) for this long instead of each
   // opening another upstream stream: a crowd or a script asking again cannot multiply Sonauto requests.
   std::chrono::seconds failed_capture_pause{30};
@@ -133,7 +140,9 @@ class hub : public std::enable_shared_from_this<hub> {
   void store_capture();
   void publish(hub_state state);
   void abandon(std::string reason);
-  void finish_capture();
+  void finish_capture(std::string_view how);
+  boost::asio::awaitable<void> complete_capture(std::string_view how);
+  boost::asio::awaitable<std::optional<sonauto::task_status>> upstream_status();
 
   boost::asio::any_io_executor executor_;
   std::string session_id_;

@@ -13,7 +13,9 @@ namespace {
 
 TEST(hostile_upstream, get_and_head_storms_on_a_failed_stream_open_no_upstream_stream) {
   stack s;
-  s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere"});
+  // A stream that answers 404 past the readiness grace: refused for good.
+  s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere",
+                  "--stream-ready-grace", "1"});
   const auto session = s.submit("storm");
   s.wait_for_state(session, is_stream_ready);
   const auto first = s.api("GET", "/api/stream/" + session);

@@ -86,8 +86,9 @@ TEST(stream, submission_without_task_is_400_no_task_id) {
 
 TEST(stream, upstream_refusal_is_an_error_with_json_detail_not_an_empty_200) {
   stack s;
-  // A stream base where the simulator answers 404 for every stream: the capture is refused outright.
-  s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere"});
+  // A stream base where the simulator answers 404 for every stream, past the readiness grace: refused for good.
+  s.start_server({"--sonauto-stream-base", "http://127.0.0.1:" + std::to_string(s.sim_port()) + "/elsewhere",
+                  "--stream-ready-grace", "1"});
   const auto session = s.submit("refused");
   s.wait_for_state(session, is_stream_ready);
   auto reply = s.api("GET", "/api/stream/" + session);
