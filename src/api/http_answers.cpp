@@ -74,7 +74,6 @@ answer answer_of(request_refusal r) {
     case request_refusal::stream_not_ready: return {400, "Streaming not ready"};
     case request_refusal::page_not_found:
     case request_refusal::webhook_not_found: break;
-    case request_refusal::webhook_without_task: return {400, "Expected a JSON object with task_id"};
     case request_refusal::too_many_streams:
       return {429, "Too many songs are playing from your address. Close one and try again.", seconds{5}};
   }

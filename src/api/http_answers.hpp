@@ -25,7 +25,6 @@ enum class request_refusal {
   stream_not_ready,          // the song cannot stream yet
   page_not_found,            // no such page of the front end
   webhook_not_found,         // a webhook with the wrong token: as if there were no such route
-  webhook_without_task,      // a webhook body without a task_id
   too_many_streams,          // the client holds its share of long-lived answers already (api/stream_shares)
 };
 

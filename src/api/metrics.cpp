@@ -110,6 +110,7 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_webhooks_total{{outcome=\"accepted\"}} {}\n", from.webhooks.accepted.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"wrong_token\"}} {}\n", from.webhooks.rejected_token.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"unknown_task\"}} {}\n", from.webhooks.unknown_task.load());
+  out += fmt::format("serenade_webhooks_total{{outcome=\"without_task\"}} {}\n", from.webhooks.without_task.load());
   if (const auto* c = from.connections) {
     family(out, "serenade_connections_refused_total", "counter",
            "Connections refused at once: the server's limit (503) or the client's share (429).");

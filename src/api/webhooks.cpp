@@ -35,12 +35,45 @@ std::string webhook_token(const std::string& configured, const std::string& stat
       [](std::string_view token) { return !core::webhook_token_weakness(token); }, new_webhook_token);
 }
 
+namespace {
+
+// Task ids are UUIDs; anything much longer is not one and is not worth a lookup.
+constexpr std::size_t max_task_id_chars = 128;
+// How deep a payload is searched: an envelope ({"data": {...}}) and one more level.
+constexpr int max_payload_depth = 3;
+
+std::optional<std::string> usable_id(const json::value* v) {
+  if (!v || !v->is_string() || v->as_string().empty() || v->as_string().size() > max_task_id_chars) {
+    return std::nullopt;
+  }
+  return std::string(v->as_string());
+}
+
+// The payload Sonauto sends is not documented: {"task_id": …} is the likeliest, a generation object
+// ({"id", "status", "song_paths", …}, the result on completion) another, either possibly inside an envelope.
+// A "task_id" anywhere wins over an "id", which counts only on an object that looks like a generation.
+std::optional<std::string> find_task_id(const json::object& o, int depth, bool want_generation_id) {
+  if (!want_generation_id) {
+    if (auto id = usable_id(o.if_contains("task_id"))) return id;
+  } else if (o.contains("status") || o.contains("song_paths")) {
+    if (auto id = usable_id(o.if_contains("id"))) return id;
+  }
+  if (depth >= max_payload_depth) return std::nullopt;
+  for (const auto& member : o) {
+    if (!member.value().is_object()) continue;
+    if (auto id = find_task_id(member.value().as_object(), depth + 1, want_generation_id)) return id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> webhook_task_id(std::string_view body) {
   json::error_code ec;
   const auto parsed = json::parse(body, ec);
-  const auto* task = !ec && parsed.is_object() ? parsed.as_object().if_contains("task_id") : nullptr;
-  if (!task || !task->is_string()) return std::nullopt;
-  return std::string(task->as_string());
+  if (ec || !parsed.is_object()) return std::nullopt;
+  if (auto id = find_task_id(parsed.as_object(), 1, false)) return id;
+  return find_task_id(parsed.as_object(), 1, true);
 }
 
 namespace {
@@ -55,12 +88,17 @@ asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange
     SERENADE_LOG(warn, "webhook_rejected", "reason", "wrong token", "remote", ex.req().remote_address);
     co_return co_await ex.respond(answer_for(request_refusal::webhook_not_found));
   }
-  const auto task = webhook_task_id(ex.req().body);
-  if (!task) co_return co_await ex.respond(answer_for(request_refusal::webhook_without_task));
-  if (ctx.submissions.hint(*task)) {
-    ++ctx.counters.accepted;
+  // Whatever its shape, a webhook on the right token says something changed: with a task it names, that task
+  // is checked; without one, every song still being generated is (at most once per poll interval).
+  if (const auto task = webhook_task_id(ex.req().body)) {
+    if (ctx.submissions.hint(*task)) {
+      ++ctx.counters.accepted;
+    } else {
+      ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm
+    }
   } else {
-    ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm
+    ++ctx.counters.without_task;
+    ctx.submissions.hint_all();
   }
   http::response accepted;
   accepted.status = 204;

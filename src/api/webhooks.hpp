@@ -2,7 +2,8 @@
 // Sonauto's webhooks: POST /api/webhooks/sonauto/{token}. The secret token in the path is the only
 // authentication Sonauto's unsigned webhooks allow; it is compared in constant time, and a wrong one is a
 // plain 404 (and counted). The payload is only a hint: the follower confirms the state with the status
-// endpoint before anything is recorded. The answer goes out at once.
+// endpoint before anything is recorded. Sonauto does not document the payload, so any body is accepted: one that
+// names no task wakes every follower. The answer goes out at once.
 #include "http/router.hpp"
 
 #include <atomic>
@@ -20,6 +21,7 @@ struct webhook_counters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> rejected_token{0};
   std::atomic<std::uint64_t> unknown_task{0};
+  std::atomic<std::uint64_t> without_task{0};  // no task named: every song being generated is checked
 };
 
 // The configured token, or the one persisted in `state_dir` (created, 256-bit random, on first start; one the
@@ -27,7 +29,8 @@ struct webhook_counters {
 // Throws std::runtime_error when it can neither be read nor written.
 std::string webhook_token(const std::string& configured, const std::string& state_dir);
 
-// The task a webhook body names: its "task_id" string, or nothing when the body is not a JSON object with one.
+// The task a webhook body names: a "task_id" string in the object or an object inside it (an envelope), else the
+// "id" of a generation object ({"id", "status"|"song_paths", …}) found the same way; nothing when there is none.
 std::optional<std::string> webhook_task_id(std::string_view body);
 
 struct webhook_route_context {

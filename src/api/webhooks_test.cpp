@@ -56,6 +56,23 @@ TEST(webhook_task_id, reads_the_task_of_sonautos_payload) {
   EXPECT_EQ(webhook_task_id(R"({"status":"SUCCESS","task_id":"a\u0062c","extra":{"nested":[1]}})"), "abc");
 }
 
+TEST(webhook_task_id, finds_the_task_inside_an_envelope) {
+  EXPECT_EQ(webhook_task_id(R"({"event":"status_update","data":{"task_id":"t-1","status":"SUCCESS"}})"), "t-1");
+  EXPECT_EQ(webhook_task_id(R"({"id":"evt_9","data":{"task_id":"t-2"}})"), "t-2") << "an event id is not the task";
+}
+
+TEST(webhook_task_id, takes_the_id_of_a_generation_object) {
+  EXPECT_EQ(webhook_task_id(R"({"id":"g-1","status":"SUCCESS","song_paths":["https://cdn/x.mp3"]})"), "g-1");
+  EXPECT_EQ(webhook_task_id(R"({"type":"done","generation":{"id":"g-2","status":"FAILURE"}})"), "g-2");
+  EXPECT_EQ(webhook_task_id(R"({"id":"not-a-generation"})"), std::nullopt);
+}
+
+TEST(webhook_task_id, looks_no_deeper_than_an_envelope_and_one_level) {
+  EXPECT_EQ(webhook_task_id(R"({"a":{"b":{"task_id":"t-3"}}})"), "t-3");
+  EXPECT_EQ(webhook_task_id(R"({"a":{"b":{"c":{"task_id":"t-4"}}}})"), std::nullopt);
+  EXPECT_EQ(webhook_task_id(R"({"task_id":")" + std::string(200, 'x') + R"("})"), std::nullopt);
+}
+
 TEST(webhook_task_id, refuses_bodies_without_a_task_string) {
   EXPECT_EQ(webhook_task_id(""), std::nullopt);
   EXPECT_EQ(webhook_task_id("not json"), std::nullopt);

@@ -55,6 +55,8 @@ class submissions {
   // A webhook said this task changed: check its status now (the webhook itself is only a hint).
   // False when no follower of this process knows the task.
   bool hint(std::string_view task_id) { return followers_.hint(task_id); }
+  // A webhook that names no task: check every song being generated.
+  void hint_all() { followers_.hint_all(); }
 
  private:
   boost::asio::awaitable<submission_result> create_once(const submission_form& form, const create_request& who);

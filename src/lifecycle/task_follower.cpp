@@ -1,14 +1,19 @@
 #include "lifecycle/task_follower.hpp"
 
+#include "core/backoff.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
 #include "core/task_group.hpp"
 #include "core/wake_event.hpp"
 #include "sonauto/client.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <random>
+#include <vector>
 
 namespace serenade::lifecycle {
 
@@ -16,7 +21,23 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr int lost_task_polls = 20;  // consecutive "not found" answers before a task is declared lost
+// Sonauto's rate limit is not documented: after a 429 the follower waits longer each time, up to this.
+constexpr std::chrono::seconds max_rate_limited_pause{60};
+constexpr std::chrono::seconds hint_all_spacing{1};
+
+// The pause before the next status call: the poll interval (longer once webhooks report the song's changes, but
+// never before it can be streamed, so readiness is never seen late), or a growing, jittered one while Sonauto
+// rate-limits us, so that many followers do not come back at the same instant.
+std::chrono::milliseconds next_pause(const lifecycle_options& options, bool slow_polling, int rate_limited,
+                                     std::minstd_rand& jitter) {
+  const auto interval = slow_polling ? options.poll_interval_with_webhooks : options.poll_interval;
+  if (rate_limited == 0) return interval;
+  const core::backoff rate_pause{std::max(options.poll_interval, std::chrono::milliseconds(1000)),
+                                 max_rate_limited_pause};
+  const auto pause = std::max(interval, rate_pause.delay(rate_limited - 1));
+  return pause + std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1));
 }
+}  // namespace
 
 struct task_followers::follower {
   std::string session_id;
@@ -25,6 +46,38 @@ struct task_followers::follower {
   std::unique_ptr<core::wake_event> hinted;  // a webhook hint: poll now
   std::atomic<bool> webhooks_seen{false};
 };
+
+struct task_followers::held_round {
+  explicit held_round(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  asio::steady_timer timer;
+  bool armed = false;
+};
+
+void task_followers::hint_all() {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= next_hint_all_) {
+    wake_all_locked(now);
+    return;
+  }
+  // Too soon after the last round: one more round when the spacing allows, for however many hints came.
+  if (held_round_->armed) return;
+  held_round_->armed = true;
+  held_round_->timer.expires_at(next_hint_all_);
+  held_round_->timer.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;  // cancelled: the followers are being destroyed
+    std::lock_guard lock(mutex_);
+    held_round_->armed = false;
+    wake_all_locked(std::chrono::steady_clock::now());
+  });
+}
+
+// Webhooks that name no task could come for every change of every song: rounds of status calls they cause are
+// spaced, so that they add at most one call per song per spacing to what polling makes anyway.
+void task_followers::wake_all_locked(std::chrono::steady_clock::time_point now) {
+  next_hint_all_ = now + hint_all_spacing;
+  for (const auto& [task, f] : followers_) f->hinted->notify();
+}
 
 task_followers::task_followers(asio::any_io_executor executor, store::submission_store& store,
                                core::blocking_pool& pool, sonauto::client& client, const lifecycle_options& options,
@@ -35,7 +88,10 @@ task_followers::task_followers(asio::any_io_executor executor, store::submission
       client_(client),
       options_(options),
       background_(background),
-      generation_ended_(std::move(generation_ended)) {}
+      generation_ended_(std::move(generation_ended)),
+      held_round_(std::make_unique<held_round>(executor_)) {}
+
+task_followers::~task_followers() = default;
 
 void task_followers::follow(std::string session_id, std::string task_id, task_status last_status) {
   auto strand = asio::make_strand(executor_);
@@ -100,25 +156,38 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     return store::status_update{stored_text(task_status::failure), std::nullopt, store::now(), std::move(error)};
   };
   int not_found = 0;
+  int rate_limited = 0;
   bool capture_started = false;
   bool lyrics_known = false;
+  std::minstd_rand jitter(std::random_device{}());
   auto last_progress = std::chrono::steady_clock::now();
+  const auto stalled = [&] { return std::chrono::steady_clock::now() - last_progress > options_.stall_timeout; };
   for (;;) {
-    const auto interval = f->webhooks_seen ? options_.poll_interval_with_webhooks : options_.poll_interval;
-    co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + interval);
+    const bool slow_polling = f->webhooks_seen && is_stream_ready(f->last_status);
+    const auto pause = next_pause(options_, slow_polling, rate_limited, jitter);
+    co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + pause);
     auto polled = co_await client_.status(f->task_id);
     if (!polled) {
       const auto& failure = polled.error();
-      if (failure.kind == sonauto::failure_kind::http_status && failure.status == 404 &&
-          ++not_found >= lost_task_polls) {
+      const bool answered = failure.kind == sonauto::failure_kind::http_status;
+      if (answered && failure.status == 404 && ++not_found >= lost_task_polls) {
         SERENADE_LOG(warn, "generation_lost", "session", f->session_id, "task", f->task_id);
         co_await record(*f, failed("The song was lost by the music service."));
         co_return;
       }
+      rate_limited = answered && failure.status == 429 ? rate_limited + 1 : 0;
       SERENADE_LOG(debug, "status_poll_failed", "session", f->session_id, "error", failure.describe());
+      // A key revoked or an endpoint gone answers the same error for ever: the song ends like a stalled one.
+      if (stalled()) {
+        SERENADE_LOG(warn, "generation_unreachable", "session", f->session_id, "task", f->task_id, "error",
+                     failure.describe());
+        co_await record(*f, failed("The music service stopped answering about this song. Please try again."));
+        co_return;
+      }
       continue;
     }
     not_found = 0;
+    rate_limited = 0;
     const auto report = std::move(polled).value();
     const auto status = report.status;
     if (!capture_started && is_stream_ready(status) && options_.on_stream_ready) {
@@ -127,7 +196,7 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     // A late or reordered answer never moves a song backwards; a state Serenade does not know never moves it.
     const bool stale = status_rank(status) < status_rank(f->last_status);
     if (status == f->last_status || stale) {
-      if (std::chrono::steady_clock::now() - last_progress > options_.stall_timeout) {
+      if (stalled()) {
         SERENADE_LOG(warn, "generation_stalled", "session", f->session_id, "task", f->task_id, "status", report.text);
         co_await record(*f, failed("The song took too long to be written. Please try again."));
         co_return;

@@ -1,12 +1,14 @@
 #pragma once
 // Following Sonauto tasks until they end: one coroutine per unfinished task polls its status (often until a
-// webhook shows up, rarely after), records changes in order, and is woken early by webhook hints. Only it writes
-// the task's status, so states never go back.
+// webhook shows up for a song that can already be streamed, rarely after; slower while Sonauto answers 429),
+// records changes in order, and is woken early by webhook hints. Only it writes the task's status, so states
+// never go back.
 //
 //   state            moved by
 //   created       →  ready: status GENERATING_STREAMING_READY or later seen (streaming_ready_at set once)
 //   ready/created →  complete: SUCCESS seen (completed_at)   |  failed: FAILURE seen (completed_at, error)
-//   any           →  failed: the task is lost upstream, or its status stopped changing for stall_timeout
+//   any           →  failed: the task is lost upstream, or its status stopped changing (or could not be read)
+//                    for stall_timeout
 #include "lifecycle/lifecycle_options.hpp"
 #include "lifecycle/task_status.hpp"
 #include "store/submission_store.hpp"
@@ -14,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +37,7 @@ class task_followers {
  public:
   // Followers run in `background` (shutdown cancels them); generation_ended is called once per followed task,
   // when its follower ends.
+  ~task_followers();
   task_followers(boost::asio::any_io_executor executor, store::submission_store& store, core::blocking_pool& pool,
                  sonauto::client& client, const lifecycle_options& options, core::task_group& background,
                  std::function<void()> generation_ended);
@@ -41,6 +45,9 @@ class task_followers {
   void follow(std::string session_id, std::string task_id, task_status last_status);
   // A webhook said this task changed: check its status now. False when no follower of this process knows it.
   bool hint(std::string_view task_id);
+  // A webhook that names no task: every follower checks its status (rounds at least a second apart; one that
+  // comes too soon is held until then).
+  void hint_all();
   // Tells on_change what the store now holds for the song.
   boost::asio::awaitable<void> announce(const std::string& session_id);
 
@@ -59,6 +66,10 @@ class task_followers {
   std::function<void()> generation_ended_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<follower>> followers_;  // by task id
+  std::chrono::steady_clock::time_point next_hint_all_{};  // guarded by mutex_, as are the two below
+  struct held_round;  // the timer of a round held back by the spacing
+  std::unique_ptr<held_round> held_round_;
+  void wake_all_locked(std::chrono::steady_clock::time_point now);
 };
 
 }  // namespace serenade::lifecycle

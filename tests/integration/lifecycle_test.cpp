@@ -128,6 +128,18 @@ TEST(lifecycle, a_task_that_never_becomes_ready_is_failed_as_timed_out) {
   EXPECT_EQ(done.at("error").as_string(), "The song took too long to be written. Please try again.");
 }
 
+TEST(lifecycle, a_key_revoked_mid_song_fails_it_through_the_stall_check) {
+  stack s({.extra_args = {"--never-ready"}}, {"--stall-timeout", "2"});
+  const auto session = s.submit("revoked");
+  s.wait_for_state(session, [](const json::object& o) { return o.at("status").as_string() == "GENERATING"; });
+  // Every status call is now refused with 401: the follower must not poll it for ever.
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"api_key":"sksonauto_another_key_entirely"})").status, 200u);
+  auto done = s.wait_for_state(session, [](const json::object& o) { return o.at("phase").as_string() == "failed"; },
+                               15s);
+  EXPECT_EQ(done.at("error").as_string(), "The music service stopped answering about this song. Please try again.");
+  EXPECT_NE(s.server().log().find("event=generation_unreachable"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace serenade::testing
 
@@ -166,10 +178,12 @@ INSTANTIATE_TEST_SUITE_P(
     lifecycle, upstream_refusal,
     ::testing::Values(refusal_case{401, 503, "misconfigured", 1}, refusal_case{402, 503, "out of credits", 1},
                       refusal_case{422, 422, "could not accept this story", 1},
-                      refusal_case{429, 503, "busy", 3}, refusal_case{500, 503, "cannot be reached", 3}));
+                      refusal_case{429, 503, "busy", 3}, refusal_case{503, 503, "cannot be reached", 3},
+                      // A server error may come after the generation was made: asking again could pay twice.
+                      refusal_case{500, 503, "cannot be reached", 1}, refusal_case{502, 503, "cannot be reached", 1}));
 
 TEST(lifecycle, a_momentary_upstream_error_is_retried_and_the_song_is_created) {
-  stack s({.extra_args = {"--refuse-create", "500", "--refuse-create-times", "1"}});
+  stack s({.extra_args = {"--refuse-create", "503", "--refuse-create-times", "1"}});
   auto reply = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("retried-create"), "pop"));
   EXPECT_EQ(reply.status, 201u) << reply.body;
   EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 1);

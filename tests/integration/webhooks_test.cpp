@@ -100,6 +100,45 @@ INSTANTIATE_TEST_SUITE_P(webhooks, odd_webhooks,
                          ::testing::Values(webhook_mode{"duplicated"}, webhook_mode{"reordered"},
                                            webhook_mode{"delayed"}));
 
+// Sonauto's payload is not documented: whatever comes on the right token is a hint. One that names no task wakes
+// every follower; one in an envelope wakes its task.
+TEST(webhooks, a_webhook_of_any_shape_on_the_right_token_is_a_hint) {
+  const auto port = free_port();
+  auto args = webhook_args(port);
+  stack s({.ready_after = 1, .extra_args = {"--webhooks", "none"}}, args);
+  const auto session = s.submit("shapeless");
+  const auto task = s.task_for("shapeless");
+  const auto sim_status = [&] { return std::string(s.sim("GET", "/_sim/tasks/" + task).json().at("status").as_string()); };
+  const auto hook = "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop";
+  wait_until([&] { return sim_status() == "GENERATING_STREAMING_READY"; }, [&] { return "simulator at " + sim_status(); });
+  EXPECT_EQ(s.api("POST", hook, R"({"status":"GENERATING_STREAMING_READY"})").status, 204u);
+  s.wait_for_state(session, is_stream_ready);
+  wait_until([&] { return sim_status() == "SUCCESS"; }, [&] { return "simulator at " + sim_status(); });
+  EXPECT_EQ(s.api("POST", hook, R"({"event":"status_update","data":{"task_id":")" + task + R"(","status":"SUCCESS"}})")
+                .status,
+            204u);
+  s.wait_for_state(session, [](const boost::json::object& o) { return o.at("status").as_string() == "SUCCESS"; });
+  EXPECT_EQ(s.api("POST", hook, "not json at all").status, 204u);
+  const auto metrics = s.api("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("serenade_webhooks_total{outcome=\"without_task\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("serenade_webhooks_total{outcome=\"accepted\"} 1\n"), std::string::npos) << metrics;
+}
+
+// A service that posts early changes but not readiness must not make readiness late: before a song can be
+// streamed it is polled at the normal pace, however many webhooks came.
+TEST(webhooks, webhooks_never_slow_polling_before_the_song_can_be_streamed) {
+  stack s({.ready_after = 2, .extra_args = {"--webhooks", "none"}},
+          {"--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--webhook-poll-interval-ms", "600000"});
+  const auto session = s.submit("early-hook");
+  const auto task = s.task_for("early-hook");
+  EXPECT_EQ(s.api("POST", "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop",
+                  R"({"task_id":")" + task + R"(","status":"RECEIVED"})")
+                .status,
+            204u);
+  // With the webhook pace (ten minutes) in force, readiness would never be seen within the wait.
+  s.wait_for_state(session, is_stream_ready);
+}
+
 TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
   const auto port = free_port();
   stack s({.ready_after = 30}, webhook_args(port));
