@@ -18,10 +18,12 @@ namespace {
 
 constexpr int create_attempts = 3;
 
-// Worth asking again: Sonauto is busy or broken for a moment, or the request never left.
+// Worth asking again: Sonauto said it did not take the request (busy, unavailable), or the request never left.
+// Anything else after the request was sent may have created a generation, which is paid for: asking again could
+// pay for the same story twice.
 bool worth_retrying(const sonauto::failure& f) {
   using sonauto::failure_kind;
-  if (f.kind == failure_kind::http_status) return f.status == 429 || f.status >= 500;
+  if (f.kind == failure_kind::http_status) return f.status == 429 || f.status == 503;
   if (f.kind == failure_kind::resolve || f.kind == failure_kind::connect) return true;
   if (f.kind == failure_kind::timeout) return f.stage == sonauto::stage::connect || f.stage == sonauto::stage::resolve;
   return false;
@@ -71,6 +73,8 @@ submission_refusal refusal_for(const sonauto::failure& f) {
 }
 
 bool may_exist_upstream(const sonauto::failure& f) {
+  // A server error or a gateway's (500, 502, 504) says nothing about whether the generation was made.
+  if (f.kind == sonauto::failure_kind::http_status) return f.status >= 500 && f.status != 503;
   return (f.kind == sonauto::failure_kind::timeout || f.kind == sonauto::failure_kind::protocol) &&
          (f.stage == sonauto::stage::read_header || f.stage == sonauto::stage::read_body);
 }

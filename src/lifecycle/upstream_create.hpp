@@ -14,8 +14,9 @@ struct generation_request;
 
 namespace serenade::lifecycle {
 
-// The task id, or the last failure. A timeout after the request was sent is not tried again: the generation
-// may exist already, and each one is paid for.
+// The task id, or the last failure. Only answers that say the request was not taken (429, 503) and failures
+// before it was sent are tried again: after a timeout or a server error (500, 502, 504) the generation may exist
+// already, and each one is paid for.
 boost::asio::awaitable<sonauto::outcome<std::string>> create_with_retries(sonauto::client& client,
                                                                           const sonauto::generation_request& request,
                                                                           const std::string& session_id);
