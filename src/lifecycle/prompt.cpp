@@ -1,5 +1,6 @@
 #include "lifecycle/prompt.hpp"
 
+#include <optional>
 #include <vector>
 
 namespace serenade::lifecycle {
@@ -45,10 +46,31 @@ code_points capped(code_points text, std::size_t max_chars) {
   return text;
 }
 
-// Shortens to at most budget characters, ending at a word boundary and marked with an ellipsis.
+bool ends_sentence(char32_t c) {
+  return c == U'.' || c == U'!' || c == U'?' || c == U'\u2026' || c == U'\u3002' || c == U'\uff01' ||
+         c == U'\uff1f';
+}
+
+// Where the last whole sentence within `budget` characters ends, if that keeps at least half of the budget: a
+// story cut there still reads as the person wrote it.
+std::optional<std::size_t> sentence_cut(const code_points& story, std::size_t budget) {
+  for (std::size_t end = budget; end >= budget / 2 && end > 0; --end) {
+    const bool closed = ends_sentence(story[end - 1]);
+    const bool cjk_stop = story[end - 1] >= U'\u3000';  // full-width stops need no space after them
+    if (closed && (cjk_stop || story[end] == U' ')) return end;
+  }
+  return std::nullopt;
+}
+
+// Shortens to at most budget characters: after the last whole sentence that fits, or else at a word boundary,
+// marked with an ellipsis.
 code_points shortened(code_points story, std::size_t budget) {
   if (story.size() <= budget) return story;
   if (budget == 0) return {};
+  if (const auto end = sentence_cut(story, budget)) {
+    story.resize(*end);
+    return story;
+  }
   std::size_t cut = budget - 1;  // one character for the ellipsis
   if (story[cut] != U' ') {
     std::size_t space = cut;

@@ -85,7 +85,7 @@ TEST(prompt, names_and_style_become_single_lines) {
 }
 
 TEST(prompt, short_story_is_kept_whole) {
-  auto story = repeat("love ", 300) + "forever";
+  auto story = repeat("love ", 200) + "forever";
   auto prompt = compose_prompt(make_form(story));
   EXPECT_EQ(story_part(prompt), story);
   EXPECT_FALSE(ends_with(prompt, ellipsis));
@@ -99,6 +99,35 @@ TEST(prompt, long_story_is_cut_at_a_word_boundary) {
   EXPECT_LE(chars(prompt), max_prompt_chars);
   EXPECT_GE(chars(prompt), max_prompt_chars - 20) << "cut far more than needed";
   expect_cut_at_word_boundary(story_part(prompt), story);
+}
+
+TEST(prompt, long_story_of_sentences_ends_after_its_last_whole_sentence) {
+  std::string story;
+  for (int i = 0; chars(story) < 3000; ++i) story += "On day " + std::to_string(i) + " we walked by the sea. ";
+  story.pop_back();
+  const auto kept = story_part(compose_prompt(make_form(story)));
+  EXPECT_FALSE(ends_with(kept, ellipsis));
+  ASSERT_TRUE(ends_with(kept, " we walked by the sea.")) << kept;
+  EXPECT_EQ(story.substr(0, kept.size()), kept);
+  EXPECT_EQ(story[kept.size()], ' ');
+  EXPECT_GE(chars(compose_prompt(make_form(story))), max_prompt_chars - 40) << "cut far more than needed";
+}
+
+TEST(prompt, a_sentence_that_would_keep_too_little_gives_way_to_a_word_cut) {
+  // One short sentence, then one that runs past the cap: ending after the first would drop most of the story.
+  std::string story = "We met.";
+  for (int i = 0; chars(story) < 3000; ++i) story += " and then " + std::to_string(i);
+  const auto prompt = compose_prompt(make_form(story));
+  EXPECT_GE(chars(prompt), max_prompt_chars - 20);
+  expect_cut_at_word_boundary(story_part(prompt), story);
+}
+
+TEST(prompt, full_width_stops_end_sentences_without_a_space) {
+  std::string story;
+  for (int i = 0; chars(story) < 3000; ++i) story += "\u6d77\u8fba\u3092\u6b69\u3044\u305f\u3002";
+  const auto kept = story_part(compose_prompt(make_form(story)));
+  EXPECT_TRUE(ends_with(kept, "\u3002")) << kept;
+  EXPECT_FALSE(ends_with(kept, ellipsis));
 }
 
 TEST(prompt, cut_never_splits_a_utf8_sequence) {
