@@ -295,7 +295,7 @@ struct lame_closer {
 };
 using lame_ptr = std::unique_ptr<lame_global_flags, lame_closer>;
 
-lame_ptr open_encoder(int bitrate_kbps) {
+lame_ptr open_encoder(const mp3_encoding& encoding) {
   // lame_init fills process-wide lookup tables on first use; serialise it so concurrent
   // simulated generations do not race on them.
   static std::mutex init_mutex;
@@ -309,14 +309,20 @@ lame_ptr open_encoder(int bitrate_kbps) {
   lame_set_in_samplerate(gf.get(), synth_sample_rate);
   lame_set_out_samplerate(gf.get(), synth_sample_rate);
   lame_set_VBR(gf.get(), vbr_off);
-  lame_set_brate(gf.get(), bitrate_kbps);
+  lame_set_brate(gf.get(), encoding.bitrate_kbps);
   lame_set_mode(gf.get(), JOINT_STEREO);
-  lame_set_quality(gf.get(), 7);  // fast; synthetic tones do not need the slow psychoacoustics
-  lame_set_bWriteVbrTag(gf.get(), 0);
+  lame_set_quality(gf.get(), encoding.quality);
+  // The tags are fetched and placed by encode_all: LAME would only write them itself into a FILE*.
   lame_set_write_id3tag_automatic(gf.get(), 0);
+  lame_set_bWriteVbrTag(gf.get(), encoding.info_frame ? 1 : 0);
+  if (!encoding.title.empty()) {
+    id3tag_init(gf.get());
+    id3tag_add_v2(gf.get());  // by default LAME adds a v2 tag only when v1 cannot hold the fields
+    id3tag_set_title(gf.get(), encoding.title.c_str());
+  }
   if (const int rc = lame_init_params(gf.get()); rc < 0) {
     throw std::runtime_error("lame_init_params failed with code " + std::to_string(rc) + " for " +
-                             std::to_string(bitrate_kbps) + " kbps");
+                             std::to_string(encoding.bitrate_kbps) + " kbps");
   }
   return gf;
 }
@@ -340,6 +346,14 @@ plan make_plan(prng& r) {
 }  // namespace
 
 std::vector<std::size_t> synth_frame_offsets(std::span<const std::uint8_t> song, int bitrate_kbps) {
+  if (bitrate_kbps == 0) {
+    // MPEG-1 Layer III bitrates by the index in the first header's third byte.
+    constexpr std::array<int, 15> by_index = {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
+    if (song.size() < 4 || song[0] != 0xFF || (song[1] & 0xE0) != 0xE0) return {};
+    const auto index = static_cast<std::size_t>(song[2] >> 4);
+    if (index == 0 || index >= by_index.size()) return {};
+    bitrate_kbps = by_index[index];
+  }
   // An MPEG-1 Layer III frame carries 1152 samples: 1152 / 8 = 144 bytes per bit/s of bitrate per Hz of sample
   // rate, rounded down, plus one byte when the padding bit is set.
   const std::size_t unpadded = static_cast<std::size_t>(144 * bitrate_kbps * 1000 / synth_sample_rate);
@@ -359,13 +373,20 @@ double mp3_seconds_per_frame(int sample_rate) {
   return (sample_rate >= 32000 ? 1152.0 : 576.0) / sample_rate;
 }
 
-std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps) {
+std::vector<std::vector<std::uint8_t>> synthesize_encodings(std::string_view seed, double seconds,
+                                                            std::span<const mp3_encoding> encodings) {
   if (!(seconds > 0.0 && seconds <= 1800.0)) {
     throw std::invalid_argument("song length must be in (0, 1800] seconds, got " + std::to_string(seconds));
   }
   constexpr std::array<int, 14> bitrates = {32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
-  if (std::find(bitrates.begin(), bitrates.end(), bitrate_kbps) == bitrates.end()) {
-    throw std::invalid_argument("bitrate " + std::to_string(bitrate_kbps) + " kbps is not an MPEG-1 Layer III bitrate");
+  for (const auto& encoding : encodings) {
+    if (std::find(bitrates.begin(), bitrates.end(), encoding.bitrate_kbps) == bitrates.end()) {
+      throw std::invalid_argument("bitrate " + std::to_string(encoding.bitrate_kbps) +
+                                  " kbps is not an MPEG-1 Layer III bitrate");
+    }
+    if (encoding.quality < 0 || encoding.quality > 9) {
+      throw std::invalid_argument("LAME quality must be 0-9, got " + std::to_string(encoding.quality));
+    }
   }
 
   prng r(fnv1a(seed));
@@ -373,10 +394,14 @@ std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds,
   const auto total = std::max<std::int64_t>(1, std::llround(seconds * rate));
   std::vector<note> notes = compose(r, p, total);
   const sine_table sine;
-  const lame_ptr gf = open_encoder(bitrate_kbps);
+  // One render feeds every encoder: the PCM is the same, only the encodes differ.
+  std::vector<lame_ptr> encoders;
+  std::vector<std::vector<std::uint8_t>> outs(encodings.size());
+  for (std::size_t e = 0; e < encodings.size(); ++e) {
+    encoders.push_back(open_encoder(encodings[e]));
+    outs[e].reserve(static_cast<std::size_t>(seconds * encodings[e].bitrate_kbps * 125.0) + 16384);
+  }
 
-  std::vector<std::uint8_t> out;
-  out.reserve(static_cast<std::size_t>(seconds * bitrate_kbps * 125.0) + 16384);
   std::vector<float> left(block_frames), right(block_frames);
   std::vector<short> pcm(2 * block_frames);
   std::vector<unsigned char> mp3(block_frames * 5 / 4 + 7200);
@@ -401,15 +426,43 @@ std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds,
       pcm[2 * i] = static_cast<short>(std::lrint(std::clamp(left[i] * gain, -1.0, 1.0) * 32767.0));
       pcm[2 * i + 1] = static_cast<short>(std::lrint(std::clamp(right[i] * gain, -1.0, 1.0) * 32767.0));
     }
-    const int written = lame_encode_buffer_interleaved(gf.get(), pcm.data(), static_cast<int>(b1 - b0), mp3.data(),
-                                                       static_cast<int>(mp3.size()));
-    check_lame(written, "lame_encode_buffer_interleaved");
-    out.insert(out.end(), mp3.begin(), mp3.begin() + written);
+    for (std::size_t e = 0; e < encoders.size(); ++e) {
+      const int written = lame_encode_buffer_interleaved(encoders[e].get(), pcm.data(), static_cast<int>(b1 - b0),
+                                                         mp3.data(), static_cast<int>(mp3.size()));
+      check_lame(written, "lame_encode_buffer_interleaved");
+      outs[e].insert(outs[e].end(), mp3.begin(), mp3.begin() + written);
+    }
   }
-  const int flushed = lame_encode_flush(gf.get(), mp3.data(), static_cast<int>(mp3.size()));
-  check_lame(flushed, "lame_encode_flush");
-  out.insert(out.end(), mp3.begin(), mp3.begin() + flushed);
-  return out;
+  for (std::size_t e = 0; e < encoders.size(); ++e) {
+    auto* gf = encoders[e].get();
+    auto& out = outs[e];
+    const int flushed = lame_encode_flush(gf, mp3.data(), static_cast<int>(mp3.size()));
+    check_lame(flushed, "lame_encode_flush");
+    out.insert(out.end(), mp3.begin(), mp3.begin() + flushed);
+    if (encodings[e].info_frame) {
+      // LAME wrote a placeholder frame first; the finished Info frame (frame count, byte count, encoder delay)
+      // takes its place, as lame_mp3_tags_fid would do in a file.
+      std::vector<unsigned char> info(8192);
+      const auto n = lame_get_lametag_frame(gf, info.data(), info.size());
+      if (n == 0 || n > info.size() || n > out.size()) throw std::runtime_error("lame_get_lametag_frame failed");
+      std::copy(info.begin(), info.begin() + static_cast<std::ptrdiff_t>(n), out.begin());
+    }
+    if (!encodings[e].title.empty()) {
+      std::vector<unsigned char> tag(64 * 1024);
+      const auto v2 = lame_get_id3v2_tag(gf, tag.data(), tag.size());
+      if (v2 == 0 || v2 > tag.size()) throw std::runtime_error("lame_get_id3v2_tag failed");
+      out.insert(out.begin(), tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(v2));
+      const auto v1 = lame_get_id3v1_tag(gf, tag.data(), tag.size());
+      if (v1 == 0 || v1 > tag.size()) throw std::runtime_error("lame_get_id3v1_tag failed");
+      out.insert(out.end(), tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(v1));
+    }
+  }
+  return outs;
+}
+
+std::vector<std::uint8_t> synthesize_song(std::string_view seed, double seconds, int bitrate_kbps) {
+  const mp3_encoding plain{.bitrate_kbps = bitrate_kbps};
+  return std::move(synthesize_encodings(seed, seconds, std::span(&plain, 1)).front());
 }
 
 }  // namespace serenade::sim

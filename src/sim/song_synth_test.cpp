@@ -163,6 +163,76 @@ TEST(synthesize_song, rejects_bad_arguments) {
   EXPECT_NO_THROW(synthesize_song("", 0.5, 320));
 }
 
+TEST(synthesize_encodings, a_plain_encode_is_synthesize_songs_bytes) {
+  const std::array<mp3_encoding, 2> encodings{mp3_encoding{}, mp3_encoding{.bitrate_kbps = 128}};
+  const auto both = synthesize_encodings("plain", 4.0, encodings);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_TRUE(both[0] == synthesize_song("plain", 4.0));
+  EXPECT_TRUE(both[1] == synthesize_song("plain", 4.0, 128));
+}
+
+// What a final file made apart from the stream looks like: ID3v2, an Info frame, the audio, ID3v1.
+TEST(synthesize_encodings, a_tagged_encode_has_id3v2_an_info_frame_and_id3v1) {
+  const mp3_encoding tagged{.bitrate_kbps = 192, .title = "Our harbour song", .info_frame = true};
+  const auto file = std::move(synthesize_encodings("tagged", 6.0, std::span(&tagged, 1)).front());
+  ASSERT_GT(file.size(), 1000u);
+  EXPECT_EQ(std::string(file.begin(), file.begin() + 3), "ID3");
+  const std::string text(file.begin(), file.end());
+  EXPECT_NE(text.find("Our harbour song"), std::string::npos);
+  ASSERT_EQ(std::string(file.end() - 128, file.end() - 125), "TAG");
+  EXPECT_EQ(std::string(file.end() - 125, file.end() - 125 + 16), "Our harbour song");
+
+  const archive::scan_result scan = archive::scan_mp3(file);
+  EXPECT_TRUE(scan.complete) << scan.problem;
+  ASSERT_GT(scan.audio_start, 10u);
+  EXPECT_EQ(scan.audio_end, file.size() - 128);
+  // The first frame is the Info frame: its magic follows the 32 bytes of stereo side information.
+  const auto first = scan.audio_start;
+  EXPECT_EQ(std::string(file.begin() + static_cast<std::ptrdiff_t>(first) + 36,
+                        file.begin() + static_cast<std::ptrdiff_t>(first) + 40),
+            "Info");
+  EXPECT_NE(text.find("LAME", first), std::string::npos) << "the LAME extension of the Info frame";
+  for (std::size_t offset : archive::frame_offsets(file)) {
+    ASSERT_EQ(archive::parse_frame_header(std::span(file).subspan(offset))->bitrate_kbps, 192) << offset;
+  }
+  // The audio frames after the Info frame play the song: one frame more than the plain encode holds.
+  EXPECT_EQ(scan.frames, archive::scan_mp3(synthesize_song("tagged", 6.0)).frames + 1);
+}
+
+TEST(synthesize_encodings, another_quality_gives_other_bytes_of_the_same_length) {
+  const std::array<mp3_encoding, 2> encodings{mp3_encoding{.quality = 7}, mp3_encoding{.quality = 5}};
+  const auto both = synthesize_encodings("quality", 8.0, encodings);
+  ASSERT_EQ(both[0].size(), both[1].size()) << "CBR: frame sizes follow from the bitrate alone";
+  EXPECT_FALSE(both[0] == both[1]);
+  EXPECT_EQ(archive::frame_offsets(both[0]), archive::frame_offsets(both[1]));
+  // Not only a header bit: most frames differ.
+  const auto offsets = archive::frame_offsets(both[0]);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+    const auto a = std::span(both[0]).subspan(offsets[i], offsets[i + 1] - offsets[i]);
+    const auto b = std::span(both[1]).subspan(offsets[i], offsets[i + 1] - offsets[i]);
+    differing += std::equal(a.begin(), a.end(), b.begin()) ? 0 : 1;
+  }
+  EXPECT_GT(differing, offsets.size() / 2);
+}
+
+TEST(synthesize_encodings, rejects_a_bad_quality_or_bitrate) {
+  const mp3_encoding bad_quality{.quality = 10};
+  EXPECT_THROW(synthesize_encodings("x", 1.0, std::span(&bad_quality, 1)), std::invalid_argument);
+  const mp3_encoding bad_bitrate{.bitrate_kbps = 100};
+  EXPECT_THROW(synthesize_encodings("x", 1.0, std::span(&bad_bitrate, 1)), std::invalid_argument);
+  EXPECT_TRUE(synthesize_encodings("x", 1.0, {}).empty());
+}
+
+TEST(synth_frame_offsets, reads_the_bitrate_from_the_first_frame) {
+  for (int bitrate : {128, 192, 320}) {
+    const auto song = synthesize_song("frames", 3.0, bitrate);
+    EXPECT_EQ(synth_frame_offsets(song), synth_frame_offsets(song, bitrate)) << bitrate;
+  }
+  const bytes_t tagged{'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0};
+  EXPECT_TRUE(synth_frame_offsets(tagged).empty());
+}
+
 TEST(synth_frame_offsets, finds_the_frames_the_archive_check_finds) {
   for (int bitrate : {128, 192, 320}) {
     const auto song = synthesize_song("frames", 3.0, bitrate);
