@@ -45,11 +45,14 @@ namespace asio = boost::asio;
 namespace {
 
 // Without a key a newcomer still hears a song: the simulator runs in-process on a free loopback port and the
-// configuration points at it.
+// configuration points at it. It keeps the fast timeline (ready after 3 s, 60 s songs at twice real time), not
+// the real service's 15 s wait and minutes-long songs: a first try should sing at once, and the browser tests
+// that run `serenade serve` without a key rely on it.
 std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& config,
                                                             const asio::any_io_executor& executor) {
   if (!config.sonauto_api_key.empty()) return nullptr;
   sim::simulator_options options;
+  sim::use_fast_timeline(options);
   options.listen = "127.0.0.1:0";
   options.api_key = "sksonauto_sim_" + ids::random_token();
   auto simulator = std::make_unique<sim::simulator>(executor, options);

@@ -59,6 +59,7 @@ asio::awaitable<void> task_report(context& ctx, http::exchange& ex, const http::
                    {"stream_connections_total", t->total_streams.load()},
                    {"cdn_requests", t->cdn_requests.load()},
                    {"bytes_streamed_total", t->bytes_streamed.load()},
+                   {"song_seconds", t->song_seconds},
                    {"audio_bytes", t->audio->size()},
                    {"webhook_url", t->webhook_url.empty() ? json::value(nullptr) : json::value(t->webhook_url)},
                    {"webhooks_sent", t->webhooks_sent.load()},

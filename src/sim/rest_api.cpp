@@ -119,8 +119,9 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   t->lyrics = lyrics_for(t->prompt);
   t->faults = ctx.options.faults;
   t->webhook_url = text("webhook_url", "");
+  t->song_seconds = song_seconds_for(ctx.options, t->id);
   t->audio = co_await ctx.synth_pool.run([&] {
-    return std::make_shared<const std::vector<std::uint8_t>>(synthesize_song(t->id, ctx.options.song_seconds));
+    return std::make_shared<const std::vector<std::uint8_t>>(synthesize_song(t->id, t->song_seconds));
   });
   t->created = steady::now();
   if (!t->webhook_url.empty()) start_webhook_watcher(ctx, t);

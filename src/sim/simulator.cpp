@@ -21,10 +21,20 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
   cmd.add_option("--listen", o.listen, "Address to serve on, host:port (port 0: any free port)")->capture_default_str();
   cmd.add_option("--api-key", o.api_key, "The only API key accepted (default: any sksonauto_ key)")
       ->envname("SONAUTO_API_KEY");
+  // Defined before the timeline flags: CLI11 applies options in the order they are defined, so any of those
+  // given on the command line overrides what --fast sets, wherever it stands.
+  cmd.add_flag_callback(
+      "--fast", [&o] { use_fast_timeline(o); },
+      "The quick timeline of tests and of `serenade serve` without a key: every song 60 s long, generated at "
+      "twice real time, streaming-ready after 3 s. Without it the timeline is the real service's: ready after "
+      "15 s, each song 120-240 s long (chosen from its task id) at real time");
   const auto seconds = [&](const char* flag, double& value, const char* help) {
     cmd.add_option(flag, value, help)->capture_default_str()->check(CLI::NonNegativeNumber);
   };
-  seconds("--song-seconds", o.song_seconds, "Length of every song, seconds");
+  cmd.add_option_function<double>(
+         "--song-seconds", [&o](const double& value) { o.song_seconds = value; },
+         "Length of every song, seconds (default: each song's own, 120-240 s, chosen from its task id)")
+      ->check(CLI::NonNegativeNumber);
   seconds("--speed", o.speed, "Generation speed as a multiple of real time");
   seconds("--ready-after", o.ready_after, "Seconds from create to GENERATING_STREAMING_READY");
   seconds("--first-audio", o.first_audio, "Seconds of audio already generated when streaming becomes ready");
@@ -41,6 +51,16 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
   cmd.footer(control_help());
 }
 
+void use_fast_timeline(simulator_options& o) {
+  o.song_seconds = 60;
+  o.speed = 2.0;
+  o.ready_after = 3.0;
+  o.first_audio = 2.0;
+  o.finish_delay = 0.6;
+  o.expire_after = 10;
+  o.tick = 0.1;
+}
+
 simulator::simulator(boost::asio::any_io_executor executor, simulator_options options)
     : context_(std::make_shared<context>(std::move(executor), std::move(options))) {}
 
@@ -49,8 +69,12 @@ simulator::~simulator() { stop(); }
 std::uint16_t simulator::start() {
   auto& ctx = *context_;
   const auto& options = ctx.options;
-  if (options.song_seconds <= 0 || options.song_seconds > 1800) {
+  if (options.song_seconds && (*options.song_seconds <= 0 || *options.song_seconds > 1800)) {
     throw std::invalid_argument("--song-seconds must be between 0 and 1800");
+  }
+  if (options.song_seconds_min <= 0 || options.song_seconds_min > options.song_seconds_max ||
+      options.song_seconds_max > 1800) {
+    throw std::invalid_argument("song lengths must be 0 < shortest <= longest <= 1800 seconds");
   }
   if (options.speed <= 0) throw std::invalid_argument("--speed must be positive");
   if (options.tick <= 0) throw std::invalid_argument("--tick must be positive");

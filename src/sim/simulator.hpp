@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -26,10 +27,15 @@ class bare_cdn_listener;
 
 struct simulator_options {
   std::string listen = "127.0.0.1:8090";
-  std::string api_key;        // the only key accepted; empty accepts any well-formed sksonauto_ key
-  double song_seconds = 60;   // length of every song
-  double speed = 2.0;         // generation speed, as a multiple of real time
-  double ready_after = 3.0;   // seconds from create to GENERATING_STREAMING_READY
+  std::string api_key;  // the only key accepted; empty accepts any well-formed sksonauto_ key
+  // The timeline defaults are the real service's as public clients see it (docs/sonauto-api.md): streaming-ready
+  // about 15 s after create, songs of 2-4 minutes generated at real time. use_fast_timeline (--fast) gives the
+  // quick one tests and the in-process simulator use.
+  std::optional<double> song_seconds;  // every song's length; unset: each task's own (song_seconds_for)
+  double song_seconds_min = 120;
+  double song_seconds_max = 240;
+  double speed = 1.0;         // generation speed, as a multiple of real time
+  double ready_after = 15;    // seconds from create to GENERATING_STREAMING_READY
   double first_audio = 2.0;   // seconds of audio already generated at streaming-ready
   double finish_delay = 0.6;  // seconds from the last audio to SUCCESS (DECOMPRESSING, SAVING)
   double expire_after = 10;   // seconds the live stream stays available after SUCCESS
@@ -40,7 +46,10 @@ struct simulator_options {
   double webhook_timeout = 3;  // seconds a webhook POST may take before it is abandoned (no retry)
 };
 
-// The `serenade simulate` flags: the timeline's, then every fault switch (fault_table.hpp), and the control help.
+// The quick timeline: every song 60 s long, generated at twice real time, streaming-ready 3 s after create.
+void use_fast_timeline(simulator_options& options);
+
+// The `serenade simulate` flags: --fast, the timeline's (given ones override --fast's), then every fault switch (fault_table.hpp), and the control help.
 void add_simulator_options(CLI::App& command, simulator_options& options);
 
 class simulator {

@@ -48,10 +48,10 @@ stream_plan plan_connection(task& t) {
   return plan;
 }
 
-std::size_t bytes_generated(const simulator_options& options, const task& t, const moment& m) {
+std::size_t bytes_generated(const task& t, const moment& m) {
   const auto total = t.audio->size();
-  if (m.audio_seconds >= options.song_seconds) return total;
-  return static_cast<std::size_t>(static_cast<double>(total) * (m.audio_seconds / options.song_seconds));
+  if (m.audio_seconds >= t.song_seconds) return total;
+  return static_cast<std::size_t>(static_cast<double>(total) * (m.audio_seconds / t.song_seconds));
 }
 
 asio::awaitable<void> pause_for(double seconds) {
@@ -110,7 +110,7 @@ asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex,
       ex.abort();
       co_return;
     }
-    const auto available = bounds.sendable(bytes_generated(options, t, m));
+    const auto available = bounds.sendable(bytes_generated(t, m));
     bool stalled = false;
     for (;;) {
       if (plan.cut_at && sent >= *plan.cut_at) {

@@ -3,6 +3,9 @@
 #include "core/wake_event.hpp"
 #include "sim/simulator.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace serenade::sim {
 
 task_faults task::current_faults() const {
@@ -25,8 +28,21 @@ steady::duration seconds_of(double seconds) {
 
 double seconds_since(steady::time_point start) { return std::chrono::duration<double>(steady::now() - start).count(); }
 
-timeline_settings timeline_for(const simulator_options& options, const task_faults& f) {
-  timeline_settings s{options.song_seconds, options.speed,        options.ready_after,
+double song_seconds_for(const simulator_options& options, std::string_view task_id) {
+  if (options.song_seconds) return *options.song_seconds;
+  // FNV-1a: the same on every platform and run, unlike std::hash.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : task_id) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  const auto shortest = std::ceil(options.song_seconds_min);
+  const auto choices = static_cast<std::uint64_t>(std::max(0.0, std::floor(options.song_seconds_max) - shortest)) + 1;
+  return std::min(options.song_seconds_max, shortest + static_cast<double>(h % choices));
+}
+
+timeline_settings timeline_for(const simulator_options& options, const task& t, const task_faults& f) {
+  timeline_settings s{t.song_seconds,       options.speed,        options.ready_after,
                       options.first_audio,  options.finish_delay, options.expire_after};
   if (f.expire_immediately) s.expire_after = 0;
   s.never_ready = f.never_ready;
@@ -36,7 +52,7 @@ timeline_settings timeline_for(const simulator_options& options, const task_faul
 
 moment moment_now(const simulator_options& options, const task& t) {
   const auto f = t.current_faults();
-  return moment_at(timeline_for(options, f), seconds_since(t.created),
+  return moment_at(timeline_for(options, t, f), seconds_since(t.created),
                    f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt);
 }
 

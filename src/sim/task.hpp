@@ -32,6 +32,7 @@ struct task {
   bool streaming = true;
   std::string created_at;  // ISO 8601, as Sonauto reports it
   steady::time_point created;
+  double song_seconds = 0;  // this song's length, fixed at creation
   std::shared_ptr<const std::vector<std::uint8_t>> audio;
   std::string lyrics;
   std::atomic<int> open_streams{0};
@@ -57,7 +58,11 @@ struct task {
 steady::duration seconds_of(double seconds);
 double seconds_since(steady::time_point start);
 
-timeline_settings timeline_for(const simulator_options& options, const task_faults& faults);
+// A song's length: the fixed --song-seconds, or one drawn from the task id in whole seconds between the
+// shortest and the longest, the same on every run.
+double song_seconds_for(const simulator_options& options, std::string_view task_id);
+
+timeline_settings timeline_for(const simulator_options& options, const task& t, const task_faults& faults);
 // Where the task stands now, with its current faults.
 moment moment_now(const simulator_options& options, const task& t);
 

@@ -118,7 +118,7 @@ asio::awaitable<void> watch_task(webhook_outbox outbox, simulator_options option
   std::optional<webhook_post> held;
   for (;;) {
     const auto f = t->current_faults();
-    const auto settings = timeline_for(options, f);
+    const auto settings = timeline_for(options, *t, f);
     const auto fail_at = f.fail_at ? std::optional<std::string_view>(*f.fail_at) : std::nullopt;
     const double elapsed = seconds_since(t->created);
     const auto announce_if_new = [&](std::string_view status) {

@@ -144,9 +144,10 @@ class TestRun {
     });
   }
 
-  // The Sonauto simulator, for tests that need faults or short songs. Returns its base URL.
+  // The Sonauto simulator, for tests that need faults or short songs. Returns its base URL. On the fast timeline
+  // (the real service's first 15 s of silence and minutes-long songs would outlast a test); extraArgs override it.
   async startSimulator(extraArgs = []) {
-    const args = ["simulate", "--listen", "127.0.0.1:0", "--api-key", "sksonauto_test_x", ...extraArgs];
+    const args = ["simulate", "--listen", "127.0.0.1:0", "--api-key", "sksonauto_test_x", "--fast", ...extraArgs];
     return this.#spawn("simulator", args, cleanEnvironment(), /event=listening server=simulator url=(http:\/\/\S+)/);
   }
 

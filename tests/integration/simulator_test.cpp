@@ -18,14 +18,41 @@ namespace json = boost::json;
 
 header_pairs auth() { return {{"Authorization", std::string("Bearer ") + test_api_key}}; }
 
-std::string create_task(stack& s, const std::string& prompt) {
+std::string create_task_at(std::uint16_t port, const std::string& prompt) {
   auto headers = auth();
   headers.emplace_back("Content-Type", "application/json");
   json::object body{{"prompt", prompt}, {"enable_streaming", true}, {"stream_format", "mp3"}, {"output_format", "mp3"}};
-  auto reply = request(s.sim_port(), "POST", "/v1/generations/v3", headers, json::serialize(body));
+  auto reply = request(port, "POST", "/v1/generations/v3", headers, json::serialize(body));
   if (reply.status != 200) throw std::runtime_error("create failed: " + std::to_string(reply.status) + " " + reply.body);
   return std::string(reply.json().at("task_id").as_string());
 }
+
+std::string create_task(stack& s, const std::string& prompt) { return create_task_at(s.sim_port(), prompt); }
+
+// `serenade simulate` alone, with only the flags given: the stack always passes a whole timeline.
+class lone_simulator {
+ public:
+  explicit lone_simulator(std::vector<std::string> flags) : dir_(make_temp_dir()) {
+    std::vector<std::string> args{SERENADE_BINARY, "simulate", "--listen", "127.0.0.1:0", "--api-key", test_api_key};
+    args.insert(args.end(), flags.begin(), flags.end());
+    process_ = std::make_unique<process>(args, std::vector<std::pair<std::string, std::string>>{},
+                                         dir_ + "/simulator.log");
+    port_ = process_->wait_for_port("simulator");
+  }
+  ~lone_simulator() {
+    process_.reset();
+    if (!std::getenv("SERENADE_KEEP_TEST_DIRS")) std::system(("rm -rf '" + dir_ + "'").c_str());
+  }
+  std::uint16_t port() const { return port_; }
+  json::object report(const std::string& task) const {
+    return request(port_, "GET", "/_sim/tasks/" + task).json().as_object();
+  }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<process> process_;
+  std::uint16_t port_ = 0;
+};
 
 json::object report(stack& s, const std::string& task) { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); }
 
@@ -76,6 +103,31 @@ http_reply fetch(const location& at) { return request(at.port, "GET", at.target)
 
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// ------------------------------------------------------------------------------------------------ timeline
+
+TEST(simulator, by_default_each_song_lasts_two_to_four_minutes_chosen_by_its_task) {
+  lone_simulator sim({});
+  const auto task = create_task_at(sim.port(), "real-length");
+  const auto r = sim.report(task);
+  const double seconds = r.at("song_seconds").to_number<double>();
+  EXPECT_GE(seconds, 120.0);
+  EXPECT_LE(seconds, 240.0);
+  const auto audio = request(sim.port(), "GET", "/_sim/tasks/" + task + "/audio").body;
+  const auto scan = archive::scan_mp3(bytes_of(audio));
+  EXPECT_TRUE(scan.complete);
+  EXPECT_NEAR(scan.duration_seconds, seconds, 0.1);
+}
+
+TEST(simulator, fast_is_the_quick_timeline_and_song_seconds_still_overrides_it) {
+  lone_simulator fast({"--fast"});
+  EXPECT_EQ(fast.report(create_task_at(fast.port(), "fast")).at("song_seconds").to_number<double>(), 60.0);
+  lone_simulator fixed({"--song-seconds", "5", "--fast"});
+  const auto task = create_task_at(fixed.port(), "fixed");
+  EXPECT_EQ(fixed.report(task).at("song_seconds").to_number<double>(), 5.0);
+  const auto audio = request(fixed.port(), "GET", "/_sim/tasks/" + task + "/audio").body;
+  EXPECT_NEAR(archive::scan_mp3(bytes_of(audio)).duration_seconds, 5.0, 0.1);
 }
 
 // ------------------------------------------------------------------------------------------ stream drops
