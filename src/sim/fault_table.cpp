@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <span>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -21,11 +22,14 @@ namespace {
 //   std::optional<std::uint64_t>  the same, or null: off
 //   unsigned                      an HTTP status 400-599 to answer with, or 0: off
 //   std::optional<std::string>    a Sonauto status, or null: never
-//   webhook_mode                  one of the mode names
+//   an enum with choice_names     one of its names
 template <class Switches>
 using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
                             std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
                             std::optional<std::string> Switches::*, webhook_mode Switches::*>;
+
+template <class Value>
+concept named_choice = std::is_enum_v<Value> && requires { choice_names<Value>::all; };
 
 template <class Switches>
 struct fault_row {
@@ -80,11 +84,12 @@ const fault_row<create_faults> create_rows[] = {
      "Every create after the first answers the first task's id again and creates nothing (a hostile upstream)"},
 };
 
-std::string mode_names(std::string_view separator) {
+template <named_choice Choice>
+std::string choice_list(std::string_view separator) {
   std::string out;
-  for (auto mode : all_webhook_modes) {
+  for (const auto& [choice, name] : choice_names<Choice>::all) {
     if (!out.empty()) out += separator;
-    out += webhook_mode_name(mode);
+    out += name;
   }
   return out;
 }
@@ -97,7 +102,10 @@ std::string value_hint(std::uint64_t) { return "N"; }
 std::string value_hint(const std::optional<std::uint64_t>&) { return "N|null"; }
 std::string value_hint(unsigned) { return "status|0"; }
 std::string value_hint(const std::optional<std::string>&) { return "status|null"; }
-std::string value_hint(webhook_mode) { return mode_names("|"); }
+template <named_choice Choice>
+std::string value_hint(Choice) {
+  return choice_list<Choice>("|");
+}
 
 bool read_count(const json::value& v, std::uint64_t& out) {
   json::error_code ec;
@@ -155,10 +163,11 @@ std::optional<std::string> read(const json::value& v, std::string_view key, std:
   return std::nullopt;
 }
 
-std::optional<std::string> read(const json::value& v, std::string_view key, webhook_mode& out) {
-  const auto mode = v.is_string() ? parse_webhook_mode(v.as_string()) : std::nullopt;
-  if (!mode) return fmt::format("{} must be one of {}", key, mode_names(", "));
-  out = *mode;
+template <named_choice Choice>
+std::optional<std::string> read(const json::value& v, std::string_view key, Choice& out) {
+  const auto choice = v.is_string() ? parse_choice<Choice>(v.as_string()) : std::nullopt;
+  if (!choice) return fmt::format("{} must be one of {}", key, choice_list<Choice>(", "));
+  out = *choice;
   return std::nullopt;
 }
 
@@ -168,7 +177,10 @@ json::value report(std::uint64_t value) { return value; }
 json::value report(const std::optional<std::uint64_t>& value) { return value ? json::value(*value) : nullptr; }
 json::value report(unsigned value) { return value; }
 json::value report(const std::optional<std::string>& value) { return value ? json::value(*value) : nullptr; }
-json::value report(webhook_mode value) { return json::value(webhook_mode_name(value)); }
+template <named_choice Choice>
+json::value report(Choice value) {
+  return json::value(choice_name(value));
+}
 
 std::string refusal_check(const std::string& text) {
   try {
@@ -200,14 +212,16 @@ void add_flag(CLI::App& command, const std::string& flag, const std::string& hel
   command.add_option_function<std::string>(flag, [&target](const std::string& s) { target = s; }, help)
       ->type_name("STATUS");
 }
-void add_flag(CLI::App& command, const std::string& flag, const std::string& help, webhook_mode& target) {
+template <named_choice Choice>
+void add_flag(CLI::App& command, const std::string& flag, const std::string& help, Choice& target) {
   std::vector<std::string> names;
-  for (auto mode : all_webhook_modes) names.emplace_back(webhook_mode_name(mode));
+  for (const auto& [choice, name] : choice_names<Choice>::all) names.emplace_back(name);
   command
       .add_option_function<std::string>(
-          flag, [&target](const std::string& name) { target = parse_webhook_mode(name).value_or(target); }, help)
+          flag, [&target](const std::string& name) { target = parse_choice<Choice>(name).value_or(target); }, help)
       ->check(CLI::IsMember(names))
-      ->type_name("MODE");
+      ->default_str(std::string(choice_name(target)))
+      ->type_name("CHOICE");
 }
 
 // A value a flag would have refused, for options built in code.
@@ -217,7 +231,10 @@ bool acceptable(std::uint64_t) { return true; }
 bool acceptable(const std::optional<std::uint64_t>&) { return true; }
 bool acceptable(unsigned status) { return valid_refusal(status); }
 bool acceptable(const std::optional<std::string>&) { return true; }
-bool acceptable(webhook_mode) { return true; }
+template <named_choice Choice>
+bool acceptable(Choice) {
+  return true;
+}
 
 std::string_view requirement(double) { return "a number of seconds >= 0"; }
 std::string_view requirement(unsigned) { return "an HTTP status 400-599, or 0"; }
@@ -285,29 +302,6 @@ void add_help(std::string& out, std::span<const fault_row<Switches>> rows) {
 }
 
 }  // namespace
-
-std::string_view webhook_mode_name(webhook_mode mode) {
-  switch (mode) {
-    case webhook_mode::none:
-      return "none";
-    case webhook_mode::normal:
-      return "normal";
-    case webhook_mode::duplicated:
-      return "duplicated";
-    case webhook_mode::reordered:
-      return "reordered";
-    case webhook_mode::delayed:
-      return "delayed";
-  }
-  return "normal";
-}
-
-std::optional<webhook_mode> parse_webhook_mode(std::string_view name) {
-  for (auto mode : all_webhook_modes) {
-    if (webhook_mode_name(mode) == name) return mode;
-  }
-  return std::nullopt;
-}
 
 bool valid_refusal(std::uint64_t status) { return status == 0 || (status >= 400 && status <= 599); }
 

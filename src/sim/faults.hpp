@@ -2,10 +2,12 @@
 // The fault switches a simulated Sonauto can be told to misbehave with: per task (every task starts with the
 // `serenade simulate` flags, POST /_sim/control changes one task's) and for the create endpoint. What each switch
 // does, and how it is set, is in its row of fault_table.cpp.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace serenade::sim {
 
@@ -19,12 +21,34 @@ namespace serenade::sim {
 //   delayed     each POST sent webhook_delay seconds after its change
 enum class webhook_mode { none, normal, duplicated, reordered, delayed };
 
-inline constexpr webhook_mode all_webhook_modes[] = {webhook_mode::none, webhook_mode::normal,
-                                                     webhook_mode::duplicated, webhook_mode::reordered,
-                                                     webhook_mode::delayed};
+// The names of a switch's values, as flags and control bodies spell them; the first is the fallback.
+template <class Choice>
+struct choice_names;
 
-std::string_view webhook_mode_name(webhook_mode mode);
-std::optional<webhook_mode> parse_webhook_mode(std::string_view name);
+template <>
+struct choice_names<webhook_mode> {
+  static constexpr std::array<std::pair<webhook_mode, std::string_view>, 5> all{{{webhook_mode::none, "none"},
+                                                                                  {webhook_mode::normal, "normal"},
+                                                                                  {webhook_mode::duplicated, "duplicated"},
+                                                                                  {webhook_mode::reordered, "reordered"},
+                                                                                  {webhook_mode::delayed, "delayed"}}};
+};
+
+template <class Choice>
+constexpr std::string_view choice_name(Choice value) {
+  for (const auto& [choice, name] : choice_names<Choice>::all) {
+    if (choice == value) return name;
+  }
+  return choice_names<Choice>::all.front().second;
+}
+
+template <class Choice>
+constexpr std::optional<Choice> parse_choice(std::string_view name) {
+  for (const auto& [choice, known] : choice_names<Choice>::all) {
+    if (known == name) return choice;
+  }
+  return std::nullopt;
+}
 
 // A status a switch may answer with: 0 (off) or 400-599.
 bool valid_refusal(std::uint64_t status);
