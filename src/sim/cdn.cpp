@@ -51,7 +51,8 @@ cdn_answer cdn_lookup(context& ctx, std::string_view file) {
   }
   if (!moment_now(ctx.options, *t).cdn_available) return answer;
   answer.status = 200;
-  answer.body.assign(t->audio->begin(), t->audio->end());
+  const auto song = t->cdn_file();
+  answer.body.assign(song->begin(), song->end());
   if (f.corrupt_cdn) corrupt_middle(answer.body);
   answer.truncate = f.truncate_cdn;
   return answer;

@@ -3,6 +3,7 @@
 #include "http/exchange.hpp"
 #include "http/router.hpp"
 #include "sim/context.hpp"
+#include "sim/encodes.hpp"
 #include "sim/fault_table.hpp"
 
 #include <boost/json.hpp>
@@ -35,6 +36,9 @@ asio::awaitable<void> control(context& ctx, http::exchange& ex, const http::rout
     if (update.problem) co_return co_await ex.respond(error_response(400, *update.problem));
   }
   if (auto problem = ctx.change_create_faults(o)) co_return co_await ex.respond(error_response(400, *problem));
+  // An encode the new switches need is made before they apply, so the task never lacks one (seconds for a
+  // long song, on the synthesis thread).
+  if (t) co_await ctx.synth_pool.run([&] { add_missing_encodes(*t, changed); });
   if (auto* key = o.if_contains("api_key"); key && key->is_string()) ctx.accept_only_key(std::string(key->as_string()));
   auto out = ctx.stats();
   if (t) {
@@ -61,6 +65,8 @@ asio::awaitable<void> task_report(context& ctx, http::exchange& ex, const http::
                    {"bytes_streamed_total", t->bytes_streamed.load()},
                    {"song_seconds", t->song_seconds},
                    {"audio_bytes", t->audio->size()},
+                   {"stream_bitrate_kbps", t->stream_bitrate_kbps},
+                   {"final_bytes", t->cdn_file()->size()},
                    {"webhook_url", t->webhook_url.empty() ? json::value(nullptr) : json::value(t->webhook_url)},
                    {"webhooks_sent", t->webhooks_sent.load()},
                    {"webhooks_failed", t->webhooks_failed.load()}};
@@ -77,6 +83,17 @@ asio::awaitable<void> task_audio(context& ctx, http::exchange& ex, const http::r
   co_await ex.respond(std::move(r));
 }
 
+// The CDN file as the switches have it now, without the CDN's faults (refused, corrupt, truncated, deleted).
+asio::awaitable<void> task_final(context& ctx, http::exchange& ex, const http::route_params& p) {
+  auto t = ctx.tasks.find(p.get("task_id"));
+  if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
+  const auto file = t->cdn_file();
+  http::response r;
+  r.body.assign(file->begin(), file->end());
+  r.set("Content-Type", "audio/mpeg");
+  co_await ex.respond(std::move(r));
+}
+
 asio::awaitable<void> stats(context& ctx, http::exchange& ex, const http::route_params&) {
   co_await ex.respond(json_response(200, json::serialize(ctx.stats())));
 }
@@ -87,6 +104,7 @@ void add_control_routes(http::router& r, context& ctx) {
   r.add("GET", "/_sim/tasks", http::with_context(ctx, task_list));
   r.add("GET", "/_sim/tasks/{task_id}", http::with_context(ctx, task_report));
   r.add("GET", "/_sim/tasks/{task_id}/audio", http::with_context(ctx, task_audio));
+  r.add("GET", "/_sim/tasks/{task_id}/final", http::with_context(ctx, task_final));
   r.add("POST", "/_sim/control", http::with_context(ctx, control));
   r.add("GET", "/_sim/stats", http::with_context(ctx, stats));
 }

@@ -26,7 +26,8 @@ namespace {
 template <class Switches>
 using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
                             std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
-                            std::optional<std::string> Switches::*, webhook_mode Switches::*>;
+                            std::optional<std::string> Switches::*, webhook_mode Switches::*,
+                            final_encode_mode Switches::*>;
 
 template <class Value>
 concept named_choice = std::is_enum_v<Value> && requires { choice_names<Value>::all; };
@@ -72,6 +73,11 @@ const fault_row<task_faults> task_rows[] = {
      "sent after the next one), delayed (each sent --webhook-delay seconds late)"},
     {"webhook_delay", "--webhook-delay", &task_faults::webhook_delay,
      "Seconds each webhook is late with --webhooks delayed"},
+    {"final_encode", "--final-encode", &task_faults::final_encode,
+     "The CDN file against the live stream: same (one 192 kbit/s encode, the same bytes) or different (the CDN "
+     "file a separate 192 kbit/s encode with ID3v2, Xing/LAME Info frame and ID3v1, the stream 128 kbit/s plain "
+     "frames; the stream's encode is fixed at create, switching later changes only the CDN file). different is "
+     "the intended default"},
 };
 
 const fault_row<create_faults> create_rows[] = {
@@ -335,9 +341,11 @@ std::optional<std::string> check_faults(const task_faults& task, const create_fa
 
 std::string control_help() {
   std::string out =
-      "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, stream_connections_open/_total,\n"
-      "cdn_requests, bytes_streamed_total, audio_bytes, webhook_url, webhooks_sent/_failed, faults),\n"
-      "GET /_sim/tasks/{id}/audio, GET /_sim/stats (creates, create_refusals, status_calls, the create switches).\n"
+      "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, song_seconds, stream_connections_open/_total,\n"
+      "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, webhook_url,\n"
+      "webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
+      "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/stats (creates, create_refusals, status_calls, the\n"
+      "create switches).\n"
       "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
       "change one task's faults (absent keys stay; a bad value answers 400 and changes nothing):\n";
   add_help<task_faults>(out, task_rows);

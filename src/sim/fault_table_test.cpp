@@ -18,12 +18,12 @@ const std::set<std::string> task_keys{"fail_at",          "stall_stream_answer",
                                       "drop_every_time",  "stall_seconds",       "stall_at_bytes",
                                       "refuse_cdn",       "corrupt_cdn",         "truncate_cdn",
                                       "expire_immediately", "delete_cdn_after",  "never_ready",
-                                      "webhooks",         "webhook_delay"};
+                                      "webhooks",         "webhook_delay",       "final_encode"};
 const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
-    "--refuse-create",    "--refuse-create-times", "--reuse-task-id"};
+    "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -89,6 +89,21 @@ TEST(fault_table, the_defaults_are_reported_as_before) {
   EXPECT_EQ(report.at("delete_cdn_after").to_number<double>(), 168 * 3600.0);
   EXPECT_EQ(report.at("webhooks"), "normal");
   EXPECT_EQ(report.at("webhook_delay").to_number<double>(), 2.0);
+}
+
+TEST(fault_table, the_open_questions_default_to_todays_answers) {
+  const auto report = fault_report(parse("").faults);
+  EXPECT_EQ(report.at("final_encode"), "same");
+}
+
+TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
+  EXPECT_EQ(fault_report(parse("--final-encode different").faults).at("final_encode"), "different");
+  task_faults faults;
+  EXPECT_FALSE(apply_fault_keys(object(R"({"final_encode":"different"})"), faults).problem);
+  EXPECT_EQ(faults.final_encode, final_encode_mode::different);
+  EXPECT_EQ(*apply_fault_keys(object(R"({"final_encode":"other"})"), faults).problem,
+            "final_encode must be one of same, different");
+  EXPECT_THROW(parse("--final-encode other"), CLI::ParseError);
 }
 
 TEST(fault_table, flags_refuse_what_control_refuses) {

@@ -34,6 +34,19 @@ struct choice_names<webhook_mode> {
                                                                                   {webhook_mode::delayed, "delayed"}}};
 };
 
+// The final file (song_paths) against the live stream; which one Sonauto does is not documented.
+//   same       one encode everywhere: the stream's 192 kbit/s CBR frames are the CDN file, byte for byte
+//   different  the CDN file is a separate encode of the same PCM at 192 kbit/s with an ID3v2 tag (title), a
+//              Xing/LAME "Info" frame and an ID3v1 tag; the stream is 128 kbit/s CBR plain frames. The stream's
+//              bitrate is fixed when the task is created; switching later changes only the CDN file.
+enum class final_encode_mode { same, different };
+
+template <>
+struct choice_names<final_encode_mode> {
+  static constexpr std::array<std::pair<final_encode_mode, std::string_view>, 2> all{
+      {{final_encode_mode::same, "same"}, {final_encode_mode::different, "different"}}};
+};
+
 template <class Choice>
 constexpr std::string_view choice_name(Choice value) {
   for (const auto& [choice, name] : choice_names<Choice>::all) {
@@ -68,6 +81,7 @@ struct task_faults {
   bool never_ready = false;
   webhook_mode webhooks = webhook_mode::normal;
   double webhook_delay = 2;
+  final_encode_mode final_encode = final_encode_mode::same;
 };
 
 struct create_faults {

@@ -4,7 +4,7 @@
 #include "http/exchange.hpp"
 #include "http/router.hpp"
 #include "sim/context.hpp"
-#include "sim/song_synth.hpp"
+#include "sim/encodes.hpp"
 #include "sim/webhooks.hpp"
 
 #include <boost/json.hpp>
@@ -120,9 +120,10 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   t->faults = ctx.options.faults;
   t->webhook_url = text("webhook_url", "");
   t->song_seconds = song_seconds_for(ctx.options, t->id);
-  t->audio = co_await ctx.synth_pool.run([&] {
-    return std::make_shared<const std::vector<std::uint8_t>>(synthesize_song(t->id, t->song_seconds));
-  });
+  auto encodes = co_await ctx.synth_pool.run([&] { return encode_song(t->id, t->song_seconds, t->faults); });
+  t->audio = std::move(encodes.stream);
+  t->stream_bitrate_kbps = encodes.stream_bitrate_kbps;
+  t->final_file = std::move(encodes.final_file);
   t->created = steady::now();
   if (!t->webhook_url.empty()) start_webhook_watcher(ctx, t);
   ctx.tasks.add(t);

@@ -13,6 +13,12 @@ task_faults task::current_faults() const {
   return faults;
 }
 
+std::shared_ptr<const std::vector<std::uint8_t>> task::cdn_file() const {
+  std::lock_guard lock(mutex);
+  if (faults.final_encode == final_encode_mode::different && final_file) return final_file;
+  return audio;
+}
+
 void task::change_faults(const task_faults& changed, bool rearm_drop) {
   {
     std::lock_guard lock(mutex);

@@ -33,16 +33,19 @@ struct task {
   std::string created_at;  // ISO 8601, as Sonauto reports it
   steady::time_point created;
   double song_seconds = 0;  // this song's length, fixed at creation
-  std::shared_ptr<const std::vector<std::uint8_t>> audio;
+  std::shared_ptr<const std::vector<std::uint8_t>> audio;  // the live stream's encode (encodes.hpp)
+  int stream_bitrate_kbps = 192;
   std::string lyrics;
   std::atomic<int> open_streams{0};
   std::atomic<int> total_streams{0};
   std::atomic<std::uint64_t> cdn_requests{0};    // requests for this task's CDN file, whatever the answer
   std::atomic<std::uint64_t> bytes_streamed{0};  // audio bytes sent on all stream connections
 
-  mutable std::mutex mutex;  // guards faults and drop_spent
+  mutable std::mutex mutex;  // guards faults, drop_spent and the encodes added later
   task_faults faults;
   bool drop_spent = false;  // the one-time drop (drop_every_time false) has cut a connection
+  // A separate final encode: made at creation or by the control call that asks for it, before the switch.
+  std::shared_ptr<const std::vector<std::uint8_t>> final_file;
 
   // Webhooks (see webhooks.hpp): set before the task is published, then only read.
   std::string webhook_url;                // empty: the task was created without one
@@ -51,6 +54,8 @@ struct task {
   std::atomic<std::uint64_t> webhooks_failed{0};  // POSTs that got none (refused, timed out, bad URL)
 
   task_faults current_faults() const;
+  // The CDN file as the switches have it now: the separate final encode, or the stream's bytes.
+  std::shared_ptr<const std::vector<std::uint8_t>> cdn_file() const;
   // Replaces the faults (re-arming the one-time drop when asked) and wakes the webhook watcher.
   void change_faults(const task_faults& changed, bool rearm_drop);
 };

@@ -411,6 +411,78 @@ TEST(simulator, delete_cdn_after_answers_200_then_404) {
   EXPECT_GE(counter(s, task, "cdn_requests"), 3);
 }
 
+// ------------------------------------------------------------------------------------------- final encode
+
+int first_frame_bitrate(const std::string& song) {
+  const auto scan = archive::scan_mp3(bytes_of(song));
+  const auto header = archive::parse_frame_header(bytes_of(song).subspan(scan.audio_start));
+  return header ? header->bitrate_kbps : 0;
+}
+
+// A separate final encode: ID3v2, then an Info (or Xing) frame, then audio frames, then a 128-byte ID3v1 tag.
+void expect_tagged_final_file(const std::string& file) {
+  ASSERT_GT(file.size(), 1000u);
+  EXPECT_EQ(file.substr(0, 3), "ID3");
+  EXPECT_EQ(file.substr(file.size() - 128, 3), "TAG");
+  const auto scan = archive::scan_mp3(bytes_of(file));
+  EXPECT_TRUE(scan.complete) << scan.problem;
+  const auto magic = file.substr(scan.audio_start + 36, 4);
+  EXPECT_TRUE(magic == "Info" || magic == "Xing") << magic;
+  EXPECT_EQ(first_frame_bitrate(file), 192);
+}
+
+TEST(simulator, final_encode_different_serves_a_tagged_192k_file_beside_a_128k_stream) {
+  stack s({.extra_args = {"--final-encode", "different"}});
+  const auto task = create_task(s, "final-different");
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(task);
+  stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+  const auto streamed = reader.read_to_end();
+  EXPECT_TRUE(reader.ended_cleanly());
+  EXPECT_TRUE(streamed == audio);
+  EXPECT_EQ(first_frame_bitrate(streamed), 128);
+  EXPECT_EQ(archive::scan_mp3(bytes_of(streamed)).audio_start, 0u) << "the stream carries no tag";
+
+  wait_for_status(s, task, "SUCCESS");
+  const auto cdn = fetch(song_path(s, task));
+  ASSERT_EQ(cdn.status, 200u);
+  EXPECT_TRUE(cdn.body == s.sim("GET", "/_sim/tasks/" + task + "/final").body);
+  expect_tagged_final_file(cdn.body);
+  EXPECT_NEAR(archive::scan_mp3(bytes_of(cdn.body)).duration_seconds,
+              archive::scan_mp3(bytes_of(streamed)).duration_seconds, 0.05);
+  const auto r = report(s, task);
+  EXPECT_EQ(r.at("faults").at("final_encode"), "different");
+  EXPECT_EQ(r.at("stream_bitrate_kbps").to_number<int>(), 128);
+  EXPECT_EQ(r.at("final_bytes").to_number<std::size_t>(), cdn.body.size());
+}
+
+TEST(simulator, final_encode_switched_per_task_changes_only_the_cdn_file) {
+  stack s;
+  const auto task = create_task(s, "final-switched");
+  const auto other = create_task(s, "final-kept");
+  ASSERT_EQ(control(s, task, {{"final_encode", "different"}}).status, 200u);
+  EXPECT_EQ(control(s, other, {{"final_encode", "sometimes"}}).status, 400u);
+  wait_for_status(s, task, "SUCCESS");
+  wait_for_status(s, other, "SUCCESS");
+
+  const auto audio = s.simulator_audio(task);
+  EXPECT_EQ(first_frame_bitrate(audio), 192) << "the stream's encode was fixed at create";
+  const auto stream = request(s.sim_port(), "GET", "/stream/" + task, auth());
+  EXPECT_TRUE(stream.body == audio);
+  const auto cdn = fetch(song_path(s, task));
+  ASSERT_EQ(cdn.status, 200u);
+  expect_tagged_final_file(cdn.body);
+  EXPECT_FALSE(cdn.body == audio);
+
+  // same: the CDN file is the stream's bytes.
+  const auto kept = fetch(song_path(s, other));
+  EXPECT_TRUE(kept.body == s.simulator_audio(other));
+  EXPECT_EQ(report(s, other).at("faults").at("final_encode"), "same");
+  // Switched back, the task's CDN file is the stream's bytes again.
+  ASSERT_EQ(control(s, task, {{"final_encode", "same"}}).status, 200u);
+  EXPECT_TRUE(fetch(song_path(s, task)).body == audio);
+}
+
 // ---------------------------------------------------------------------------------------------- never ready
 
 TEST(simulator, never_ready_stays_at_generating) {

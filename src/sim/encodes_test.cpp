@@ -1,0 +1,73 @@
+#include "sim/encodes.hpp"
+
+#include "archive/mp3_frames.hpp"
+#include "sim/task.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace serenade::sim {
+namespace {
+
+int first_bitrate(const std::vector<std::uint8_t>& song) {
+  const auto offsets = archive::frame_offsets(song);
+  return offsets.empty() ? 0 : archive::parse_frame_header(std::span(song).subspan(offsets.front()))->bitrate_kbps;
+}
+
+TEST(encode_song, same_is_one_plain_192k_encode) {
+  const auto encodes = encode_song("same-task", 3.0, task_faults{});
+  EXPECT_EQ(encodes.stream_bitrate_kbps, 192);
+  ASSERT_TRUE(encodes.stream);
+  EXPECT_FALSE(encodes.final_file);
+  EXPECT_EQ(first_bitrate(*encodes.stream), 192);
+  EXPECT_NE(std::string(encodes.stream->begin(), encodes.stream->begin() + 3), "ID3");
+}
+
+TEST(encode_song, different_is_a_tagged_192k_file_beside_a_plain_128k_stream) {
+  task_faults faults;
+  faults.final_encode = final_encode_mode::different;
+  const auto encodes = encode_song("different-task", 4.0, faults);
+  ASSERT_TRUE(encodes.stream && encodes.final_file);
+  const auto& stream = *encodes.stream;
+  const auto& file = *encodes.final_file;
+  EXPECT_EQ(encodes.stream_bitrate_kbps, 128);
+  EXPECT_EQ(first_bitrate(stream), 128);
+  EXPECT_TRUE(archive::scan_mp3(stream).complete);
+  EXPECT_EQ(archive::scan_mp3(stream).audio_start, 0u) << "the stream carries no tag";
+
+  EXPECT_EQ(std::string(file.begin(), file.begin() + 3), "ID3");
+  EXPECT_EQ(std::string(file.end() - 128, file.end() - 125), "TAG");
+  const auto scan = archive::scan_mp3(file);
+  EXPECT_TRUE(scan.complete) << scan.problem;
+  const std::string info(file.begin() + static_cast<std::ptrdiff_t>(scan.audio_start) + 36,
+                         file.begin() + static_cast<std::ptrdiff_t>(scan.audio_start) + 40);
+  EXPECT_TRUE(info == "Info" || info == "Xing") << info;
+  EXPECT_EQ(first_bitrate(file), 192);
+  EXPECT_NEAR(scan.duration_seconds, archive::scan_mp3(stream).duration_seconds, 0.05)
+      << "the same song in time, the Info frame aside";
+}
+
+TEST(add_missing_encodes, makes_the_final_file_once_when_switched_to_different) {
+  task t;
+  t.id = "switched-task";
+  t.song_seconds = 2.0;
+  const auto encodes = encode_song(t.id, t.song_seconds, t.faults);
+  t.audio = encodes.stream;
+  EXPECT_EQ(t.cdn_file(), t.audio);
+
+  task_faults different;
+  different.final_encode = final_encode_mode::different;
+  add_missing_encodes(t, different);
+  ASSERT_TRUE(t.final_file);
+  const auto made = t.final_file;
+  EXPECT_EQ(t.cdn_file(), t.audio) << "the switch itself is not changed here";
+  t.change_faults(different, false);
+  EXPECT_EQ(t.cdn_file(), made);
+  EXPECT_NE(*t.cdn_file(), *t.audio);
+  add_missing_encodes(t, different);
+  EXPECT_EQ(t.final_file, made) << "made once";
+}
+
+}  // namespace
+}  // namespace serenade::sim
