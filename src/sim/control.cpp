@@ -70,6 +70,10 @@ asio::awaitable<void> task_report(context& ctx, http::exchange& ex, const http::
                    {"webhook_url", t->webhook_url.empty() ? json::value(nullptr) : json::value(t->webhook_url)},
                    {"webhooks_sent", t->webhooks_sent.load()},
                    {"webhooks_failed", t->webhooks_failed.load()}};
+  {
+    std::lock_guard lock(t->mutex);
+    out["reencoded_bytes"] = t->reencoded ? json::value(t->reencoded->size()) : json::value(nullptr);
+  }
   out["faults"] = fault_report(t->current_faults());
   co_await ex.respond(json_response(200, json::serialize(out)));
 }
@@ -94,6 +98,22 @@ asio::awaitable<void> task_final(context& ctx, http::exchange& ex, const http::r
   co_await ex.respond(std::move(r));
 }
 
+// The other encode later connections send with replay reencoded; 404 until a switch asked for it.
+asio::awaitable<void> task_reencoded(context& ctx, http::exchange& ex, const http::route_params& p) {
+  auto t = ctx.tasks.find(p.get("task_id"));
+  if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
+  std::shared_ptr<const std::vector<std::uint8_t>> song;
+  {
+    std::lock_guard lock(t->mutex);
+    song = t->reencoded;
+  }
+  if (!song) co_return co_await ex.respond(error_response(404, "Not found"));
+  http::response r;
+  r.body.assign(song->begin(), song->end());
+  r.set("Content-Type", "audio/mpeg");
+  co_await ex.respond(std::move(r));
+}
+
 asio::awaitable<void> stats(context& ctx, http::exchange& ex, const http::route_params&) {
   co_await ex.respond(json_response(200, json::serialize(ctx.stats())));
 }
@@ -105,6 +125,7 @@ void add_control_routes(http::router& r, context& ctx) {
   r.add("GET", "/_sim/tasks/{task_id}", http::with_context(ctx, task_report));
   r.add("GET", "/_sim/tasks/{task_id}/audio", http::with_context(ctx, task_audio));
   r.add("GET", "/_sim/tasks/{task_id}/final", http::with_context(ctx, task_final));
+  r.add("GET", "/_sim/tasks/{task_id}/reencoded", http::with_context(ctx, task_reencoded));
   r.add("POST", "/_sim/control", http::with_context(ctx, control));
   r.add("GET", "/_sim/stats", http::with_context(ctx, stats));
 }

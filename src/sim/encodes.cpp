@@ -24,6 +24,9 @@ mp3_encoding final_encoding(std::string_view task_id) {
           .info_frame = true};
 }
 
+// The stream's bitrate, so frame sizes and timing match, at another LAME quality (7, 8 and 9 encode alike).
+mp3_encoding replay_encoding(int stream_bitrate_kbps) { return {.bitrate_kbps = stream_bitrate_kbps, .quality = 5}; }
+
 song_bytes share(std::vector<std::uint8_t>&& bytes) {
   return std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
 }
@@ -32,24 +35,34 @@ song_bytes share(std::vector<std::uint8_t>&& bytes) {
 
 song_encodes encode_song(std::string_view task_id, double seconds, const task_faults& faults) {
   std::vector<mp3_encoding> wanted{stream_encoding(faults.final_encode)};
-  if (faults.final_encode == final_encode_mode::different) wanted.push_back(final_encoding(task_id));
+  const bool separate_final = faults.final_encode == final_encode_mode::different;
+  const bool reencoded = faults.replay == replay_mode::reencoded;
+  if (separate_final) wanted.push_back(final_encoding(task_id));
+  if (reencoded) wanted.push_back(replay_encoding(wanted.front().bitrate_kbps));
   auto made = synthesize_encodings(task_id, seconds, wanted);
   song_encodes out;
   out.stream_bitrate_kbps = wanted.front().bitrate_kbps;
   out.stream = share(std::move(made[0]));
-  if (made.size() > 1) out.final_file = share(std::move(made[1]));
+  if (separate_final) out.final_file = share(std::move(made[1]));
+  if (reencoded) out.reencoded = share(std::move(made.back()));
   return out;
 }
 
 void add_missing_encodes(task& t, const task_faults& faults) {
+  bool need_final = false, need_replay = false;
   {
     std::lock_guard lock(t.mutex);
-    if (faults.final_encode != final_encode_mode::different || t.final_file) return;
+    need_final = faults.final_encode == final_encode_mode::different && !t.final_file;
+    need_replay = faults.replay == replay_mode::reencoded && !t.reencoded;
   }
-  const auto encoding = final_encoding(t.id);
-  auto made = share(std::move(synthesize_encodings(t.id, t.song_seconds, std::span(&encoding, 1)).front()));
+  std::vector<mp3_encoding> wanted;
+  if (need_final) wanted.push_back(final_encoding(t.id));
+  if (need_replay) wanted.push_back(replay_encoding(t.stream_bitrate_kbps));
+  if (wanted.empty()) return;
+  auto made = synthesize_encodings(t.id, t.song_seconds, wanted);
   std::lock_guard lock(t.mutex);
-  if (!t.final_file) t.final_file = std::move(made);
+  if (need_final && !t.final_file) t.final_file = share(std::move(made.front()));
+  if (need_replay && !t.reencoded) t.reencoded = share(std::move(made.back()));
 }
 
 }  // namespace serenade::sim

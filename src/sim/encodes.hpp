@@ -1,6 +1,7 @@
 #pragma once
 // The encodes of a task's song: the live stream's, fixed at creation, and those the switches add (the separate
-// final file of final_encode different). All come from one seed, so they play the same music in the same time.
+// final file of final_encode different, the other encode of replay reencoded). All come from one seed, so they
+// play the same music in the same time.
 #include "sim/faults.hpp"
 
 #include <cstdint>
@@ -17,6 +18,7 @@ struct song_encodes {
   int stream_bitrate_kbps = 192;
   song_bytes stream;
   song_bytes final_file;  // null unless the switches ask for a separate one
+  song_bytes reencoded;   // likewise
 };
 
 // The encodes a new task with these switches needs, in one render. Blocking: seconds of CPU for a long song.

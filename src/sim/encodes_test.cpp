@@ -48,6 +48,41 @@ TEST(encode_song, different_is_a_tagged_192k_file_beside_a_plain_128k_stream) {
       << "the same song in time, the Info frame aside";
 }
 
+TEST(encode_song, reencoded_adds_another_encode_of_the_stream_with_the_same_frames) {
+  for (auto final_encode : {final_encode_mode::same, final_encode_mode::different}) {
+    task_faults faults;
+    faults.final_encode = final_encode;
+    faults.replay = replay_mode::reencoded;
+    const auto encodes = encode_song("replayed-task", 4.0, faults);
+    ASSERT_TRUE(encodes.stream && encodes.reencoded);
+    const auto& stream = *encodes.stream;
+    const auto& again = *encodes.reencoded;
+    EXPECT_EQ(again.size(), stream.size()) << "the same timeline in bytes";
+    EXPECT_EQ(archive::frame_offsets(again), archive::frame_offsets(stream));
+    EXPECT_EQ(first_bitrate(again), encodes.stream_bitrate_kbps);
+    EXPECT_NE(again, stream);
+    // A replayed prefix differs early: within the first few frames.
+    const auto offsets = archive::frame_offsets(stream);
+    ASSERT_GT(offsets.size(), 10u);
+    EXPECT_FALSE(std::equal(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(offsets[10]), again.begin()));
+  }
+  EXPECT_FALSE(encode_song("replayed-task", 1.0, task_faults{}).reencoded) << "identical needs no other encode";
+}
+
+TEST(add_missing_encodes, makes_the_reencode_for_a_task_switched_to_reencoded) {
+  task t;
+  t.id = "switched-replay";
+  t.song_seconds = 2.0;
+  t.audio = encode_song(t.id, t.song_seconds, t.faults).stream;
+  task_faults reencoded;
+  reencoded.replay = replay_mode::reencoded;
+  add_missing_encodes(t, reencoded);
+  ASSERT_TRUE(t.reencoded);
+  EXPECT_EQ(t.reencoded->size(), t.audio->size());
+  EXPECT_NE(*t.reencoded, *t.audio);
+  EXPECT_FALSE(t.final_file);
+}
+
 TEST(add_missing_encodes, makes_the_final_file_once_when_switched_to_different) {
   task t;
   t.id = "switched-task";

@@ -27,7 +27,7 @@ template <class Switches>
 using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
                             std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
                             std::optional<std::string> Switches::*, webhook_mode Switches::*,
-                            final_encode_mode Switches::*>;
+                            final_encode_mode Switches::*, replay_mode Switches::*>;
 
 template <class Value>
 concept named_choice = std::is_enum_v<Value> && requires { choice_names<Value>::all; };
@@ -78,6 +78,10 @@ const fault_row<task_faults> task_rows[] = {
      "file a separate 192 kbit/s encode with ID3v2, Xing/LAME Info frame and ID3v1, the stream 128 kbit/s plain "
      "frames; the stream's encode is fixed at create, switching later changes only the CDN file). different is "
      "the intended default"},
+    {"replay", "--replay", &task_faults::replay,
+     "What a reconnect replays: identical (the same bytes from byte 0 on every connection) or reencoded (every "
+     "stream connection after the task's first sends another encode of the song: same bitrate and length, other "
+     "bytes, so the replayed prefix differs from what the first connection sent)"},
 };
 
 const fault_row<create_faults> create_rows[] = {
@@ -342,10 +346,10 @@ std::optional<std::string> check_faults(const task_faults& task, const create_fa
 std::string control_help() {
   std::string out =
       "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, song_seconds, stream_connections_open/_total,\n"
-      "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, webhook_url,\n"
-      "webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
-      "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/stats (creates, create_refusals, status_calls, the\n"
-      "create switches).\n"
+      "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, reencoded_bytes,\n"
+      "webhook_url, webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
+      "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/tasks/{id}/reencoded (what reconnects replay with\n"
+      "replay reencoded), GET /_sim/stats (creates, create_refusals, status_calls, the create switches).\n"
       "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
       "change one task's faults (absent keys stay; a bad value answers 400 and changes nothing):\n";
   add_help<task_faults>(out, task_rows);

@@ -18,12 +18,14 @@ const std::set<std::string> task_keys{"fail_at",          "stall_stream_answer",
                                       "drop_every_time",  "stall_seconds",       "stall_at_bytes",
                                       "refuse_cdn",       "corrupt_cdn",         "truncate_cdn",
                                       "expire_immediately", "delete_cdn_after",  "never_ready",
-                                      "webhooks",         "webhook_delay",       "final_encode"};
+                                      "webhooks",         "webhook_delay",       "final_encode",
+                                      "replay"};
 const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
-    "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode"};
+    "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
+    "--replay"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -94,6 +96,7 @@ TEST(fault_table, the_defaults_are_reported_as_before) {
 TEST(fault_table, the_open_questions_default_to_todays_answers) {
   const auto report = fault_report(parse("").faults);
   EXPECT_EQ(report.at("final_encode"), "same");
+  EXPECT_EQ(report.at("replay"), "identical");
 }
 
 TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
@@ -104,6 +107,8 @@ TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
   EXPECT_EQ(*apply_fault_keys(object(R"({"final_encode":"other"})"), faults).problem,
             "final_encode must be one of same, different");
   EXPECT_THROW(parse("--final-encode other"), CLI::ParseError);
+  EXPECT_EQ(fault_report(parse("--replay reencoded").faults).at("replay"), "reencoded");
+  EXPECT_TRUE(apply_fault_keys(object(R"({"replay":true})"), faults).problem);
 }
 
 TEST(fault_table, flags_refuse_what_control_refuses) {

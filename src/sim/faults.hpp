@@ -47,6 +47,19 @@ struct choice_names<final_encode_mode> {
       {{final_encode_mode::same, "same"}, {final_encode_mode::different, "different"}}};
 };
 
+// What a reconnect replays; whether Sonauto's replay is byte-identical to what an earlier connection sent is
+// not documented.
+//   identical  every connection sends the same bytes from byte 0
+//   reencoded  every connection after the task's first sends another encode of the same song (the stream's
+//              bitrate, another LAME quality): the same length in time and bytes, other bytes
+enum class replay_mode { identical, reencoded };
+
+template <>
+struct choice_names<replay_mode> {
+  static constexpr std::array<std::pair<replay_mode, std::string_view>, 2> all{
+      {{replay_mode::identical, "identical"}, {replay_mode::reencoded, "reencoded"}}};
+};
+
 template <class Choice>
 constexpr std::string_view choice_name(Choice value) {
   for (const auto& [choice, name] : choice_names<Choice>::all) {
@@ -82,6 +95,7 @@ struct task_faults {
   webhook_mode webhooks = webhook_mode::normal;
   double webhook_delay = 2;
   final_encode_mode final_encode = final_encode_mode::same;
+  replay_mode replay = replay_mode::identical;
 };
 
 struct create_faults {

@@ -124,6 +124,7 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   t->audio = std::move(encodes.stream);
   t->stream_bitrate_kbps = encodes.stream_bitrate_kbps;
   t->final_file = std::move(encodes.final_file);
+  t->reencoded = std::move(encodes.reencoded);
   t->created = steady::now();
   if (!t->webhook_url.empty()) start_webhook_watcher(ctx, t);
   ctx.tasks.add(t);

@@ -29,13 +29,16 @@ struct stream_plan {
   std::optional<std::uint64_t> cut_at;    // cut the connection once this many body bytes are sent
   std::optional<std::uint64_t> stall_at;  // pause once this many body bytes are sent
   double stall_seconds = 0;
+  std::shared_ptr<const std::vector<std::uint8_t>> audio;  // the encode this connection sends
 };
 
-// The faults of this connection are fixed now; a later control call affects later connections.
-stream_plan plan_connection(task& t) {
+// The faults of this connection are fixed now; a later control call affects later connections. `earlier` is
+// how many connections of the task were answered before this one.
+stream_plan plan_connection(task& t, int earlier) {
   stream_plan plan;
   std::lock_guard lock(t.mutex);
   const auto& f = t.faults;
+  plan.audio = f.replay == replay_mode::reencoded && earlier > 0 && t.reencoded ? t.reencoded : t.audio;
   if (f.drop_after_bytes && (f.drop_every_time || !t.drop_spent)) {
     plan.cut_at = f.drop_after_bytes;
     t.drop_spent = true;
@@ -48,8 +51,8 @@ stream_plan plan_connection(task& t) {
   return plan;
 }
 
-std::size_t bytes_generated(const task& t, const moment& m) {
-  const auto total = t.audio->size();
+std::size_t bytes_generated(const task& t, const std::vector<std::uint8_t>& audio, const moment& m) {
+  const auto total = audio.size();
   if (m.audio_seconds >= t.song_seconds) return total;
   return static_cast<std::size_t>(static_cast<double>(total) * (m.audio_seconds / t.song_seconds));
 }
@@ -100,7 +103,7 @@ class chunk_bounds {
 // Honours the connection's plan: a pause after plan.stall_at bytes, a cut after plan.cut_at bytes.
 asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex, task& t, stream_plan plan) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto& audio = *t.audio;
+  const auto& audio = *plan.audio;
   const chunk_bounds bounds(options, audio);
   std::size_t sent = 0;
   bool replaying = true;
@@ -110,7 +113,7 @@ asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex,
       ex.abort();
       co_return;
     }
-    const auto available = bounds.sendable(bytes_generated(t, m));
+    const auto available = bounds.sendable(bytes_generated(t, audio, m));
     bool stalled = false;
     for (;;) {
       if (plan.cut_at && sent >= *plan.cut_at) {
@@ -157,10 +160,10 @@ asio::awaitable<void> stream(context& ctx, http::exchange& ex, const http::route
     co_return co_await ex.respond(error_response(400, "Track not ready for streaming"));
   }
   ++t->open_streams;
-  ++t->total_streams;
+  const int earlier = t->total_streams++;
   auto& open_streams = t->open_streams;
   BOOST_SCOPE_EXIT_ALL(&open_streams) { --open_streams; };
-  auto plan = plan_connection(*t);
+  auto plan = plan_connection(*t, earlier);
   if (plan.answer_delay > 0 && !co_await http::until_peer_leaves(ex, pause_for(plan.answer_delay))) {
     ex.abort();
     co_return;

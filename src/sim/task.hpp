@@ -46,6 +46,7 @@ struct task {
   bool drop_spent = false;  // the one-time drop (drop_every_time false) has cut a connection
   // A separate final encode: made at creation or by the control call that asks for it, before the switch.
   std::shared_ptr<const std::vector<std::uint8_t>> final_file;
+  std::shared_ptr<const std::vector<std::uint8_t>> reencoded;  // what later connections send, likewise
 
   // Webhooks (see webhooks.hpp): set before the task is published, then only read.
   std::string webhook_url;                // empty: the task was created without one

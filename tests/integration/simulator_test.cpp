@@ -483,6 +483,55 @@ TEST(simulator, final_encode_switched_per_task_changes_only_the_cdn_file) {
   EXPECT_TRUE(fetch(song_path(s, task)).body == audio);
 }
 
+// ------------------------------------------------------------------------------------------------- replay
+
+TEST(simulator, replay_reencoded_sends_other_bytes_on_every_connection_after_the_first) {
+  stack s({.extra_args = {"--replay", "reencoded"}});
+  const auto task = create_task(s, "replay-reencoded");
+  ASSERT_EQ(control(s, task, {{"drop_after_bytes", 50000}}).status, 200u);
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(task);
+  const auto reencoded = s.sim("GET", "/_sim/tasks/" + task + "/reencoded").body;
+  ASSERT_EQ(reencoded.size(), audio.size()) << "the same bitrate and length";
+  ASSERT_FALSE(reencoded == audio);
+
+  stream_reader first(s.sim_port(), "/stream/" + task, auth());
+  const auto cut = first.read_to_end();
+  EXPECT_TRUE(first.cut());
+  ASSERT_EQ(cut.size(), 50000u);
+  EXPECT_TRUE(cut == audio.substr(0, 50000)) << "the first connection sends the stream's encode";
+
+  stream_reader second(s.sim_port(), "/stream/" + task, auth());
+  const auto whole = second.read_to_end();
+  EXPECT_TRUE(second.ended_cleanly());
+  EXPECT_TRUE(whole == reencoded);
+  EXPECT_FALSE(whole.substr(0, 50000) == cut) << "the replayed prefix must differ from what was sent before";
+
+  stream_reader third(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_TRUE(third.read_to_end() == reencoded);
+  EXPECT_EQ(report(s, task).at("faults").at("replay"), "reencoded");
+  EXPECT_EQ(report(s, task).at("reencoded_bytes").to_number<std::size_t>(), reencoded.size());
+}
+
+TEST(simulator, replay_identical_is_the_default_and_reencoded_can_be_switched_per_task) {
+  stack s;
+  const auto task = create_task(s, "replay-switched");
+  EXPECT_TRUE(report(s, task).at("reencoded_bytes").is_null());
+  EXPECT_EQ(s.sim("GET", "/_sim/tasks/" + task + "/reencoded").status, 404u);
+  wait_for_status(s, task, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+  EXPECT_TRUE(request(s.sim_port(), "GET", "/stream/" + task, auth()).body == audio);
+  EXPECT_TRUE(request(s.sim_port(), "GET", "/stream/" + task, auth()).body == audio) << "identical replays";
+
+  ASSERT_EQ(control(s, task, {{"replay", "reencoded"}}).status, 200u);
+  const auto again = request(s.sim_port(), "GET", "/stream/" + task, auth());
+  EXPECT_TRUE(again.complete);
+  EXPECT_EQ(again.body.size(), audio.size());
+  EXPECT_FALSE(again.body == audio);
+  EXPECT_TRUE(again.body == s.sim("GET", "/_sim/tasks/" + task + "/reencoded").body);
+  EXPECT_EQ(control(s, task, {{"replay", "sometimes"}}).status, 400u);
+}
+
 // ---------------------------------------------------------------------------------------------- never ready
 
 TEST(simulator, never_ready_stays_at_generating) {
