@@ -27,7 +27,7 @@ template <class Switches>
 using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
                             std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
                             std::optional<std::string> Switches::*, webhook_mode Switches::*,
-                            final_encode_mode Switches::*, replay_mode Switches::*>;
+                            final_encode_mode Switches::*, replay_mode Switches::*, stream_end_mode Switches::*>;
 
 template <class Value>
 concept named_choice = std::is_enum_v<Value> && requires { choice_names<Value>::all; };
@@ -82,6 +82,10 @@ const fault_row<task_faults> task_rows[] = {
      "What a reconnect replays: identical (the same bytes from byte 0 on every connection) or reencoded (every "
      "stream connection after the task's first sends another encode of the song: same bitrate and length, other "
      "bytes, so the replayed prefix differs from what the first connection sent)"},
+    {"stream_end", "--stream-end", &task_faults::stream_end,
+     "How a stream connection ends: final-chunk (the zero-size chunk after the last audio byte), close (the "
+     "connection closed after the last byte, no zero-size chunk) or expire-early (the stream expires at SUCCESS: "
+     "open connections are cut there with the last 2 s of audio never sent, new ones get 404)"},
 };
 
 const fault_row<create_faults> create_rows[] = {
@@ -346,6 +350,7 @@ std::optional<std::string> check_faults(const task_faults& task, const create_fa
 std::string control_help() {
   std::string out =
       "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, song_seconds, stream_connections_open/_total,\n"
+      "how connections ended: stream_final_chunks, stream_unframed_ends, stream_expiry_cuts;\n"
       "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, reencoded_bytes,\n"
       "webhook_url, webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
       "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/tasks/{id}/reencoded (what reconnects replay with\n"

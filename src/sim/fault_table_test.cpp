@@ -19,13 +19,13 @@ const std::set<std::string> task_keys{"fail_at",          "stall_stream_answer",
                                       "refuse_cdn",       "corrupt_cdn",         "truncate_cdn",
                                       "expire_immediately", "delete_cdn_after",  "never_ready",
                                       "webhooks",         "webhook_delay",       "final_encode",
-                                      "replay"};
+                                      "replay",           "stream_end"};
 const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
     "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
-    "--replay"};
+    "--replay", "--stream-end"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -97,6 +97,7 @@ TEST(fault_table, the_open_questions_default_to_todays_answers) {
   const auto report = fault_report(parse("").faults);
   EXPECT_EQ(report.at("final_encode"), "same");
   EXPECT_EQ(report.at("replay"), "identical");
+  EXPECT_EQ(report.at("stream_end"), "final-chunk");
 }
 
 TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
@@ -109,6 +110,10 @@ TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
   EXPECT_THROW(parse("--final-encode other"), CLI::ParseError);
   EXPECT_EQ(fault_report(parse("--replay reencoded").faults).at("replay"), "reencoded");
   EXPECT_TRUE(apply_fault_keys(object(R"({"replay":true})"), faults).problem);
+  EXPECT_EQ(fault_report(parse("--stream-end expire-early").faults).at("stream_end"), "expire-early");
+  EXPECT_FALSE(apply_fault_keys(object(R"({"stream_end":"close"})"), faults).problem);
+  EXPECT_EQ(faults.stream_end, stream_end_mode::close);
+  EXPECT_TRUE(apply_fault_keys(object(R"({"stream_end":"expire_early"})"), faults).problem) << "names as flags spell them";
 }
 
 TEST(fault_table, flags_refuse_what_control_refuses) {

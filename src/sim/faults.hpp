@@ -60,6 +60,26 @@ struct choice_names<replay_mode> {
       {{replay_mode::identical, "identical"}, {replay_mode::reencoded, "reencoded"}}};
 };
 
+// How a stream connection ends once the song is complete; not documented beyond "ends when the song is complete"
+// and "expires a few seconds after SUCCESS".
+//   final_chunk   the chunked body's terminating zero-size chunk, then the connection stays usable
+//   close         the last audio byte, then the connection is closed without the zero-size chunk (unframed end)
+//   expire_early  the stream expires at SUCCESS: new connections get 404 from then on, and a connection still
+//                 open is cut there without the zero-size chunk, the last seconds of audio (stream_tail_held)
+//                 never sent, as if it had lagged behind generation
+enum class stream_end_mode { final_chunk, close, expire_early };
+
+template <>
+struct choice_names<stream_end_mode> {
+  static constexpr std::array<std::pair<stream_end_mode, std::string_view>, 3> all{
+      {{stream_end_mode::final_chunk, "final-chunk"},
+       {stream_end_mode::close, "close"},
+       {stream_end_mode::expire_early, "expire-early"}}};
+};
+
+// Seconds of audio an expire_early connection holds back (at most half the song).
+inline constexpr double stream_tail_held = 2.0;
+
 template <class Choice>
 constexpr std::string_view choice_name(Choice value) {
   for (const auto& [choice, name] : choice_names<Choice>::all) {
@@ -96,6 +116,7 @@ struct task_faults {
   double webhook_delay = 2;
   final_encode_mode final_encode = final_encode_mode::same;
   replay_mode replay = replay_mode::identical;
+  stream_end_mode stream_end = stream_end_mode::final_chunk;
 };
 
 struct create_faults {

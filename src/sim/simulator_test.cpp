@@ -111,6 +111,23 @@ TEST(simulator_options, a_song_length_out_of_range_is_refused) {
   expect_refused(inverted, "song lengths");
 }
 
+TEST(timeline_for, stream_end_expire_early_expires_the_stream_at_success) {
+  simulator_options o;
+  serenade::sim::task t;
+  t.song_seconds = 30;
+  serenade::sim::task_faults f;
+  EXPECT_EQ(serenade::sim::timeline_for(o, t, f).expire_after, o.expire_after);
+  f.stream_end = serenade::sim::stream_end_mode::close;
+  EXPECT_EQ(serenade::sim::timeline_for(o, t, f).expire_after, o.expire_after);
+  f.stream_end = serenade::sim::stream_end_mode::expire_early;
+  const auto s = serenade::sim::timeline_for(o, t, f);
+  EXPECT_EQ(s.expire_after, 0.0);
+  EXPECT_EQ(s.song_seconds, 30.0);
+  const auto at_success = serenade::sim::moment_at(s, serenade::sim::success_after(s));
+  EXPECT_TRUE(at_success.expired);
+  EXPECT_FALSE(at_success.stream_open);
+}
+
 TEST(simulator_options, an_unknown_piece_mode_is_refused) {
   simulator_options o;
   o.piece = "byte";

@@ -30,6 +30,7 @@ struct stream_plan {
   std::optional<std::uint64_t> stall_at;  // pause once this many body bytes are sent
   double stall_seconds = 0;
   std::shared_ptr<const std::vector<std::uint8_t>> audio;  // the encode this connection sends
+  stream_end_mode end = stream_end_mode::final_chunk;
 };
 
 // The faults of this connection are fixed now; a later control call affects later connections. `earlier` is
@@ -48,6 +49,7 @@ stream_plan plan_connection(task& t, int earlier) {
     plan.stall_seconds = f.stall_seconds;
   }
   plan.answer_delay = f.stall_stream_answer;
+  plan.end = f.stream_end;
   return plan;
 }
 
@@ -56,6 +58,16 @@ std::size_t bytes_generated(const task& t, const std::vector<std::uint8_t>& audi
   if (m.audio_seconds >= t.song_seconds) return total;
   return static_cast<std::size_t>(static_cast<double>(total) * (m.audio_seconds / t.song_seconds));
 }
+
+}  // namespace
+
+std::size_t held_back_bytes(std::size_t total, double song_seconds) {
+  if (total == 0 || song_seconds <= 0) return total;
+  const double share = std::min(stream_tail_held, song_seconds / 2) / song_seconds;
+  return std::clamp<std::size_t>(static_cast<std::size_t>(static_cast<double>(total) * share), 1, total);
+}
+
+namespace {
 
 asio::awaitable<void> pause_for(double seconds) {
   asio::steady_timer pause(co_await asio::this_coro::executor, seconds_of(seconds));
@@ -113,7 +125,17 @@ asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex,
       ex.abort();
       co_return;
     }
-    const auto available = bounds.sendable(bytes_generated(t, audio, m));
+    auto generated = bytes_generated(t, audio, m);
+    if (plan.end == stream_end_mode::expire_early) {
+      if (m.succeeded) {
+        SERENADE_LOG(info, "sim_stream_expired", "task", t.id, "bytes", sent, "unsent", audio.size() - sent);
+        ++t.stream_expiry_cuts;
+        ex.abort();
+        co_return;
+      }
+      generated = std::min(generated, audio.size() - held_back_bytes(audio.size(), t.song_seconds));
+    }
+    const auto available = bounds.sendable(generated);
     bool stalled = false;
     for (;;) {
       if (plan.cut_at && sent >= *plan.cut_at) {
@@ -142,7 +164,13 @@ asio::awaitable<void> pump(const simulator_options& options, http::exchange& ex,
     if (stalled) continue;
     replaying = false;
     if (sent == audio.size()) {
+      if (plan.end == stream_end_mode::close) {
+        ++t.stream_unframed_ends;
+        ex.abort();
+        co_return;
+      }
       co_await ex.finish_chunked();
+      ++t.stream_final_chunks;
       co_return;
     }
     timer.expires_after(seconds_of(bounds.pause(options)));

@@ -50,7 +50,7 @@ double song_seconds_for(const simulator_options& options, std::string_view task_
 timeline_settings timeline_for(const simulator_options& options, const task& t, const task_faults& f) {
   timeline_settings s{t.song_seconds,       options.speed,        options.ready_after,
                       options.first_audio,  options.finish_delay, options.expire_after};
-  if (f.expire_immediately) s.expire_after = 0;
+  if (f.expire_immediately || f.stream_end == stream_end_mode::expire_early) s.expire_after = 0;
   s.never_ready = f.never_ready;
   s.cdn_lifetime = f.delete_cdn_after;
   return s;

@@ -40,6 +40,10 @@ struct task {
   std::atomic<int> total_streams{0};
   std::atomic<std::uint64_t> cdn_requests{0};    // requests for this task's CDN file, whatever the answer
   std::atomic<std::uint64_t> bytes_streamed{0};  // audio bytes sent on all stream connections
+  // How connections that sent the song to its end, or to the expiry, ended (see stream_end_mode).
+  std::atomic<std::uint64_t> stream_final_chunks{0};
+  std::atomic<std::uint64_t> stream_unframed_ends{0};
+  std::atomic<std::uint64_t> stream_expiry_cuts{0};
 
   mutable std::mutex mutex;  // guards faults, drop_spent and the encodes added later
   task_faults faults;

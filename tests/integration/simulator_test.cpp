@@ -532,6 +532,61 @@ TEST(simulator, replay_identical_is_the_default_and_reencoded_can_be_switched_pe
   EXPECT_EQ(control(s, task, {{"replay", "sometimes"}}).status, 400u);
 }
 
+// --------------------------------------------------------------------------------------------- stream end
+
+TEST(simulator, stream_end_close_sends_every_byte_then_closes_without_the_final_chunk) {
+  stack s({.extra_args = {"--stream-end", "close"}});
+  const auto task = create_task(s, "end-close");
+  const auto other = create_task(s, "end-final-chunk");
+  ASSERT_EQ(control(s, other, {{"stream_end", "final-chunk"}}).status, 200u);
+  wait_for_status(s, task, "SUCCESS");
+  wait_for_status(s, other, "SUCCESS");
+  const auto audio = s.simulator_audio(task);
+
+  stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(reader.status(), 200u);
+  EXPECT_TRUE(reader.read_to_end() == audio) << "every byte arrives";
+  EXPECT_TRUE(reader.cut()) << "no zero-size chunk";
+  EXPECT_FALSE(reader.ended_cleanly());
+  const auto framed = request(s.sim_port(), "GET", "/stream/" + other, auth());
+  EXPECT_TRUE(framed.complete);
+  EXPECT_TRUE(framed.body == s.simulator_audio(other));
+
+  wait_until([&] { return counter(s, task, "stream_unframed_ends") == 1; },
+             [] { return std::string("the unframed end was not counted"); });
+  wait_until([&] { return counter(s, other, "stream_final_chunks") == 1; },
+             [] { return std::string("the final chunk was not counted"); });
+  EXPECT_EQ(counter(s, task, "stream_final_chunks"), 0);
+  EXPECT_EQ(report(s, task).at("faults").at("stream_end"), "close");
+}
+
+TEST(simulator, stream_end_expire_early_cuts_open_connections_at_success_short_of_the_tail) {
+  // Generated at real time, so the connection is surely open before SUCCESS, seconds later.
+  stack s({.song_seconds = 6, .speed = 1});
+  const auto task = create_task(s, "end-expire-early");
+  ASSERT_EQ(control(s, task, {{"stream_end", "expire-early"}}).status, 200u);
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  const auto audio = s.simulator_audio(task);
+
+  stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+  ASSERT_EQ(reader.status(), 200u);
+  const auto body = reader.read_to_end();
+  EXPECT_TRUE(reader.cut()) << "no zero-size chunk";
+  ASSERT_LT(body.size(), audio.size());
+  EXPECT_TRUE(body == audio.substr(0, body.size()));
+  // The last 2 s of the 6 s song never came: a third of its bytes.
+  EXPECT_NEAR(static_cast<double>(audio.size() - body.size()), static_cast<double>(audio.size()) / 3, 1.0);
+  EXPECT_EQ(status_of(s, task), "SUCCESS") << "cut at SUCCESS, not before";
+
+  auto gone = request(s.sim_port(), "GET", "/stream/" + task, auth());
+  EXPECT_EQ(gone.status, 404u);
+  EXPECT_EQ(gone.body, R"({"detail":"Not found"})");
+  wait_until([&] { return counter(s, task, "stream_expiry_cuts") == 1; },
+             [] { return std::string("the cut was not counted"); });
+  // The CDN copy is whole.
+  EXPECT_TRUE(fetch(song_path(s, task)).body == audio);
+}
+
 // ---------------------------------------------------------------------------------------------- never ready
 
 TEST(simulator, never_ready_stays_at_generating) {
