@@ -66,6 +66,8 @@ asio::awaitable<void> task_report(context& ctx, http::exchange& ex, const http::
                    {"stream_final_chunks", t->stream_final_chunks.load()},
                    {"stream_unframed_ends", t->stream_unframed_ends.load()},
                    {"stream_expiry_cuts", t->stream_expiry_cuts.load()},
+                   {"stream_not_ready", t->stream_not_ready.load()},
+                   {"stream_gone", t->stream_gone.load()},
                    {"song_seconds", t->song_seconds},
                    {"audio_bytes", t->audio->size()},
                    {"stream_bitrate_kbps", t->stream_bitrate_kbps},

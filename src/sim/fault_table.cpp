@@ -86,6 +86,9 @@ const fault_row<task_faults> task_rows[] = {
      "How a stream connection ends: final-chunk (the zero-size chunk after the last audio byte), close (the "
      "connection closed after the last byte, no zero-size chunk) or expire-early (the stream expires at SUCCESS: "
      "open connections are cut there with the last 2 s of audio never sent, new ones get 404)"},
+    {"ready_race", "--ready-race", &task_faults::ready_race,
+     "The stream answers 400 {\"detail\":\"Track not ready for streaming\"} for this many seconds after the "
+     "status reports GENERATING_STREAMING_READY (0: it opens with the status)"},
 };
 
 const fault_row<create_faults> create_rows[] = {
@@ -350,7 +353,8 @@ std::optional<std::string> check_faults(const task_faults& task, const create_fa
 std::string control_help() {
   std::string out =
       "Test endpoints: GET /_sim/tasks, GET /_sim/tasks/{id} (status, song_seconds, stream_connections_open/_total,\n"
-      "how connections ended: stream_final_chunks, stream_unframed_ends, stream_expiry_cuts;\n"
+      "how connections ended: stream_final_chunks, stream_unframed_ends, stream_expiry_cuts; refusals:\n"
+      "stream_not_ready (400), stream_gone (404);\n"
       "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, reencoded_bytes,\n"
       "webhook_url, webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
       "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/tasks/{id}/reencoded (what reconnects replay with\n"

@@ -19,13 +19,13 @@ const std::set<std::string> task_keys{"fail_at",          "stall_stream_answer",
                                       "refuse_cdn",       "corrupt_cdn",         "truncate_cdn",
                                       "expire_immediately", "delete_cdn_after",  "never_ready",
                                       "webhooks",         "webhook_delay",       "final_encode",
-                                      "replay",           "stream_end"};
+                                      "replay",           "stream_end",          "ready_race"};
 const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
     "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
-    "--replay", "--stream-end"};
+    "--replay", "--stream-end", "--ready-race"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -98,6 +98,7 @@ TEST(fault_table, the_open_questions_default_to_todays_answers) {
   EXPECT_EQ(report.at("final_encode"), "same");
   EXPECT_EQ(report.at("replay"), "identical");
   EXPECT_EQ(report.at("stream_end"), "final-chunk");
+  EXPECT_EQ(report.at("ready_race").to_number<double>(), 0.0);
 }
 
 TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {

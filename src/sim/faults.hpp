@@ -117,6 +117,7 @@ struct task_faults {
   final_encode_mode final_encode = final_encode_mode::same;
   replay_mode replay = replay_mode::identical;
   stream_end_mode stream_end = stream_end_mode::final_chunk;
+  double ready_race = 0;
 };
 
 struct create_faults {

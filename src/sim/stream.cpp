@@ -183,8 +183,12 @@ asio::awaitable<void> stream(context& ctx, http::exchange& ex, const http::route
   auto t = ctx.tasks.find(p.get("task_id"));
   if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
   const auto m = moment_now(ctx.options, *t);
-  if (m.expired || m.status == "FAILURE") co_return co_await ex.respond(error_response(404, "Not found"));
+  if (m.expired || m.status == "FAILURE") {
+    ++t->stream_gone;
+    co_return co_await ex.respond(error_response(404, "Not found"));
+  }
   if (!t->streaming || !m.stream_open) {
+    ++t->stream_not_ready;
     co_return co_await ex.respond(error_response(400, "Track not ready for streaming"));
   }
   ++t->open_streams;

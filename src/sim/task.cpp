@@ -53,6 +53,7 @@ timeline_settings timeline_for(const simulator_options& options, const task& t, 
   if (f.expire_immediately || f.stream_end == stream_end_mode::expire_early) s.expire_after = 0;
   s.never_ready = f.never_ready;
   s.cdn_lifetime = f.delete_cdn_after;
+  s.stream_delay = f.ready_race;
   return s;
 }
 

@@ -44,6 +44,8 @@ struct task {
   std::atomic<std::uint64_t> stream_final_chunks{0};
   std::atomic<std::uint64_t> stream_unframed_ends{0};
   std::atomic<std::uint64_t> stream_expiry_cuts{0};
+  std::atomic<std::uint64_t> stream_not_ready{0};  // stream requests answered 400 (not ready for streaming)
+  std::atomic<std::uint64_t> stream_gone{0};       // stream requests answered 404 (expired or failed)
 
   mutable std::mutex mutex;  // guards faults, drop_spent and the encodes added later
   task_faults faults;

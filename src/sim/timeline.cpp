@@ -50,7 +50,7 @@ moment moment_at(const timeline_settings& s, double elapsed, std::optional<std::
     } else {
       m.status = "GENERATING_STREAMING_READY";
     }
-    m.stream_open = !m.expired;
+    m.stream_open = !m.expired && elapsed >= s.ready_after + s.stream_delay;
   }
   if (fail_at) {
     // Walk the order of states: once the failing state is reached, the task is failed from then on.

@@ -15,12 +15,13 @@ struct timeline_settings {
   double expire_after;             // seconds the live stream stays available after SUCCESS (0: gone at SUCCESS)
   bool never_ready = false;        // the task stops at GENERATING and never produces audio
   double cdn_lifetime = 168 * 3600.0;  // seconds the CDN copy stays available after SUCCESS (Sonauto: 168 h)
+  double stream_delay = 0;  // seconds after GENERATING_STREAMING_READY before the stream opens (a ready race)
 };
 
 struct moment {
   std::string_view status;
   double audio_seconds;  // audio generated so far
-  bool stream_open;      // the live stream may be requested (ready and not yet expired)
+  bool stream_open;      // the live stream may be requested (ready, past the stream delay, not yet expired)
   bool expired;          // past the live stream's expiry
   bool succeeded;
   bool cdn_available;    // the CDN copy can be downloaded (succeeded and not yet deleted)

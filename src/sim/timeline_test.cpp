@@ -74,6 +74,24 @@ TEST(timeline, streaming_is_ready_at_ready_after) {
   EXPECT_FALSE(m.succeeded);
 }
 
+TEST(timeline, a_ready_race_keeps_the_stream_closed_for_a_while_after_the_status_says_ready) {
+  timeline_settings racing = settings;
+  racing.stream_delay = 3.0;
+  for (double t : {10.0, 11.5, 12.999}) {
+    const moment m = moment_at(racing, t);
+    EXPECT_EQ(m.status, "GENERATING_STREAMING_READY") << t;
+    EXPECT_GT(m.audio_seconds, 0.0) << t;
+    EXPECT_FALSE(m.stream_open) << t;
+  }
+  EXPECT_TRUE(moment_at(racing, 13.0).stream_open);
+  EXPECT_EQ(next_change_after(racing, 10.0), next_change_after(settings, 10.0)) << "the statuses are unchanged";
+  // Longer than the whole generation: the stream opens after SUCCESS, until its expiry.
+  racing.stream_delay = 55.0;
+  EXPECT_FALSE(moment_at(racing, 60.0).stream_open);
+  EXPECT_TRUE(moment_at(racing, 65.0).stream_open);
+  EXPECT_FALSE(moment_at(racing, 119.0).stream_open);
+}
+
 TEST(timeline, audio_grows_at_speed) {
   EXPECT_DOUBLE_EQ(moment_at(settings, 11.0).audio_seconds, 7.0);
   EXPECT_DOUBLE_EQ(moment_at(settings, 20.0).audio_seconds, 25.0);

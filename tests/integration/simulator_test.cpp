@@ -587,6 +587,33 @@ TEST(simulator, stream_end_expire_early_cuts_open_connections_at_success_short_o
   EXPECT_TRUE(fetch(song_path(s, task)).body == audio);
 }
 
+// ---------------------------------------------------------------------------------------------- ready race
+
+TEST(simulator, ready_race_answers_400_while_the_status_already_says_ready) {
+  // An hour of race: no test outlives it, so the refusal does not depend on how fast the test runs.
+  stack s({.song_seconds = 6, .speed = 1, .extra_args = {"--ready-race", "3600"}});
+  const auto task = create_task(s, "ready-race");
+  wait_for_status(s, task, "GENERATING_STREAMING_READY");
+  EXPECT_EQ(request(s.sim_port(), "GET", "/v1/generations/status/" + task, auth()).body,
+            R"("GENERATING_STREAMING_READY")");
+  for (int i = 0; i < 2; ++i) {
+    auto refused = request(s.sim_port(), "GET", "/stream/" + task, auth());
+    EXPECT_EQ(refused.status, 400u);
+    EXPECT_EQ(refused.body, R"({"detail":"Track not ready for streaming"})");
+  }
+  EXPECT_EQ(counter(s, task, "stream_not_ready"), 2);
+  EXPECT_EQ(counter(s, task, "stream_connections_total"), 0);
+  EXPECT_EQ(report(s, task).at("faults").at("ready_race").to_number<double>(), 3600.0);
+
+  // Once the race is over the stream opens with everything generated so far.
+  ASSERT_EQ(control(s, task, {{"ready_race", 0}}).status, 200u);
+  stream_reader reader(s.sim_port(), "/stream/" + task, auth());
+  EXPECT_EQ(reader.status(), 200u);
+  EXPECT_TRUE(reader.read_to_end() == s.simulator_audio(task));
+  EXPECT_EQ(counter(s, task, "stream_not_ready"), 2);
+  EXPECT_EQ(control(s, task, {{"ready_race", -1}}).status, 400u);
+}
+
 // ---------------------------------------------------------------------------------------------- never ready
 
 TEST(simulator, never_ready_stays_at_generating) {
