@@ -27,7 +27,8 @@ template <class Switches>
 using member = std::variant<bool Switches::*, double Switches::*, std::uint64_t Switches::*,
                             std::optional<std::uint64_t> Switches::*, unsigned Switches::*,
                             std::optional<std::string> Switches::*, webhook_mode Switches::*,
-                            final_encode_mode Switches::*, replay_mode Switches::*, stream_end_mode Switches::*>;
+                            final_encode_mode Switches::*, replay_mode Switches::*, stream_end_mode Switches::*,
+                            webhook_payload_shape Switches::*>;
 
 template <class Value>
 concept named_choice = std::is_enum_v<Value> && requires { choice_names<Value>::all; };
@@ -68,8 +69,8 @@ const fault_row<task_faults> task_rows[] = {
      "Tasks stay at GENERATING forever: no audio, no stream, no SUCCESS (time still counts from creation: "
      "switching it off jumps to wherever the task would be by then)"},
     {"webhooks", "--webhooks", &task_faults::webhooks,
-     "How tasks created with a webhook_url are told of each status change (a POST of task_id, status, "
-     "alignment_status): none, normal (default), duplicated (each sent twice), reordered (each held back and "
+     "How tasks created with a webhook_url are told of each status change (a POST shaped by "
+     "--webhook-payload): none, normal (default), duplicated (each sent twice), reordered (each held back and "
      "sent after the next one), delayed (each sent --webhook-delay seconds late)"},
     {"webhook_delay", "--webhook-delay", &task_faults::webhook_delay,
      "Seconds each webhook is late with --webhooks delayed"},
@@ -89,6 +90,11 @@ const fault_row<task_faults> task_rows[] = {
     {"ready_race", "--ready-race", &task_faults::ready_race,
      "The stream answers 400 {\"detail\":\"Track not ready for streaming\"} for this many seconds after the "
      "status reports GENERATING_STREAMING_READY (0: it opens with the status)"},
+    {"webhook_payload", "--webhook-payload", &task_faults::webhook_payload,
+     "What each webhook POST carries: flat ({task_id, status, alignment_status} per change), nested "
+     "({event: status_update, data: {task_id, status, alignment_status}} per change), completion-only (one POST at "
+     "SUCCESS or FAILURE carrying the generation result, as GET /v1/generations/{id}) or no-task-id ({status} "
+     "per change, nothing naming the task)"},
 };
 
 const fault_row<create_faults> create_rows[] = {

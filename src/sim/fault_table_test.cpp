@@ -19,13 +19,14 @@ const std::set<std::string> task_keys{"fail_at",          "stall_stream_answer",
                                       "refuse_cdn",       "corrupt_cdn",         "truncate_cdn",
                                       "expire_immediately", "delete_cdn_after",  "never_ready",
                                       "webhooks",         "webhook_delay",       "final_encode",
-                                      "replay",           "stream_end",          "ready_race"};
+                                      "replay",           "stream_end",          "ready_race",
+                                      "webhook_payload"};
 const std::vector<std::string> fault_flags{
     "--drop-after-bytes", "--drop-every-time", "--stall-seconds",      "--stall-at-bytes",
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
     "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
-    "--replay", "--stream-end", "--ready-race"};
+    "--replay", "--stream-end", "--ready-race", "--webhook-payload"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -99,6 +100,7 @@ TEST(fault_table, the_open_questions_default_to_todays_answers) {
   EXPECT_EQ(report.at("replay"), "identical");
   EXPECT_EQ(report.at("stream_end"), "final-chunk");
   EXPECT_EQ(report.at("ready_race").to_number<double>(), 0.0);
+  EXPECT_EQ(report.at("webhook_payload"), "flat");
 }
 
 TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
@@ -115,6 +117,9 @@ TEST(fault_table, named_choices_are_read_from_flags_and_control_alike) {
   EXPECT_FALSE(apply_fault_keys(object(R"({"stream_end":"close"})"), faults).problem);
   EXPECT_EQ(faults.stream_end, stream_end_mode::close);
   EXPECT_TRUE(apply_fault_keys(object(R"({"stream_end":"expire_early"})"), faults).problem) << "names as flags spell them";
+  EXPECT_EQ(fault_report(parse("--webhook-payload no-task-id").faults).at("webhook_payload"), "no-task-id");
+  EXPECT_FALSE(apply_fault_keys(object(R"({"webhook_payload":"completion-only"})"), faults).problem);
+  EXPECT_EQ(faults.webhook_payload, webhook_payload_shape::completion_only);
 }
 
 TEST(fault_table, flags_refuse_what_control_refuses) {

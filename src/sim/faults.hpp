@@ -11,8 +11,8 @@
 
 namespace serenade::sim {
 
-// How a task's webhooks go out (only for tasks created with a webhook_url): each status change POSTs
-// {"task_id", "status", "alignment_status": null} to it, starting with RECEIVED at creation.
+// How a task's webhooks go out (only for tasks created with a webhook_url): each status change POSTs a body of the
+// task's webhook_payload_shape to it, starting with RECEIVED at creation.
 //   none        nothing is ever sent
 //   normal      one POST per change, as soon as it happens
 //   duplicated  each POST sent twice in a row
@@ -96,6 +96,24 @@ constexpr std::optional<Choice> parse_choice(std::string_view name) {
   return std::nullopt;
 }
 
+// What a webhook POST carries; Sonauto documents webhook_url but not the body.
+//   flat             {"task_id", "status", "alignment_status": null}, one per status change
+//   nested           {"event": "status_update", "data": {"task_id", "status", "alignment_status"}} per change: no
+//                    top-level task_id
+//   completion_only  one POST, at SUCCESS or FAILURE, whose body is the generation result (GET
+//                    /v1/generations/{id}: id, status, song_paths, ...)
+//   no_task_id       {"status"} per change: only the URL tells which task it is about
+enum class webhook_payload_shape { flat, nested, completion_only, no_task_id };
+
+template <>
+struct choice_names<webhook_payload_shape> {
+  static constexpr std::array<std::pair<webhook_payload_shape, std::string_view>, 4> all{
+      {{webhook_payload_shape::flat, "flat"},
+       {webhook_payload_shape::nested, "nested"},
+       {webhook_payload_shape::completion_only, "completion-only"},
+       {webhook_payload_shape::no_task_id, "no-task-id"}}};
+};
+
 // A status a switch may answer with: 0 (off) or 400-599.
 bool valid_refusal(std::uint64_t status);
 
@@ -118,6 +136,7 @@ struct task_faults {
   replay_mode replay = replay_mode::identical;
   stream_end_mode stream_end = stream_end_mode::final_chunk;
   double ready_race = 0;
+  webhook_payload_shape webhook_payload = webhook_payload_shape::flat;
 };
 
 struct create_faults {

@@ -148,16 +148,25 @@ asio::awaitable<void> result(context& ctx, http::exchange& ex, const http::route
   auto t = ctx.tasks.find(p.get("task_id"));
   if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
   const auto m = moment_now(ctx.options, *t);
-  json::object out{{"id", t->id},         {"created_at", t->created_at}, {"status", m.status},
-                   {"model_version", "v3-preview"}, {"prompt", t->prompt}, {"tags", t->tags},
-                   {"alignment_status", nullptr}};
   // A truncated download needs the bare CDN listener (see cdn.hpp); every other file is served here.
   const auto& cdn_base = t->current_faults().truncate_cdn ? ctx.cdn_base_url : ctx.base_url;
-  out["song_paths"] = m.succeeded ? json::value(json::array{cdn_base + "/cdn/" + t->id + ".mp3"}) : nullptr;
-  out["error_message"] = m.status == "FAILURE" ? json::value("The generation failed (simulated)") : nullptr;
-  out["lyrics"] = m.status == "RECEIVED" ? json::value(nullptr) : json::value(t->lyrics);
-  co_await ex.respond(json_response(200, json::serialize(out)));
+  const auto body = json::serialize(generation_result(*t, m.status, cdn_base));
+  co_await ex.respond(json_response(200, body));
 }
+
+}  // namespace
+
+json::object generation_result(const task& t, std::string_view status, const std::string& cdn_base) {
+  json::object out{{"id", t.id},         {"created_at", t.created_at}, {"status", status},
+                   {"model_version", "v3-preview"}, {"prompt", t.prompt}, {"tags", t.tags},
+                   {"alignment_status", nullptr}};
+  out["song_paths"] = status == "SUCCESS" ? json::value(json::array{cdn_base + "/cdn/" + t.id + ".mp3"}) : nullptr;
+  out["error_message"] = status == "FAILURE" ? json::value("The generation failed (simulated)") : nullptr;
+  out["lyrics"] = status == "RECEIVED" ? json::value(nullptr) : json::value(t.lyrics);
+  return out;
+}
+
+namespace {
 
 asio::awaitable<void> credits(context& ctx, http::exchange& ex, const http::route_params&) {
   if (auto refusal = ctx.refuse_auth(ex.req())) co_return co_await ex.respond(std::move(*refusal));

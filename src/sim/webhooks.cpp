@@ -4,6 +4,7 @@
 #include "core/task_group.hpp"
 #include "core/wake_event.hpp"
 #include "sim/context.hpp"
+#include "sim/rest_api.hpp"
 #include "sim/webhook_sender.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,18 +28,25 @@ struct webhook_post {
   std::string body;
 };
 
-webhook_post webhook_for(const task& t, std::string_view status) {
-  json::object body{{"task_id", t.id}, {"status", status}, {"alignment_status", nullptr}};
-  return {std::string(status), json::serialize(body)};
-}
-
 // What the watcher needs of the simulator: no reference to it, so a watcher still unwinding after the simulator
 // is gone touches nothing of it.
 struct webhook_outbox {
   asio::any_io_executor executor;
   std::shared_ptr<core::task_group> background;
   std::chrono::milliseconds timeout;
+  std::string base_url;      // for the song_paths of a completion-only body, as the result endpoint gives them
+  std::string cdn_base_url;
 };
+
+std::optional<webhook_post> webhook_for(const webhook_outbox& outbox, const task& t, const task_faults& f,
+                                        std::string_view status) {
+  const auto result = [&] {
+    return generation_result(t, status, f.truncate_cdn ? outbox.cdn_base_url : outbox.base_url);
+  };
+  auto body = webhook_body(f.webhook_payload, t.id, status, result);
+  if (!body) return std::nullopt;
+  return webhook_post{std::string(status), std::move(*body)};
+}
 
 core::task_group::ended_handler log_failure(std::string_view event, std::string task_id) {
   return [event, task_id = std::move(task_id)](std::exception_ptr e) {
@@ -78,7 +86,10 @@ void announce(const webhook_outbox& outbox, const std::shared_ptr<task>& t, cons
               std::string_view status, std::optional<webhook_post>& held) {
   std::vector<webhook_post> posts;
   double delay = 0;
-  auto post = webhook_for(*t, status);
+  auto shaped = webhook_for(outbox, *t, f, status);
+  // A change the payload shape does not announce: a held post waits for the next one that is announced.
+  if (!shaped) return;
+  auto post = std::move(*shaped);
   switch (f.webhooks) {
     case webhook_mode::none:
       break;
@@ -157,11 +168,33 @@ asio::awaitable<void> watch_task(webhook_outbox outbox, simulator_options option
 
 }  // namespace
 
+std::optional<std::string> webhook_body(webhook_payload_shape shape, std::string_view task_id,
+                                        std::string_view status, const std::function<json::object()>& result) {
+  json::object body;
+  switch (shape) {
+    case webhook_payload_shape::flat:
+      body = {{"task_id", task_id}, {"status", status}, {"alignment_status", nullptr}};
+      break;
+    case webhook_payload_shape::nested:
+      body = {{"event", "status_update"},
+              {"data", json::object{{"task_id", task_id}, {"status", status}, {"alignment_status", nullptr}}}};
+      break;
+    case webhook_payload_shape::completion_only:
+      if (status != "SUCCESS" && status != "FAILURE") return std::nullopt;
+      body = result();
+      break;
+    case webhook_payload_shape::no_task_id:
+      body = {{"status", status}};
+      break;
+  }
+  return json::serialize(body);
+}
+
 void start_webhook_watcher(context& ctx, const std::shared_ptr<task>& t) {
   auto strand = asio::make_strand(ctx.executor);
   t->wake = std::make_shared<core::wake_event>(strand);
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_of(ctx.options.webhook_timeout));
-  webhook_outbox outbox{ctx.executor, ctx.background, timeout};
+  webhook_outbox outbox{ctx.executor, ctx.background, timeout, ctx.base_url, ctx.cdn_base_url};
   ctx.background->spawn(strand, watch_task(std::move(outbox), ctx.options, t),
                         log_failure("sim_webhook_watch_failed", t->id));
 }

@@ -48,7 +48,12 @@ class webhook_receiver {
     std::string target;
     std::string content_type;
     std::string body;
-    std::string task() const { return std::string(json::parse(body).at("task_id").as_string()); }
+    // The task_id at the top of the body: empty for a payload shape that puts none there.
+    std::string task() const {
+      const auto parsed = json::parse(body);
+      const auto* id = parsed.is_object() ? parsed.as_object().if_contains("task_id") : nullptr;
+      return id && id->is_string() ? std::string(id->as_string()) : std::string();
+    }
     std::string status() const { return std::string(json::parse(body).at("status").as_string()); }
   };
 
@@ -72,6 +77,18 @@ class webhook_receiver {
   std::uint16_t port() const { return port_; }
   void ask_status_from(std::uint16_t sim_port) { sim_port_ = sim_port; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  // A URL of its own, for bodies that do not name their task.
+  std::string url_for(const std::string& name) const { return url() + "/" + name; }
+
+  // The hooks posted to url_for(name), in arrival order.
+  std::vector<hook> posted_to(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    std::vector<hook> out;
+    for (const auto& h : hooks_) {
+      if (h.target == "/hook/" + name) out.push_back(h);
+    }
+    return out;
+  }
 
   // The hooks of one task, in arrival order.
   std::vector<hook> of(const std::string& task) const {
@@ -406,6 +423,101 @@ TEST(sim_webhooks, an_unreachable_receiver_is_counted_as_failed) {
                      R"({"prompt":"x","enable_streaming":true,"stream_format":"mp3","webhook_url":5})");
   EXPECT_EQ(bad.status, 422u);
   EXPECT_EQ(stats(s).at("creates").to_number<int>(), 1);
+}
+
+// ------------------------------------------------------------------------------------------ payload shapes
+
+// Waits until `name`'s URL holds `count` hooks and the simulator counts as many sent for the task.
+std::vector<webhook_receiver::hook> wait_for_posted(stack& s, const webhook_receiver& receiver, const std::string& task,
+                                                    const std::string& name, std::size_t count) {
+  std::vector<webhook_receiver::hook> got;
+  wait_until(
+      [&] {
+        got = receiver.posted_to(name);
+        return got.size() >= count && webhooks_sent(s, task) == static_cast<int>(got.size());
+      },
+      [&] { return name + " had " + std::to_string(got.size()) + " webhooks, awaiting " + std::to_string(count); });
+  return got;
+}
+
+TEST(sim_webhooks, payload_nested_puts_task_and_status_under_data) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhook-payload", "nested"}));
+  const auto task = create_task(s, "payload-nested", receiver.url_for("nested"));
+  wait_for_end(s, task);
+  const auto hooks = wait_for_posted(s, receiver, task, "nested", all_statuses.size());
+  std::vector<std::string> statuses;
+  for (const auto& h : hooks) {
+    const auto body = json::parse(h.body).as_object();
+    EXPECT_FALSE(body.contains("task_id")) << h.body;
+    EXPECT_FALSE(body.contains("status")) << h.body;
+    EXPECT_EQ(body.at("event"), "status_update") << h.body;
+    const auto& data = body.at("data").as_object();
+    EXPECT_EQ(data.at("task_id").as_string(), task);
+    statuses.emplace_back(data.at("status").as_string());
+  }
+  EXPECT_EQ(statuses, all_statuses);
+  EXPECT_EQ(report(s, task).at("faults").at("webhook_payload"), "nested");
+}
+
+TEST(sim_webhooks, payload_no_task_id_sends_only_the_status) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhook-payload", "no-task-id"}));
+  const auto task = create_task(s, "payload-anonymous", receiver.url_for("anonymous"));
+  wait_for_end(s, task);
+  const auto hooks = wait_for_posted(s, receiver, task, "anonymous", all_statuses.size());
+  std::vector<std::string> statuses;
+  for (const auto& h : hooks) {
+    const auto body = json::parse(h.body).as_object();
+    EXPECT_EQ(body.size(), 1u) << h.body;
+    statuses.emplace_back(body.at("status").as_string());
+    EXPECT_EQ(h.body.find(task), std::string::npos) << "nothing names the task: " << h.body;
+  }
+  EXPECT_EQ(statuses, all_statuses);
+}
+
+TEST(sim_webhooks, payload_completion_only_sends_one_post_with_the_result_at_the_end) {
+  webhook_receiver receiver;
+  stack s(with_flags({"--webhook-payload", "completion-only"}));
+  const auto done = create_task(s, "payload-done", receiver.url_for("done"));
+  const auto failed = create_task(s, "payload-failed", receiver.url_for("failed"));
+  const auto switched = create_task(s, "payload-switched", receiver.url_for("switched"));
+  ASSERT_EQ(control(s, {{"task_id", failed}, {"fail_at", "GENERATING_STREAMING_READY"}}).status, 200u);
+  ASSERT_EQ(control(s, {{"task_id", switched}, {"webhook_payload", "no-task-id"}}).status, 200u);
+  EXPECT_EQ(control(s, {{"task_id", switched}, {"webhook_payload", "sometimes"}}).status, 400u);
+  wait_for_end(s, done);
+  ASSERT_EQ(wait_for_end(s, failed, "FAILURE"), "FAILURE");
+  wait_for_end(s, switched);
+
+  // SUCCESS is the last change: once its post is in, no other can follow.
+  const auto hooks = wait_for_posted(s, receiver, done, "done", 1);
+  ASSERT_EQ(hooks.size(), 1u);
+  const auto result = request(s.sim_port(), "GET", "/v1/generations/" + done, auth());
+  EXPECT_EQ(json::parse(hooks[0].body), result.json()) << "the body is the generation result";
+  const auto body = json::parse(hooks[0].body).as_object();
+  EXPECT_EQ(body.at("id").as_string(), done);
+  EXPECT_EQ(body.at("status").as_string(), "SUCCESS");
+  EXPECT_EQ(body.at("song_paths").as_array().size(), 1u);
+
+  const auto failure = wait_for_posted(s, receiver, failed, "failed", 1);
+  ASSERT_EQ(failure.size(), 1u);
+  const auto failure_body = json::parse(failure[0].body).as_object();
+  EXPECT_EQ(failure_body.at("id").as_string(), failed);
+  EXPECT_EQ(failure_body.at("status").as_string(), "FAILURE");
+  EXPECT_TRUE(failure_body.at("song_paths").is_null());
+  EXPECT_FALSE(failure_body.at("error_message").is_null());
+
+  // Switched per task right after create: what passed before the switch went unannounced (completion-only),
+  // every later change came as {"status"}.
+  wait_until([&] { auto got = receiver.posted_to("switched");
+                   return !got.empty() && got.back().status() == "SUCCESS" &&
+                          webhooks_sent(s, switched) == static_cast<int>(got.size()); },
+             [] { return std::string("no SUCCESS post for the switched task"); });
+  const auto got = receiver.posted_to("switched");
+  ASSERT_LE(got.size(), all_statuses.size());
+  const std::vector<std::string> tail(all_statuses.end() - static_cast<std::ptrdiff_t>(got.size()), all_statuses.end());
+  EXPECT_EQ(statuses_of(got), tail);
+  for (const auto& h : got) EXPECT_EQ(json::parse(h.body).as_object().size(), 1u) << h.body;
 }
 
 // -------------------------------------------------------------------------------------------- refusals
