@@ -12,8 +12,8 @@ context::context(boost::asio::any_io_executor ex, simulator_options opts)
       options(std::move(opts)),
       background(std::make_shared<core::task_group>()),
       api_key_(options.api_key),
-      create_(options.create),
-      refuse_create_left_(options.create.refuse_create_times) {}
+      service_(options.service),
+      refuse_create_left_(options.service.refuse_create_times) {}
 
 context::~context() = default;
 
@@ -32,11 +32,11 @@ void context::accept_only_key(std::string key) {
 
 unsigned context::take_create_refusal() {
   std::lock_guard lock(mutex_);
-  if (create_.refuse_create == 0) return 0;
-  if (create_.refuse_create_times == 0) return create_.refuse_create;
+  if (service_.refuse_create == 0) return 0;
+  if (service_.refuse_create_times == 0) return service_.refuse_create;
   if (refuse_create_left_ == 0) return 0;
   --refuse_create_left_;
-  return create_.refuse_create;
+  return service_.refuse_create;
 }
 
 std::optional<std::string> context::reused_task_id(const std::string& fresh) {
@@ -45,18 +45,25 @@ std::optional<std::string> context::reused_task_id(const std::string& fresh) {
     first_task_id_ = fresh;
     return std::nullopt;
   }
-  if (!create_.reuse_task_id) return std::nullopt;
+  if (!service_.reuse_task_id) return std::nullopt;
   return first_task_id_;
 }
 
-std::optional<std::string> context::change_create_faults(const json::object& body) {
+bool context::take_status_429() {
   std::lock_guard lock(mutex_);
-  auto changed = create_;
+  if (service_.status_429_every == 0) return false;
+  return ++status_calls_counted_ % service_.status_429_every == 0;
+}
+
+std::optional<std::string> context::change_service_faults(const json::object& body) {
+  std::lock_guard lock(mutex_);
+  auto changed = service_;
   const auto update = apply_fault_keys(body, changed);
   if (update.problem) return update.problem;
   if (update.any_set) {
-    create_ = changed;
-    refuse_create_left_ = create_.refuse_create_times;
+    service_ = changed;
+    refuse_create_left_ = service_.refuse_create_times;
+    status_calls_counted_ = 0;
   }
   return std::nullopt;
 }
@@ -64,11 +71,12 @@ std::optional<std::string> context::change_create_faults(const json::object& bod
 json::object context::stats() const {
   json::object out{{"creates", creates.load()},
                    {"create_refusals", create_refusals.load()},
-                   {"status_calls", status_calls.load()}};
+                   {"status_calls", status_calls.load()},
+                   {"status_429s", status_429s.load()}};
   std::lock_guard lock(mutex_);
-  add_fault_report(out, create_);
+  add_fault_report(out, service_);
   out["refuse_create_left"] =
-      create_.refuse_create_times == 0 ? json::value(nullptr) : json::value(refuse_create_left_);
+      service_.refuse_create_times == 0 ? json::value(nullptr) : json::value(refuse_create_left_);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// What every part of the simulated Sonauto shares: its options, the task table, the accepted key and the create
-// endpoint's switches (both changed by POST /_sim/control), the counters /_sim/stats reports, the background
+// What every part of the simulated Sonauto shares: its options, the task table, the accepted key and the
+// service-wide switches (both changed by POST /_sim/control), the counters /_sim/stats reports, the background
 // webhook work. The simulator owns it; the route handlers receive it first.
 #include "core/blocking_pool.hpp"
 #include "http/message.hpp"
@@ -36,6 +36,7 @@ struct context {
   std::string cdn_base_url;  // the bare CDN listener (see cdn.hpp)
 
   std::atomic<std::uint64_t> status_calls{0};
+  std::atomic<std::uint64_t> status_429s{0};  // status calls answered by the status_429_every switch
   std::atomic<std::uint64_t> creates{0};          // successful creates only
   std::atomic<std::uint64_t> create_refusals{0};  // creates answered by the refuse_create switch
 
@@ -48,18 +49,22 @@ struct context {
   // The task id a create must answer instead of creating a task (reuse_task_id), or nothing; `fresh` is the id
   // a create would otherwise give, remembered as the one to reuse when it is the first.
   std::optional<std::string> reused_task_id(const std::string& fresh);
-  // Applies the create endpoint's keys of a control body: the sentence of a 400, or nothing once applied.
-  std::optional<std::string> change_create_faults(const boost::json::object& body);
+  // Counts a status call: true when it is one status_429_every says to refuse.
+  bool take_status_429();
+  // Applies the service-wide keys of a control body: the sentence of a 400, or nothing once applied (setting
+  // any of them re-arms the counts of refuse_create_times and status_429_every).
+  std::optional<std::string> change_service_faults(const boost::json::object& body);
 
   boost::json::object stats() const;
 
  private:
   mutable std::mutex mutex_;
   std::string api_key_;
-  // Refuse creates with create_.refuse_create (0: off), for the next refuse_create_left_ creates, or every one
+  // Refuse creates with service_.refuse_create (0: off), for the next refuse_create_left_ creates, or every one
   // when refuse_create_times is 0.
-  create_faults create_;
+  service_faults service_;
   std::uint64_t refuse_create_left_ = 0;
+  std::uint64_t status_calls_counted_ = 0;  // since status_429_every was last set
   std::string first_task_id_;
 };
 

@@ -18,7 +18,7 @@ using http::json_response;
 namespace {
 
 // {"api_key": "..."} replaces the accepted key. With {"task_id": "..."}, the task switches present change that
-// task's faults; the create endpoint's switches apply with or without a task. Absent keys stay, unknown keys are
+// task's faults; the service-wide switches apply with or without a task. Absent keys stay, unknown keys are
 // ignored; a bad value answers 400 and changes nothing. The answer carries the stats and the task's faults.
 asio::awaitable<void> control(context& ctx, http::exchange& ex, const http::route_params&) {
   json::error_code ec;
@@ -35,7 +35,7 @@ asio::awaitable<void> control(context& ctx, http::exchange& ex, const http::rout
     update = apply_fault_keys(o, changed);
     if (update.problem) co_return co_await ex.respond(error_response(400, *update.problem));
   }
-  if (auto problem = ctx.change_create_faults(o)) co_return co_await ex.respond(error_response(400, *problem));
+  if (auto problem = ctx.change_service_faults(o)) co_return co_await ex.respond(error_response(400, *problem));
   // An encode the new switches need is made before they apply, so the task never lacks one (seconds for a
   // long song, on the synthesis thread).
   if (t) co_await ctx.synth_pool.run([&] { add_missing_encodes(*t, changed); });

@@ -97,14 +97,17 @@ const fault_row<task_faults> task_rows[] = {
      "per change, nothing naming the task)"},
 };
 
-const fault_row<create_faults> create_rows[] = {
-    {"refuse_create", "--refuse-create", &create_faults::refuse_create,
+const fault_row<service_faults> service_rows[] = {
+    {"refuse_create", "--refuse-create", &service_faults::refuse_create,
      "POST /v1/generations/v3 answers this status (401, 402, 422, 429, 500 ...) with a FastAPI-style JSON detail "
      "and creates nothing; 0 creates"},
-    {"refuse_create_times", "--refuse-create-times", &create_faults::refuse_create_times,
+    {"refuse_create_times", "--refuse-create-times", &service_faults::refuse_create_times,
      "With --refuse-create: refuse only the first N creates (0: every one)"},
-    {"reuse_task_id", "--reuse-task-id", &create_faults::reuse_task_id,
+    {"reuse_task_id", "--reuse-task-id", &service_faults::reuse_task_id,
      "Every create after the first answers the first task's id again and creates nothing (a hostile upstream)"},
+    {"status_429_every", "--status-429-every", &service_faults::status_429_every,
+     "Every Nth status call (GET /v1/generations/status/{id}), counted across all tasks, answers 429 "
+     "{\"detail\":\"Too many requests\"} (0: never)"},
 };
 
 template <named_choice Choice>
@@ -328,17 +331,17 @@ void add_help(std::string& out, std::span<const fault_row<Switches>> rows) {
 
 bool valid_refusal(std::uint64_t status) { return status == 0 || (status >= 400 && status <= 599); }
 
-void add_fault_flags(CLI::App& command, task_faults& task, create_faults& create) {
+void add_fault_flags(CLI::App& command, task_faults& task, service_faults& service) {
   add_flags<task_faults>(command, task_rows, task);
-  add_flags<create_faults>(command, create_rows, create);
+  add_flags<service_faults>(command, service_rows, service);
 }
 
 fault_update apply_fault_keys(const json::object& body, task_faults& faults) {
   return apply<task_faults>(task_rows, body, faults);
 }
 
-fault_update apply_fault_keys(const json::object& body, create_faults& faults) {
-  return apply<create_faults>(create_rows, body, faults);
+fault_update apply_fault_keys(const json::object& body, service_faults& faults) {
+  return apply<service_faults>(service_rows, body, faults);
 }
 
 json::object fault_report(const task_faults& faults) {
@@ -347,13 +350,13 @@ json::object fault_report(const task_faults& faults) {
   return out;
 }
 
-void add_fault_report(json::object& out, const create_faults& faults) {
-  add_report<create_faults>(create_rows, faults, out);
+void add_fault_report(json::object& out, const service_faults& faults) {
+  add_report<service_faults>(service_rows, faults, out);
 }
 
-std::optional<std::string> check_faults(const task_faults& task, const create_faults& create) {
+std::optional<std::string> check_faults(const task_faults& task, const service_faults& service) {
   if (auto problem = check<task_faults>(task_rows, task)) return problem;
-  return check<create_faults>(create_rows, create);
+  return check<service_faults>(service_rows, service);
 }
 
 std::string control_help() {
@@ -364,12 +367,13 @@ std::string control_help() {
       "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, reencoded_bytes,\n"
       "webhook_url, webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
       "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/tasks/{id}/reencoded (what reconnects replay with\n"
-      "replay reencoded), GET /_sim/stats (creates, create_refusals, status_calls, the create switches).\n"
+      "replay reencoded), GET /_sim/stats (creates, create_refusals, status_calls, status_429s, the service-wide switches).\n"
       "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
       "change one task's faults (absent keys stay; a bad value answers 400 and changes nothing):\n";
   add_help<task_faults>(out, task_rows);
-  out += "Keys of the create endpoint, with or without task_id (setting either re-arms the count):\n";
-  add_help<create_faults>(out, create_rows);
+  out += "Service-wide keys, with or without task_id (setting any re-arms the counts of refuse_create_times and\n"
+         "status_429_every):\n";
+  add_help<service_faults>(out, service_rows);
   return out;
 }
 

@@ -26,7 +26,7 @@ const std::vector<std::string> fault_flags{
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
     "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
-    "--replay", "--stream-end", "--ready-race", "--webhook-payload"};
+    "--replay", "--stream-end", "--ready-race", "--webhook-payload", "--status-429-every"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -44,13 +44,14 @@ TEST(fault_table, the_report_has_one_field_per_task_switch) {
   EXPECT_EQ(keys, task_keys);
 }
 
-TEST(fault_table, the_create_switches_join_a_report) {
+TEST(fault_table, the_service_switches_join_a_report) {
   json::object out;
-  add_fault_report(out, create_faults{429, 2, true});
+  add_fault_report(out, service_faults{429, 2, true, 5});
   EXPECT_EQ(out.at("refuse_create").to_number<int>(), 429);
   EXPECT_EQ(out.at("refuse_create_times").to_number<int>(), 2);
   EXPECT_EQ(out.at("reuse_task_id"), true);
-  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(out.at("status_429_every").to_number<int>(), 5);
+  EXPECT_EQ(out.size(), 4u);
 }
 
 TEST(fault_table, every_flag_is_offered_and_every_key_is_explained) {
@@ -67,7 +68,7 @@ TEST(fault_table, a_flag_sets_the_switch_its_report_field_shows) {
   const auto options = parse(
       "--drop-after-bytes 20000 --drop-every-time --stall-seconds 0.5 --stall-at-bytes 1000 --refuse-cdn 403 "
       "--corrupt-cdn --truncate-cdn --expire-immediately --delete-cdn-after 7 --never-ready --webhooks reordered "
-      "--webhook-delay 1.5 --refuse-create 429 --refuse-create-times 3");
+      "--webhook-delay 1.5 --refuse-create 429 --refuse-create-times 3 --status-429-every 4");
   const auto report = fault_report(options.faults);
   EXPECT_EQ(report.at("drop_after_bytes").to_number<int>(), 20000);
   EXPECT_EQ(report.at("drop_every_time"), true);
@@ -81,8 +82,9 @@ TEST(fault_table, a_flag_sets_the_switch_its_report_field_shows) {
   EXPECT_EQ(report.at("never_ready"), true);
   EXPECT_EQ(report.at("webhooks"), "reordered");
   EXPECT_EQ(report.at("webhook_delay").to_number<double>(), 1.5);
-  EXPECT_EQ(options.create.refuse_create, 429u);
-  EXPECT_EQ(options.create.refuse_create_times, 3u);
+  EXPECT_EQ(options.service.refuse_create, 429u);
+  EXPECT_EQ(options.service.refuse_create_times, 3u);
+  EXPECT_EQ(options.service.status_429_every, 4u);
 }
 
 TEST(fault_table, the_defaults_are_reported_as_before) {
@@ -164,7 +166,7 @@ TEST(fault_table, a_bad_value_is_refused_with_its_key_named) {
     const auto key = fields.begin()->key();
     EXPECT_TRUE(update.problem->starts_with(std::string(key) + " must be")) << *update.problem;
   }
-  create_faults create;
+  service_faults create;
   EXPECT_TRUE(apply_fault_keys(object(R"({"refuse_create":"429"})"), create).problem);
   EXPECT_TRUE(apply_fault_keys(object(R"({"refuse_create_times":-1})"), create).problem);
 }
@@ -175,7 +177,7 @@ TEST(fault_table, keys_that_name_no_switch_are_left_alone) {
   EXPECT_FALSE(update.problem);
   EXPECT_FALSE(update.any_set);
   EXPECT_EQ(fault_report(faults), fault_report(task_faults{}));
-  create_faults create;
+  service_faults create;
   EXPECT_FALSE(apply_fault_keys(object(R"({"corrupt_cdn":true})"), create).any_set);
 }
 
@@ -190,7 +192,7 @@ TEST(fault_table, options_built_in_code_are_checked_like_flags) {
   EXPECT_FALSE(check_faults(faults, {}));
   faults.refuse_cdn = 200;
   EXPECT_EQ(check_faults(faults, {}), "--refuse-cdn must be an HTTP status 400-599, or 0");
-  EXPECT_EQ(check_faults({}, create_faults{600, 0}), "--refuse-create must be an HTTP status 400-599, or 0");
+  EXPECT_EQ(check_faults({}, service_faults{600, 0}), "--refuse-create must be an HTTP status 400-599, or 0");
 }
 
 }  // namespace

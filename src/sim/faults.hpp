@@ -1,6 +1,7 @@
 #pragma once
 // The fault switches a simulated Sonauto can be told to misbehave with: per task (every task starts with the
-// `serenade simulate` flags, POST /_sim/control changes one task's) and for the create endpoint. What each switch
+// `serenade simulate` flags, POST /_sim/control changes one task's) and service-wide (the create endpoint, the
+// status endpoint's rate limit). What each switch
 // does, and how it is set, is in its row of fault_table.cpp.
 #include <array>
 #include <cstdint>
@@ -139,10 +140,11 @@ struct task_faults {
   webhook_payload_shape webhook_payload = webhook_payload_shape::flat;
 };
 
-struct create_faults {
+struct service_faults {
   unsigned refuse_create = 0;
   std::uint64_t refuse_create_times = 0;
   bool reuse_task_id = false;
+  std::uint64_t status_429_every = 0;
 };
 
 }  // namespace serenade::sim

@@ -137,6 +137,10 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
 asio::awaitable<void> status(context& ctx, http::exchange& ex, const http::route_params& p) {
   if (auto refusal = ctx.refuse_auth(ex.req())) co_return co_await ex.respond(std::move(*refusal));
   ++ctx.status_calls;
+  if (ctx.take_status_429()) {
+    ++ctx.status_429s;
+    co_return co_await ex.respond(error_response(429, "Too many requests"));
+  }
   auto t = ctx.tasks.find(p.get("task_id"));
   if (!t) co_return co_await ex.respond(error_response(404, "Not found"));
   const auto now = moment_now(ctx.options, *t);

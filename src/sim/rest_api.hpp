@@ -1,6 +1,6 @@
 #pragma once
 // Sonauto's REST API as Serenade calls it: create a generation, read its status and its result, the credit
-// balance. Every request needs the API key; creates may be refused on purpose (create_faults).
+// balance. Every request needs the API key; creates may be refused on purpose (service_faults).
 #include <boost/json/object.hpp>
 
 #include <string>

@@ -47,7 +47,7 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"tick", "frame"}));
   seconds("--webhook-timeout", o.webhook_timeout, "Seconds a webhook POST may take before it is abandoned (no retry)");
-  add_fault_flags(cmd, o.faults, o.create);
+  add_fault_flags(cmd, o.faults, o.service);
   cmd.footer(control_help());
 }
 
@@ -79,7 +79,7 @@ std::uint16_t simulator::start() {
   if (options.speed <= 0) throw std::invalid_argument("--speed must be positive");
   if (options.tick <= 0) throw std::invalid_argument("--tick must be positive");
   if (options.piece != "tick" && options.piece != "frame") throw std::invalid_argument("--piece must be tick or frame");
-  if (auto problem = check_faults(options.faults, options.create)) throw std::invalid_argument(*problem);
+  if (auto problem = check_faults(options.faults, options.service)) throw std::invalid_argument(*problem);
   auto address = core::parse_listen_address(options.listen);
   if (!address) throw std::invalid_argument("--listen must be host:port, got '" + options.listen + "'");
 

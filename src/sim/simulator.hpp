@@ -42,7 +42,7 @@ struct simulator_options {
   double tick = 0.1;          // seconds between stream chunks
   std::string piece = "tick";  // "tick": what is new every tick in one chunk; "frame": one chunk per MP3 frame
   task_faults faults;         // defaults for every new task
-  create_faults create;       // the create endpoint's switches at start
+  service_faults service;     // the service-wide switches (create endpoint, status rate limit) at start
   double webhook_timeout = 3;  // seconds a webhook POST may take before it is abandoned (no retry)
 };
 

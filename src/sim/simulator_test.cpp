@@ -1,5 +1,6 @@
 #include "sim/simulator.hpp"
 
+#include "sim/context.hpp"
 #include "sim/task.hpp"
 
 #include <CLI/CLI.hpp>
@@ -126,6 +127,24 @@ TEST(timeline_for, stream_end_expire_early_expires_the_stream_at_success) {
   const auto at_success = serenade::sim::moment_at(s, serenade::sim::success_after(s));
   EXPECT_TRUE(at_success.expired);
   EXPECT_FALSE(at_success.stream_open);
+}
+
+TEST(context, status_429_every_refuses_every_nth_status_call_counted_from_when_it_is_set) {
+  boost::asio::io_context io;
+  simulator_options o;
+  o.service.status_429_every = 3;
+  serenade::sim::context ctx(io.get_executor(), o);
+  std::string seen;
+  for (int i = 0; i < 7; ++i) seen += ctx.take_status_429() ? 'x' : '.';
+  EXPECT_EQ(seen, "..x..x.");
+  // Set again: counted afresh.
+  ASSERT_FALSE(ctx.change_service_faults(boost::json::object{{"status_429_every", 2}}));
+  seen.clear();
+  for (int i = 0; i < 4; ++i) seen += ctx.take_status_429() ? 'x' : '.';
+  EXPECT_EQ(seen, ".x.x");
+  ASSERT_FALSE(ctx.change_service_faults(boost::json::object{{"status_429_every", 0}}));
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(ctx.take_status_429());
+  EXPECT_EQ(ctx.stats().at("status_429_every").to_number<int>(), 0);
 }
 
 TEST(simulator_options, an_unknown_piece_mode_is_refused) {

@@ -614,6 +614,45 @@ TEST(simulator, ready_race_answers_400_while_the_status_already_says_ready) {
   EXPECT_EQ(control(s, task, {{"ready_race", -1}}).status, 400u);
 }
 
+// ------------------------------------------------------------------------------------------- status 429s
+
+TEST(simulator, status_429_every_refuses_every_nth_status_call_across_tasks) {
+  stack s({.extra_args = {"--status-429-every", "5"}});
+  const auto a = create_task(s, "rate-a");
+  const auto b = create_task(s, "rate-b");
+  auto stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_EQ(stats.at("status_429_every").to_number<int>(), 5);
+  EXPECT_EQ(stats.at("status_429s").to_number<int>(), 0);
+
+  // Set through control (no task_id: it is service-wide), which also starts the count afresh.
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"status_429_every":3})").status, 200u);
+  const auto calls_before = s.sim("GET", "/_sim/stats").json().at("status_calls").to_number<int>();
+  std::vector<unsigned> answers;
+  for (int i = 0; i < 7; ++i) {
+    auto reply = request(s.sim_port(), "GET", "/v1/generations/status/" + (i % 2 == 0 ? a : b), auth());
+    answers.push_back(reply.status);
+    if (reply.status == 429) {
+      EXPECT_EQ(reply.body, R"({"detail":"Too many requests"})");
+      EXPECT_EQ(reply.header("content-type"), "application/json");
+    } else {
+      EXPECT_TRUE(reply.json().is_string()) << reply.body;
+    }
+  }
+  EXPECT_EQ(answers, (std::vector<unsigned>{200, 200, 429, 200, 200, 429, 200}));
+  stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_EQ(stats.at("status_429s").to_number<int>(), 2);
+  EXPECT_EQ(stats.at("status_calls").to_number<int>(), calls_before + 7) << "a refused call is still a call";
+
+  // Only the status endpoint is limited.
+  EXPECT_EQ(request(s.sim_port(), "GET", "/v1/generations/" + a, auth()).status, 200u);
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"status_429_every":0})").status, 200u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(request(s.sim_port(), "GET", "/v1/generations/status/" + a, auth()).status, 200u);
+  }
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("status_429s").to_number<int>(), 2);
+  EXPECT_EQ(s.sim("POST", "/_sim/control", R"({"status_429_every":-1})").status, 400u);
+}
+
 // ---------------------------------------------------------------------------------------------- never ready
 
 TEST(simulator, never_ready_stays_at_generating) {
