@@ -63,6 +63,13 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_captures_resumed_total {}\n", hubs.captures_resumed.load());
   family(out, "serenade_captures_completed_total", "counter", "Captures that hold the whole song.");
   out += fmt::format("serenade_captures_completed_total {}\n", hubs.captures_completed.load());
+  family(out, "serenade_capture_ends_total", "counter",
+         "How completed captures ended: Sonauto's final chunk, a cut once generation was over, or expiry.");
+  out += fmt::format("serenade_capture_ends_total{{end=\"final_chunk\"}} {}\n",
+                     hubs.captures_ended_final_chunk.load());
+  out += fmt::format("serenade_capture_ends_total{{end=\"cut_after_generation\"}} {}\n",
+                     hubs.captures_ended_cut.load());
+  out += fmt::format("serenade_capture_ends_total{{end=\"expired\"}} {}\n", hubs.captures_ended_expired.load());
   family(out, "serenade_live_steps_total", "counter",
          "Steps in which new captured bytes were shown to a song's listeners (each wakes them once).");
   out += fmt::format("serenade_live_steps_total {}\n", hubs.live_steps.load());

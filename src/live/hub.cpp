@@ -199,9 +199,19 @@ void hub::store_capture() {
   }
 }
 
-void hub::finish_capture(std::string_view how) {
+void hub::finish_capture(capture_end how) {
   ++counters_.captures_completed;
-  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", captured_.load(), "end", how);
+  std::string_view end = "final_chunk";
+  if (how == capture_end::final_chunk) {
+    ++counters_.captures_ended_final_chunk;
+  } else if (how == capture_end::cut_after_generation) {
+    ++counters_.captures_ended_cut;
+    end = "cut_after_generation";
+  } else if (how == capture_end::expired) {
+    ++counters_.captures_ended_expired;
+    end = "expired";
+  }
+  SERENADE_LOG(info, "capture_complete", "session", session_id_, "bytes", captured_.load(), "end", end);
   publish(hub_state::complete);
 }
 
@@ -246,7 +256,7 @@ asio::awaitable<void> hub::capture() {
       const auto verdict = judge_connection_end(end);
       if (verdict == end_verdict::retry) continue;
       if (verdict == end_verdict::complete) {
-        co_await complete_capture("expired");
+        co_await complete_capture(capture_end::expired);
         co_return;
       }
       abandon(status == sonauto::task_status::failure
@@ -310,7 +320,7 @@ asio::awaitable<void> hub::capture() {
       continue;
     }
     if (clean_end && position >= captured_.load()) {
-      co_await complete_capture("final_chunk");
+      co_await complete_capture(capture_end::final_chunk);
       co_return;
     }
     if (!clean_end) {
@@ -322,7 +332,7 @@ asio::awaitable<void> hub::capture() {
                                .upstream_status = status};
       const auto verdict = judge_connection_end(end);
       if (verdict == end_verdict::complete) {
-        co_await complete_capture("cut_after_generation");
+        co_await complete_capture(capture_end::cut_after_generation);
         co_return;
       }
       if (verdict == end_verdict::abandon) {
@@ -334,7 +344,7 @@ asio::awaitable<void> hub::capture() {
   }
 }
 
-asio::awaitable<void> hub::complete_capture(std::string_view how) {
+asio::awaitable<void> hub::complete_capture(capture_end how) {
   auto store = [&] { store_capture(); };
   co_await core::run_on(options_.disk, store);
   finish_capture(how);

@@ -87,6 +87,10 @@ struct hub_counters {
   std::atomic<std::uint64_t> captures_started{0};
   std::atomic<std::uint64_t> captures_resumed{0};  // started with bytes kept from a previous run
   std::atomic<std::uint64_t> captures_completed{0};
+  // How completed captures ended: Sonauto's final chunk, a cut once generation was over, or expiry (404).
+  std::atomic<std::uint64_t> captures_ended_final_chunk{0};
+  std::atomic<std::uint64_t> captures_ended_cut{0};
+  std::atomic<std::uint64_t> captures_ended_expired{0};
   std::atomic<std::uint64_t> upstream_drops{0};
   std::atomic<std::uint64_t> listeners_gone{0};
   std::atomic<std::uint64_t> listeners_cut_by_upstream{0};
@@ -140,8 +144,9 @@ class hub : public std::enable_shared_from_this<hub> {
   void store_capture();
   void publish(hub_state state);
   void abandon(std::string reason);
-  void finish_capture(std::string_view how);
-  boost::asio::awaitable<void> complete_capture(std::string_view how);
+  enum class capture_end { final_chunk, cut_after_generation, expired };
+  void finish_capture(capture_end how);
+  boost::asio::awaitable<void> complete_capture(capture_end how);
   boost::asio::awaitable<std::optional<sonauto::task_status>> upstream_status();
 
   boost::asio::any_io_executor executor_;

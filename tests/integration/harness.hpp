@@ -26,6 +26,8 @@ using header_pairs = std::vector<std::pair<std::string, std::string>>;
 inline constexpr const char* test_api_key = "sksonauto_test_7f3c9e1d2b4a5968_TOPSECRET";
 
 std::string make_temp_dir();
+// A free loopback port, for a server whose public URL must name its own port before it starts.
+std::uint16_t free_loopback_port();
 
 // Polls `done` until it holds. The deadline is a failure guard, never a measurement: past it, throws with the
 // text `explain` gives (what was awaited, the last value seen).

@@ -8,29 +8,12 @@
 
 #include <boost/json.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <ostream>
 #include <string>
 
 namespace serenade::testing {
 namespace {
-
-// A free loopback port for a server whose public URL must name its own port before it starts.
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::vector<std::string> webhook_args(std::uint16_t port) {
   // Polling so rare it never happens during the test: every change must come through a webhook.
@@ -40,7 +23,7 @@ std::vector<std::string> webhook_args(std::uint16_t port) {
 
 // With polling a minute away every change the client sees came through a webhook.
 TEST(webhooks, a_change_reaches_event_clients_through_the_webhook_without_polling) {
-  const auto port = free_port();
+  const auto port = free_loopback_port();
   stack s({.ready_after = 2}, webhook_args(port));
   const auto session = s.submit("hooked");
   stream_reader stream(s.api_port(), "/api/submissions/" + session + "/events");
@@ -72,7 +55,7 @@ void PrintTo(const webhook_mode& m, std::ostream* out) { *out << m.name; }
 class odd_webhooks : public ::testing::TestWithParam<webhook_mode> {};
 
 TEST_P(odd_webhooks, never_move_a_song_backwards) {
-  const auto port = free_port();
+  const auto port = free_loopback_port();
   stack s({.ready_after = 1.5, .extra_args = {"--webhooks", GetParam().name, "--webhook-delay", "0.3"}},
           webhook_args(port));
   const auto session = s.submit("odd-" + GetParam().name);
@@ -103,7 +86,7 @@ INSTANTIATE_TEST_SUITE_P(webhooks, odd_webhooks,
 // Sonauto's payload is not documented: whatever comes on the right token is a hint. One that names no task wakes
 // every follower; one in an envelope wakes its task.
 TEST(webhooks, a_webhook_of_any_shape_on_the_right_token_is_a_hint) {
-  const auto port = free_port();
+  const auto port = free_loopback_port();
   auto args = webhook_args(port);
   stack s({.ready_after = 1, .extra_args = {"--webhooks", "none"}}, args);
   const auto session = s.submit("shapeless");
@@ -140,7 +123,7 @@ TEST(webhooks, webhooks_never_slow_polling_before_the_song_can_be_streamed) {
 }
 
 TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
-  const auto port = free_port();
+  const auto port = free_loopback_port();
   stack s({.ready_after = 30}, webhook_args(port));
   const auto session = s.submit("wrong-token");
   const auto task = s.task_for("wrong-token");
@@ -159,7 +142,7 @@ TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
 }
 
 TEST(webhooks, the_generation_is_created_with_the_webhook_url_and_the_token_stays_secret) {
-  const auto port = free_port();
+  const auto port = free_loopback_port();
   stack s({.ready_after = 30}, webhook_args(port));
   s.submit("url");
   const auto task = s.task_for("url");

@@ -1,0 +1,164 @@
+// The real service's open questions (docs/sonauto-api.md), one simulator switch each: the stream that lags the
+// ready status, the stream that ends without its final chunk or expires mid-read, a CDN file that is a separate,
+// tagged encode, a rate-limited status endpoint, and webhook bodies of every shape. Serenade must turn each into
+// a song that plays to its end for every listener and an archive that holds Sonauto's final file.
+#include "archive/mp3_frames.hpp"
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <future>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace serenade::testing {
+namespace {
+
+namespace json = boost::json;
+
+json::object task_report(stack& s, const std::string& task) { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); }
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// What a listener heard: the status, the body, and whether it ended with our final chunk.
+struct heard {
+  unsigned status = 0;
+  std::string body;
+  bool clean_end = false;
+};
+
+std::vector<heard> listen(stack& s, const std::string& session, int listeners) {
+  std::vector<std::future<heard>> running;
+  for (int i = 0; i < listeners; ++i) {
+    running.push_back(std::async(std::launch::async, [&] {
+      stream_reader reader(s.api_port(), "/api/stream/" + session, 60s);
+      heard h{reader.status(), {}, false};
+      if (h.status == 200) {
+        h.body = reader.read_to_end();
+        h.clean_end = reader.ended_cleanly();
+      }
+      return h;
+    }));
+  }
+  std::vector<heard> out;
+  for (auto& r : running) out.push_back(r.get());
+  return out;
+}
+
+TEST(real_sonauto, a_stream_that_lags_the_ready_status_is_waited_for_and_plays_whole) {
+  stack s({.song_seconds = 4, .speed = 2, .extra_args = {"--ready-race", "1.5"}});
+  const auto session = s.submit("race");
+  s.wait_for_state(session, is_stream_ready);
+  const auto task = s.task_for("race");
+  for (const auto& h : listen(s, session, 3)) {
+    EXPECT_EQ(h.status, 200u) << "a listener saw the stream's 'not ready'";
+    EXPECT_TRUE(h.clean_end);
+    EXPECT_TRUE(h.body == s.simulator_audio(task)) << h.body.size() << " bytes";
+  }
+  const auto report = task_report(s, task);
+  EXPECT_GE(report.at("stream_not_ready").as_int64(), 1) << "the race never happened: the test proves nothing";
+  EXPECT_EQ(report.at("stream_connections_total").as_int64(), 1);
+}
+
+TEST(real_sonauto, a_stream_that_closes_without_its_final_chunk_is_a_complete_song) {
+  stack s({.song_seconds = 4, .speed = 2, .extra_args = {"--stream-end", "close"}});
+  const auto session = s.submit("close");
+  s.wait_for_state(session, is_stream_ready);
+  const auto task = s.task_for("close");
+  for (const auto& h : listen(s, session, 5)) {
+    EXPECT_EQ(h.status, 200u);
+    EXPECT_TRUE(h.clean_end) << "the listener was cut as if the song had failed";
+    EXPECT_TRUE(h.body == s.simulator_audio(task)) << h.body.size() << " bytes";
+  }
+  EXPECT_GE(task_report(s, task).at("stream_unframed_ends").as_int64(), 1);
+  EXPECT_EQ(s.metric("serenade_capture_ends_total{end=\"cut_after_generation\"}"), 1u);
+  EXPECT_EQ(s.metric("serenade_listeners_ended_total{outcome=\"upstream_failed\"}"), 0u);
+}
+
+// Expiry at SUCCESS cuts the open connection before the last seconds were sent: listeners end cleanly on the
+// frames that came, and the archive ends up with Sonauto's final file.
+TEST(real_sonauto, a_stream_that_expires_mid_read_ends_cleanly_and_the_final_file_is_archived) {
+  stack s({.song_seconds = 6, .speed = 3, .extra_args = {"--stream-end", "expire-early", "--final-encode", "different"}});
+  const auto session = s.submit("expire");
+  s.wait_for_state(session, is_stream_ready);
+  const auto task = s.task_for("expire");
+  const auto stream_audio = s.simulator_audio(task);
+  for (const auto& h : listen(s, session, 5)) {
+    EXPECT_EQ(h.status, 200u);
+    EXPECT_TRUE(h.clean_end);
+    ASSERT_FALSE(h.body.empty());
+    EXPECT_LT(h.body.size(), stream_audio.size()) << "the expiry did not cut the stream: the test proves nothing";
+    EXPECT_TRUE(stream_audio.compare(0, h.body.size(), h.body) == 0) << "not a prefix of the stream";
+    EXPECT_GT(archive::scan_mp3(bytes_of(h.body)).frames, 0u);
+  }
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1), 30s);
+  const auto final_file = s.sim("GET", "/_sim/tasks/" + task + "/final").body;
+  const auto archived = s.api("GET", "/api/stream/" + session);
+  EXPECT_EQ(archived.status, 200u);
+  EXPECT_TRUE(archived.body == final_file) << "the archive is not Sonauto's final file";
+  EXPECT_EQ(s.metric("serenade_capture_ends_total{end=\"cut_after_generation\"}") +
+                s.metric("serenade_capture_ends_total{end=\"expired\"}"),
+            1u);
+}
+
+// The CDN file is a separate 192 kbit/s encode with ID3v2, an Info frame and ID3v1: accepted as it is.
+TEST(real_sonauto, a_tagged_final_file_from_another_encode_is_accepted_as_the_song) {
+  stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.5, .extra_args = {"--final-encode", "different"}});
+  const auto session = s.submit("tagged");
+  s.wait_for_state(session, is_complete);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
+  const auto task = s.task_for("tagged");
+  const auto final_file = s.sim("GET", "/_sim/tasks/" + task + "/final").body;
+  ASSERT_EQ(final_file.compare(0, 3, "ID3"), 0);
+  ASSERT_EQ(final_file.compare(final_file.size() - 128, 3, "TAG"), 0);
+  EXPECT_FALSE(final_file == s.simulator_audio(task));
+  const auto archived = s.api("GET", "/api/stream/" + session);
+  EXPECT_TRUE(archived.body == final_file);
+  EXPECT_EQ(s.metric("serenade_final_copy_given_up_total"), 0u);
+}
+
+TEST(real_sonauto, a_rate_limited_status_endpoint_still_brings_the_song_home) {
+  stack s({.song_seconds = 4, .speed = 2, .extra_args = {"--status-429-every", "2"}});
+  const auto session = s.submit("limited");
+  s.wait_for_state(session, is_complete, 60s);
+  const auto stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_GE(stats.at("status_429s").as_int64(), 1) << "no 429 was answered: the test proves nothing";
+}
+
+// Every shape of webhook body brings the song through readiness to SUCCESS, with the fallback polling ten minutes
+// away once webhooks are seen; no webhook is refused.
+class webhook_payloads : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(webhook_payloads, bring_the_song_to_its_end) {
+  const auto port = free_loopback_port();
+  stack s({.ready_after = 1, .extra_args = {"--webhook-payload", GetParam()}},
+          {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
+           "--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--webhook-poll-interval-ms", "600000"});
+  const auto session = s.submit("shape");
+  s.wait_for_state(session, [](const json::object& o) { return o.at("status").as_string() == "SUCCESS"; }, 30s);
+  const auto task = s.task_for("shape");
+  const auto report = task_report(s, task);
+  EXPECT_GE(report.at("webhooks_sent").as_int64(), 1);
+  const auto metrics = s.api("GET", "/metrics").body;
+  const auto hinted = metric_value(metrics, "serenade_webhooks_total{outcome=\"accepted\"}").value_or(0) +
+                      metric_value(metrics, "serenade_webhooks_total{outcome=\"without_task\"}").value_or(0) +
+                      metric_value(metrics, "serenade_webhooks_total{outcome=\"unknown_task\"}").value_or(0);
+  EXPECT_GE(hinted, 1u) << metrics;
+  EXPECT_NE(s.server().log().find("status=SUCCESS"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(real_sonauto, webhook_payloads,
+                         ::testing::Values("flat", "nested", "completion-only", "no-task-id"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (auto& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace serenade::testing
