@@ -96,7 +96,7 @@ std::string service_metrics::render(const sources& from) const {
                      hubs.listeners_cut_by_upstream.load());
   family(out, "serenade_memory_releases_total", "counter", "Free memory handed back after a crowd left.");
   out += fmt::format("serenade_memory_releases_total {}\n", memory_releases.load());
-  family(out, "serenade_submissions_refused_total", "counter", "Submissions refused by a guard (429).");
+  family(out, "serenade_submissions_refused_total", "counter", "Submissions refused by a guard (429; credits: 503).");
   out += fmt::format("serenade_submissions_refused_total{{guard=\"client_rate\"}} {}\n",
                      lifecycle.refused_client_rate.load());
   out += fmt::format("serenade_submissions_refused_total{{guard=\"generating_cap\"}} {}\n",
@@ -105,6 +105,12 @@ std::string service_metrics::render(const sources& from) const {
                      lifecycle.refused_range_share.load());
   out += fmt::format("serenade_submissions_refused_total{{guard=\"daily_budget\"}} {}\n",
                      lifecycle.refused_daily_budget.load());
+  out += fmt::format("serenade_submissions_refused_total{{guard=\"credits\"}} {}\n", lifecycle.refused_no_credits.load());
+  if (const auto credits = lifecycle.credits.balance()) {
+    family(out, "serenade_sonauto_credits", "gauge",
+           "Sonauto's credit balance as last checked, less the songs created since (100 credits each).");
+    out += fmt::format("serenade_sonauto_credits {}\n", *credits);
+  }
   family(out, "serenade_upstream_refusals_total", "counter", "Generations Sonauto refused for our account.");
   out += fmt::format("serenade_upstream_refusals_total{{reason=\"out_of_credits\"}} {}\n",
                      lifecycle.upstream_out_of_credits.load());

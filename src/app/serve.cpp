@@ -24,6 +24,7 @@
 #include "lifecycle/status_events.hpp"
 #include "lifecycle/submissions.hpp"
 #include "lifecycle/task_status.hpp"
+#include "lifecycle/credits.hpp"
 #include "live/hub_table.hpp"
 #include "sim/simulator.hpp"
 #include "sonauto/client.hpp"
@@ -210,6 +211,12 @@ int run_serve(core::serve_config config) {
   // release locks the allocator's arenas one by one, so it runs on the disk pool where no listener waits).
   background.spawn(executor, submissions.resume_unfinished(), log_failure("resume_failed"));
   background.spawn(executor, finaliser.resume_pending(), log_failure("finaliser_resume_failed"));
+  if (config.credits_check_s > 0) {
+    background.spawn(executor,
+                     lifecycle::watch_credits(sonauto, submissions.counters().credits,
+                                              std::chrono::seconds(config.credits_check_s), config.credits_warn_below),
+                     log_failure("credits_watch_failed"));
+  }
   if (config.memory_release_after > 0) {
     background.spawn(executor,
                      release_memory_after_crowds(server, disk_pool,

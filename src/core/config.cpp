@@ -68,6 +68,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Milliseconds between status checks of an unfinished song");
   number("--webhook-poll-interval-ms", c.webhook_poll_interval_ms, "SERENADE_WEBHOOK_POLL_INTERVAL_MS",
          "Milliseconds between fallback status checks once webhooks arrive for a song");
+  number("--credits-check-interval", c.credits_check_s, "SERENADE_CREDITS_CHECK_INTERVAL",
+         "Seconds between checks of Sonauto's credit balance (0: never); new songs get 503 once it cannot pay for one");
+  number("--credits-warn-below", c.credits_warn_below, "SERENADE_CREDITS_WARN_BELOW",
+         "Credits below which each balance check logs a warning (a song costs 100)");
   number("--events-heartbeat-ms", c.events_heartbeat_ms, "SERENADE_EVENTS_HEARTBEAT_MS",
          "Milliseconds between heartbeat comments on a quiet status-event stream");
   number("--stall-timeout", c.stall_timeout_s, "SERENADE_STALL_TIMEOUT",

@@ -41,6 +41,8 @@ struct serve_config {
   unsigned poll_interval_ms = 1500;
   unsigned webhook_poll_interval_ms = 15000;  // fallback polling once webhooks arrive for a song
   unsigned stall_timeout_s = 600;             // no status change for this long: the song is failed
+  unsigned credits_check_s = 300;             // between checks of Sonauto's credit balance (0: never)
+  unsigned credits_warn_below = 2000;         // credits_low is logged while the balance is below this
   unsigned events_heartbeat_ms = 15000;       // comment line on quiet status-event streams
   std::string webhook_token;                  // empty: a random one, persisted under the archive folder
   unsigned final_retry_ms = 1000;  // first pause before fetching a final copy again (doubles, capped at 60 s)

@@ -1,5 +1,6 @@
 #pragma once
 // How the lifecycle is tuned and wired to the rest of the server, and what it counts for /metrics.
+#include "lifecycle/credits.hpp"
 #include "lifecycle/guards.hpp"
 #include "store/submission.hpp"
 
@@ -37,6 +38,8 @@ struct lifecycle_counters {
   std::atomic<std::uint64_t> upstream_out_of_credits{0};
   std::atomic<std::uint64_t> upstream_misconfigured{0};
   std::atomic<std::uint64_t> upstream_answers_unusable{0};  // e.g. a task id another song already has
+  std::atomic<std::uint64_t> refused_no_credits{0};  // refused before asking: the balance cannot pay for a song
+  credit_gauge credits;
 };
 
 }  // namespace serenade::lifecycle

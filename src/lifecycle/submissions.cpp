@@ -61,7 +61,31 @@ sonauto::generation_request submissions::generation_for(const std::string& promp
   return request;
 }
 
+std::optional<submission_refusal> submissions::unaffordable() {
+  if (counters_.credits.affords_a_song()) return std::nullopt;
+  ++counters_.refused_no_credits;
+  SERENADE_LOG(warn, "submission_refused", "reason", "out_of_credits", "credits",
+               counters_.credits.balance().value_or(0));
+  return submission_refusal{refusal_reason::upstream_out_of_credits, {}};
+}
+
+void submissions::count_create(const sonauto::outcome<std::string>& created) {
+  if (created) {
+    counters_.credits.spent();
+    return;
+  }
+  const auto& f = created.error();
+  if (f.kind != sonauto::failure_kind::http_status) return;
+  if (f.status == 402) {
+    ++counters_.upstream_out_of_credits;
+    counters_.credits.exhausted();
+  }
+  if (f.status == 401 || f.status == 403) ++counters_.upstream_misconfigured;
+}
+
 asio::awaitable<submission_result> submissions::create_once(const submission_form& form, const create_request& who) {
+  // Before any guard is spent: a song the balance cannot pay for is refused as Sonauto would, without asking it.
+  if (auto refused = unaffordable()) co_return submission_result::refusal(std::move(*refused));
   admission admitted;
   if (auto refused = admit(who, admitted)) {
     const auto by = admitted.refused->by;
@@ -88,14 +112,11 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
   }
 
   auto created = co_await create_with_retries(client_, generation_for(s.prompt), s.session_id);
+  count_create(created);
   if (!created) {
     const auto& f = created.error();
     SERENADE_LOG(warn, "generation_refused", "session", s.session_id, "error", f.describe());
     guards_.upstream_refused(admitted, may_exist_upstream(f));
-    if (f.kind == sonauto::failure_kind::http_status && f.status == 402) ++counters_.upstream_out_of_credits;
-    if (f.kind == sonauto::failure_kind::http_status && (f.status == 401 || f.status == 403)) {
-      ++counters_.upstream_misconfigured;
-    }
     co_return submission_result::refusal(refusal_for(f));
   }
   held_generating_slot slot(guards_);
@@ -152,11 +173,14 @@ asio::awaitable<submission_result> submissions::retry(std::string_view session_i
   if (stored_status(existing->status) != task_status::failure) {
     co_return submission_result::refusal(refusal_reason::not_failed);
   }
+  if (auto refused = unaffordable()) co_return submission_result::refusal(std::move(*refused));
   admission admitted;
   if (auto refused = admit(who, admitted)) co_return submission_result::refusal(std::move(*refused));
   auto created = co_await create_with_retries(client_, generation_for(existing->prompt), existing->session_id);
+  count_create(created);
   if (!created) {
-    guards_.upstream_refused(admitted, false);
+    SERENADE_LOG(warn, "generation_refused", "session", existing->session_id, "error", created.error().describe());
+    guards_.upstream_refused(admitted, may_exist_upstream(created.error()));
     co_return submission_result::refusal(refusal_for(created.error()));
   }
   held_generating_slot slot(guards_);

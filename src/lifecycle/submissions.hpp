@@ -7,6 +7,7 @@
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submission_result.hpp"
 #include "lifecycle/task_follower.hpp"
+#include "sonauto/failure.hpp"
 #include "store/submission_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -61,6 +62,9 @@ class submissions {
  private:
   boost::asio::awaitable<submission_result> create_once(const submission_form& form, const create_request& who);
   std::optional<submission_refusal> admit(const create_request& who, admission& admitted);
+  std::optional<submission_refusal> unaffordable();
+  // What a create's outcome says about the credits and the key, for /metrics and the credit gauge.
+  void count_create(const sonauto::outcome<std::string>& created);
   sonauto::generation_request generation_for(const std::string& prompt) const;
 
   store::submission_store& store_;

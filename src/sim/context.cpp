@@ -49,6 +49,18 @@ std::optional<std::string> context::reused_task_id(const std::string& fresh) {
   return first_task_id_;
 }
 
+bool context::take_song_credits() {
+  std::lock_guard lock(mutex_);
+  if (service_.credits < song_credits) return false;
+  service_.credits -= song_credits;
+  return true;
+}
+
+std::uint64_t context::credits() const {
+  std::lock_guard lock(mutex_);
+  return service_.credits;
+}
+
 bool context::take_status_429() {
   std::lock_guard lock(mutex_);
   if (service_.status_429_every == 0) return false;

@@ -49,6 +49,9 @@ struct context {
   // The task id a create must answer instead of creating a task (reuse_task_id), or nothing; `fresh` is the id
   // a create would otherwise give, remembered as the one to reuse when it is the first.
   std::optional<std::string> reused_task_id(const std::string& fresh);
+  // Spends one song's credits: false, and nothing spent, when fewer are left.
+  bool take_song_credits();
+  std::uint64_t credits() const;
   // Counts a status call: true when it is one status_429_every says to refuse.
   bool take_status_429();
   // Applies the service-wide keys of a control body: the sentence of a 400, or nothing once applied (setting

@@ -108,6 +108,9 @@ const fault_row<service_faults> service_rows[] = {
     {"status_429_every", "--status-429-every", &service_faults::status_429_every,
      "Every Nth status call (GET /v1/generations/status/{id}), counted across all tasks, answers 429 "
      "{\"detail\":\"Too many requests\"} (0: never)"},
+    {"credits", "--credits", &service_faults::credits,
+     "The balance GET /v1/credits/balance reports as num_credits; each create spends 100 of it and is refused "
+     "with 402 once fewer are left"},
 };
 
 template <named_choice Choice>

@@ -26,7 +26,7 @@ const std::vector<std::string> fault_flags{
     "--refuse-cdn",       "--corrupt-cdn",     "--truncate-cdn",       "--expire-immediately",
     "--delete-cdn-after", "--never-ready",     "--webhooks",           "--webhook-delay",
     "--refuse-create",    "--refuse-create-times", "--reuse-task-id", "--final-encode",
-    "--replay", "--stream-end", "--ready-race", "--webhook-payload", "--status-429-every"};
+    "--replay", "--stream-end", "--ready-race", "--webhook-payload", "--status-429-every", "--credits"};
 
 simulator_options parse(const std::string& command_line) {
   CLI::App app;
@@ -46,12 +46,13 @@ TEST(fault_table, the_report_has_one_field_per_task_switch) {
 
 TEST(fault_table, the_service_switches_join_a_report) {
   json::object out;
-  add_fault_report(out, service_faults{429, 2, true, 5});
+  add_fault_report(out, service_faults{429, 2, true, 5, 700});
   EXPECT_EQ(out.at("refuse_create").to_number<int>(), 429);
   EXPECT_EQ(out.at("refuse_create_times").to_number<int>(), 2);
   EXPECT_EQ(out.at("reuse_task_id"), true);
   EXPECT_EQ(out.at("status_429_every").to_number<int>(), 5);
-  EXPECT_EQ(out.size(), 4u);
+  EXPECT_EQ(out.at("credits").to_number<int>(), 700);
+  EXPECT_EQ(out.size(), 5u);
 }
 
 TEST(fault_table, every_flag_is_offered_and_every_key_is_explained) {

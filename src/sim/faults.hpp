@@ -145,6 +145,10 @@ struct service_faults {
   std::uint64_t refuse_create_times = 0;
   bool reuse_task_id = false;
   std::uint64_t status_429_every = 0;
+  std::uint64_t credits = 100000;  // what GET /v1/credits/balance reports; a create spends song_credits
 };
+
+// What one generation costs, as Sonauto documents it.
+inline constexpr std::uint64_t song_credits = 100;
 
 }  // namespace serenade::sim

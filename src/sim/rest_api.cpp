@@ -105,6 +105,8 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   if (present("webhook_url") && !o.at("webhook_url").is_string()) {
     co_return co_await ex.respond(schema_error("webhook_url must be a string"));
   }
+  // Validation costs nothing (a 422 creates no task); a generation costs its credits.
+  if (!ctx.take_song_credits()) co_return co_await ex.respond(create_refusal(402));
   auto t = std::make_shared<task>();
   t->id = new_task_id();
   if (auto reused = ctx.reused_task_id(t->id)) {
@@ -174,7 +176,8 @@ namespace {
 
 asio::awaitable<void> credits(context& ctx, http::exchange& ex, const http::route_params&) {
   if (auto refusal = ctx.refuse_auth(ex.req())) co_return co_await ex.respond(std::move(*refusal));
-  co_await ex.respond(json_response(200, R"({"num_credits":100000,"num_credits_payg":0})"));
+  json::object balance{{"num_credits", ctx.credits()}, {"num_credits_payg", 0}};
+  co_await ex.respond(json_response(200, json::serialize(balance)));
 }
 
 }  // namespace

@@ -253,6 +253,13 @@ asio::awaitable<outcome<generation_result>> result_exchange(std::shared_ptr<cons
   co_return result;
 }
 
+asio::awaitable<outcome<credit_balance>> credits_exchange(std::shared_ptr<const client_state> state) {
+  auto answer = co_await exchange(*state, http::verb::get, state->api.path + "/credits/balance", std::nullopt);
+  if (!answer) co_return std::move(answer).error();
+  if (!is_success(answer.value().status)) co_return refusal(*state, answer.value().status, answer.value().body);
+  co_return wire::parse_credits(answer.value().body);
+}
+
 // ---- Stream: connect → tls_handshake → send_request → read_header, then read_body one piece per read_some ----
 
 // The body of a non-2xx stream answer, at most refusal_body_limit bytes and request_timeout; whatever arrived.
@@ -493,6 +500,11 @@ asio::awaitable<outcome<generation_result>> result_call(std::shared_ptr<const cl
   co_return finish(*state, "result", std::move(result));
 }
 
+asio::awaitable<outcome<credit_balance>> credits_call(std::shared_ptr<const client_state> state) {
+  auto result = co_await without_cancel_exceptions(credits_exchange(state));
+  co_return finish(*state, "credits", std::move(result));
+}
+
 asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_call(std::shared_ptr<const client_state> state,
                                                                             std::string task_id) {
   auto result = co_await without_cancel_exceptions(open_stream_exchange(state, std::move(task_id)));
@@ -580,6 +592,8 @@ asio::awaitable<outcome<status_report>> client::status(std::string_view task_id)
 asio::awaitable<outcome<generation_result>> client::result(std::string_view task_id) {
   return result_call(state_, std::string(task_id));
 }
+
+asio::awaitable<outcome<credit_balance>> client::credits() { return credits_call(state_); }
 
 asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream(std::string_view task_id) {
   return open_stream_call(state_, std::string(task_id));

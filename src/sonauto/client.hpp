@@ -61,6 +61,13 @@ struct generation_result {
   std::vector<std::string> tags;
 };
 
+// GET /v1/credits/balance: what is left to spend (a song costs 100).
+struct credit_balance {
+  std::int64_t credits = 0;       // num_credits
+  std::int64_t payg_credits = 0;  // num_credits_payg, pay-as-you-go
+  std::int64_t total() const { return credits + payg_credits; }
+};
+
 // Where a download's body goes, piece by piece and in order (the archive writes it to a file). An error stops the
 // download as failure{protocol, "write_body", its message}.
 using body_sink = std::function<std::error_code(std::span<const char> piece)>;
@@ -125,6 +132,8 @@ class client {
   boost::asio::awaitable<outcome<status_report>> status(std::string_view task_id);
   // GET {api_base}/generations/{task_id}
   boost::asio::awaitable<outcome<generation_result>> result(std::string_view task_id);
+  // GET {api_base}/credits/balance
+  boost::asio::awaitable<outcome<credit_balance>> credits();
   // GET {stream_base}/stream/{task_id}; resolves once the status line and headers are in. A non-2xx answer is
   // failure{http_status, "read_header", status, detail from the body (at most 64 KiB read)}.
   boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream(std::string_view task_id);

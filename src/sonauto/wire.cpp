@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 namespace serenade::sonauto::wire {
 namespace json = boost::json;
@@ -123,6 +125,31 @@ outcome<generation_result> parse_result(std::string_view body) {
   result.lyrics = string_field(object, "lyrics");
   result.tags = strings_field(object, "tags");
   return result;
+}
+
+outcome<credit_balance> parse_credits(std::string_view body) {
+  json::error_code ec;
+  auto value = json::parse(body, ec);
+  if (ec) return malformed("credits answer is not JSON: " + ec.message());
+  if (!value.is_object()) return malformed("credits answer is not a JSON object");
+  const auto& object = value.get_object();
+  const auto count = [&](std::string_view key) -> std::optional<std::int64_t> {
+    const auto* field = object.if_contains(key);
+    if (!field) return std::int64_t{0};
+    if (field->is_int64() && field->as_int64() >= 0) return field->as_int64();
+    if (field->is_uint64() && field->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+      return static_cast<std::int64_t>(field->as_uint64());
+    }
+    return std::nullopt;
+  };
+  if (!object.contains("num_credits")) return malformed("credits answer has no num_credits");
+  const auto credits = count("num_credits");
+  const auto payg = count("num_credits_payg");
+  if (!credits || !payg) return malformed("credits answer has a count that is not a non-negative integer");
+  credit_balance balance;
+  balance.credits = *credits;
+  balance.payg_credits = *payg;
+  return balance;
 }
 
 std::string error_detail(unsigned status, std::string_view raw_body, std::string_view secret) {

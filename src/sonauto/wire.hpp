@@ -23,6 +23,8 @@ outcome<std::string> parse_task_id(std::string_view body);
 outcome<status_report> parse_status(std::string_view body);
 // The result object; unknown fields ignored, nulls and missing fields left empty.
 outcome<generation_result> parse_result(std::string_view body);
+// {"num_credits": N, "num_credits_payg": M}: both must be non-negative integers (a missing payg counts as 0).
+outcome<credit_balance> parse_credits(std::string_view body);
 
 // The text of a non-2xx body: FastAPI's {"detail": "text"}, or {"detail": [{"msg": ...}, ...]} joined with "; ",
 // or a trimmed one-line excerpt (≤ 200 characters) of anything else, or "HTTP <status>" when there is nothing.

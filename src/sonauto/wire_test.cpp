@@ -38,6 +38,20 @@ TEST(wire, status_accepts_documented_and_plausible_shapes) {
   EXPECT_FALSE(wire::parse_status(R"("")"));
 }
 
+TEST(wire, credits_add_up_both_balances_and_refuse_odd_counts) {
+  auto both = wire::parse_credits(R"({"num_credits":1200,"num_credits_payg":300,"extra":true})");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both.value().total(), 1500);
+  auto no_payg = wire::parse_credits(R"({"num_credits":0})");
+  ASSERT_TRUE(no_payg);
+  EXPECT_EQ(no_payg.value().total(), 0);
+  for (const char* odd : {R"({"num_credits":-5})", R"({"num_credits":"100"})", R"({"num_credits":1.5})",
+                          R"({"num_credits_payg":100})", R"({"num_credits":10,"num_credits_payg":null})", "[]", "x",
+                          R"({"num_credits":18446744073709551615})"}) {
+    EXPECT_FALSE(wire::parse_credits(odd)) << odd;
+  }
+}
+
 TEST(wire, task_id_requires_a_non_empty_string) {
   EXPECT_EQ(wire::parse_task_id(R"({"task_id":"0f3c","extra":1})").value(), "0f3c");
   EXPECT_FALSE(wire::parse_task_id(R"({"task_id":null})"));

@@ -130,6 +130,26 @@ TEST(real_sonauto, a_rate_limited_status_endpoint_still_brings_the_song_home) {
   EXPECT_GE(stats.at("status_429s").as_int64(), 1) << "no 429 was answered: the test proves nothing";
 }
 
+// Sonauto's balance is checked at start-up: once it cannot pay for a song, the next one is refused with an honest
+// 503 before Sonauto is asked (and would answer 402); the log warns while it runs low.
+TEST(real_sonauto, songs_the_credit_balance_cannot_pay_for_are_refused_before_sonauto_is_asked) {
+  stack s({.extra_args = {"--credits", "250"}}, {"--credits-warn-below", "1000"});
+  // The gauge appears once the first check has answered.
+  wait_until([&] { return metric_value(s.api("GET", "/metrics").body, "serenade_sonauto_credits") == 250u; },
+             [] { return std::string("the balance was never checked"); });
+  s.submit("paid-1");
+  s.submit("paid-2");
+  EXPECT_EQ(s.metric("serenade_sonauto_credits"), 50u);
+  const auto refused = s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("unpaid"), "pop"));
+  EXPECT_EQ(refused.status, 503u) << refused.body;
+  EXPECT_EQ(refused.json().at("detail").as_string(), "The song service is out of credits. Please try again later.");
+  const auto stats = s.sim("GET", "/_sim/stats").json().as_object();
+  EXPECT_EQ(stats.at("creates").as_int64(), 2);
+  EXPECT_EQ(stats.at("credits").as_int64(), 50);
+  EXPECT_EQ(s.metric("serenade_submissions_refused_total{guard=\"credits\"}"), 1u);
+  EXPECT_NE(s.server().log().find("event=credits_low"), std::string::npos);
+}
+
 // Every shape of webhook body brings the song through readiness to SUCCESS, with the fallback polling ten minutes
 // away once webhooks are seen; no webhook is refused.
 class webhook_payloads : public ::testing::TestWithParam<std::string> {};
