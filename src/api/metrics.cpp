@@ -50,6 +50,9 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_upstream_reconnects_total {}\n", hubs.upstream_reconnects.load());
   family(out, "serenade_replay_mismatches_total", "counter", "Reconnects whose replay differed from the capture.");
   out += fmt::format("serenade_replay_mismatches_total {}\n", hubs.replay_mismatches.load());
+  family(out, "serenade_replay_splices_total", "counter",
+         "Replays of another encode continued at a frame boundary (listeners kept playing).");
+  out += fmt::format("serenade_replay_splices_total {}\n", hubs.replay_splices.load());
   family(out, "serenade_bytes_relayed_total", "counter", "Song bytes sent to listeners, by song state.");
   out += fmt::format("serenade_bytes_relayed_total{{state=\"live\"}} {}\n", hubs.bytes_relayed.load());
   out += fmt::format("serenade_bytes_relayed_total{{state=\"final\"}} {}\n", final_bytes_relayed.load());

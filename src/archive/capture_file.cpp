@@ -53,7 +53,9 @@ bool capture_file::holds(std::uint64_t offset, std::span<const char> bytes) cons
   return true;
 }
 
-std::error_code capture_file::truncate() { return ::ftruncate(write_fd_, 0) == 0 ? std::error_code{} : last_error(); }
+std::error_code capture_file::truncate(std::uint64_t size) {
+  return ::ftruncate(write_fd_, static_cast<off_t>(size)) == 0 ? std::error_code{} : last_error();
+}
 
 std::error_code capture_file::keep_as_live_copy() {
   if (::fsync(write_fd_) != 0) return last_error();

@@ -30,8 +30,8 @@ class capture_file {
   // Whether `bytes` are what the file holds from `offset` (a replay checked against the capture).
   bool holds(std::uint64_t offset, std::span<const char> bytes) const;
 
-  // Empties the capture, to start it again from byte 0.
-  std::error_code truncate();
+  // Cuts the capture to its first `size` bytes (0: to start it again); appends go on from there.
+  std::error_code truncate(std::uint64_t size = 0);
 
   // fsync, rename to the live copy's name and sync the folder, so the complete capture survives a crash.
   std::error_code keep_as_live_copy();

@@ -52,6 +52,8 @@ void hub::open_capture() {
   // After a restart the partial capture is kept: the upstream replay is checked against it.
   captured_ = file_->resumed_size();
   size_ = file_->resumed_size();
+  // Its frames were not seen: a replay that differs restarts it.
+  if (file_->resumed_size() > 0) frames_.give_up();
 }
 
 void hub::start(core::task_group& background) {
@@ -68,7 +70,11 @@ void hub::start(core::task_group& background) {
   if (!started) throw std::runtime_error("the service is stopping");
 }
 
-void hub::open_for_test() { open_capture(); }
+void hub::open_for_test() {
+  open_capture();
+  any_bytes_ = true;
+  frames_.give_up();
+}
 
 void hub::append_for_test(std::string_view bytes) {
   if (append(bytes)) captured(bytes);
@@ -94,7 +100,7 @@ void hub::notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, core::wai
 
 // The end of the capture shows what is pending with it: listeners must not wait for a deadline to hear the end.
 void hub::publish(hub_state state) {
-  if (coalescer_.pending_bytes() > 0) show_captured();
+  if (coalescer_.pending_bytes() > 0) show_captured(true);
   waiters_.change_and_wake([&] { state_.store(state, std::memory_order_release); });
 }
 
@@ -108,6 +114,7 @@ std::shared_ptr<const edge_piece> hub::edge() const {
 
 void hub::captured(std::span<const char> bytes) {
   if (!bytes.empty()) ++counters_.capture_pieces;
+  frames_.feed(bytes);
   if (pending_kept_ && pending_.size() + bytes.size() <= max_edge_bytes) {
     pending_.append(bytes.data(), bytes.size());
   } else {
@@ -140,19 +147,30 @@ void hub::show_when_due() {
   if (coalescer_.pending_bytes() > 0) captured({});
 }
 
-void hub::show_captured() {
+void hub::show_captured(bool everything) {
+  const auto offset = size();
+  const auto captured_end = offset + coalescer_.pending_bytes();
+  auto shown_end = captured_end;
+  if (!everything && !frames_.lost()) shown_end = std::clamp(frames_.whole_end(), offset, captured_end);
+  if (shown_end == offset) return;  // only part of a frame so far: it is shown once whole
+  const auto kept_back = static_cast<std::size_t>(captured_end - shown_end);
   ++counters_.live_steps;
   auto piece = std::make_shared<edge_piece>();
   piece->epoch = epoch();
-  piece->offset = size();
-  if (pending_kept_) piece->bytes = std::move(pending_);
-  pending_.clear();
-  pending_kept_ = true;
-  // Not captured_: the disk pool may have appended bytes whose captured() call has not come yet.
-  const auto shown_size = piece->offset + coalescer_.pending_bytes();
+  piece->offset = offset;
+  if (pending_kept_) {
+    piece->bytes = pending_.substr(0, pending_.size() - kept_back);
+    pending_.erase(0, pending_.size() - kept_back);
+  } else {
+    // The step was too large to keep: its bytes are read from the file, and so are the kept-back ones'.
+    pending_.clear();
+    pending_kept_ = kept_back == 0;
+  }
   coalescer_.shown();
+  // Not captured_: the disk pool may have appended bytes whose captured() call has not come yet.
+  if (kept_back > 0) coalescer_.captured(kept_back, std::chrono::steady_clock::now());
   waiters_.change_and_wake([&] {
-    size_.store(shown_size, std::memory_order_release);
+    size_.store(shown_end, std::memory_order_release);
     edge_ = std::move(piece);
   });
 }
@@ -180,7 +198,8 @@ void hub::discard_capture() {
 }
 
 void hub::restart_capture() {
-  ++counters_.replay_mismatches;
+  frames_ = frame_cursor{};
+  if (any_bytes_) frames_.give_up();
   std::string().swap(pending_);
   pending_kept_ = true;
   coalescer_.shown();
@@ -191,6 +210,18 @@ void hub::restart_capture() {
     epoch_.fetch_add(1, std::memory_order_acq_rel);
     state_.store(hub_state::capturing, std::memory_order_release);
   });
+}
+
+void hub::cut_to_whole_frames() {
+  const auto whole_end = frames_.whole_end();
+  const auto dropped = static_cast<std::size_t>(captured_.load() - whole_end);
+  frames_.cut_to_whole_end();
+  captured_.store(whole_end, std::memory_order_release);
+  // What was cut was never shown: it is the end of what is pending.
+  const auto still_pending = coalescer_.pending_bytes() - dropped;
+  if (pending_kept_) pending_.resize(pending_.size() - dropped);
+  coalescer_.shown();
+  if (still_pending > 0) coalescer_.captured(still_pending, std::chrono::steady_clock::now());
 }
 
 void hub::store_capture() {
@@ -271,6 +302,13 @@ asio::awaitable<void> hub::capture() {
     const auto size_at_connect = captured_.load();
     bool clean_end = false;
     bool restart = false;
+    frame_cursor replay;                          // this connection's frames
+    std::optional<std::uint64_t> continue_at;     // a replay that differed: the frame the capture goes on from
+    bool spliced = false;                         // that frame was found: everything from it on is appended
+    const auto abandoned_while_appending = [&] {
+      upstream->close();
+      --counters_.upstream_connections_open;
+    };
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
       if (!got) {
@@ -284,31 +322,57 @@ asio::awaitable<void> hub::capture() {
         clean_end = true;
         break;
       }
-      const auto split = split_replay(position, captured_.load(), n);
-      // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
-      auto verify = [&] { return file_->holds(split.verify_offset, {piece.data(), split.verify_length}); };
-      if (split.verify_length > 0 && !co_await core::run_on(options_.disk, verify)) {
+      const std::span<const char> data{piece.data(), n};
+      position += n;
+      if (spliced) {
+        if (!co_await append_upstream(data, *upstream)) co_return abandoned_while_appending();
+        continue;
+      }
+      if (!continue_at) {
+        const auto split = split_replay(position - n, captured_.load(), n);
+        // The disk work runs elsewhere while this coroutine waits; named lambdas (GCC bug 100611).
+        auto verify = [&] { return file_->holds(split.verify_offset, {piece.data(), split.verify_length}); };
+        if (split.verify_length == 0 || co_await core::run_on(options_.disk, verify)) {
+          replay.feed(data);
+          if (split.append_length > 0 &&
+              !co_await append_upstream(data.subspan(static_cast<std::size_t>(split.verify_length)), *upstream)) {
+            co_return abandoned_while_appending();
+          }
+          continue;
+        }
+        ++counters_.replay_mismatches;
+        if (frames_.lost() || replay.lost()) {
+          restart = true;
+          break;
+        }
+        // Another encode: cut the capture back to its last whole frame (never shown past it) and go on from the
+        // same frame of this stream.
+        auto cut = [&, whole_end = frames_.whole_end()] { return file_->truncate(whole_end); };
+        if (const auto error = co_await core::run_on(options_.disk, cut)) {
+          SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
+          restart = true;
+          break;
+        }
+        cut_to_whole_frames();
+        continue_at = frames_.whole_frames();
+      }
+      // Looking for the frame to go on from: the one that follows the capture's last in time.
+      const auto from = *continue_at;
+      const frame_cursor::stop_rule splice_point = [from](const frame_cursor::frame_start& f) {
+        return f.index >= from;
+      };
+      const auto taken = replay.feed(data, splice_point);
+      if (replay.lost()) {
         restart = true;
         break;
       }
-      if (split.append_length > 0 && captured_.load() + split.append_length > options_.max_capture_bytes) {
-        // Whatever the upstream sends, a song is not allowed to fill the disk.
-        upstream->close();
-        --counters_.upstream_connections_open;
-        ++counters_.captures_too_large;
-        abandon("the song is larger than --max-song-bytes");
-        co_return;
-      }
-      if (split.append_length > 0) {
-        auto write = [&] { return append({piece.data() + split.verify_length, split.append_length}); };
-        if (!co_await core::run_on(options_.disk, write)) {
-          --counters_.upstream_connections_open;
-          abandon("the song could not be written to the archive");
-          co_return;
-        }
-        captured({piece.data() + split.verify_length, split.append_length});
-      }
-      position += n;
+      if (taken == n && replay.held().empty()) continue;
+      std::string from_splice = replay.held();
+      from_splice.append(data.data() + taken, n - taken);
+      spliced = true;
+      ++counters_.replay_splices;
+      SERENADE_LOG(warn, "capture_replay_spliced", "session", session_id_, "at_byte", captured_.load(), "frame", from);
+      if (!co_await append_upstream(from_splice, *upstream)) co_return abandoned_while_appending();
     }
     upstream->close();
     --counters_.upstream_connections_open;
@@ -319,7 +383,9 @@ asio::awaitable<void> hub::capture() {
       restart_capture();
       continue;
     }
-    if (clean_end && position >= captured_.load()) {
+    // After a splice the new encode's length says nothing about the capture's; one that ended before the frame
+    // to go on from had no more of the song.
+    if (clean_end && (continue_at || position >= captured_.load())) {
       co_await complete_capture(capture_end::final_chunk);
       co_return;
     }
@@ -342,6 +408,24 @@ asio::awaitable<void> hub::capture() {
     }
     attempts_without_progress = captured_.load() > size_at_connect ? 0 : attempts_without_progress + 1;
   }
+}
+
+asio::awaitable<bool> hub::append_upstream(std::span<const char> bytes, sonauto::upstream_stream& upstream) {
+  if (bytes.empty()) co_return true;
+  if (captured_.load() + bytes.size() > options_.max_capture_bytes) {
+    // Whatever the upstream sends, a song is not allowed to fill the disk.
+    upstream.close();
+    ++counters_.captures_too_large;
+    abandon("the song is larger than --max-song-bytes");
+    co_return false;
+  }
+  auto write = [&] { return append(bytes); };
+  if (!co_await core::run_on(options_.disk, write)) {
+    abandon("the song could not be written to the archive");
+    co_return false;
+  }
+  captured(bytes);
+  co_return true;
 }
 
 asio::awaitable<void> hub::complete_capture(capture_end how) {

@@ -11,14 +11,19 @@
 //                            generation is over (live/upstream_end.hpp): file fsynced, renamed to <id>.live.mp3
 //   capturing →  abandoned   the upstream cannot be resumed (refused, FAILURE, retries exhausted) or the
 //                            capture cannot be written; listeners are cut at what was captured
-// A replayed prefix that does not match the file restarts the capture from byte 0 (epoch + 1); listeners
-// of the old epoch are cut so that no one hears a splice of two different songs.
+// Sonauto does not promise that a replay repeats the bytes it sent before: it may be another encode of the song.
+// Listeners are only ever shown whole MP3 frames (live/frame_cursor.hpp), so a replay that differs is spliced at
+// a frame boundary: the capture is cut back to its last whole frame N - 1, and the new stream goes on from its own
+// frame N, the same moment of the song; listeners keep playing (docs/architecture.md says why at N exactly).
+// Only a capture whose frames cannot be followed (not MPEG audio, or resumed after a restart) restarts from byte 0
+// (epoch + 1), its old listeners cut so that no one hears a splice that was not made at a frame.
 //
 // Listeners see the capture in steps (live/wake_coalescer.hpp): size() is what has been shown to them, and the
 // bytes of the latest step stay in memory (edge()) so that listeners at the live edge send them with one write
 // instead of reading the file.
 #include "archive/capture_file.hpp"
 #include "core/waiter_list.hpp"
+#include "live/frame_cursor.hpp"
 #include "live/wake_coalescer.hpp"
 #include "sonauto/task_status.hpp"
 
@@ -41,6 +46,7 @@ class task_group;
 }
 namespace serenade::sonauto {
 class client;
+class upstream_stream;
 }
 
 namespace serenade::live {
@@ -76,6 +82,7 @@ struct hub_counters {
   std::atomic<std::uint64_t> upstream_connections_open{0};
   std::atomic<std::uint64_t> upstream_reconnects{0};
   std::atomic<std::uint64_t> replay_mismatches{0};
+  std::atomic<std::uint64_t> replay_splices{0};  // mismatches continued at a frame boundary
   std::atomic<std::uint64_t> capture_bytes{0};
   std::atomic<std::uint64_t> capture_pieces{0};  // reads from upstream that brought new audio
   std::atomic<std::uint64_t> live_steps{0};      // new bytes shown to listeners (one wake each)
@@ -125,7 +132,8 @@ class hub : public std::enable_shared_from_this<hub> {
   // woken together, by one posted function.
   void notify_beyond(std::uint64_t known, std::uint64_t seen_epoch, core::waiter_list::on_executor wake);
 
-  // Tests drive a hub without an upstream: open the capture file, then append, restart or end it by hand.
+  // Tests drive a hub without an upstream: open the capture file, then append, restart or end it by hand. Their
+  // bytes need not be MP3 frames: every appended byte is shown.
   // Appended bytes are shown as the wake limits say (their deadline runs on the hub's executor).
   void open_for_test();
   void append_for_test(std::string_view bytes);
@@ -137,10 +145,17 @@ class hub : public std::enable_shared_from_this<hub> {
   boost::asio::awaitable<void> capture();
   bool append(std::span<const char> bytes);
   void captured(std::span<const char> bytes);
-  void show_captured();
+  // Shows what was captured: whole frames only while the capture can follow them, else (or with `everything`,
+  // at the end) every byte.
+  void show_captured(bool everything = false);
   void show_when_due();
   void discard_capture();
   void restart_capture();
+  // Cuts the capture back to its last whole frame, before a splice (the file is cut on the disk pool first).
+  void cut_to_whole_frames();
+  // Appends bytes of the upstream to the capture (capped at max_capture_bytes); false once the capture was
+  // abandoned because of them.
+  boost::asio::awaitable<bool> append_upstream(std::span<const char> bytes, sonauto::upstream_stream& upstream);
   void store_capture();
   void publish(hub_state state);
   void abandon(std::string reason);
@@ -168,6 +183,8 @@ class hub : public std::enable_shared_from_this<hub> {
 
   // On the hub's executor only: what was captured and not shown yet, and the timer that shows it in time.
   wake_coalescer coalescer_;
+  frame_cursor frames_;     // the capture's frames
+  bool any_bytes_ = false;  // a test's capture: its bytes are not frames, and are shown as they come
   std::string pending_;
   bool pending_kept_ = true;  // false once pending_ outgrew what is kept in memory
   struct show_timer;

@@ -106,6 +106,34 @@ TEST(real_sonauto, a_stream_that_expires_mid_read_ends_cleanly_and_the_final_fil
             1u);
 }
 
+// A reconnect whose replay is another encode is spliced at a frame: every listener hears the first encode's
+// frames up to the cut, then the second's from the same moment, as one unbroken run of frames, to a clean end.
+TEST(real_sonauto, a_replay_in_another_encode_is_spliced_at_a_frame_and_nobody_is_cut) {
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1, .extra_args = {"--replay", "reencoded"}});
+  const auto session = s.submit("reencoded");
+  const auto task = s.task_for("reencoded");
+  json::object drop{{"task_id", task}, {"drop_after_bytes", 90000}};
+  ASSERT_EQ(s.sim("POST", "/_sim/control", json::serialize(drop)).status, 200u);
+  s.wait_for_state(session, is_stream_ready);
+  const auto heard = listen(s, session, 5);
+  const auto first = s.simulator_audio(task);
+  const auto second = s.sim("GET", "/_sim/tasks/" + task + "/reencoded").body;
+  ASSERT_FALSE(second.empty());
+  const auto frames_of = [](const std::string& bytes) { return archive::scan_mp3(bytes_of(bytes)).frames; };
+  for (const auto& h : heard) {
+    EXPECT_EQ(h.status, 200u);
+    EXPECT_TRUE(h.clean_end) << "a listener was cut";
+    const auto scan = archive::scan_mp3(bytes_of(h.body));
+    EXPECT_TRUE(scan.complete) << scan.problem;
+    EXPECT_TRUE(first.compare(0, 60000, h.body, 0, 60000) == 0) << "the beginning is not the first encode";
+    EXPECT_TRUE(second.compare(second.size() - 20000, 20000, h.body, h.body.size() - 20000, 20000) == 0)
+        << "the end is not the second encode";
+    EXPECT_EQ(scan.frames, frames_of(second)) << "frames were lost or repeated at the splice";
+  }
+  EXPECT_EQ(s.metric("serenade_replay_splices_total"), 1u);
+  EXPECT_EQ(s.metric("serenade_listeners_ended_total{outcome=\"upstream_failed\"}"), 0u);
+}
+
 // The CDN file is a separate 192 kbit/s encode with ID3v2, an Info frame and ID3v1: accepted as it is.
 TEST(real_sonauto, a_tagged_final_file_from_another_encode_is_accepted_as_the_song) {
   stack s({.song_seconds = 4, .speed = 4, .expire_after = 0.5, .extra_args = {"--final-encode", "different"}});

@@ -1,4 +1,5 @@
 // Resume, don't restart: upstream drops and server restarts never cost a listener a gap or a repeat.
+#include "archive/mp3_frames.hpp"
 #include "harness.hpp"
 
 #include <gtest/gtest.h>
@@ -126,13 +127,16 @@ TEST(resume, a_slow_listener_does_not_delay_a_fast_one) {
 namespace serenade::testing {
 namespace {
 
-TEST(resume, a_replay_that_differs_from_the_capture_restarts_it_cleanly) {
+// A replay that differs from what was captured (here: the capture damaged on disk) is continued at a frame
+// boundary: the listener keeps playing whole frames to the end, and the archive ends with Sonauto's final file.
+TEST(resume, a_replay_that_differs_from_the_capture_is_spliced_and_the_listener_plays_on) {
   stack s({.song_seconds = 8, .speed = 2, .ready_after = 1});
   const auto session = s.submit("mismatch");
   const auto task = s.task_for("mismatch");
   arm_drop(s, task, 90000);  // about a second after the capture starts
   s.wait_for_state(session, is_stream_ready);
-  s.wait_for_metric("serenade_captures_started_total", exactly(1));
+  stream_reader listener(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(listener.status(), 200u);
   // Damage what was captured so far; when the upstream drops, the reconnect's replay no longer matches.
   const auto part = s.dir() + "/archive/" + session + ".part";
   {
@@ -142,12 +146,15 @@ TEST(resume, a_replay_that_differs_from_the_capture_restarts_it_cleanly) {
     ASSERT_EQ(::pwrite(fd, &junk, 1, 10), 1);
     ::close(fd);
   }
-  s.wait_for_metric("serenade_replay_mismatches_total", exactly(1));
-  s.wait_for_state(session, is_complete, 30s);
-  s.wait_for_metric("serenade_captures_completed_total", exactly(1));
-  auto song = s.api("GET", "/api/stream/" + session);
-  EXPECT_TRUE(song.body == s.simulator_audio(task)) << "the restarted capture is not the song";
+  s.wait_for_metric("serenade_replay_splices_total", exactly(1));
+  const auto& heard = listener.read_to_end();
+  EXPECT_TRUE(listener.ended_cleanly()) << "the listener was cut";
+  const auto scan = archive::scan_mp3({reinterpret_cast<const std::uint8_t*>(heard.data()), heard.size()});
+  EXPECT_TRUE(scan.complete) << scan.problem;
   EXPECT_EQ(s.metric("serenade_replay_mismatches_total"), 1u);
+  s.wait_for_state(session, is_complete, 30s);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
+  EXPECT_TRUE(s.api("GET", "/api/stream/" + session).body == s.simulator_audio(task)) << "the archive is not the song";
 }
 
 }  // namespace

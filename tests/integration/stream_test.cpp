@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include <thread>
@@ -138,19 +140,23 @@ TEST(stream, a_listener_that_leaves_while_the_song_is_stalled_is_released_before
   stack s({.song_seconds = 30, .speed = 1});
   const auto session = s.submit("leaves-during-stall");
   const auto task = s.task_for("leaves-during-stall");
-  const auto stall = R"({"task_id":")" + task + R"(","stall_at_bytes":20000,"stall_seconds":30})";
+  // The stall comes at a frame boundary: listeners are shown whole frames only.
+  const auto audio = s.simulator_audio(task);
+  const auto offsets = archive::frame_offsets({reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size()});
+  const auto at = *std::lower_bound(offsets.begin(), offsets.end(), std::size_t{20000});
+  const auto stall = R"({"task_id":")" + task + R"(","stall_at_bytes":)" + std::to_string(at) + R"(,"stall_seconds":30})";
   ASSERT_EQ(s.sim("POST", "/_sim/control", stall).status, 200u);
   s.wait_for_state(session, is_stream_ready);
   stream_reader reader(s.api_port(), "/api/stream/" + session);
   ASSERT_EQ(reader.status(), 200u);
-  EXPECT_EQ(reader.read_at_least(20000).size(), 20000u);
+  EXPECT_EQ(reader.read_at_least(at).size(), at);
 
   reader.close();
   s.wait_for_metric("serenade_listeners_ended_total{outcome=\"listener_gone\"}", exactly(1));
   EXPECT_EQ(s.metric("serenade_listeners{state=\"live\"}"), 0u);
-  // Noticed while the song was still stalled: nothing was written after the 20000 bytes.
-  EXPECT_EQ(s.metric("serenade_bytes_relayed_total{state=\"live\"}"), 20000u);
-  EXPECT_EQ(s.metric("serenade_capture_bytes_total"), 20000u) << "the song grew before the departure was noticed";
+  // Noticed while the song was still stalled: nothing was written after the stall.
+  EXPECT_EQ(s.metric("serenade_bytes_relayed_total{state=\"live\"}"), at);
+  EXPECT_EQ(s.metric("serenade_capture_bytes_total"), at) << "the song grew before the departure was noticed";
 }
 
 TEST(stream, an_upstream_failure_mid_song_cuts_the_body_without_a_final_chunk) {
