@@ -212,6 +212,12 @@ seed("live_replay", "first_connection", replay((0, 0, 100), 0, 0, [16], cbr128[:
 seed("live_replay", "diverging_capture", replay((100, 1000, 200), 50, 1, [5, 16, 3], cbr128[:90]))
 seed("live_replay", "extremes", replay((2**64 - 1, 2**64 - 2, 2**64 - 1), 127, 0, [], cbr128[:127]))
 
+# frame_cursor: a byte for the piece size, a byte for the frame index to stop at (255: none), then the stream.
+seed("frame_cursor", "cbr_in_small_pieces", bytes([3, 2]) + cbr128 + cbr128[:50])
+seed("frame_cursor", "tag_then_frames", bytes([17, 1]) + id3v2(20) + cbr128)
+seed("frame_cursor", "mpeg2_mono_no_stop", bytes([1, 255]) + mpeg2_mono)
+seed("frame_cursor", "frames_then_garbage", bytes([64, 9]) + cbr128 + b"not a frame" + cbr128)
+
 for target, files in corpora.items():
     folder = root / target
     if folder.exists():
