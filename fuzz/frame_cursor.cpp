@@ -42,9 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (stop_index == 255) return 0;
   frame_cursor stopping;
   std::uint64_t stopped_index = 0;
-  const frame_cursor::stop_rule rule = [&](const frame_cursor::frame_start& f) {
-    if (f.index < stop_index) return false;
-    stopped_index = f.index;
+  const frame_cursor::stop_rule rule = [&](std::uint64_t index) {
+    if (index < stop_index) return false;
+    stopped_index = index;
     return true;
   };
   for (std::size_t at = 0; at < stream.size(); at += piece) {

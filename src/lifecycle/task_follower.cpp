@@ -24,19 +24,6 @@ constexpr int lost_task_polls = 20;  // consecutive "not found" answers before a
 // Sonauto's rate limit is not documented: after a 429 the follower waits longer each time, up to this.
 constexpr std::chrono::seconds max_rate_limited_pause{60};
 constexpr std::chrono::seconds hint_all_spacing{1};
-
-// The pause before the next status call: the poll interval (longer once webhooks report the song's changes, but
-// never before it can be streamed, so readiness is never seen late), or a growing, jittered one while Sonauto
-// rate-limits us, so that many followers do not come back at the same instant.
-std::chrono::milliseconds next_pause(const lifecycle_options& options, bool slow_polling, int rate_limited,
-                                     std::minstd_rand& jitter) {
-  const auto interval = slow_polling ? options.poll_interval_with_webhooks : options.poll_interval;
-  if (rate_limited == 0) return interval;
-  const core::backoff rate_pause{std::max(options.poll_interval, std::chrono::milliseconds(1000)),
-                                 max_rate_limited_pause};
-  const auto pause = std::max(interval, rate_pause.delay(rate_limited - 1));
-  return pause + std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1));
-}
 }  // namespace
 
 struct task_followers::follower {
@@ -77,6 +64,16 @@ void task_followers::hint_all() {
 void task_followers::wake_all_locked(std::chrono::steady_clock::time_point now) {
   next_hint_all_ = now + hint_all_spacing;
   for (const auto& [task, f] : followers_) f->hinted->notify();
+}
+
+std::chrono::milliseconds status_poll_pause(const lifecycle_options& options, bool slow_polling, int rate_limited,
+                                            std::minstd_rand& jitter) {
+  const auto interval = slow_polling ? options.poll_interval_with_webhooks : options.poll_interval;
+  if (rate_limited == 0) return interval;
+  const core::backoff rate_pause{std::max(options.poll_interval, std::chrono::milliseconds(1000)),
+                                 max_rate_limited_pause};
+  const auto pause = std::max(interval, rate_pause.delay(rate_limited - 1));
+  return pause + std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1));
 }
 
 task_followers::task_followers(asio::any_io_executor executor, store::submission_store& store,
@@ -164,7 +161,7 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
   const auto stalled = [&] { return std::chrono::steady_clock::now() - last_progress > options_.stall_timeout; };
   for (;;) {
     const bool slow_polling = f->webhooks_seen && is_stream_ready(f->last_status);
-    const auto pause = next_pause(options_, slow_polling, rate_limited, jitter);
+    const auto pause = status_poll_pause(options_, slow_polling, rate_limited, jitter);
     co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + pause);
     auto polled = co_await client_.status(f->task_id);
     if (!polled) {

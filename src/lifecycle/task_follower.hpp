@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,6 +33,13 @@ class client;
 }
 
 namespace serenade::lifecycle {
+
+// The pause before a follower's next status call: the poll interval (the longer webhook pace once webhooks report
+// the changes of a song that can already be streamed, so readiness is never seen late), or, after `rate_limited`
+// 429s in a row, a pause that doubles from a second up to a minute, plus up to half again of jitter drawn from
+// `jitter`, so that many followers do not come back at the same instant.
+std::chrono::milliseconds status_poll_pause(const lifecycle_options& options, bool slow_polling, int rate_limited,
+                                            std::minstd_rand& jitter);
 
 class task_followers {
  public:

@@ -9,6 +9,7 @@ namespace serenade::live {
 namespace {
 
 constexpr std::size_t id3v2_head = 10;
+constexpr std::size_t frame_header = 4;
 
 std::uint8_t byte(const std::array<char, 10>& head, std::size_t i) { return static_cast<std::uint8_t>(head[i]); }
 
@@ -16,19 +17,12 @@ bool starts_id3v2(const std::array<char, 10>& head, std::size_t len) {
   return len >= 3 && head[0] == 'I' && head[1] == 'D' && head[2] == '3';
 }
 
-// Bytes of a frame's start needed to read main_data_begin: header, CRC when present, and the field's bytes.
-std::size_t frame_head_bytes(const std::array<char, 10>& head) {
-  const bool crc = (byte(head, 1) & 0x01) == 0;
-  return 4 + (crc ? 2 : 0) + 2;
-}
-
 }  // namespace
 
 // Gathers the item's first bytes into head_; true once enough of them are there to know what it is.
 bool frame_cursor::read_head(std::span<const char> bytes, std::size_t& i) {
   for (;;) {
-    std::size_t need = 4;
-    if (head_len_ >= 4) need = starts_id3v2(head_, head_len_) ? id3v2_head : frame_head_bytes(head_);
+    const std::size_t need = head_len_ >= frame_header && starts_id3v2(head_, head_len_) ? id3v2_head : frame_header;
     if (head_len_ >= need) return true;
     if (i == bytes.size()) return false;
     head_[head_len_++] = bytes[i++];
@@ -74,18 +68,14 @@ std::size_t frame_cursor::feed(std::span<const char> bytes, const stop_rule& sto
     }
     const auto header = archive::parse_frame_header(
         {reinterpret_cast<const std::uint8_t*>(head_.data()), head_len_});
-    if (!header || header->length <= frame_head_bytes(head_) ||
+    if (!header || header->length <= frame_header ||
         (version_ != 0 && (header->version != version_ || header->sample_rate != sample_rate_))) {
       lose();
       continue;
     }
     version_ = header->version;
     sample_rate_ = header->sample_rate;
-    const std::size_t side = (byte(head_, 1) & 0x01) == 0 ? 6 : 4;
-    const unsigned main_data_begin = header->version == archive::mpeg_1
-                                         ? (static_cast<unsigned>(byte(head_, side)) << 1) | (byte(head_, side + 1) >> 7)
-                                         : byte(head_, side);
-    if (stop && stop(frame_start{frames_started_, item_start_, main_data_begin})) {
+    if (stop && stop(frames_started_)) {
       // Stay at the frame's start: its head bytes are handed back, those of this piece as "not taken".
       const auto from_this_piece = offset_ - std::max(item_start_, piece_start);
       held_ = static_cast<std::size_t>(head_len_ - from_this_piece);

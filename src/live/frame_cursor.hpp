@@ -16,15 +16,8 @@ namespace serenade::live {
 
 class frame_cursor {
  public:
-  // A frame whose start has just been read: its index (0 for the first), where it starts in the stream, and the
-  // first field of its side information, main_data_begin: how many bytes of earlier frames its audio data
-  // starts in (the bit reservoir). A frame with 0 there decodes without any earlier frame's bytes.
-  struct frame_start {
-    std::uint64_t index;
-    std::uint64_t offset;
-    unsigned main_data_begin;
-  };
-  using stop_rule = std::function<bool(const frame_start&)>;
+  // Given the index of a frame whose header has just been read (0 for the first): true to stop at its start.
+  using stop_rule = std::function<bool(std::uint64_t index)>;
 
   // Takes the next bytes of the stream and returns how many it took: all of them, unless `stop` accepts a frame
   // whose start lies in them or was held from earlier pieces. Then the cursor stays at that frame's start, and
@@ -56,7 +49,7 @@ class frame_cursor {
   std::uint64_t frames_started_ = 0;
   std::uint64_t whole_frames_ = 0;
   std::uint64_t whole_end_ = 0;
-  std::array<char, 10> head_{};      // the first bytes of the item being read
+  std::array<char, 10> head_{};      // the first bytes of the item being read (an ID3v2 head is the longest)
   std::size_t head_len_ = 0;
   std::size_t held_ = 0;             // after a stop: head bytes taken before the piece that stopped
   int version_ = 0;                  // of the first frame: every frame must match it

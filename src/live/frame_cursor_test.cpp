@@ -8,22 +8,20 @@
 namespace serenade::live {
 namespace {
 
-// An MPEG-1 Layer III frame, 128 kbit/s at 44.1 kHz without padding or CRC: 417 bytes; `main_data_begin` goes in
-// the first 9 bits of the side information, and `fill` marks the rest so frames can be told apart.
-std::string frame(unsigned main_data_begin, char fill) {
+// An MPEG-1 Layer III frame, 128 kbit/s at 44.1 kHz without padding or CRC: 417 bytes; `fill` marks the rest so
+// frames can be told apart.
+std::string frame(char fill) {
   std::string f(417, fill);
   f[0] = static_cast<char>(0xFF);
   f[1] = static_cast<char>(0xFB);
   f[2] = static_cast<char>(0x90);
   f[3] = static_cast<char>(0x00);
-  f[4] = static_cast<char>(main_data_begin >> 1);
-  f[5] = static_cast<char>((main_data_begin & 1) << 7);
   return f;
 }
 
-std::string frames(int count, unsigned main_data_begin = 7) {
+std::string frames(int count) {
   std::string out;
-  for (int i = 0; i < count; ++i) out += frame(main_data_begin, static_cast<char>('a' + i % 26));
+  for (int i = 0; i < count; ++i) out += frame(static_cast<char>('a' + i % 26));
   return out;
 }
 
@@ -35,7 +33,7 @@ void feed_in_pieces(frame_cursor& cursor, const std::string& bytes, std::size_t 
 }
 
 TEST(frame_cursor, whole_frames_are_found_whatever_the_pieces) {
-  const auto stream = frames(5) + frame(0, 'z').substr(0, 100);  // five whole frames and the start of a sixth
+  const auto stream = frames(5) + frame('z').substr(0, 100);  // five whole frames and the start of a sixth
   for (std::size_t piece : {1u, 3u, 4u, 5u, 6u, 7u, 416u, 417u, 418u, 5000u}) {
     frame_cursor cursor;
     feed_in_pieces(cursor, stream, piece);
@@ -63,7 +61,7 @@ TEST(frame_cursor, anything_but_frames_loses_the_cursor) {
   EXPECT_TRUE(garbage.lost());
   EXPECT_EQ(garbage.whole_frames(), 2u);
 
-  auto other_rate = frame(0, 'x');
+  auto other_rate = frame('x');
   other_rate[2] = static_cast<char>(0x94);  // 48 kHz
   frame_cursor mixed;
   feed_in_pieces(mixed, frames(1) + other_rate, 100);
@@ -73,13 +71,11 @@ TEST(frame_cursor, anything_but_frames_loses_the_cursor) {
 // A splice starts exactly at the frame the rule accepts, whether its first bytes came in an earlier piece or not:
 // the bytes held back plus the rest of the piece are the stream from that frame on.
 TEST(frame_cursor, stops_at_the_start_of_the_frame_the_rule_accepts) {
-  std::string stream = frames(3) + frame(0, 'R') + frames(2);
+  std::string stream = frames(3) + frame('R') + frames(2);
   const auto splice_at = 3u * 417;
   for (std::size_t piece : {1u, 2u, 5u, 6u, 7u, 100u, 417u, 1250u, 1251u, 1252u, 1257u, 3000u}) {
     frame_cursor cursor;
-    const frame_cursor::stop_rule rule = [](const frame_cursor::frame_start& f) {
-      return f.index >= 2 && f.main_data_begin == 0;
-    };
+    const frame_cursor::stop_rule rule = [](std::uint64_t index) { return index >= 3; };
     std::string spliced;
     bool stopped = false;
     for (std::size_t at = 0; at < stream.size(); at += piece) {
@@ -101,7 +97,7 @@ TEST(frame_cursor, stops_at_the_start_of_the_frame_the_rule_accepts) {
 
 TEST(frame_cursor, cut_to_whole_end_forgets_a_partial_frame) {
   frame_cursor cursor;
-  feed_in_pieces(cursor, frames(2) + frame(3, 'q').substr(0, 50), 9);
+  feed_in_pieces(cursor, frames(2) + frame('q').substr(0, 50), 9);
   cursor.cut_to_whole_end();
   EXPECT_EQ(cursor.consumed(), 2u * 417);
   feed_in_pieces(cursor, frames(1), 9);

@@ -305,10 +305,7 @@ asio::awaitable<void> hub::capture() {
     frame_cursor replay;                          // this connection's frames
     std::optional<std::uint64_t> continue_at;     // a replay that differed: the frame the capture goes on from
     bool spliced = false;                         // that frame was found: everything from it on is appended
-    const auto abandoned_while_appending = [&] {
-      upstream->close();
-      --counters_.upstream_connections_open;
-    };
+    bool abandoned = false;                       // appending failed: the capture was abandoned
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
       if (!got) {
@@ -325,7 +322,8 @@ asio::awaitable<void> hub::capture() {
       const std::span<const char> data{piece.data(), n};
       position += n;
       if (spliced) {
-        if (!co_await append_upstream(data, *upstream)) co_return abandoned_while_appending();
+        abandoned = !co_await append_upstream(data);
+        if (abandoned) break;
         continue;
       }
       if (!continue_at) {
@@ -334,10 +332,8 @@ asio::awaitable<void> hub::capture() {
         auto verify = [&] { return file_->holds(split.verify_offset, {piece.data(), split.verify_length}); };
         if (split.verify_length == 0 || co_await core::run_on(options_.disk, verify)) {
           replay.feed(data);
-          if (split.append_length > 0 &&
-              !co_await append_upstream(data.subspan(static_cast<std::size_t>(split.verify_length)), *upstream)) {
-            co_return abandoned_while_appending();
-          }
+          abandoned = !co_await append_upstream(data.subspan(static_cast<std::size_t>(split.verify_length)));
+          if (abandoned) break;
           continue;
         }
         ++counters_.replay_mismatches;
@@ -358,9 +354,7 @@ asio::awaitable<void> hub::capture() {
       }
       // Looking for the frame to go on from: the one that follows the capture's last in time.
       const auto from = *continue_at;
-      const frame_cursor::stop_rule splice_point = [from](const frame_cursor::frame_start& f) {
-        return f.index >= from;
-      };
+      const frame_cursor::stop_rule splice_point = [from](std::uint64_t index) { return index >= from; };
       const auto taken = replay.feed(data, splice_point);
       if (replay.lost()) {
         restart = true;
@@ -372,10 +366,12 @@ asio::awaitable<void> hub::capture() {
       spliced = true;
       ++counters_.replay_splices;
       SERENADE_LOG(warn, "capture_replay_spliced", "session", session_id_, "at_byte", captured_.load(), "frame", from);
-      if (!co_await append_upstream(from_splice, *upstream)) co_return abandoned_while_appending();
+      abandoned = !co_await append_upstream(from_splice);
+      if (abandoned) break;
     }
     upstream->close();
     --counters_.upstream_connections_open;
+    if (abandoned) co_return;
     if (restart) {
       SERENADE_LOG(warn, "capture_replay_mismatch", "session", session_id_, "discarded_bytes", captured_.load());
       auto discard = [&] { discard_capture(); };
@@ -410,11 +406,10 @@ asio::awaitable<void> hub::capture() {
   }
 }
 
-asio::awaitable<bool> hub::append_upstream(std::span<const char> bytes, sonauto::upstream_stream& upstream) {
+asio::awaitable<bool> hub::append_upstream(std::span<const char> bytes) {
   if (bytes.empty()) co_return true;
   if (captured_.load() + bytes.size() > options_.max_capture_bytes) {
     // Whatever the upstream sends, a song is not allowed to fill the disk.
-    upstream.close();
     ++counters_.captures_too_large;
     abandon("the song is larger than --max-song-bytes");
     co_return false;

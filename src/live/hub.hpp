@@ -46,7 +46,6 @@ class task_group;
 }
 namespace serenade::sonauto {
 class client;
-class upstream_stream;
 }
 
 namespace serenade::live {
@@ -155,7 +154,7 @@ class hub : public std::enable_shared_from_this<hub> {
   void cut_to_whole_frames();
   // Appends bytes of the upstream to the capture (capped at max_capture_bytes); false once the capture was
   // abandoned because of them.
-  boost::asio::awaitable<bool> append_upstream(std::span<const char> bytes, sonauto::upstream_stream& upstream);
+  boost::asio::awaitable<bool> append_upstream(std::span<const char> bytes);
   void store_capture();
   void publish(hub_state state);
   void abandon(std::string reason);

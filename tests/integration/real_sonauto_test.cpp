@@ -50,16 +50,21 @@ std::vector<heard> listen(stack& s, const std::string& session, int listeners) {
   return out;
 }
 
+// Every listener got 200, the song's exact bytes, and our final chunk.
+void expect_whole_song(const std::vector<heard>& listeners, const std::string& song) {
+  for (const auto& h : listeners) {
+    EXPECT_EQ(h.status, 200u);
+    EXPECT_TRUE(h.clean_end) << "the listener was cut";
+    EXPECT_TRUE(h.body == song) << h.body.size() << " of " << song.size() << " bytes";
+  }
+}
+
 TEST(real_sonauto, a_stream_that_lags_the_ready_status_is_waited_for_and_plays_whole) {
   stack s({.song_seconds = 4, .speed = 2, .extra_args = {"--ready-race", "1.5"}});
   const auto session = s.submit("race");
   s.wait_for_state(session, is_stream_ready);
   const auto task = s.task_for("race");
-  for (const auto& h : listen(s, session, 3)) {
-    EXPECT_EQ(h.status, 200u) << "a listener saw the stream's 'not ready'";
-    EXPECT_TRUE(h.clean_end);
-    EXPECT_TRUE(h.body == s.simulator_audio(task)) << h.body.size() << " bytes";
-  }
+  expect_whole_song(listen(s, session, 3), s.simulator_audio(task));
   const auto report = task_report(s, task);
   EXPECT_GE(report.at("stream_not_ready").as_int64(), 1) << "the race never happened: the test proves nothing";
   EXPECT_EQ(report.at("stream_connections_total").as_int64(), 1);
@@ -70,11 +75,7 @@ TEST(real_sonauto, a_stream_that_closes_without_its_final_chunk_is_a_complete_so
   const auto session = s.submit("close");
   s.wait_for_state(session, is_stream_ready);
   const auto task = s.task_for("close");
-  for (const auto& h : listen(s, session, 5)) {
-    EXPECT_EQ(h.status, 200u);
-    EXPECT_TRUE(h.clean_end) << "the listener was cut as if the song had failed";
-    EXPECT_TRUE(h.body == s.simulator_audio(task)) << h.body.size() << " bytes";
-  }
+  expect_whole_song(listen(s, session, 5), s.simulator_audio(task));
   EXPECT_GE(task_report(s, task).at("stream_unframed_ends").as_int64(), 1);
   EXPECT_EQ(s.metric("serenade_capture_ends_total{end=\"cut_after_generation\"}"), 1u);
   EXPECT_EQ(s.metric("serenade_listeners_ended_total{outcome=\"upstream_failed\"}"), 0u);
