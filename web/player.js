@@ -3,8 +3,11 @@
 // - live: the song is still being generated; /api/stream/{id} is a chunked stream of unknown length that always
 //   starts at byte 0 (no Range): after a reload the old position is lost and is only found again by buffering
 //   up to it (see resumeLive).
-// - file: the song is finished; the same URL is a plain file with Range: duration, seeking, reload-and-seek-back.
-//   A song that completes while it plays live is switched to the file only at a pause or at its end.
+// - file: the song is finished; it is a plain file with Range: duration, seeking, reload-and-seek-back. The
+//   player asks the song's URL (HEAD) which copy it is now and loads that copy's own URL (`Content-Location`,
+//   `?v=`), whose bytes never change: the final copy may replace the live copy at any moment, and ranges of
+//   one encode must never be joined to ranges of another. A song that completes while it plays live is switched
+//   to the file only at a pause or at its end.
 //
 // Playback is started only on `canplay` (or once after 5 s without it) and on the person's tap; a refused
 // autoplay shows the tap button, which `playing` hides however playback started. A stream that stalls (no
@@ -129,15 +132,37 @@ export class SongPlayer {
     this.lastProgressAt = Date.now();
     this.lastDataAt = Date.now();
     this.audio.preload = "auto";
-    // Assigning the same URL again starts a new load too; load() makes that explicit.
-    if (this.audio.getAttribute("src") === this.url) this.audio.load();
-    else this.audio.src = this.url;
+    if (mode === "file") {
+      this.copyUrl().then((url) => { if (generation === this.generation) this.setSource(url); });
+    } else {
+      this.setSource(this.url);
+    }
     if (autoplay) {
       this.ui.status(this.everPlayed ? "Reconnecting…" : "Getting your song ready…");
       // Some engines hold back `canplay` until play() is called: one attempt after 5 s without it.
       this.fallbackTimer = setTimeout(() => {
         if (generation === this.generation && !this.canplaySeen && this.audio.paused && this.autoplay) this.tryPlay();
       }, CANPLAY_FALLBACK_MS);
+    }
+  }
+
+  setSource(url) {
+    // Assigning the same URL again starts a new load too; load() makes that explicit.
+    if (this.audio.getAttribute("src") === url) this.audio.load();
+    else this.audio.src = url;
+  }
+
+  // The URL of the copy the song's URL serves now; the song's URL itself when it names none (still live, or the
+  // question failed: then the answer has no ranges to mix, or the `error` event tries again).
+  async copyUrl() {
+    try {
+      const answer = await fetch(this.url, { method: "HEAD", cache: "no-store" });
+      const location = answer.ok && answer.headers.get("Content-Location");
+      if (!location) return this.url;
+      const url = new URL(location, window.location.href);
+      return url.origin === window.location.origin ? url.pathname + url.search : this.url;
+    } catch {
+      return this.url;
     }
   }
 

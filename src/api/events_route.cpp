@@ -56,15 +56,7 @@ http::header_list event_headers() {
 // Last-Event-ID as EventSource sends it on reconnect; the query form is for polyfills that cannot set headers.
 std::optional<std::uint64_t> last_event_id_of(const http::request& req) {
   if (auto header = req.header("Last-Event-ID")) return lifecycle::parse_event_id(*header);
-  std::string_view query = req.query;
-  constexpr std::string_view key = "last_event_id=";
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    if (pair.starts_with(key)) return lifecycle::parse_event_id(pair.substr(key.size()));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
+  if (auto value = req.query_parameter("last_event_id")) return lifecycle::parse_event_id(*value);
   return std::nullopt;
 }
 

@@ -72,6 +72,8 @@ answer answer_of(request_refusal r) {
     case request_refusal::session_not_found: return {404, "Session not found"};
     case request_refusal::no_generation: return {400, "No task ID available"};
     case request_refusal::stream_not_ready: return {400, "Streaming not ready"};
+    case request_refusal::song_copy_not_found:
+      return {404, "This copy of the song is no longer kept. Load the song again from its stream URL."};
     case request_refusal::page_not_found:
     case request_refusal::webhook_not_found: break;
     case request_refusal::too_many_streams:

@@ -26,6 +26,7 @@ enum class request_refusal {
   page_not_found,            // no such page of the front end
   webhook_not_found,         // a webhook with the wrong token: as if there were no such route
   too_many_streams,          // the client holds its share of long-lived answers already (api/stream_shares)
+  song_copy_not_found,       // ?v= names no copy of the song that exists (any more)
 };
 
 http::response answer_for(request_refusal refusal);

@@ -3,19 +3,16 @@
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
-#include "api/stream_shares.hpp"
-#include "archive/song_copies.hpp"
+#include "api/stream_route.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
 #include "core/ids.hpp"
 #include "http/client_address.hpp"
-#include "http/conditional.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submission_result.hpp"
 #include "lifecycle/submissions.hpp"
 #include "live/hub_table.hpp"
-#include "live/listener.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -82,85 +79,10 @@ asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const r
   co_await ex.respond(json_response(200, submission_json(*result.accepted, ctx.public_url)));
 }
 
-asio::awaitable<std::optional<store::submission>> find_session(route_context& ctx, std::string_view id) {
-  if (!ids::looks_like_token(id)) co_return std::nullopt;
-  co_return co_await ctx.submissions.find(id);
-}
-
 asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const route_params& p) {
-  auto s = co_await find_session(ctx, p.get("session_id"));
+  auto s = co_await ctx.submissions.find(p.get("session_id"));
   if (!s) co_return co_await ex.respond(session_not_found());
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
-}
-
-// A finished song is a plain file: Range, HEAD and validators like a static file server.
-asio::awaitable<void> serve_song_file(route_context& ctx, exchange& ex, const open_song& song,
-                                      std::string_view cache_control) {
-  auto answer = http::answer_for_file(ex.req(), song.identity, "audio/mpeg", cache_control);
-  if (answer.status == 200 || answer.status == 206) {
-    ++ctx.metrics.listeners_final;
-    co_await ex.respond_with_file(answer.status, std::move(answer.headers), song.fd, answer.offset, answer.length);
-    --ctx.metrics.listeners_final;
-    ctx.metrics.final_bytes_relayed += ex.body_bytes_sent();
-  } else {
-    http::response r;
-    r.status = answer.status;
-    r.headers = std::move(answer.headers);
-    co_await ex.respond(std::move(r));
-  }
-}
-
-constexpr std::string_view final_cache_control = "private, max-age=31536000, immutable";
-
-// The copy archive says serves a song that is no longer live; a verified final copy is remembered open for the
-// next request. False when none exists.
-asio::awaitable<bool> serve_archived_copy(route_context& ctx, exchange& ex, const store::submission& s) {
-  std::optional<std::string> verified_sha256;
-  if (s.archive && s.archive->source == "cdn") verified_sha256 = s.archive->sha256;
-  const auto now = std::chrono::steady_clock::now();
-  for (auto& copy : archive::copies_to_serve(ctx.archive_dir, s.session_id, verified_sha256)) {
-    const auto song = open_song_file(copy.path, std::move(copy.etag), now);
-    if (!song) continue;
-    if (copy.immutable && ctx.finished) ctx.finished->remember(s.session_id, song);
-    co_await serve_song_file(ctx, ex, *song, copy.immutable ? final_cache_control : "no-cache");
-    co_return true;
-  }
-  co_return false;
-}
-
-asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const route_params& p) {
-  const auto id = p.get("session_id");
-  if (ctx.finished) {
-    if (const auto song = ctx.finished->find(id, std::chrono::steady_clock::now())) {
-      co_return co_await serve_song_file(ctx, ex, *song, final_cache_control);
-    }
-  }
-  auto s = co_await find_session(ctx, id);
-  if (!s) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
-  if (!s->task_id) co_return co_await ex.respond(answer_for(request_refusal::no_generation));
-  if (!s->streaming_ready_at) co_return co_await ex.respond(answer_for(request_refusal::stream_not_ready));
-  if (co_await serve_archived_copy(ctx, ex, *s)) co_return;
-  // A listener never makes Sonauto work again right after it failed, and HEAD never makes it work at all.
-  if (const auto pause = ctx.hubs.failed_lately(s->session_id, *s->task_id)) {
-    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::failed_lately, *pause});
-    co_return co_await ex.respond(std::move(refused));
-  }
-  if (ex.req().is_head()) co_return co_await live::answer_live_head(ex);
-  std::optional<core::keyed_slots::slot> share;
-  if (ctx.streams && !(share = ctx.streams->take(ex.req()))) {
-    co_return co_await ex.respond(answer_for(request_refusal::too_many_streams));
-  }
-  auto song = ctx.hubs.ensure(s->session_id, *s->task_id);
-  if (!song) {
-    ++ctx.metrics.archive_unavailable;
-    // Built before the co_await: GCC mishandles braced temporaries inside a co_await expression.
-    auto refused = answer_for(live::start_refusal{live::start_refusal::reason::archive_unavailable});
-    co_return co_await ex.respond(std::move(refused));
-  }
-  // The submission's strings (lyrics, prompt, ...) are not needed while the song plays; a listener stays minutes.
-  s.reset();
-  auto refused = co_await live::serve_listener(ex, std::move(song), ctx.hubs.counters(), ctx.stream_start_timeout);
-  if (refused) co_await ex.respond(answer_for(*refused));
 }
 
 asio::awaitable<void> web_page_at(route_context& ctx, exchange& ex, std::string_view path) {

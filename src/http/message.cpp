@@ -2,12 +2,23 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse_query.hpp>
 
 namespace serenade::http {
 
 std::optional<std::string_view> request::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (iequals(key, name)) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> request::query_parameter(std::string_view name) const {
+  const auto params = boost::urls::parse_query(query);
+  if (!params) return std::nullopt;
+  for (const auto& param : *params) {
+    if (*param.key == name && param.has_value) return param.value.decode();
   }
   return std::nullopt;
 }

@@ -24,6 +24,8 @@ struct request {
   // Case-insensitive lookup of the first header with this name.
   std::optional<std::string_view> header(std::string_view name) const;
   bool is_head() const { return method == "HEAD"; }
+  // The first value of query parameter `name`, percent-decoded; nullopt when absent or the query is malformed.
+  std::optional<std::string> query_parameter(std::string_view name) const;
 };
 
 struct response {

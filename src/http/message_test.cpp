@@ -66,6 +66,18 @@ TEST(request, is_head) {
   EXPECT_TRUE(q.keep_alive);
 }
 
+TEST(request, query_parameter_is_decoded_and_the_first_wins) {
+  request req;
+  req.query = "a=1&v=ab%2Dcd&v=second&flag&empty=";
+  EXPECT_EQ(req.query_parameter("v"), "ab-cd");
+  EXPECT_EQ(req.query_parameter("a"), "1");
+  EXPECT_EQ(req.query_parameter("empty"), "");
+  EXPECT_EQ(req.query_parameter("flag"), std::nullopt);  // a key without '=' has no value
+  EXPECT_EQ(req.query_parameter("missing"), std::nullopt);
+  req.query = "v=%zz";
+  EXPECT_EQ(req.query_parameter("v"), std::nullopt);  // malformed escapes: nothing is trusted
+}
+
 TEST(response, defaults_to_an_empty_200) {
   response r;
   EXPECT_EQ(r.status, 200u);

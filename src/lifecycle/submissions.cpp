@@ -151,6 +151,7 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
 }
 
 asio::awaitable<std::optional<store::submission>> submissions::find(std::string_view session_id) {
+  if (!ids::looks_like_token(session_id)) co_return std::nullopt;  // not worth a trip to the database
   co_return co_await pool_.run([&] { return store_.find(session_id); });
 }
 

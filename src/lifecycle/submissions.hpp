@@ -47,6 +47,7 @@ class submissions {
   // (repeated) and start no second generation.
   boost::asio::awaitable<submission_result> create(const submission_form& form, const create_request& who);
   lifecycle_counters& counters() { return counters_; }
+  // Nullopt for an unknown session, and for anything that is not a session id at all.
   boost::asio::awaitable<std::optional<store::submission>> find(std::string_view session_id);
   // Starts following every task the store says is unfinished (call once at start).
   boost::asio::awaitable<void> resume_unfinished();

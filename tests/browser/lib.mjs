@@ -306,31 +306,35 @@ function cleanEnvironment() {
   return env;
 }
 
-// ---------------------------------------------------------------------------------------------------- stalling proxy
+// ---------------------------------------------------------------------------------------------------- watching proxy
 
-// A loopback HTTP proxy in front of `target` that passes everything through, except that the first response
-// whose path matches `stall` stops after `afterBytes` body bytes and then stays open, silent, until the client
-// gives up on it: a listener's own connection stalling while the server is fine. Returns { url, stalls, close }.
-export async function startStallingProxy(target, { stall, afterBytes }) {
+// A loopback HTTP proxy in front of `target` that passes everything through and records each request whose path
+// matches `watch` in state.requests: { url, method, range, at, status, etag, stalled }. With `stallAfterBytes`,
+// the first such response stops after that many body bytes and then stays open, silent, until the client gives up
+// on it: a listener's own connection stalling while the server is fine. Returns { url, state, close }.
+export async function startProxy(target, { watch, stallAfterBytes = Infinity }) {
   const upstream = new URL(target);
   const state = { requests: [], stalled: 0 };
   const sockets = new Set();
   const server = http.createServer((req, res) => {
-    const matches = stall.test(req.url);
-    const stallThis = matches && state.stalled === 0;
+    const matches = watch.test(req.url);
+    const stallThis = matches && state.stalled === 0 && Number.isFinite(stallAfterBytes);
     if (stallThis) state.stalled = 1;
-    if (matches) state.requests.push({ url: req.url, at: Date.now(), stalled: stallThis });
+    const record = { url: req.url, method: req.method, range: req.headers.range || "", at: Date.now(), stalled: stallThis };
+    if (matches) state.requests.push(record);
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
       headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      record.status = answer.statusCode;
+      record.etag = answer.headers.etag || "";
       res.writeHead(answer.statusCode, answer.headers);
       if (!stallThis) { answer.pipe(res); return; }
       let sent = 0;
       answer.on("data", (chunk) => {
-        if (sent >= afterBytes) { answer.pause(); return; }
-        const part = chunk.subarray(0, afterBytes - sent);
+        if (sent >= stallAfterBytes) { answer.pause(); return; }
+        const part = chunk.subarray(0, stallAfterBytes - sent);
         sent += part.length;
         res.write(part);
-        if (sent >= afterBytes) { state.stalled = 2; state.stalledAt = Date.now(); answer.pause(); }
+        if (sent >= stallAfterBytes) { state.stalled = 2; state.stalledAt = Date.now(); answer.pause(); }
       });
     });
     forward.on("error", () => res.destroy());

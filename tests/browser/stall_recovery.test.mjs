@@ -8,14 +8,14 @@
 // Built-in simulator: 60 s songs at 2x, ready after ~3 s (the page is open before the song can stream, so the
 // watch is in place in every engine, also where it is added after the page loaded).
 import {
-  createSong, fail, pageState, runTest, startStallingProxy, waitInPage, waitPlaying,
+  createSong, fail, pageState, runTest, startProxy, waitInPage, waitPlaying,
 } from "./lib.mjs";
 
 const STALL_AFTER_BYTES = 150_000; // about 6 s of the simulator's 192 kbit/s MP3
 
 await runTest("stall_recovery", async (t) => {
   const base = await t.startServer();
-  const proxy = await startStallingProxy(base, { stall: /^\/api\/stream\//, afterBytes: STALL_AFTER_BYTES });
+  const proxy = await startProxy(base, { watch: /^\/api\/stream\//, stallAfterBytes: STALL_AFTER_BYTES });
   const browser = await t.launch({ autoplay: true });
   const page = await t.newPage(browser, "stalled live song");
   const id = await createSong(base);

@@ -151,6 +151,60 @@ TEST(real_sonauto, a_tagged_final_file_from_another_encode_is_accepted_as_the_so
   EXPECT_EQ(s.metric("serenade_final_copy_given_up_total"), 0u);
 }
 
+// The final copy (another encode) replaces the live copy while a player reads the song by ranges: the copy's
+// own URL (Content-Location, ?v=) keeps answering the bytes it started with, the song's URL moves on to the final
+// copy, and a Range that names the old copy with If-Range gets the whole new file, never a piece of it.
+TEST(real_sonauto, each_copy_keeps_its_own_url_when_the_final_copy_replaces_the_live_one) {
+  stack s({.song_seconds = 4, .speed = 4, .extra_args = {"--final-encode", "different"}}, {"--final-retry-ms", "100"});
+  const auto session = s.submit("copies");
+  const auto task = s.task_for("copies");
+  ASSERT_EQ(s.sim("POST", "/_sim/control", json::serialize(json::object{{"task_id", task}, {"refuse_cdn", 500}})).status,
+            200u);
+  s.wait_for_state(session, is_complete);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"failed\"}", at_least(1));
+  const auto stream_audio = s.simulator_audio(task);
+  const auto song_url = "/api/stream/" + session;
+
+  const auto live = s.api("HEAD", song_url);
+  ASSERT_EQ(live.status, 200u);
+  ASSERT_EQ(live.header("accept-ranges"), "bytes") << "the live copy is not served as a file yet";
+  const auto live_etag = live.header("etag");
+  const auto live_url = live.header("content-location");
+  ASSERT_EQ(live_url, song_url + "?v=" + live_etag.substr(1, live_etag.size() - 2));
+  const auto live_piece = s.api("GET", live_url, "", {{"Range", "bytes=1000-8999"}});
+  ASSERT_EQ(live_piece.status, 206u);
+  EXPECT_TRUE(live_piece.body == stream_audio.substr(1000, 8000));
+
+  // The CDN answers again: the final copy is fetched and becomes the song.
+  ASSERT_EQ(s.sim("POST", "/_sim/control", json::serialize(json::object{{"task_id", task}, {"refuse_cdn", 0}})).status,
+            200u);
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1), 30s);
+  const auto final_file = s.sim("GET", "/_sim/tasks/" + task + "/final").body;
+  ASSERT_FALSE(final_file.compare(1000, 8000, stream_audio, 1000, 8000) == 0) << "the encodes do not differ";
+
+  const auto now = s.api("GET", song_url);
+  EXPECT_TRUE(now.body == final_file);
+  EXPECT_NE(now.header("etag"), live_etag);
+  const auto final_etag = now.header("etag");
+  EXPECT_EQ(now.header("content-location"), song_url + "?v=" + final_etag.substr(1, final_etag.size() - 2));
+
+  const auto still_live = s.api("GET", live_url, "", {{"Range", "bytes=20000-29999"}});
+  EXPECT_EQ(still_live.status, 206u);
+  EXPECT_TRUE(still_live.body == stream_audio.substr(20000, 10000)) << "the live copy's URL gave other bytes";
+  EXPECT_EQ(still_live.header("content-location"), "");
+
+  const auto stale_range = s.api("GET", song_url, "", {{"Range", "bytes=20000-29999"}, {"If-Range", live_etag}});
+  EXPECT_EQ(stale_range.status, 200u);
+  EXPECT_TRUE(stale_range.body == final_file) << "a range of the old copy's validator got a piece of the new one";
+
+  const auto unknown = s.api("GET", song_url + "?v=0123abcd");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(unknown.json().at("detail").as_string(),
+            "This copy of the song is no longer kept. Load the song again from its stream URL.");
+  EXPECT_EQ(s.api("GET", "/api/stream/" + std::string(43, 'x') + "?v=" + live_etag.substr(1, live_etag.size() - 2)).status,
+            404u);
+}
+
 TEST(real_sonauto, a_rate_limited_status_endpoint_still_brings_the_song_home) {
   stack s({.song_seconds = 4, .speed = 2, .extra_args = {"--status-429-every", "2"}});
   const auto session = s.submit("limited");
