@@ -309,7 +309,6 @@ asio::awaitable<void> hub::capture() {
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
       if (!got) {
-        ++counters_.upstream_drops;
         SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", captured_.load(), "error",
                      got.error().describe());
         break;
@@ -397,6 +396,8 @@ asio::awaitable<void> hub::capture() {
         co_await complete_capture(capture_end::cut_after_generation);
         co_return;
       }
+      // A cut once the song was generated is how the stream ends; only a cut mid-song is a drop.
+      ++counters_.upstream_drops;
       if (verdict == end_verdict::abandon) {
         abandon("the music service could not finish this song");
         co_return;
@@ -424,6 +425,15 @@ asio::awaitable<bool> hub::append_upstream(std::span<const char> bytes) {
 }
 
 asio::awaitable<void> hub::complete_capture(capture_end how) {
+  // A cut may fall inside a frame; the song ends on its last whole one, which is all a listener was shown.
+  if (how != capture_end::final_chunk && !frames_.lost() && frames_.whole_end() < captured_.load()) {
+    auto cut = [&, whole_end = frames_.whole_end()] { return file_->truncate(whole_end); };
+    if (const auto error = co_await core::run_on(options_.disk, cut)) {
+      SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
+    } else {
+      cut_to_whole_frames();
+    }
+  }
   auto store = [&] { store_capture(); };
   co_await core::run_on(options_.disk, store);
   finish_capture(how);

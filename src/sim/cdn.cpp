@@ -29,11 +29,20 @@ using namespace asio::experimental::awaitable_operators;
 using http::error_response;
 using tcp = asio::ip::tcp;
 
+// Where the frames begin: after the ID3v2 tag of a final file in its own encode (a syncsafe size, 10 header bytes).
+std::size_t first_frame_at(std::span<const std::uint8_t> file) {
+  if (file.size() < 10 || file[0] != 'I' || file[1] != 'D' || file[2] != '3') return 0;
+  const std::size_t body = (std::size_t{file[6]} << 21) | (std::size_t{file[7]} << 14) |
+                           (std::size_t{file[8]} << 7) | std::size_t{file[9]};
+  return std::min(file.size(), 10 + body);
+}
+
 void corrupt_middle(std::string& file) {
   const auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(file.data()), file.size());
-  const auto offsets = synth_frame_offsets(bytes);
+  const auto start = first_frame_at(bytes);
+  const auto offsets = synth_frame_offsets(bytes.subspan(start));
   std::size_t at = file.size() / 2;
-  if (offsets.size() >= 3) at = offsets[offsets.size() / 2];
+  if (offsets.size() >= 3) at = start + offsets[offsets.size() / 2];
   for (std::size_t i = at; i < std::min(file.size(), at + 4); ++i) file[i] = static_cast<char>(~file[i]);
 }
 

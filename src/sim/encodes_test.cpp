@@ -15,8 +15,14 @@ int first_bitrate(const std::vector<std::uint8_t>& song) {
   return offsets.empty() ? 0 : archive::parse_frame_header(std::span(song).subspan(offsets.front()))->bitrate_kbps;
 }
 
+task_faults with_final(final_encode_mode final_encode) {
+  task_faults faults;
+  faults.final_encode = final_encode;
+  return faults;
+}
+
 TEST(encode_song, same_is_one_plain_192k_encode) {
-  const auto encodes = encode_song("same-task", 3.0, task_faults{});
+  const auto encodes = encode_song("same-task", 3.0, with_final(final_encode_mode::same));
   EXPECT_EQ(encodes.stream_bitrate_kbps, 192);
   ASSERT_TRUE(encodes.stream);
   EXPECT_FALSE(encodes.final_file);
@@ -25,9 +31,7 @@ TEST(encode_song, same_is_one_plain_192k_encode) {
 }
 
 TEST(encode_song, different_is_a_tagged_192k_file_beside_a_plain_128k_stream) {
-  task_faults faults;
-  faults.final_encode = final_encode_mode::different;
-  const auto encodes = encode_song("different-task", 4.0, faults);
+  const auto encodes = encode_song("different-task", 4.0, task_faults{});  // different is the default
   ASSERT_TRUE(encodes.stream && encodes.final_file);
   const auto& stream = *encodes.stream;
   const auto& file = *encodes.final_file;
@@ -66,15 +70,16 @@ TEST(encode_song, reencoded_adds_another_encode_of_the_stream_with_the_same_fram
     ASSERT_GT(offsets.size(), 10u);
     EXPECT_FALSE(std::equal(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(offsets[10]), again.begin()));
   }
-  EXPECT_FALSE(encode_song("replayed-task", 1.0, task_faults{}).reencoded) << "identical needs no other encode";
+  EXPECT_FALSE(encode_song("replayed-task", 1.0, task_faults{}).reencoded) << "identical (the default) needs no other encode";
 }
 
 TEST(add_missing_encodes, makes_the_reencode_for_a_task_switched_to_reencoded) {
   task t;
   t.id = "switched-replay";
   t.song_seconds = 2.0;
+  t.faults = with_final(final_encode_mode::same);
   t.audio = encode_song(t.id, t.song_seconds, t.faults).stream;
-  task_faults reencoded;
+  task_faults reencoded = t.faults;
   reencoded.replay = replay_mode::reencoded;
   add_missing_encodes(t, reencoded);
   ASSERT_TRUE(t.reencoded);
@@ -87,12 +92,12 @@ TEST(add_missing_encodes, makes_the_final_file_once_when_switched_to_different) 
   task t;
   t.id = "switched-task";
   t.song_seconds = 2.0;
+  t.faults = with_final(final_encode_mode::same);
   const auto encodes = encode_song(t.id, t.song_seconds, t.faults);
   t.audio = encodes.stream;
   EXPECT_EQ(t.cdn_file(), t.audio);
 
-  task_faults different;
-  different.final_encode = final_encode_mode::different;
+  const auto different = with_final(final_encode_mode::different);
   add_missing_encodes(t, different);
   ASSERT_TRUE(t.final_file);
   const auto made = t.final_file;

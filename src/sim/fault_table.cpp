@@ -75,18 +75,19 @@ const fault_row<task_faults> task_rows[] = {
     {"webhook_delay", "--webhook-delay", &task_faults::webhook_delay,
      "Seconds each webhook is late with --webhooks delayed"},
     {"final_encode", "--final-encode", &task_faults::final_encode,
-     "The CDN file against the live stream: same (one 192 kbit/s encode, the same bytes) or different (the CDN "
-     "file a separate 192 kbit/s encode with ID3v2, Xing/LAME Info frame and ID3v1, the stream 128 kbit/s plain "
-     "frames; the stream's encode is fixed at create, switching later changes only the CDN file). different is "
-     "the intended default"},
+     "The CDN file against the live stream: different (the default: the CDN file a separate 192 kbit/s encode "
+     "with ID3v2, Xing/LAME Info frame and ID3v1, the stream 128 kbit/s plain frames) or same (one 192 kbit/s "
+     "encode, the same bytes); the stream's encode is fixed at create, switching later changes only the CDN "
+     "file"},
     {"replay", "--replay", &task_faults::replay,
      "What a reconnect replays: identical (the same bytes from byte 0 on every connection) or reencoded (every "
      "stream connection after the task's first sends another encode of the song: same bitrate and length, other "
      "bytes, so the replayed prefix differs from what the first connection sent)"},
     {"stream_end", "--stream-end", &task_faults::stream_end,
-     "How a stream connection ends: final-chunk (the zero-size chunk after the last audio byte), close (the "
-     "connection closed after the last byte, no zero-size chunk) or expire-early (the stream expires at SUCCESS: "
-     "open connections are cut there with the last 2 s of audio never sent, new ones get 404)"},
+     "How a stream connection ends: close (the default: the connection closed after the last byte, no "
+     "zero-size chunk), final-chunk (the zero-size chunk after the last audio byte) or expire-early (the stream "
+     "expires at SUCCESS: open connections are cut there with the last 2 s of audio never sent, new ones get "
+     "404)"},
     {"ready_race", "--ready-race", &task_faults::ready_race,
      "The stream answers 400 {\"detail\":\"Track not ready for streaming\"} for this many seconds after the "
      "status reports GENERATING_STREAMING_READY (0: it opens with the status)"},

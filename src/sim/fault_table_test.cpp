@@ -97,11 +97,11 @@ TEST(fault_table, the_defaults_are_reported_as_before) {
   EXPECT_EQ(report.at("webhook_delay").to_number<double>(), 2.0);
 }
 
-TEST(fault_table, the_open_questions_default_to_todays_answers) {
+TEST(fault_table, the_open_questions_default_to_the_likeliest_answers) {
   const auto report = fault_report(parse("").faults);
-  EXPECT_EQ(report.at("final_encode"), "same");
+  EXPECT_EQ(report.at("final_encode"), "different");
   EXPECT_EQ(report.at("replay"), "identical");
-  EXPECT_EQ(report.at("stream_end"), "final-chunk");
+  EXPECT_EQ(report.at("stream_end"), "close");
   EXPECT_EQ(report.at("ready_race").to_number<double>(), 0.0);
   EXPECT_EQ(report.at("webhook_payload"), "flat");
 }

@@ -133,9 +133,9 @@ struct task_faults {
   bool never_ready = false;
   webhook_mode webhooks = webhook_mode::normal;
   double webhook_delay = 2;
-  final_encode_mode final_encode = final_encode_mode::same;
+  final_encode_mode final_encode = final_encode_mode::different;
   replay_mode replay = replay_mode::identical;
-  stream_end_mode stream_end = stream_end_mode::final_chunk;
+  stream_end_mode stream_end = stream_end_mode::close;
   double ready_race = 0;
   webhook_payload_shape webhook_payload = webhook_payload_shape::flat;
 };

@@ -1,5 +1,5 @@
 // Test 7 (ctest browser.ENGINE_stall_recovery): the listener's own connection to a live song stalls (a proxy
-// in front of Serenade stops the first /api/stream answer after ~6 s of music and keeps it open, silent). The page
+// in front of Serenade stops the first /api/stream answer after ~9 s of music and keeps it open, silent). The page
 // must not loop play(): its stall watch (a 1 s interval that reloads once the stall has lasted 8 s) reloads the
 // source once, the new connection buffers (silently) up to where the song was, and the person hears it continue
 // from there, not from the beginning. The test records the order of what happens in the page (a new source, a
@@ -11,7 +11,7 @@ import {
   createSong, fail, pageState, runTest, startProxy, waitInPage, waitPlaying,
 } from "./lib.mjs";
 
-const STALL_AFTER_BYTES = 150_000; // about 6 s of the simulator's 192 kbit/s MP3
+const STALL_AFTER_BYTES = 150_000; // about 9 s of the simulator's 128 kbit/s stream
 
 await runTest("stall_recovery", async (t) => {
   const base = await t.startServer();

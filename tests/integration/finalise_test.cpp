@@ -39,7 +39,7 @@ TEST(finalise, the_verified_cdn_copy_is_served_for_good) {
   const auto session = s.submit("final");
   s.wait_for_state(session, is_complete);
   s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
-  const auto song = s.simulator_audio(s.task_for("final"));
+  const auto song = s.simulator_final(s.task_for("final"));
   EXPECT_TRUE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3"));
   EXPECT_FALSE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3.tmp"));
 
@@ -63,7 +63,7 @@ TEST(finalise, after_the_cdn_deleted_the_file_the_song_still_plays) {
   // ...and Serenade still has the song, byte for byte, with seeking.
   auto reply = s.api("GET", "/api/stream/" + session, {}, {{"Range", "bytes=100-199"}});
   EXPECT_EQ(reply.status, 206u);
-  EXPECT_EQ(reply.body, s.simulator_audio(task).substr(100, 100));
+  EXPECT_EQ(reply.body, s.simulator_final(task).substr(100, 100));
 }
 
 // One way the CDN copy goes bad: the simulator flags that cause it.

@@ -415,14 +415,18 @@ void stack::start_server(std::vector<std::string> extra_args) {
                                 "--log-level",
                                 "debug"};
   // "--flag value" pairs replace a default given above (CLI11 refuses a repeated option) or are appended.
+  // Only flags are looked up: a value equal to an earlier value ("0") must not be taken for it.
   const auto apply = [&](const std::vector<std::string>& more) {
     for (std::size_t i = 0; i < more.size(); ++i) {
-      auto known = std::find(args.begin(), args.end(), more[i]);
-      if (known != args.end() && std::next(known) != args.end() && i + 1 < more.size()) {
+      const bool flag = more[i].starts_with("--");
+      const bool with_value = flag && i + 1 < more.size() && !more[i + 1].starts_with("--");
+      auto known = flag ? std::find(args.begin(), args.end(), more[i]) : args.end();
+      if (with_value && known != args.end() && std::next(known) != args.end()) {
         *std::next(known) = more[++i];
-      } else {
-        args.push_back(more[i]);
+        continue;
       }
+      args.push_back(more[i]);
+      if (with_value) args.push_back(more[++i]);
     }
   };
   apply(serve_args_);
@@ -500,5 +504,9 @@ std::uint64_t stack::wait_for_metric(const std::string& series, const std::funct
 }
 
 std::string stack::simulator_audio(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/audio").body; }
+std::string stack::simulator_final(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/final").body; }
+bool stack::is_whole_song(const std::string& task_id, const std::string& body) {
+  return body == simulator_audio(task_id) || body == simulator_final(task_id);
+}
 
 }  // namespace serenade::testing

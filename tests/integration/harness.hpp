@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <sys/types.h>
 #include <utility>
@@ -159,7 +160,12 @@ class stack {
   boost::json::object wait_for_state(const std::string& session,
                                      const std::function<bool(const boost::json::object&)>& done,
                                      std::chrono::milliseconds timeout = 20s);
+  // The song as the task's live stream sends it, and as its CDN file (another encode unless --final-encode same).
   std::string simulator_audio(const std::string& task_id);
+  std::string simulator_final(const std::string& task_id);
+  // Whether `body` is the whole song in either copy: a finished song is served from the live copy until the
+  // final copy is verified, and from the final copy afterwards.
+  bool is_whole_song(const std::string& task_id, const std::string& body);
   // One series of the server's /metrics now; throws when it is missing.
   std::uint64_t metric(const std::string& series);
   // Polls /metrics until `series` satisfies `done`; returns that value. Throws after `timeout`.
@@ -175,6 +181,11 @@ class stack {
   std::uint16_t api_port_ = 0;
   std::vector<std::string> serve_args_;
 };
+
+// A body as the bytes archive's MP3 checks read.
+inline std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 // Predicates for stack::wait_for_state.
 inline bool is_stream_ready(const boost::json::object& o) { return o.at("stream_ready").as_bool(); }

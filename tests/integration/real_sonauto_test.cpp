@@ -21,10 +21,6 @@ namespace json = boost::json;
 
 json::object task_report(stack& s, const std::string& task) { return s.sim("GET", "/_sim/tasks/" + task).json().as_object(); }
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 // What a listener heard: the status, the body, and whether it ended with our final chunk.
 struct heard {
   unsigned status = 0;
@@ -95,7 +91,9 @@ TEST(real_sonauto, a_stream_that_expires_mid_read_ends_cleanly_and_the_final_fil
     ASSERT_FALSE(h.body.empty());
     EXPECT_LT(h.body.size(), stream_audio.size()) << "the expiry did not cut the stream: the test proves nothing";
     EXPECT_TRUE(stream_audio.compare(0, h.body.size(), h.body) == 0) << "not a prefix of the stream";
-    EXPECT_GT(archive::scan_mp3(bytes_of(h.body)).frames, 0u);
+    const auto scan = archive::scan_mp3(bytes_of(h.body));
+    EXPECT_GT(scan.frames, 0u);
+    EXPECT_TRUE(scan.complete) << "the cut song does not end on a whole frame: " << scan.problem;
   }
   s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1), 30s);
   const auto final_file = s.sim("GET", "/_sim/tasks/" + task + "/final").body;
@@ -262,6 +260,85 @@ INSTANTIATE_TEST_SUITE_P(real_sonauto, webhook_payloads,
                            for (auto& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });
+
+// Every combination of the open questions that shape one song's stream, one song each, all at once on one
+// server: a replay after a cut that is identical or another encode, each way the stream can end, a stream that
+// lags the ready status or not, each shape of webhook. Five listeners per song: each gets 200 and whole MP3
+// frames to a clean end, and every song's archive ends up as Sonauto's final file.
+struct combination {
+  std::string replay;
+  std::string stream_end;
+  double ready_race;
+  std::string webhook_payload;
+  std::string session;
+  std::string task;
+};
+
+std::vector<combination> every_combination() {
+  std::vector<combination> all;
+  for (const char* replay : {"identical", "reencoded"}) {
+    for (const char* end : {"final-chunk", "close", "expire-early"}) {
+      for (double race : {0.0, 1.0}) {
+        for (const char* payload : {"flat", "nested", "completion-only", "no-task-id"}) {
+          all.push_back({replay, end, race, payload, {}, {}});
+        }
+      }
+    }
+  }
+  return all;
+}
+
+std::string describe(const combination& c) {
+  return "replay " + c.replay + ", end " + c.stream_end + ", race " + std::to_string(c.ready_race) + ", webhook " +
+         c.webhook_payload;
+}
+
+TEST(real_sonauto, every_combination_of_the_open_questions_plays_and_archives_the_final_file) {
+  auto songs = every_combination();
+  const auto many = std::to_string(songs.size() * 10);
+  const auto port = free_loopback_port();
+  // Generated for 4 s: the cut after 30,000 bytes comes while Sonauto still sings, with or without the race.
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1},
+          {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
+           "--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--webhook-poll-interval-ms", "600000",
+           "--max-generating", many, "--daily-budget", many, "--max-streams-per-client", many,
+           "--max-connections-per-client", many, "--submit-burst", "0", "--submits-per-hour", "0",
+           "--client-daily-limit", "0", "--network-daily-limit", "0"});
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    auto& c = songs[i];
+    const auto marker = "combination-" + std::to_string(i);
+    c.session = s.submit(marker);
+    c.task = s.task_for(marker);
+    // Set before the song can stream (ready_after): a cut after 30,000 bytes makes every song replay.
+    json::object faults{{"task_id", c.task},           {"replay", c.replay},
+                        {"stream_end", c.stream_end},  {"ready_race", c.ready_race},
+                        {"webhook_payload", c.webhook_payload}, {"drop_after_bytes", 30000}};
+    ASSERT_EQ(s.sim("POST", "/_sim/control", json::serialize(faults)).status, 200u) << describe(c);
+  }
+  std::vector<std::future<std::vector<heard>>> listening;
+  for (const auto& c : songs) {
+    listening.push_back(std::async(std::launch::async, [&s, &c] {
+      s.wait_for_state(c.session, is_stream_ready, 60s);
+      return listen(s, c.session, 5);
+    }));
+  }
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    const auto& c = songs[i];
+    for (const auto& h : listening[i].get()) {
+      EXPECT_EQ(h.status, 200u) << describe(c);
+      EXPECT_TRUE(h.clean_end) << describe(c) << ": a listener was cut";
+      const auto scan = archive::scan_mp3(bytes_of(h.body));
+      EXPECT_GT(scan.frames, 0u) << describe(c);
+      EXPECT_TRUE(scan.complete) << describe(c) << ": " << scan.problem;
+    }
+  }
+  s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(songs.size()), 90s);
+  for (const auto& c : songs) {
+    EXPECT_TRUE(s.api("GET", "/api/stream/" + c.session).body == s.simulator_final(c.task)) << describe(c);
+    EXPECT_GE(task_report(s, c.task).at("stream_connections_total").as_int64(), 2) << describe(c) << ": no replay";
+  }
+  EXPECT_EQ(s.metric("serenade_listeners_ended_total{outcome=\"upstream_failed\"}"), 0u);
+}
 
 }  // namespace
 }  // namespace serenade::testing

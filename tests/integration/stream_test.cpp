@@ -17,10 +17,6 @@ namespace {
 namespace json = boost::json;
 
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 TEST(stream, relays_the_simulators_bytes_while_the_song_is_generated) {
   stack s({.song_seconds = 8, .speed = 2});
   const auto session = s.submit("relay-bytes");
