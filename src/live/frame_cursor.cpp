@@ -34,7 +34,8 @@ std::size_t frame_cursor::feed(std::span<const char> bytes, const stop_rule& sto
   held_ = 0;
   std::size_t i = 0;
   const auto piece_start = offset_;
-  while (i < bytes.size()) {
+  // An item may end with the piece's last byte, or with its head (an empty ID3v2 tag): it is whole at once.
+  while (i < bytes.size() || (in_body_ && offset_ == item_end_)) {
     if (lost_) {
       offset_ += bytes.size() - i;
       return bytes.size();

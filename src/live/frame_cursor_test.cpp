@@ -55,6 +55,21 @@ TEST(frame_cursor, an_id3v2_tag_before_the_first_frame_is_stepped_over) {
   EXPECT_EQ(cursor.whole_end(), tag.size() + 2 * 417);
 }
 
+// Found by fuzzing: a tag with an empty body is whole as soon as its head is read, even when no byte follows
+// yet; before, it stayed unfinished until the next piece, and a splice at the first frame cut it away.
+TEST(frame_cursor, an_empty_id3v2_tag_is_whole_when_its_head_ends_the_piece) {
+  const std::string tag = std::string("ID3") + std::string{'\x04', '\x00', '\x00', '\x00', '\x00', '\x00', '\x00'};
+  for (std::size_t piece : {1u, 10u}) {
+    frame_cursor cursor;
+    feed_in_pieces(cursor, tag, piece);
+    EXPECT_EQ(cursor.whole_end(), 10u) << piece;
+    EXPECT_EQ(cursor.whole_frames(), 0u) << piece;
+    feed_in_pieces(cursor, frames(1), piece);
+    EXPECT_EQ(cursor.whole_end(), 10u + 417u) << piece;
+    EXPECT_EQ(cursor.whole_frames(), 1u) << piece;
+  }
+}
+
 TEST(frame_cursor, anything_but_frames_loses_the_cursor) {
   frame_cursor garbage;
   feed_in_pieces(garbage, frames(2) + "not a frame at all" + frames(1), 10);
