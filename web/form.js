@@ -12,8 +12,13 @@ const FIELDS = {
     min: 1, max: 80, subject: "The style", missing: "Please tell us what style of song you would like.",
     multiline: false,
   },
+  // Its own id: the player already has an element called "lyrics" (the words as they are sung).
+  lyrics: {
+    min: 20, max: 3000, subject: "Your lyric sheet", missing: "", multiline: true, optional: true, id: "own-lyrics",
+  },
 };
 const NAMES = Object.keys(FIELDS);
+const input = (name) => $(FIELDS[name].id || name);
 
 const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 const characters = (n) => `${thousands(n)} ${n === 1 ? "character" : "characters"}`;
@@ -23,7 +28,7 @@ const codePoints = (text) => Array.from(text).length;
 export function fieldMessage(name, raw) {
   const spec = FIELDS[name];
   const text = String(raw ?? "").replace(/\r\n/g, "\n").trim();
-  if (!text) return spec.missing;
+  if (!text) return spec.optional ? "" : spec.missing;
   const control = spec.multiline ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/ : /[\u0000-\u001f\u007f-\u009f]/;
   if (control.test(text)) {
     return spec.multiline
@@ -55,10 +60,11 @@ function styleValue() {
   return chosen ? chosen.value : "";
 }
 
-// The element that carries a field's value and error state.
+// The element that carries a field's value and error state (opening the folded lyrics, so it can be seen).
 function control(name) {
   if (name === "style" && !otherStyleChosen()) return document.querySelector('input[name="style-choice"]:checked');
-  return $(name);
+  if (name === "lyrics") $("own-lyrics-field").open = true;
+  return input(name);
 }
 
 function values() {
@@ -67,14 +73,15 @@ function values() {
     recipient: $("recipient").value,
     story: $("story").value,
     style: styleValue(),
+    lyrics: input("lyrics").value,
   };
 }
 
 function setFieldError(name, message) {
-  $(`${name}-error`).textContent = message || "";
-  const input = $(name);
-  if (message) input.setAttribute("aria-invalid", "true");
-  else input.removeAttribute("aria-invalid");
+  $(`${FIELDS[name].id || name}-error`).textContent = message || "";
+  const field = input(name);
+  if (message) field.setAttribute("aria-invalid", "true");
+  else field.removeAttribute("aria-invalid");
 }
 
 function setFormError(message) {
@@ -142,11 +149,11 @@ export function setupForm(onCreated) {
   // Fields are judged when the form is sent, then again as the person corrects them. (Not on blur: a message
   // appearing while the pointer is on its way to the button moves the button away under it.)
   for (const name of NAMES) {
-    const input = $(name);
-    input.addEventListener("input", () => {
+    const field = input(name);
+    field.addEventListener("input", () => {
       if (name === "story") updateCounter();
-      if (attempted || input.hasAttribute("aria-invalid")) {
-        setFieldError(name, fieldMessage(name, name === "style" ? styleValue() : input.value));
+      if (attempted || field.hasAttribute("aria-invalid")) {
+        setFieldError(name, fieldMessage(name, name === "style" ? styleValue() : field.value));
       }
     });
   }

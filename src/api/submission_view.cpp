@@ -43,7 +43,12 @@ std::string submission_json(const store::submission& s, const std::string& publi
   out["streaming_ready_at"] = optional_time(s.streaming_ready_at);
   out["completed_at"] = optional_time(s.completed_at);
   out["error"] = s.error ? json::value(*s.error) : json::value(nullptr);
-  out["lyrics"] = s.lyrics && !s.lyrics->empty() ? json::value(*s.lyrics) : json::value(nullptr);
+  // What was sung once Sonauto says; until then the person's own lyrics, when they wrote them.
+  if (s.lyrics && !s.lyrics->empty()) {
+    out["lyrics"] = *s.lyrics;
+  } else {
+    out["lyrics"] = s.own_lyrics ? json::value(*s.own_lyrics) : json::value(nullptr);
+  }
   json::array tags;
   for (const auto& t : s.tags) tags.emplace_back(t);
   out["tags"] = std::move(tags);

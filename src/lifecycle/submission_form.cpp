@@ -73,6 +73,7 @@ struct field_spec {
   std::size_t min_chars;
   std::size_t max_chars;
   bool multiline;  // may contain line breaks and tabs
+  bool optional = false;  // absent, null or blank is accepted as empty
 };
 
 // Form order: errors are reported in this order, and the first one becomes the detail.
@@ -82,6 +83,7 @@ constexpr field_spec fields[] = {
     {"story", "The story", "Please tell us your story.", story_min_chars, story_max_chars, true},
     {"style", "The style", "Please tell us what style of song you would like.", style_min_chars, style_max_chars,
      false},
+    {"lyrics", "Your lyric sheet", "", lyrics_min_chars, lyrics_max_chars, true, true},
 };
 
 constexpr std::string_view several_errors = "Please check the highlighted fields.";
@@ -142,13 +144,13 @@ bool has_forbidden_control(std::string_view text, bool multiline) {
 // Returns the message for an unacceptable value, or nothing and the cleaned value in out.
 std::optional<std::string> check_field(const field_spec& spec, const boost::json::object& object, std::string& out) {
   const boost::json::value* value = object.if_contains(spec.key);
-  if (!value || value->is_null()) return std::string(spec.missing);
+  if (!value || value->is_null()) return spec.optional ? std::nullopt : std::optional(std::string(spec.missing));
   if (!value->is_string()) return fmt::format("{} must be text.", spec.subject);
 
   const auto& raw = value->get_string();
   std::string text(trim(std::string_view(raw.data(), raw.size())));
   if (spec.multiline) text = normalize_line_breaks(text);
-  if (text.empty()) return std::string(spec.missing);
+  if (text.empty()) return spec.optional ? std::nullopt : std::optional(std::string(spec.missing));
   if (has_forbidden_control(text, spec.multiline)) {
     return spec.multiline
                ? fmt::format("{} can't contain control characters other than line breaks and tabs.", spec.subject)
@@ -182,7 +184,7 @@ parse_result parse_submission_form(std::string_view body) {
   const auto& object = parsed.get_object();
 
   submission_form form;
-  std::string* targets[] = {&form.sender, &form.recipient, &form.story, &form.style};
+  std::string* targets[] = {&form.sender, &form.recipient, &form.story, &form.style, &form.lyrics};
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     if (auto message = check_field(fields[i], object, *targets[i])) {
       result.errors.push_back({std::string(fields[i].key), std::move(*message)});

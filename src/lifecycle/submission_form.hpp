@@ -17,16 +17,20 @@ inline constexpr std::size_t story_min_chars = 20;
 inline constexpr std::size_t story_max_chars = 2000;
 inline constexpr std::size_t style_min_chars = 1;
 inline constexpr std::size_t style_max_chars = 80;
+// The person's own lyrics, optional. Sonauto publishes no limit; a four-minute song sings about 2,000 characters.
+inline constexpr std::size_t lyrics_min_chars = 20;
+inline constexpr std::size_t lyrics_max_chars = 3000;
 
 struct submission_form {
   std::string sender;     // "your name"
   std::string recipient;  // "their name"
   std::string story;
   std::string style;
+  std::string lyrics;     // "write the lyrics yourself": empty when the song's lyrics are left to Sonauto
 };
 
 struct field_error {
-  std::string field;    // the JSON key: sender, recipient, story or style
+  std::string field;    // the JSON key: sender, recipient, story, style or lyrics
   std::string message;  // a sentence to show next to that field
 };
 

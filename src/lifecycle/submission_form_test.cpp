@@ -53,8 +53,28 @@ TEST(submission_form, accepts_a_valid_form) {
   EXPECT_EQ(result.form->recipient, "Bo");
   EXPECT_EQ(result.form->story, valid_story);
   EXPECT_EQ(result.form->style, "bossa nova");
+  EXPECT_EQ(result.form->lyrics, "") << "no lyrics of their own: Sonauto writes them";
   EXPECT_TRUE(result.errors.empty());
   EXPECT_EQ(result.detail, "");
+}
+
+TEST(submission_form, own_lyrics_are_optional_multiline_and_limited) {
+  const std::string verse = "Umbrella in Lisbon,\r\nrain on the platform,\n\tyou and me.";
+  auto own = parse_with("lyrics", boost::json::string("  " + verse + "  "));
+  ASSERT_TRUE(own.ok()) << own.detail;
+  EXPECT_EQ(own.form->lyrics, "Umbrella in Lisbon,\nrain on the platform,\n\tyou and me.");
+  for (auto blank : {boost::json::value(nullptr), boost::json::value("   \n ")}) {
+    auto none = parse_with("lyrics", blank);
+    ASSERT_TRUE(none.ok()) << none.detail;
+    EXPECT_EQ(none.form->lyrics, "");
+  }
+  EXPECT_EQ(only_error(parse_with("lyrics", "la la la")), "lyrics: Your lyric sheet needs at least 20 characters.");
+  EXPECT_EQ(only_error(parse_with("lyrics", boost::json::string(repeat("é", 3001)))),
+            "lyrics: Your lyric sheet is too long (3,001 characters); the limit is 3,000.");
+  EXPECT_TRUE(parse_with("lyrics", boost::json::string(repeat("é", 3000))).ok());
+  EXPECT_EQ(only_error(parse_with("lyrics", 42)), "lyrics: Your lyric sheet must be text.");
+  EXPECT_EQ(only_error(parse_with("lyrics", boost::json::string(verse + "\x07"))),
+            "lyrics: Your lyric sheet can't contain control characters other than line breaks and tabs.");
 }
 
 TEST(submission_form, ignores_unknown_fields) {
@@ -141,6 +161,8 @@ TEST(submission_form, limits_are_the_documented_ones) {
   EXPECT_EQ(story_max_chars, 2000u);
   EXPECT_EQ(style_min_chars, 1u);
   EXPECT_EQ(style_max_chars, 80u);
+  EXPECT_EQ(lyrics_min_chars, 20u);
+  EXPECT_EQ(lyrics_max_chars, 3000u);
 }
 
 TEST(submission_form, name_and_style_lengths_count_code_points) {

@@ -54,9 +54,10 @@ std::optional<submission_refusal> submissions::admit(const create_request& who, 
   return submission_refusal{reason_of(r.by), r.retry_after};
 }
 
-sonauto::generation_request submissions::generation_for(const std::string& prompt) const {
+sonauto::generation_request submissions::generation_for(const store::submission& s) const {
   sonauto::generation_request request;
-  request.prompt = prompt;
+  request.prompt = s.prompt;
+  request.lyrics = s.own_lyrics;
   if (!options_.webhook_url.empty()) request.webhook_url = options_.webhook_url;
   return request;
 }
@@ -106,12 +107,13 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
   s.story = form.story;
   s.style = form.style;
   s.prompt = compose_prompt(form);
+  if (!form.lyrics.empty()) s.own_lyrics = form.lyrics;
   if (who.idempotency_key) {
     s.client_key = who.client;
     s.idempotency_key = who.idempotency_key;
   }
 
-  auto created = co_await create_with_retries(client_, generation_for(s.prompt), s.session_id);
+  auto created = co_await create_with_retries(client_, generation_for(s), s.session_id);
   count_create(created);
   if (!created) {
     const auto& f = created.error();
@@ -177,7 +179,7 @@ asio::awaitable<submission_result> submissions::retry(std::string_view session_i
   if (auto refused = unaffordable()) co_return submission_result::refusal(std::move(*refused));
   admission admitted;
   if (auto refused = admit(who, admitted)) co_return submission_result::refusal(std::move(*refused));
-  auto created = co_await create_with_retries(client_, generation_for(existing->prompt), existing->session_id);
+  auto created = co_await create_with_retries(client_, generation_for(*existing), existing->session_id);
   count_create(created);
   if (!created) {
     SERENADE_LOG(warn, "generation_refused", "session", existing->session_id, "error", created.error().describe());

@@ -66,7 +66,7 @@ class submissions {
   std::optional<submission_refusal> unaffordable();
   // What a create's outcome says about the credits and the key, for /metrics and the credit gauge.
   void count_create(const sonauto::outcome<std::string>& created);
-  sonauto::generation_request generation_for(const std::string& prompt) const;
+  sonauto::generation_request generation_for(const store::submission& s) const;
 
   store::submission_store& store_;
   core::blocking_pool& pool_;

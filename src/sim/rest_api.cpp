@@ -102,6 +102,9 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   if (present("output_bit_rate") && output_format != "mp3" && output_format != "m4a") {
     co_return co_await ex.respond(schema_error("output_bit_rate is only valid for mp3 and m4a"));
   }
+  if (present("lyrics") && !o.at("lyrics").is_string()) {
+    co_return co_await ex.respond(schema_error("lyrics must be a string"));
+  }
   if (present("webhook_url") && !o.at("webhook_url").is_string()) {
     co_return co_await ex.respond(schema_error("webhook_url must be a string"));
   }
@@ -118,7 +121,8 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   if (auto* v = o.if_contains("tags"); v && v->is_array()) t->tags = v->as_array();
   t->streaming = streaming;
   t->created_at = iso_now();
-  t->lyrics = lyrics_for(t->prompt);
+  // Given lyrics are sung as they are; otherwise the model writes its own from the prompt.
+  t->lyrics = present("lyrics") ? text("lyrics", "") : lyrics_for(t->prompt);
   t->faults = ctx.options.faults;
   t->webhook_url = text("webhook_url", "");
   t->song_seconds = song_seconds_for(ctx.options, t->id);

@@ -49,6 +49,7 @@ struct generation_request {
   std::string prompt;
   std::vector<std::string> tags;           // omitted from the request when empty
   std::optional<std::string> webhook_url;  // omitted when unset
+  std::optional<std::string> lyrics;       // sung as given instead of lyrics written from the prompt; omitted when unset
 };
 
 // GET /v1/generations/{id}. Unknown fields are ignored; null or missing fields are left empty.

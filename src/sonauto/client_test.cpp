@@ -71,7 +71,8 @@ TEST(client, create_sends_the_exact_fields_and_bearer_key) {
   fake.start(answer_with(fake, response(200, R"({"task_id":"9a1f-task"})")));
   client c(options_for(fake));
 
-  auto id = run(c.create_generation({"A song for Ana", {"pop", "romantic"}, "https://s.example/hook/secret"}));
+  auto id = run(c.create_generation(
+      {.prompt = "A song for Ana", .tags = {"pop", "romantic"}, .webhook_url = "https://s.example/hook/secret"}));
   ASSERT_TRUE(id) << id.error().describe();
   EXPECT_EQ(id.value(), "9a1f-task");
 
@@ -156,7 +157,7 @@ TEST(client, unauthorized_carries_status_and_detail) {
   fake.start(answer_with(fake, response(401, R"({"detail":"Invalid API key format"})")));
   client c(options_for(fake));
 
-  auto id = run(c.create_generation({"p", {}, std::nullopt}));
+  auto id = run(c.create_generation({.prompt = "p"}));
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().kind, failure_kind::http_status);
   EXPECT_EQ(id.error().status, 401u);
@@ -171,7 +172,7 @@ TEST(client, validation_error_list_is_joined) {
     {"loc":["body","output_bit_rate"],"msg":"bit rate needs mp3 or m4a","type":"value_error"}]})")));
   client c(options_for(fake));
 
-  auto id = run(c.create_generation({"p", {"zzz"}, std::nullopt}));
+  auto id = run(c.create_generation({.prompt = "p", .tags = {"zzz"}}));
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().status, 422u);
   EXPECT_EQ(id.error().detail, "Invalid tags: zzz; bit rate needs mp3 or m4a");

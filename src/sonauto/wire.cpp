@@ -80,6 +80,7 @@ std::string create_body(const generation_request& request) {
     for (const auto& tag : request.tags) tags.emplace_back(tag);
     body["tags"] = std::move(tags);
   }
+  if (request.lyrics) body["lyrics"] = *request.lyrics;
   body["enable_streaming"] = true;
   body["stream_format"] = "mp3";
   body["output_format"] = "mp3";

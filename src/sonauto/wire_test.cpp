@@ -9,7 +9,9 @@ namespace {
 namespace json = boost::json;
 
 TEST(wire, create_body_has_exactly_the_streaming_fields) {
-  generation_request request{"A song for Ana", {"pop", "romantic"}, "https://serenade.example/hook/tok"};
+  generation_request request{.prompt = "A song for Ana",
+                             .tags = {"pop", "romantic"},
+                             .webhook_url = "https://serenade.example/hook/tok"};
   auto body = json::parse(wire::create_body(request));
   EXPECT_EQ(body, json::parse(R"({"prompt":"A song for Ana","tags":["pop","romantic"],"enable_streaming":true,
     "stream_format":"mp3","output_format":"mp3","output_bit_rate":192,
@@ -17,10 +19,18 @@ TEST(wire, create_body_has_exactly_the_streaming_fields) {
 }
 
 TEST(wire, create_body_omits_empty_tags_and_unset_webhook) {
-  auto body = json::parse(wire::create_body(generation_request{"x", {}, std::nullopt})).as_object();
+  auto body = json::parse(wire::create_body(generation_request{.prompt = "x"})).as_object();
   EXPECT_FALSE(body.contains("tags"));
+  EXPECT_FALSE(body.contains("lyrics"));
   EXPECT_FALSE(body.contains("webhook_url"));
   EXPECT_EQ(body.size(), 5u);
+}
+
+TEST(wire, create_body_carries_own_lyrics_as_given) {
+  const std::string words = "[Verse]\nUnder one umbrella, \"Lisbon\" in the rain 🌧\n\tBen";
+  auto body = json::parse(wire::create_body(generation_request{.prompt = "x", .lyrics = words})).as_object();
+  EXPECT_EQ(body.at("lyrics").as_string(), words);
+  EXPECT_EQ(body.at("prompt").as_string(), "x");
 }
 
 TEST(wire, status_accepts_documented_and_plausible_shapes) {

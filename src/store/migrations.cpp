@@ -74,12 +74,19 @@ CREATE INDEX submissions_awaiting_final_copy ON submissions (created_at, session
     AND final_copy_given_up_at IS NULL;
 )sql";
 
+// The person's own lyrics ("write the lyrics yourself"), sent to Sonauto with the prompt; NULL when Sonauto writes
+// them. Kept for a retry, which sends them again.
+constexpr const char* schema_v6 = R"sql(
+ALTER TABLE submissions ADD COLUMN own_lyrics TEXT;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
     {4, schema_v4},
     {5, schema_v5},
+    {6, schema_v6},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

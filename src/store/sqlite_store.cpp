@@ -52,11 +52,11 @@ constexpr std::string_view insert_sql = R"sql(
 INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
                          streaming_ready_at, completed_at, error, updated_at,
                          archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-                         idempotency_key, client_key, lyrics, tags, attempts)
+                         idempotency_key, client_key, lyrics, tags, attempts, own_lyrics)
 VALUES (:session_id, :created_at, :sender, :recipient, :story, :style, :prompt, :task_id, :status,
         :streaming_ready_at, :completed_at, :error, :updated_at,
         :archive_source, :archive_size, :archive_sha256, :archive_duration_ms, :archived_at,
-        :idempotency_key, :client_key, :lyrics, :tags, :attempts)
+        :idempotency_key, :client_key, :lyrics, :tags, :attempts, :own_lyrics)
 )sql";
 
 // Every query that returns whole submissions starts here; the column order is what read_submission expects.
@@ -64,7 +64,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts
+       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics
 FROM submissions )sql";
 
 const std::string find_sql = std::string(select_submissions) + R"sql(
@@ -297,6 +297,7 @@ submission read_submission(const statement_use& row) {
   s.lyrics = row.optional_text(20);
   s.tags = tags_from_json(row.text(21), s.session_id);
   s.attempts = static_cast<int>(row.int64(22));
+  s.own_lyrics = row.optional_text(23);
   return s;
 }
 
@@ -390,6 +391,7 @@ void sqlite_store::insert(const submission& s) {
   use.bind(":lyrics", s.lyrics);
   use.bind(":tags", tags_to_json(s.tags));
   use.bind(":attempts", std::int64_t{s.attempts});
+  use.bind(":own_lyrics", s.own_lyrics);
   use.step();
 }
 

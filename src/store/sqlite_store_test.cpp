@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-constexpr int latest_schema = 5;
+constexpr int latest_schema = 6;
 
 class temp_dir {
  public:
@@ -82,6 +82,7 @@ void expect_same(const submission& a, const submission& b) {
   EXPECT_EQ(a.lyrics, b.lyrics);
   EXPECT_EQ(a.tags, b.tags);
   EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.own_lyrics, b.own_lyrics);
 }
 
 archived_song make_archive(std::string source, std::uint64_t size = 3'456'789) {
@@ -135,6 +136,7 @@ TEST(sqlite_store, round_trips_every_field) {
   full.lyrics = "Verse 1:\nRain on the window, \"you\" and me 🌧\n\nChorus:\n…";
   full.tags = {"bossa nova", "love", "français", "with \"quotes\" and \\", ""};
   full.attempts = 3;
+  full.own_lyrics = "Umbrella in Lisbon,\n\train on the platform — você e eu 🌂";
   store.insert(full);
 
   submission sparse = make_submission("session-sparse", 5);
@@ -158,6 +160,7 @@ TEST(sqlite_store, round_trips_every_field) {
   EXPECT_FALSE(found_sparse->lyrics);
   EXPECT_TRUE(found_sparse->tags.empty());
   EXPECT_EQ(found_sparse->attempts, 1);
+  EXPECT_FALSE(found_sparse->own_lyrics);
 
   EXPECT_FALSE(store.find("no-such-session"));
 }
@@ -320,7 +323,7 @@ TEST(sqlite_store, refuses_newer_schema) {
   auto file = dir.file("future.db");
   set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 6 is newer than this Serenade (5)");
+            "database schema version 7 is newer than this Serenade (6)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {

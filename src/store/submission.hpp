@@ -51,6 +51,8 @@ struct submission {
   std::vector<std::string> tags;
   // Generations run for this session: 1 for the first, plus one per restart_generation after a failure.
   int attempts = 1;
+  // The person's own lyrics, sent with the prompt; unset when Sonauto writes them.
+  std::optional<std::string> own_lyrics;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

@@ -249,7 +249,8 @@ class WebDriverPage {
   async fill(selector, value) {
     const element = await this.element(selector);
     await element.clear();
-    await element.sendKeys(value);
+    // WebKitWebDriver drops a "\n" in typed text; the Enter key makes the new line, as a person's would.
+    await element.sendKeys(value.replace(/\n/g, "\uE007"));
   }
 
   // The window is sized so that the page's viewport is width x height (MiniBrowser has a minimum width).

@@ -120,6 +120,44 @@ TEST(lifecycle, lyrics_are_shown_as_soon_as_they_are_written) {
   EXPECT_NE(with_lyrics.at("phase").as_string(), "complete") << "lyrics came only at the end";
 }
 
+// "Write the lyrics yourself": the person's words go to Sonauto as its `lyrics`, are shown from the start, are sent
+// again by a retry, and are refused with the field named when they cannot be sung.
+TEST(lifecycle, own_lyrics_are_sent_with_the_prompt_shown_at_once_and_sent_again_on_retry) {
+  stack s({.song_seconds = 4, .speed = 4, .ready_after = 1.5});
+  const std::string words = "[Verse]\nUnder one umbrella, Lisbon in the rain,\nBen, you held my hand.";
+  json::object form{{"sender", "Ana"}, {"recipient", "Ben"}, {"story", story_with("own-words")},
+                    {"style", "bossa nova"}, {"lyrics", "  " + words + "\n"}};
+  const auto created = s.api("POST", "/api/submissions", json::serialize(form));
+  ASSERT_EQ(created.status, 201u) << created.body;
+  const std::string session(created.json().at("session_id").as_string());
+  EXPECT_EQ(s.api("GET", "/api/submissions/" + session).json().at("lyrics").as_string(), words);
+  const auto task = s.task_for("own-words");
+  s.wait_for_state(session, is_stream_ready);
+  const auto generation = request(s.sim_port(), "GET", "/v1/generations/" + task,
+                                  {{"Authorization", std::string("Bearer ") + test_api_key}});
+  EXPECT_EQ(generation.json().at("lyrics").as_string(), words) << "Sonauto was not given the lyrics";
+  EXPECT_NE(std::string(generation.json().at("prompt").as_string()).find("Ben"), std::string::npos);
+
+  ASSERT_EQ(s.sim("POST", "/_sim/control", R"({"task_id":")" + task + R"(","fail_at":"PROMPT"})").status, 200u);
+  s.wait_for_state(session, [](const json::object& o) { return o.at("phase").as_string() == "failed"; });
+  ASSERT_EQ(s.api("POST", "/api/submissions/" + session + "/retry", "{}").status, 200u);
+  s.wait_for_state(session, is_complete, 30s);
+  const auto tasks = s.sim("GET", "/_sim/tasks").json();
+  ASSERT_EQ(tasks.as_array().size(), 2u);
+  for (const auto& t : tasks.as_array()) {
+    const std::string id(t.at("task_id").as_string());
+    const auto again = request(s.sim_port(), "GET", "/v1/generations/" + id,
+                               {{"Authorization", std::string("Bearer ") + test_api_key}});
+    EXPECT_EQ(again.json().at("lyrics").as_string(), words) << "generation " << id;
+  }
+
+  form["lyrics"] = "la la la";
+  const auto refused = s.api("POST", "/api/submissions", json::serialize(form));
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_EQ(refused.json().at("errors").at("lyrics").as_string(), "Your lyric sheet needs at least 20 characters.");
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 2) << "refused lyrics reached Sonauto";
+}
+
 TEST(lifecycle, a_task_that_never_becomes_ready_is_failed_as_timed_out) {
   stack s({.extra_args = {"--never-ready"}}, {"--stall-timeout", "2"});
   const auto session = s.submit("never");
