@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(result.ok() == (result.errors.empty() && result.detail.empty()));
   if (!result.ok()) {
     FUZZ_CHECK(!result.detail.empty());
-    static const std::string_view order[] = {"sender", "recipient", "story", "style"};
+    static const std::string_view order[] = {"sender", "recipient", "story", "style", "lyrics"};
     std::size_t next = 0;
     for (const auto& error : result.errors) {
       while (next < std::size(order) && order[next] != error.field) ++next;
@@ -63,6 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_field(form.recipient, lifecycle::name_min_chars, lifecycle::name_max_chars, false);
   check_field(form.story, lifecycle::story_min_chars, lifecycle::story_max_chars, true);
   check_field(form.style, lifecycle::style_min_chars, lifecycle::style_max_chars, false);
+  if (!form.lyrics.empty()) check_field(form.lyrics, lifecycle::lyrics_min_chars, lifecycle::lyrics_max_chars, true);
 
   // A form that was accepted, sent again as it was cleaned, is accepted unchanged.
   boost::json::object again;
@@ -70,9 +71,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   again["recipient"] = form.recipient;
   again["story"] = form.story;
   again["style"] = form.style;
+  if (!form.lyrics.empty()) again["lyrics"] = form.lyrics;
   const auto reparsed = lifecycle::parse_submission_form(boost::json::serialize(again));
   FUZZ_CHECK(reparsed.ok());
   FUZZ_CHECK(reparsed.form->sender == form.sender && reparsed.form->recipient == form.recipient &&
-             reparsed.form->story == form.story && reparsed.form->style == form.style);
+             reparsed.form->story == form.story && reparsed.form->style == form.style &&
+             reparsed.form->lyrics == form.lyrics);
   return 0;
 }
