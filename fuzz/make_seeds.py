@@ -116,6 +116,8 @@ seed("submission_form", "too_short", compact({**FORM, "story": "short", "sender"
 seed("submission_form", "control_character", '{"sender":"A\\u0007na","recipient":"Ben","story":"'
      + "x" * 20 + '","style":"pop"}')
 seed("submission_form", "not_an_object", "[\"Ana\"]")
+seed("submission_form", "own_lyrics",
+     compact({**FORM, "lyrics": "[Verse]\r\nUnder one umbrella,\n\tLisbon in the rain"}))
 
 # webhook_body: the body.
 seed("webhook_body", "success", webhook)
@@ -217,6 +219,8 @@ seed("frame_cursor", "cbr_in_small_pieces", bytes([3, 2]) + cbr128 + cbr128[:50]
 seed("frame_cursor", "tag_then_frames", bytes([17, 1]) + id3v2(20) + cbr128)
 seed("frame_cursor", "mpeg2_mono_no_stop", bytes([1, 255]) + mpeg2_mono)
 seed("frame_cursor", "frames_then_garbage", bytes([64, 9]) + cbr128 + b"not a frame" + cbr128)
+# Found by fuzzing: an empty tag whose head ends a piece, then a stop at the first frame's start.
+seed("frame_cursor", "empty-id3v2-tag-then-stop", bytes([0, 0]) + id3v2(0) + b"\xff\xfbI\xfd\xff")
 
 for target, files in corpora.items():
     folder = root / target
