@@ -2,6 +2,7 @@
 
 #include "core/task_group.hpp"
 #include "sim/fault_table.hpp"
+#include "sim/webhook_sender.hpp"
 
 namespace serenade::sim {
 
@@ -11,6 +12,7 @@ context::context(boost::asio::any_io_executor ex, simulator_options opts)
     : executor(std::move(ex)),
       options(std::move(opts)),
       background(std::make_shared<core::task_group>()),
+      webhook_tls(make_webhook_tls(options.webhook_ca_file)),
       api_key_(options.api_key),
       service_(options.service),
       refuse_create_left_(options.service.refuse_create_times) {}

@@ -20,6 +20,10 @@ namespace serenade::core {
 class task_group;
 }
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace serenade::sim {
 
 struct context {
@@ -34,6 +38,8 @@ struct context {
   std::shared_ptr<core::task_group> background;
   std::string base_url;      // this simulator's own port
   std::string cdn_base_url;  // the bare CDN listener (see cdn.hpp)
+  // Verifies the receivers of https:// webhooks: the system's trust anchors and --webhook-ca.
+  std::shared_ptr<boost::asio::ssl::context> webhook_tls;
 
   std::atomic<std::uint64_t> status_calls{0};
   std::atomic<std::uint64_t> status_429s{0};  // status calls answered by the status_429_every switch

@@ -47,6 +47,10 @@ void add_simulator_options(CLI::App& cmd, simulator_options& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"tick", "frame"}));
   seconds("--webhook-timeout", o.webhook_timeout, "Seconds a webhook POST may take before it is abandoned (no retry)");
+  cmd.add_option("--webhook-ca", o.webhook_ca_file,
+                 "PEM file of certificates trusted, besides the system's, when a webhook URL is https:// (e.g. a "
+                 "test's self-signed one); the certificate and the host name are always checked")
+      ->check(CLI::ExistingFile);
   add_fault_flags(cmd, o.faults, o.service);
   cmd.footer(control_help());
 }

@@ -44,6 +44,7 @@ struct simulator_options {
   task_faults faults;         // defaults for every new task
   service_faults service;     // the service-wide switches (create endpoint, status rate limit) at start
   double webhook_timeout = 3;  // seconds a webhook POST may take before it is abandoned (no retry)
+  std::string webhook_ca_file;  // PEM certificates trusted for https:// webhook URLs besides the system's
 };
 
 // The quick timeline: every song 60 s long, generated at twice real time, streaming-ready 3 s after create.

@@ -36,6 +36,7 @@ struct webhook_outbox {
   std::chrono::milliseconds timeout;
   std::string base_url;      // for the song_paths of a completion-only body, as the result endpoint gives them
   std::string cdn_base_url;
+  std::shared_ptr<asio::ssl::context> tls;  // checks https:// receivers
 };
 
 std::optional<webhook_post> webhook_for(const webhook_outbox& outbox, const task& t, const task_faults& f,
@@ -56,13 +57,13 @@ core::task_group::ended_handler log_failure(std::string_view event, std::string 
 
 // Sends the posts one after the other (so a swapped pair arrives swapped), `delay` seconds from now.
 asio::awaitable<void> deliver(std::shared_ptr<task> t, std::vector<webhook_post> posts, double delay,
-                              std::chrono::milliseconds timeout) {
+                              std::chrono::milliseconds timeout, std::shared_ptr<asio::ssl::context> tls) {
   if (delay > 0) {
     asio::steady_timer pause(co_await asio::this_coro::executor, seconds_of(delay));
     co_await pause.async_wait(asio::use_awaitable);
   }
   for (auto& post : posts) {
-    const auto result = co_await post_webhook(t->webhook_url, post.body, timeout);
+    const auto result = co_await post_webhook(t->webhook_url, post.body, timeout, *tls);
     if (result.delivered) {
       ++t->webhooks_sent;
       SERENADE_LOG(info, "sim_webhook_sent", "task", t->id, "status", post.status, "answer", result.status);
@@ -76,7 +77,7 @@ asio::awaitable<void> deliver(std::shared_ptr<task> t, std::vector<webhook_post>
 void dispatch(const webhook_outbox& outbox, const std::shared_ptr<task>& t, std::vector<webhook_post> posts,
               double delay) {
   if (posts.empty()) return;
-  outbox.background->spawn(asio::make_strand(outbox.executor), deliver(t, std::move(posts), delay, outbox.timeout),
+  outbox.background->spawn(asio::make_strand(outbox.executor), deliver(t, std::move(posts), delay, outbox.timeout, outbox.tls),
                            log_failure("sim_webhook_failed", t->id));
 }
 
@@ -194,7 +195,7 @@ void start_webhook_watcher(context& ctx, const std::shared_ptr<task>& t) {
   auto strand = asio::make_strand(ctx.executor);
   t->wake = std::make_shared<core::wake_event>(strand);
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_of(ctx.options.webhook_timeout));
-  webhook_outbox outbox{ctx.executor, ctx.background, timeout, ctx.base_url, ctx.cdn_base_url};
+  webhook_outbox outbox{ctx.executor, ctx.background, timeout, ctx.base_url, ctx.cdn_base_url, ctx.webhook_tls};
   ctx.background->spawn(strand, watch_task(std::move(outbox), ctx.options, t),
                         log_failure("sim_webhook_watch_failed", t->id));
 }

@@ -2,6 +2,8 @@
 // own thread, where each test writes what the upstream does with one connection, byte for byte when framing matters.
 #include "sonauto/client.hpp"
 
+#include "core/testing/test_certificate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -567,52 +569,8 @@ TEST(client, silent_stream_times_out_on_idle) {
 
 // ---- TLS ----
 
-// A throwaway self-signed certificate (EC P-256) for `dns_name`, as PEM.
-struct test_certificate {
-  std::string cert_pem;
-  std::string key_pem;
-};
-
-std::string pem_of(const std::function<int(BIO*)>& write) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  write(bio);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return out;
-}
-
-test_certificate make_certificate(const std::string& dns_name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(dns_name.c_str()), -1,
-                             -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:" + dns_name},
-                            std::pair{NID_basic_constraints, std::string("critical,CA:TRUE")}}) {
-    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-    X509_add_ext(cert, extension, -1);
-    X509_EXTENSION_free(extension);
-  }
-  X509_sign(cert, key, EVP_sha256());
-  test_certificate out{pem_of([&](BIO* bio) { return PEM_write_bio_X509(bio, cert); }),
-                       pem_of([&](BIO* bio) {
-                         return PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-                       })};
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
+using serenade::testing::make_test_certificate;
+using serenade::testing::test_certificate;
 
 // A TLS fake: handshakes with `certificate`, records the SNI name it was sent, answers one canned response.
 struct tls_fake {
@@ -655,7 +613,7 @@ client_options tls_options(const tls_fake& server, std::string host, std::string
 }
 
 TEST(client, https_with_a_trusted_certificate_sends_sni_and_succeeds) {
-  auto certificate = make_certificate("localhost");
+  auto certificate = make_test_certificate("localhost");
   tls_fake server(certificate);
   client c(tls_options(server, "localhost", certificate.cert_pem));
 
@@ -668,7 +626,7 @@ TEST(client, https_with_a_trusted_certificate_sends_sni_and_succeeds) {
 }
 
 TEST(client, https_with_an_untrusted_certificate_is_a_tls_failure) {
-  auto certificate = make_certificate("localhost");
+  auto certificate = make_test_certificate("localhost");
   tls_fake server(certificate);
   client c(tls_options(server, "localhost", ""));  // system store only: the self-signed certificate is unknown
 
@@ -680,7 +638,7 @@ TEST(client, https_with_an_untrusted_certificate_is_a_tls_failure) {
 }
 
 TEST(client, https_with_a_certificate_for_another_name_is_a_tls_failure) {
-  auto certificate = make_certificate("api.other.example");
+  auto certificate = make_test_certificate("api.other.example");
   tls_fake server(certificate);
   client c(tls_options(server, "localhost", certificate.cert_pem));  // trusted, but not for "localhost"
 
@@ -692,7 +650,7 @@ TEST(client, https_with_a_certificate_for_another_name_is_a_tls_failure) {
 }
 
 TEST(client, https_download_from_a_cdn_name_verifies_it_sends_sni_and_no_key) {
-  auto certificate = make_certificate("localhost");
+  auto certificate = make_test_certificate("localhost");
   tls_fake server(certificate);
   auto options = tls_options(server, "localhost", certificate.cert_pem);
   options.api_base = "https://127.0.0.1:" + std::to_string(server.fake.port()) + "/v1";  // another origin
@@ -717,7 +675,7 @@ TEST(client, https_download_from_a_cdn_name_verifies_it_sends_sni_and_no_key) {
 }
 
 TEST(client, https_download_with_an_untrusted_certificate_is_a_tls_failure) {
-  auto certificate = make_certificate("localhost");
+  auto certificate = make_test_certificate("localhost");
   tls_fake server(certificate);
   client c(tls_options(server, "localhost", ""));
   auto ignore = [](std::span<const char>) { return std::error_code{}; };

@@ -1,14 +1,16 @@
 // Sonauto's webhooks as hints: a change reaches status-event clients through the webhook, confirmed by
 // one status call and no polling; repeats, reordering and stale hints never move a song backwards; a wrong
-// token is a 404 that changes nothing.
+// token is a 404 that changes nothing; over https the sender checks the receiver's certificate.
 #include "harness.hpp"
 #include "sse.hpp"
+#include "tls_front.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <ostream>
 #include <string>
 
@@ -45,6 +47,43 @@ TEST(webhooks, a_change_reaches_event_clients_through_the_webhook_without_pollin
   const auto end_checks = s.metric("serenade_capture_ends_total{end=\"cut_after_generation\"}");
   EXPECT_LE(status_calls, report.at("webhooks_sent").as_int64() + static_cast<std::int64_t>(end_checks));
   EXPECT_GE(status_calls, 3);
+}
+
+// Serenade's public URL is https (a TLS terminator in front of it, as in production): the simulator posts its
+// webhooks over TLS and checks the certificate against the CA it was given. With polling a minute away, the song
+// still reaches SUCCESS through them. Without that CA the sender refuses the receiver: no webhook arrives, no
+// handshake completes, and the song comes home by polling.
+TEST(webhooks, arrive_over_https_and_the_sender_checks_the_certificate) {
+  const auto certificate = make_test_certificate("localhost");
+  const auto ca_file = make_temp_dir() + "/receiver-ca.pem";
+  std::ofstream(ca_file) << certificate.cert_pem;
+  for (const bool trusted : {true, false}) {
+    const auto api_port = free_loopback_port();
+    const auto front_port = free_loopback_port();
+    std::vector<std::string> sim_args{"--log-level", "debug"};  // a failed webhook is logged at debug
+    if (trusted) sim_args = {"--webhook-ca", ca_file};
+    stack s({.ready_after = 1, .extra_args = sim_args},
+            {"--listen", "127.0.0.1:" + std::to_string(api_port), "--public-url",
+             "https://localhost:" + std::to_string(front_port), "--webhook-token",
+             "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--poll-interval-ms", trusted ? "60000" : "150"});
+    tls_front front(certificate, front_port, api_port);
+    const auto session = s.submit(trusted ? "over-tls" : "untrusted-tls");
+    s.wait_for_state(session, [](const boost::json::object& o) { return o.at("status").as_string() == "SUCCESS"; },
+                     30s);
+    const auto report =
+        s.sim("GET", "/_sim/tasks/" + s.task_for(trusted ? "over-tls" : "untrusted-tls")).json().as_object();
+    if (trusted) {
+      EXPECT_GE(report.at("webhooks_sent").as_int64(), 3);
+      EXPECT_EQ(report.at("webhooks_failed").as_int64(), 0);
+      EXPECT_GE(front.handshakes(), 3u);
+      EXPECT_GE(s.metric("serenade_webhooks_total{outcome=\"accepted\"}"), 3u);
+    } else {
+      EXPECT_EQ(report.at("webhooks_sent").as_int64(), 0);
+      EXPECT_GE(report.at("webhooks_failed").as_int64(), 1);
+      EXPECT_EQ(front.handshakes(), 0u) << "a handshake completed with a certificate the sender does not trust";
+      EXPECT_NE(s.simulator().log().find("certificate verify failed"), std::string::npos);
+    }
+  }
 }
 
 struct webhook_mode {
