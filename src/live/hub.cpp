@@ -224,6 +224,16 @@ void hub::cut_to_whole_frames() {
   if (still_pending > 0) coalescer_.captured(still_pending, std::chrono::steady_clock::now());
 }
 
+asio::awaitable<bool> hub::truncate_to_whole_frames() {
+  auto cut = [&, whole_end = frames_.whole_end()] { return file_->truncate(whole_end); };
+  if (const auto error = co_await core::run_on(options_.disk, cut)) {
+    SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
+    co_return false;
+  }
+  cut_to_whole_frames();
+  co_return true;
+}
+
 void hub::store_capture() {
   if (const auto error = file_->keep_as_live_copy()) {
     SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", error.message());
@@ -342,13 +352,10 @@ asio::awaitable<void> hub::capture() {
         }
         // Another encode: cut the capture back to its last whole frame (never shown past it) and go on from the
         // same frame of this stream.
-        auto cut = [&, whole_end = frames_.whole_end()] { return file_->truncate(whole_end); };
-        if (const auto error = co_await core::run_on(options_.disk, cut)) {
-          SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
+        if (!co_await truncate_to_whole_frames()) {
           restart = true;
           break;
         }
-        cut_to_whole_frames();
         continue_at = frames_.whole_frames();
       }
       // Looking for the frame to go on from: the one that follows the capture's last in time.
@@ -427,12 +434,7 @@ asio::awaitable<bool> hub::append_upstream(std::span<const char> bytes) {
 asio::awaitable<void> hub::complete_capture(capture_end how) {
   // A cut may fall inside a frame; the song ends on its last whole one, which is all a listener was shown.
   if (how != capture_end::final_chunk && !frames_.lost() && frames_.whole_end() < captured_.load()) {
-    auto cut = [&, whole_end = frames_.whole_end()] { return file_->truncate(whole_end); };
-    if (const auto error = co_await core::run_on(options_.disk, cut)) {
-      SERENADE_LOG(error, "capture_truncate_failed", "session", session_id_, "error", error.message());
-    } else {
-      cut_to_whole_frames();
-    }
+    co_await truncate_to_whole_frames();  // on failure the partial frame stays: a decoder skips it
   }
   auto store = [&] { store_capture(); };
   co_await core::run_on(options_.disk, store);

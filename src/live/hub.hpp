@@ -150,8 +150,10 @@ class hub : public std::enable_shared_from_this<hub> {
   void show_when_due();
   void discard_capture();
   void restart_capture();
-  // Cuts the capture back to its last whole frame, before a splice (the file is cut on the disk pool first).
+  // Cuts the counts back to the last whole frame, once the file was cut (truncate_to_whole_frames).
   void cut_to_whole_frames();
+  // The file cut back to the last whole frame, then the counts (cut_to_whole_frames); false when the disk refused.
+  boost::asio::awaitable<bool> truncate_to_whole_frames();
   // Appends bytes of the upstream to the capture (capped at max_capture_bytes); false once the capture was
   // abandoned because of them.
   boost::asio::awaitable<bool> append_upstream(std::span<const char> bytes);

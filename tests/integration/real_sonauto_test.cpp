@@ -297,8 +297,9 @@ TEST(real_sonauto, every_combination_of_the_open_questions_plays_and_archives_th
   auto songs = every_combination();
   const auto many = std::to_string(songs.size() * 10);
   const auto port = free_loopback_port();
-  // Generated for 4 s: the cut after 30,000 bytes comes while Sonauto still sings, with or without the race.
-  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1},
+  // Generated for about 8 s after it can stream: the cut after 30,000 bytes (the replay's first burst, a second
+  // or two of audio) comes while Sonauto still sings, with or without the race, even on a slow machine.
+  stack s({.song_seconds = 12, .speed = 1.5, .ready_after = 1},
           {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
            "--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--webhook-poll-interval-ms", "600000",
            "--max-generating", many, "--daily-budget", many, "--max-streams-per-client", many,
