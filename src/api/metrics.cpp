@@ -122,10 +122,21 @@ std::string service_metrics::render(const sources& from) const {
   family(out, "serenade_upstream_answers_unusable_total", "counter",
          "Sonauto answers that could not be used (a task id another song already has).");
   out += fmt::format("serenade_upstream_answers_unusable_total {}\n", lifecycle.upstream_answers_unusable.load());
+  family(out, "serenade_creates_unconfirmed_total", "counter",
+         "Creates whose answer was lost (the generation may exist): kept, waiting for a webhook to name the task.");
+  out += fmt::format("serenade_creates_unconfirmed_total {}\n", lifecycle.creates_unconfirmed.load());
+  family(out, "serenade_creates_unconfirmed_ended_total", "counter",
+         "Waits of unconfirmed creates that ended: a webhook named the task, or none did in time (the song failed).");
+  out += fmt::format("serenade_creates_unconfirmed_ended_total{{outcome=\"confirmed\"}} {}\n",
+                     lifecycle.creates_confirmed.load());
+  out += fmt::format("serenade_creates_unconfirmed_ended_total{{outcome=\"never_confirmed\"}} {}\n",
+                     lifecycle.creates_never_confirmed.load());
   family(out, "serenade_webhooks_total", "counter", "Sonauto webhooks received, by outcome.");
   out += fmt::format("serenade_webhooks_total{{outcome=\"accepted\"}} {}\n", from.webhooks.accepted.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"wrong_token\"}} {}\n", from.webhooks.rejected_token.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"unknown_task\"}} {}\n", from.webhooks.unknown_task.load());
+  out += fmt::format("serenade_webhooks_total{{outcome=\"confirmed_create\"}} {}\n",
+                     from.webhooks.confirmed_create.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"without_task\"}} {}\n", from.webhooks.without_task.load());
   if (const auto* c = from.connections) {
     family(out, "serenade_connections_refused_total", "counter",

@@ -89,13 +89,27 @@ asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange
     co_return co_await ex.respond(answer_for(request_refusal::webhook_not_found));
   }
   // Whatever its shape, a webhook on the right token says something changed: with a task it names, that task
-  // is checked; without one, every song still being generated is (at most once per poll interval).
+  // is checked; without one, the song its URL names is, or (on the URL without a song) every song still being
+  // generated (at most once per poll interval). A task no follower knows may be the one of a song whose create
+  // answer was lost: its own URL confirms it.
+  std::optional<std::string_view> session;
+  if (const auto named = p.get("session"); !named.empty()) session = named;
   if (const auto task = webhook_task_id(ex.req().body)) {
     if (ctx.submissions.hint(*task)) {
       ++ctx.counters.accepted;
     } else {
-      ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm
+      bool confirmed = false;
+      if (session) confirmed = co_await ctx.submissions.confirm(*session, *task);
+      if (confirmed) {
+        ++ctx.counters.confirmed_create;
+      } else {
+        ++ctx.counters.unknown_task;  // finished, or not ours: nothing to confirm
+      }
     }
+  } else if (session) {
+    ++ctx.counters.without_task;
+    const bool hinted = co_await ctx.submissions.hint_session(*session);
+    if (!hinted) ctx.submissions.hint_all();
   } else {
     ++ctx.counters.without_task;
     ctx.submissions.hint_all();
@@ -109,6 +123,7 @@ asio::awaitable<void> receive_webhook(webhook_route_context& ctx, http::exchange
 
 void add_webhook_routes(http::router& r, webhook_route_context& ctx) {
   r.add("POST", "/api/webhooks/sonauto/{token}", http::with_context(ctx, receive_webhook));
+  r.add("POST", "/api/webhooks/sonauto/{token}/{session}", http::with_context(ctx, receive_webhook));
 }
 
 }  // namespace serenade::api

@@ -1,5 +1,6 @@
 #pragma once
-// Sonauto's webhooks: POST /api/webhooks/sonauto/{token}. The secret token in the path is the only
+// Sonauto's webhooks: POST /api/webhooks/sonauto/{token}/{session} (each song's own URL; the form without the
+// session is what songs created before it were given). The secret token in the path is the only
 // authentication Sonauto's unsigned webhooks allow; it is compared in constant time, and a wrong one is a
 // plain 404 (and counted). The payload is only a hint: the follower confirms the state with the status
 // endpoint before anything is recorded. Sonauto does not document the payload, so any body is accepted: one that
@@ -21,6 +22,7 @@ struct webhook_counters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> rejected_token{0};
   std::atomic<std::uint64_t> unknown_task{0};
+  std::atomic<std::uint64_t> confirmed_create{0};  // named the task of a song whose create answer was lost
   std::atomic<std::uint64_t> without_task{0};  // no task named: every song being generated is checked
 };
 

@@ -38,6 +38,9 @@ struct lifecycle_counters {
   std::atomic<std::uint64_t> upstream_out_of_credits{0};
   std::atomic<std::uint64_t> upstream_misconfigured{0};
   std::atomic<std::uint64_t> upstream_answers_unusable{0};  // e.g. a task id another song already has
+  std::atomic<std::uint64_t> creates_unconfirmed{0};      // answer lost: kept waiting for a webhook to name the task
+  std::atomic<std::uint64_t> creates_confirmed{0};        // ... and a webhook did
+  std::atomic<std::uint64_t> creates_never_confirmed{0};  // ... and none did in time: the song failed
   std::atomic<std::uint64_t> refused_no_credits{0};  // refused before asking: the balance cannot pay for a song
   credit_gauge credits;
 };

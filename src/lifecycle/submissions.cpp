@@ -33,8 +33,11 @@ submissions::submissions(asio::any_io_executor executor, store::submission_store
       client_(client),
       options_(std::move(options)),
       guards_(options_.guards),
-      followers_(std::move(executor), store, pool, client, options_, background,
-                 [this] { guards_.generation_ended(); }) {}
+      followers_(executor, store, pool, client, options_, background, [this] { guards_.generation_ended(); }),
+      unconfirmed_(
+          std::move(executor), background,
+          [this](const std::string& session_id) { return give_up_unconfirmed(session_id); },
+          [this] { guards_.generation_ended(); }) {}
 
 asio::awaitable<submission_result> submissions::create(const submission_form& form, const create_request& who) {
   if (!who.idempotency_key) co_return co_await create_once(form, who);
@@ -58,7 +61,8 @@ sonauto::generation_request submissions::generation_for(const store::submission&
   sonauto::generation_request request;
   request.prompt = s.prompt;
   request.lyrics = s.own_lyrics;
-  if (!options_.webhook_url.empty()) request.webhook_url = options_.webhook_url;
+  // The song's own URL: a webhook on it can tell the task of a create whose answer was lost.
+  if (!options_.webhook_url.empty()) request.webhook_url = options_.webhook_url + '/' + s.session_id;
   return request;
 }
 
@@ -117,6 +121,13 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
   count_create(created);
   if (!created) {
     const auto& f = created.error();
+    if (may_exist_upstream(f) && !options_.webhook_url.empty()) {
+      SERENADE_LOG(warn, "generation_unconfirmed", "session", s.session_id, "error", f.describe());
+      held_generating_slot slot(guards_);
+      auto kept = co_await keep_unconfirmed(std::move(s), who);
+      if (kept.accepted && !kept.repeated) slot.hand_over();
+      co_return kept;
+    }
     SERENADE_LOG(warn, "generation_refused", "session", s.session_id, "error", f.describe());
     guards_.upstream_refused(admitted, may_exist_upstream(f));
     co_return submission_result::refusal(refusal_for(f));
@@ -125,31 +136,84 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
   s.task_id = created.value();
   s.status = stored_text(task_status::received);
   s.created_at = s.updated_at = store::now();
+  if (auto instead = co_await store_new(s, who)) co_return std::move(*instead);
+  SERENADE_LOG(info, "submission_created", "session", s.session_id, "task", *s.task_id);
+  followers_.follow(s.session_id, *s.task_id, task_status::received);
+  slot.hand_over();
+  co_return submission_result::created(std::move(s));
+}
+
+asio::awaitable<std::optional<submission_result>> submissions::store_new(const store::submission& s,
+                                                                         const create_request& who) {
   bool duplicate = false;
   try {
     co_await pool_.run([&] { store_.insert(s); });
   } catch (const store::duplicate_key&) {
     duplicate = true;
   }
-  if (duplicate) {
-    // Another Serenade process stored this idempotency key first: its song is the answer.
-    std::optional<store::submission> winner;
-    if (who.idempotency_key) {
-      winner = co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, *who.idempotency_key); });
-    }
-    if (winner) {
-      SERENADE_LOG(warn, "idempotent_create_raced", "session", s.session_id, "task", *s.task_id);
-      co_return submission_result::repeat(std::move(winner));
-    }
-    // Otherwise Sonauto answered with a task id another song already has: following it would mix two songs.
-    SERENADE_LOG(error, "sonauto_task_id_reused", "session", s.session_id, "task", log::outside_text(*s.task_id));
-    ++counters_.upstream_answers_unusable;
-    co_return submission_result::refusal(refusal_reason::upstream_unavailable);
+  if (!duplicate) co_return std::nullopt;
+  // Another Serenade process stored this idempotency key first: its song is the answer.
+  std::optional<store::submission> winner;
+  if (who.idempotency_key) {
+    winner = co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, *who.idempotency_key); });
   }
-  SERENADE_LOG(info, "submission_created", "session", s.session_id, "task", *s.task_id);
-  followers_.follow(s.session_id, *s.task_id, task_status::received);
-  slot.hand_over();
+  if (winner) {
+    SERENADE_LOG(warn, "idempotent_create_raced", "session", s.session_id);
+    co_return submission_result::repeat(std::move(winner));
+  }
+  // Otherwise Sonauto answered with a task id another song already has: following it would mix two songs.
+  SERENADE_LOG(error, "sonauto_task_id_reused", "session", s.session_id, "task",
+               log::outside_text(s.task_id.value_or("")));
+  ++counters_.upstream_answers_unusable;
+  co_return submission_result::refusal(refusal_reason::upstream_unavailable);
+}
+
+// The song is kept, and the person sees it being made, rather than a 504 that invites a second paid generation.
+// Its Idempotency-Key finds it, so sending the form again starts nothing new.
+asio::awaitable<submission_result> submissions::keep_unconfirmed(store::submission s, const create_request& who) {
+  s.status = stored_text(task_status::received);
+  s.created_at = s.updated_at = store::now();
+  if (auto instead = co_await store_new(s, who)) co_return std::move(*instead);
+  ++counters_.creates_unconfirmed;
+  unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + options_.stall_timeout);
   co_return submission_result::created(std::move(s));
+}
+
+asio::awaitable<void> submissions::give_up_unconfirmed(const std::string& session_id) {
+  const bool given_up = co_await pool_.run([&] {
+    return store_.give_up_unconfirmed(session_id,
+                                      "The music service did not confirm that it started this song. Please try again.",
+                                      store::now());
+  });
+  if (!given_up) co_return;  // a webhook named its task meanwhile (here or in another process)
+  ++counters_.creates_never_confirmed;
+  SERENADE_LOG(warn, "generation_never_confirmed", "session", session_id);
+  co_await followers_.announce(session_id);
+}
+
+asio::awaitable<bool> submissions::confirm(std::string_view session_id, const std::string& task_id) {
+  if (!ids::looks_like_token(session_id)) co_return false;
+  const std::string session(session_id);
+  const bool confirmed = co_await pool_.run([&] {
+    try {
+      return store_.confirm_task(session, task_id, store::now());
+    } catch (const store::duplicate_key&) {
+      return false;  // another song's task: never two songs on one task
+    }
+  });
+  if (!confirmed) co_return false;
+  unconfirmed_.stop_waiting(session);  // its wait gives its slot back; the follower holds one from now on
+  guards_.generation_resumed();
+  ++counters_.creates_confirmed;
+  SERENADE_LOG(info, "generation_confirmed", "session", session, "task", log::outside_text(task_id));
+  followers_.follow(session, task_id, task_status::received);
+  co_await followers_.announce(session);
+  co_return true;
+}
+
+asio::awaitable<bool> submissions::hint_session(std::string_view session_id) {
+  auto song = co_await find(session_id);
+  co_return song && song->task_id && hint(*song->task_id);
 }
 
 asio::awaitable<std::optional<store::submission>> submissions::find(std::string_view session_id) {
@@ -167,6 +231,16 @@ asio::awaitable<void> submissions::resume_unfinished() {
     SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "task", *s.task_id, "status", s.status);
     guards_.generation_resumed();
     followers_.follow(s.session_id, *s.task_id, stored_status(s.status));
+  }
+  // The wait of an unconfirmed create counts from its submit, not from this start.
+  auto unconfirmed = co_await pool_.run([this] { return store_.unconfirmed(); });
+  const auto now = store::now();
+  for (auto& s : unconfirmed) {
+    const auto left = std::max<std::chrono::milliseconds>(
+        std::chrono::milliseconds(0), s.created_at + options_.stall_timeout - now);
+    SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "status", "unconfirmed", "wait_ms", left.count());
+    guards_.generation_resumed();
+    unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + left);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submission_result.hpp"
 #include "lifecycle/task_follower.hpp"
+#include "lifecycle/unconfirmed_creates.hpp"
 #include "sonauto/failure.hpp"
 #include "store/submission_store.hpp"
 
@@ -49,7 +50,8 @@ class submissions {
   lifecycle_counters& counters() { return counters_; }
   // Nullopt for an unknown session, and for anything that is not a session id at all.
   boost::asio::awaitable<std::optional<store::submission>> find(std::string_view session_id);
-  // Starts following every task the store says is unfinished (call once at start).
+  // Starts following every task the store says is unfinished, and waiting again for every create still
+  // unconfirmed (call once at start).
   boost::asio::awaitable<void> resume_unfinished();
   // A failed song tried again under the same session id, so its share link keeps working: a new generation
   // with the same prompt. Refused when unknown, not failed, by the guards, or upstream as for create.
@@ -59,6 +61,12 @@ class submissions {
   bool hint(std::string_view task_id) { return followers_.hint(task_id); }
   // A webhook that names no task: check every song being generated.
   void hint_all() { followers_.hint_all(); }
+  // A webhook on a song's own URL named a task this process does not follow: when the song's create was
+  // unconfirmed (its answer lost), this is its task, and it is followed from now on. False otherwise.
+  boost::asio::awaitable<bool> confirm(std::string_view session_id, const std::string& task_id);
+  // A webhook on a song's own URL that names no task: check that song. False when no follower of this process
+  // knows it.
+  boost::asio::awaitable<bool> hint_session(std::string_view session_id);
 
  private:
   boost::asio::awaitable<submission_result> create_once(const submission_form& form, const create_request& who);
@@ -67,6 +75,13 @@ class submissions {
   // What a create's outcome says about the credits and the key, for /metrics and the credit gauge.
   void count_create(const sonauto::outcome<std::string>& created);
   sonauto::generation_request generation_for(const store::submission& s) const;
+  // A create whose answer was lost: the song is stored without a task and waits for a webhook to name it.
+  boost::asio::awaitable<submission_result> keep_unconfirmed(store::submission s, const create_request& who);
+  // Stores a new song: nothing once stored, else the answer to give instead (the song of a repeat that raced this
+  // one, or a refusal).
+  boost::asio::awaitable<std::optional<submission_result>> store_new(const store::submission& s,
+                                                                     const create_request& who);
+  boost::asio::awaitable<void> give_up_unconfirmed(const std::string& session_id);
 
   store::submission_store& store_;
   core::blocking_pool& pool_;
@@ -76,6 +91,7 @@ class submissions {
   lifecycle_counters counters_;
   idempotent_creates in_flight_;
   task_followers followers_;
+  unconfirmed_creates unconfirmed_;
 };
 
 }  // namespace serenade::lifecycle

@@ -15,7 +15,8 @@ context::context(boost::asio::any_io_executor ex, simulator_options opts)
       webhook_tls(make_webhook_tls(options.webhook_ca_file)),
       api_key_(options.api_key),
       service_(options.service),
-      refuse_create_left_(options.service.refuse_create_times) {}
+      refuse_create_left_(options.service.refuse_create_times),
+      lost_create_answers_left_(options.service.lose_create_answers) {}
 
 context::~context() = default;
 
@@ -39,6 +40,13 @@ unsigned context::take_create_refusal() {
   if (refuse_create_left_ == 0) return 0;
   --refuse_create_left_;
   return service_.refuse_create;
+}
+
+bool context::take_lost_create_answer() {
+  std::lock_guard lock(mutex_);
+  if (lost_create_answers_left_ == 0) return false;
+  --lost_create_answers_left_;
+  return true;
 }
 
 std::optional<std::string> context::reused_task_id(const std::string& fresh) {
@@ -77,6 +85,7 @@ std::optional<std::string> context::change_service_faults(const json::object& bo
   if (update.any_set) {
     service_ = changed;
     refuse_create_left_ = service_.refuse_create_times;
+    lost_create_answers_left_ = service_.lose_create_answers;
     status_calls_counted_ = 0;
   }
   return std::nullopt;
@@ -85,6 +94,7 @@ std::optional<std::string> context::change_service_faults(const json::object& bo
 json::object context::stats() const {
   json::object out{{"creates", creates.load()},
                    {"create_refusals", create_refusals.load()},
+                   {"create_answers_lost", create_answers_lost.load()},
                    {"status_calls", status_calls.load()},
                    {"status_429s", status_429s.load()}};
   std::lock_guard lock(mutex_);

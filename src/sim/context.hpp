@@ -45,6 +45,7 @@ struct context {
   std::atomic<std::uint64_t> status_429s{0};  // status calls answered by the status_429_every switch
   std::atomic<std::uint64_t> creates{0};          // successful creates only
   std::atomic<std::uint64_t> create_refusals{0};  // creates answered by the refuse_create switch
+  std::atomic<std::uint64_t> create_answers_lost{0};  // tasks made whose create answered 504 (lose_create_answers)
 
   // The key check of every /v1 and /stream request: a 401 answer, or nothing when the key is accepted.
   std::optional<http::response> refuse_auth(const http::request& req) const;
@@ -55,13 +56,15 @@ struct context {
   // The task id a create must answer instead of creating a task (reuse_task_id), or nothing; `fresh` is the id
   // a create would otherwise give, remembered as the one to reuse when it is the first.
   std::optional<std::string> reused_task_id(const std::string& fresh);
+  // True when this create's answer must be lost (lose_create_answers), using one of them up.
+  bool take_lost_create_answer();
   // Spends one song's credits: false, and nothing spent, when fewer are left.
   bool take_song_credits();
   std::uint64_t credits() const;
   // Counts a status call: true when it is one status_429_every says to refuse.
   bool take_status_429();
   // Applies the service-wide keys of a control body: the sentence of a 400, or nothing once applied (setting
-  // any of them re-arms the counts of refuse_create_times and status_429_every).
+  // any of them re-arms the counts of refuse_create_times, lose_create_answers and status_429_every).
   std::optional<std::string> change_service_faults(const boost::json::object& body);
 
   boost::json::object stats() const;
@@ -74,6 +77,7 @@ struct context {
   service_faults service_;
   std::uint64_t refuse_create_left_ = 0;
   std::uint64_t status_calls_counted_ = 0;  // since status_429_every was last set
+  std::uint64_t lost_create_answers_left_ = 0;
   std::string first_task_id_;
 };
 

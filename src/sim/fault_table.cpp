@@ -106,6 +106,9 @@ const fault_row<service_faults> service_rows[] = {
      "With --refuse-create: refuse only the first N creates (0: every one)"},
     {"reuse_task_id", "--reuse-task-id", &service_faults::reuse_task_id,
      "Every create after the first answers the first task's id again and creates nothing (a hostile upstream)"},
+    {"lose_create_answers", "--lose-create-answers", &service_faults::lose_create_answers,
+     "The next N creates make their task (credits spent, webhooks sent) but answer 504 Gateway Timeout instead "
+     "of its id, as when the answer is lost on the way back (0: never)"},
     {"status_429_every", "--status-429-every", &service_faults::status_429_every,
      "Every Nth status call (GET /v1/generations/status/{id}), counted across all tasks, answers 429 "
      "{\"detail\":\"Too many requests\"} (0: never)"},
@@ -371,12 +374,13 @@ std::string control_help() {
       "cdn_requests, bytes_streamed_total, audio_bytes, stream_bitrate_kbps, final_bytes, reencoded_bytes,\n"
       "webhook_url, webhooks_sent/_failed, faults), GET /_sim/tasks/{id}/audio (the live stream's bytes), GET\n"
       "/_sim/tasks/{id}/final (the CDN file's), GET /_sim/tasks/{id}/reencoded (what reconnects replay with\n"
-      "replay reencoded), GET /_sim/stats (creates, create_refusals, status_calls, status_429s, the service-wide switches).\n"
+      "replay reencoded), GET /_sim/stats (creates, create_refusals, create_answers_lost, status_calls, status_429s,\n"
+      "the service-wide switches).\n"
       "POST /_sim/control {\"api_key\": \"...\"} replaces the accepted key; with {\"task_id\": \"...\"} these keys\n"
       "change one task's faults (absent keys stay; a bad value answers 400 and changes nothing):\n";
   add_help<task_faults>(out, task_rows);
-  out += "Service-wide keys, with or without task_id (setting any re-arms the counts of refuse_create_times and\n"
-         "status_429_every):\n";
+  out += "Service-wide keys, with or without task_id (setting any re-arms the counts of refuse_create_times,\n"
+         "lose_create_answers and status_429_every):\n";
   add_help<service_faults>(out, service_rows);
   return out;
 }

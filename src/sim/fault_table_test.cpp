@@ -46,13 +46,19 @@ TEST(fault_table, the_report_has_one_field_per_task_switch) {
 
 TEST(fault_table, the_service_switches_join_a_report) {
   json::object out;
-  add_fault_report(out, service_faults{429, 2, true, 5, 700});
+  add_fault_report(out, service_faults{.refuse_create = 429,
+                                        .refuse_create_times = 2,
+                                        .reuse_task_id = true,
+                                        .lose_create_answers = 3,
+                                        .status_429_every = 5,
+                                        .credits = 700});
   EXPECT_EQ(out.at("refuse_create").to_number<int>(), 429);
   EXPECT_EQ(out.at("refuse_create_times").to_number<int>(), 2);
   EXPECT_EQ(out.at("reuse_task_id"), true);
+  EXPECT_EQ(out.at("lose_create_answers").to_number<int>(), 3);
   EXPECT_EQ(out.at("status_429_every").to_number<int>(), 5);
   EXPECT_EQ(out.at("credits").to_number<int>(), 700);
-  EXPECT_EQ(out.size(), 5u);
+  EXPECT_EQ(out.size(), 6u);
 }
 
 TEST(fault_table, every_flag_is_offered_and_every_key_is_explained) {

@@ -144,6 +144,7 @@ struct service_faults {
   unsigned refuse_create = 0;
   std::uint64_t refuse_create_times = 0;
   bool reuse_task_id = false;
+  std::uint64_t lose_create_answers = 0;
   std::uint64_t status_429_every = 0;
   std::uint64_t credits = 100000;  // what GET /v1/credits/balance reports; a create spends song_credits
 };

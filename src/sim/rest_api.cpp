@@ -136,6 +136,11 @@ asio::awaitable<void> create(context& ctx, http::exchange& ex, const http::route
   ctx.tasks.add(t);
   ++ctx.creates;
   SERENADE_LOG(info, "sim_task_created", "task", t->id, "bytes", t->audio->size());
+  if (ctx.take_lost_create_answer()) {
+    ++ctx.create_answers_lost;
+    SERENADE_LOG(info, "sim_create_answer_lost", "task", t->id);
+    co_return co_await ex.respond(error_response(504, "Gateway Timeout"));
+  }
   json::object answer{{"task_id", t->id}};
   co_await ex.respond(json_response(200, json::serialize(answer)));
 }

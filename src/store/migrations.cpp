@@ -80,6 +80,13 @@ constexpr const char* schema_v6 = R"sql(
 ALTER TABLE submissions ADD COLUMN own_lyrics TEXT;
 )sql";
 
+// A create whose answer was lost is stored without a task id until a webhook tells it (confirm_task) or it is given
+// up on; the partial index holds exactly the rows unconfirmed() returns, in its order.
+constexpr const char* schema_v7 = R"sql(
+CREATE INDEX submissions_unconfirmed ON submissions (created_at, session_id)
+  WHERE task_id IS NULL AND completed_at IS NULL;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -87,6 +94,7 @@ constexpr migration all_migrations[] = {
     {4, schema_v4},
     {5, schema_v5},
     {6, schema_v6},
+    {7, schema_v7},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

@@ -81,7 +81,7 @@ WHERE client_key = :client_key AND idempotency_key = :idempotency_key
 )sql";
 
 constexpr std::string_view count_created_since_sql = R"sql(
-SELECT COUNT(*) FROM submissions WHERE task_id IS NOT NULL AND created_at >= :since
+SELECT COUNT(*) FROM submissions WHERE created_at >= :since
 )sql";
 
 // The WHERE clause matches the partial index submissions_unfinished word for word, so SQLite uses it.
@@ -95,6 +95,31 @@ const std::string awaiting_final_copy_sql = std::string(select_submissions) + R"
 WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
   AND final_copy_given_up_at IS NULL
 ORDER BY created_at, session_id
+)sql";
+
+// Named: on its own the planner takes the unique index on task_id (task_id IS NULL), then sorts.
+const std::string unconfirmed_sql = std::string(select_submissions) + R"sql(INDEXED BY submissions_unconfirmed
+WHERE task_id IS NULL AND completed_at IS NULL
+ORDER BY created_at, session_id
+)sql";
+
+constexpr std::string_view confirm_task_sql = R"sql(
+UPDATE submissions SET
+  task_id = :task_id,
+  status = 'RECEIVED',
+  completed_at = NULL,
+  error = NULL,
+  updated_at = :updated_at
+WHERE session_id = :session_id AND task_id IS NULL
+)sql";
+
+constexpr std::string_view give_up_unconfirmed_sql = R"sql(
+UPDATE submissions SET
+  status = 'FAILURE',
+  completed_at = :completed_at,
+  error = :error,
+  updated_at = :completed_at
+WHERE session_id = :session_id AND task_id IS NULL AND completed_at IS NULL
 )sql";
 
 // The milestones keep their first value (COALESCE), so replayed or late updates never move them.
@@ -500,6 +525,34 @@ bool sqlite_store::restart_generation(std::string_view session_id, std::string_v
   use.bind(":session_id", session_id);
   use.bind(":task_id", new_task_id);
   use.bind(":updated_at", now);
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+std::vector<submission> sqlite_store::unconfirmed() {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(unconfirmed_sql), "list unconfirmed submissions");
+  std::vector<submission> out;
+  while (use.step()) out.push_back(read_submission(use));
+  return out;
+}
+
+bool sqlite_store::confirm_task(std::string_view session_id, std::string_view task_id, time_point now) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(confirm_task_sql), "confirm task");
+  use.bind(":session_id", session_id);
+  use.bind(":task_id", task_id);
+  use.bind(":updated_at", now);
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+bool sqlite_store::give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(give_up_unconfirmed_sql), "give up unconfirmed");
+  use.bind(":session_id", session_id);
+  use.bind(":error", std::string_view(error));
+  use.bind(":completed_at", at);
   use.step();
   return sqlite3_changes(db_.get()) > 0;
 }

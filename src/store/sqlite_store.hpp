@@ -81,6 +81,9 @@ class sqlite_store final : public submission_store {
   bool record_lyrics(std::string_view session_id, const std::string& lyrics,
                      const std::vector<std::string>& tags) override;
   bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) override;
+  std::vector<submission> unconfirmed() override;
+  bool confirm_task(std::string_view session_id, std::string_view task_id, time_point now) override;
+  bool give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) override;
   int schema_version() override;
 
  private:

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-constexpr int latest_schema = 6;
+constexpr int latest_schema = 7;
 
 class temp_dir {
  public:
@@ -46,6 +46,25 @@ testing::AssertionResult contains(const std::string& text, std::string_view part
 }
 
 time_point at(std::int64_t ms) { return time_point{milliseconds{ms}}; }
+
+// SQLite's EXPLAIN QUERY PLAN for `query` on a freshly migrated file database, its details joined.
+std::string query_plan(const std::string& query) {
+  temp_dir dir;
+  auto file = dir.file("plan.db");
+  { sqlite_store store(file); }
+  sqlite3* raw = nullptr;
+  if (sqlite3_open(file.c_str(), &raw) != SQLITE_OK) throw std::runtime_error("cannot open " + file);
+  detail::connection_ptr db(raw);
+  std::string plan;
+  sqlite3_exec(
+      db.get(), ("EXPLAIN QUERY PLAN " + query).c_str(),
+      [](void* out, int columns, char** values, char**) {
+        *static_cast<std::string*>(out) += values[columns - 1];
+        return 0;
+      },
+      &plan, nullptr);
+  return plan;
+}
 
 submission make_submission(std::string id, std::int64_t created_ms, std::optional<std::string> task = std::nullopt) {
   submission s;
@@ -323,7 +342,7 @@ TEST(sqlite_store, refuses_newer_schema) {
   auto file = dir.file("future.db");
   set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 7 is newer than this Serenade (6)");
+            "database schema version 8 is newer than this Serenade (7)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {
@@ -584,23 +603,10 @@ TEST(sqlite_store, upgrade_from_version_1_survives_reopening) {
 }
 
 TEST(sqlite_store, awaiting_final_copy_uses_its_partial_index) {
-  temp_dir dir;
-  auto file = dir.file("plan.db");
-  { sqlite_store store(file); }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-  detail::connection_ptr db(raw);
-  std::string plan;
-  sqlite3_exec(
-      db.get(),
-      "EXPLAIN QUERY PLAN SELECT session_id FROM submissions "
+  const auto plan = query_plan(
+      "SELECT session_id FROM submissions "
       "WHERE status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live') "
-      "AND final_copy_given_up_at IS NULL ORDER BY created_at, session_id",
-      [](void* out, int columns, char** values, char**) {
-        *static_cast<std::string*>(out) += values[columns - 1];
-        return 0;
-      },
-      &plan, nullptr);
+      "AND final_copy_given_up_at IS NULL ORDER BY created_at, session_id");
   EXPECT_TRUE(contains(plan, "submissions_awaiting_final_copy"));
   EXPECT_FALSE(contains(plan, "TEMP B-TREE"));
 }
@@ -711,22 +717,9 @@ TEST(sqlite_store, concurrent_repeats_of_one_key_store_one_submission) {
 }
 
 TEST(sqlite_store, find_by_idempotency_key_uses_its_index) {
-  temp_dir dir;
-  auto file = dir.file("plan.db");
-  { sqlite_store store(file); }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-  detail::connection_ptr db(raw);
-  std::string plan;
-  sqlite3_exec(
-      db.get(),
-      "EXPLAIN QUERY PLAN SELECT session_id FROM submissions WHERE client_key = 'c' AND idempotency_key = 'k'",
-      [](void* out, int columns, char** values, char**) {
-        *static_cast<std::string*>(out) += values[columns - 1];
-        return 0;
-      },
-      &plan, nullptr);
-  EXPECT_TRUE(contains(plan, "submissions_idempotency"));
+  EXPECT_TRUE(contains(
+      query_plan("SELECT session_id FROM submissions WHERE client_key = 'c' AND idempotency_key = 'k'"),
+      "submissions_idempotency"));
 }
 
 TEST(sqlite_store, count_created_since_counts_generations) {
@@ -734,12 +727,84 @@ TEST(sqlite_store, count_created_since_counts_generations) {
   store.insert(make_submission("before", 99, "t-before"));
   store.insert(make_submission("at", 100, "t-at"));
   store.insert(make_submission("after", 150, "t-after"));
-  store.insert(make_submission("no-task", 150));  // never became a generation
+  store.insert(make_submission("no-task", 150));  // its create's answer was lost: it may have cost a generation
   store.insert(make_submission("finished", 160, "t-finished"));
   store.record_status("finished", {.status = "FAILURE", .completed_at = at(170), .error = "x"});
-  EXPECT_EQ(store.count_created_since(at(100)), 3u);
-  EXPECT_EQ(store.count_created_since(at(0)), 4u);
+  EXPECT_EQ(store.count_created_since(at(100)), 4u);
+  EXPECT_EQ(store.count_created_since(at(0)), 5u);
   EXPECT_EQ(store.count_created_since(at(1000)), 0u);
+}
+
+TEST(sqlite_store, unconfirmed_lists_rows_without_a_task_not_given_up_oldest_first) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("newer", 20));
+  store.insert(make_submission("older", 10));
+  store.insert(make_submission("with-task", 5, "t-1"));
+  store.insert(make_submission("given-up", 1));
+  ASSERT_TRUE(store.give_up_unconfirmed("given-up", "No answer.", at(30)));
+  EXPECT_EQ(ids_of(store.unconfirmed()), (std::vector<std::string>{"older", "newer"}));
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"with-task"}));
+}
+
+TEST(sqlite_store, confirm_task_makes_an_unconfirmed_row_a_generation) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("lost-answer", 10));
+  ASSERT_TRUE(store.confirm_task("lost-answer", "t-found", at(50)));
+  auto row = store.find("lost-answer");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->task_id, "t-found");
+  EXPECT_EQ(row->status, "RECEIVED");
+  EXPECT_EQ(row->updated_at, at(50));
+  EXPECT_EQ(ids_of(store.unfinished()), (std::vector<std::string>{"lost-answer"}));
+  EXPECT_TRUE(store.unconfirmed().empty());
+  EXPECT_FALSE(store.confirm_task("lost-answer", "t-other", at(60))) << "a task id is never replaced";
+  EXPECT_EQ(store.find("lost-answer")->task_id, "t-found");
+  EXPECT_FALSE(store.confirm_task("unknown", "t-x", at(60)));
+}
+
+TEST(sqlite_store, confirm_task_brings_back_a_row_given_up_on) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("late", 10));
+  ASSERT_TRUE(store.give_up_unconfirmed("late", "No answer.", at(20)));
+  ASSERT_TRUE(store.confirm_task("late", "t-late", at(30)));
+  auto row = store.find("late");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "RECEIVED");
+  EXPECT_FALSE(row->completed_at);
+  EXPECT_FALSE(row->error);
+}
+
+TEST(sqlite_store, confirm_task_with_another_rows_task_id_throws) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("owner", 10, "t-taken"));
+  store.insert(make_submission("lost-answer", 20));
+  EXPECT_THROW(store.confirm_task("lost-answer", "t-taken", at(30)), duplicate_key);
+  EXPECT_FALSE(store.find("lost-answer")->task_id);
+}
+
+TEST(sqlite_store, give_up_unconfirmed_fails_only_a_row_still_without_a_task) {
+  sqlite_store store(":memory:");
+  store.insert(make_submission("waiting", 10));
+  store.insert(make_submission("confirmed", 10, "t-1"));
+  ASSERT_TRUE(store.give_up_unconfirmed("waiting", "No answer.", at(40)));
+  auto row = store.find("waiting");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "FAILURE");
+  EXPECT_EQ(row->completed_at, at(40));
+  EXPECT_EQ(row->error, "No answer.");
+  EXPECT_FALSE(store.give_up_unconfirmed("waiting", "Again.", at(50))) << "given up once";
+  EXPECT_EQ(store.find("waiting")->error, "No answer.");
+  EXPECT_FALSE(store.give_up_unconfirmed("confirmed", "No answer.", at(40)));
+  EXPECT_EQ(store.find("confirmed")->status, "RECEIVED");
+  EXPECT_FALSE(store.give_up_unconfirmed("unknown", "No answer.", at(40)));
+}
+
+TEST(sqlite_store, unconfirmed_uses_its_partial_index) {
+  const auto plan = query_plan(
+      "SELECT session_id FROM submissions INDEXED BY submissions_unconfirmed "
+      "WHERE task_id IS NULL AND completed_at IS NULL ORDER BY created_at, session_id");
+  EXPECT_TRUE(contains(plan, "submissions_unconfirmed"));
+  EXPECT_FALSE(contains(plan, "TEMP B-TREE"));
 }
 
 // A database written by the previous Serenade (schema 2, with rows and archives) upgrades in place and keeps every

@@ -35,8 +35,8 @@ class submission_store {
   virtual std::optional<submission> find_by_task(std::string_view task_id) = 0;
   virtual std::optional<submission> find_by_idempotency_key(std::string_view client_key,
                                                             std::string_view idempotency_key) = 0;
-  // How many generations (submissions with a task id) were created at or after since: what the daily budget
-  // had already spent before a restart.
+  // How many submissions were created at or after since, with a task id or with their create unconfirmed (it may
+  // have made a generation): what the daily budget had already spent before a restart.
   virtual std::uint64_t count_created_since(time_point since) = 0;
   // Applies an upstream status change (see status_update). Returns false when the session is unknown.
   virtual bool record_status(std::string_view session_id, const status_update& update) = 0;
@@ -62,6 +62,17 @@ class submission_store {
   // then unfinished() again. False, changing nothing, for an unknown session or a status other than "FAILURE".
   // Throws duplicate_key when new_task_id is already another submission's task id.
   virtual bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) = 0;
+  // A create whose answer was lost leaves a row without a task id (insert one): the generation may exist upstream.
+  // Such rows not yet given up on, oldest first: what a restart must keep waiting for.
+  virtual std::vector<submission> unconfirmed() = 0;
+  // A webhook told which task a create without an answer made: sets the task id, status "RECEIVED", clears
+  // completed_at and error (a song given up on comes back) and sets updated_at. Only a row without a task id is
+  // touched; false, changing nothing, otherwise or for an unknown session. Throws duplicate_key when task_id is
+  // another submission's.
+  virtual bool confirm_task(std::string_view session_id, std::string_view task_id, time_point now) = 0;
+  // No webhook told the task in time: the row without a task id fails (status "FAILURE", completed_at, error).
+  // False, changing nothing, when it has a task id by now, was already given up on, or is unknown.
+  virtual bool give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) = 0;
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };

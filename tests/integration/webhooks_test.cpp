@@ -185,11 +185,12 @@ TEST(webhooks, a_wrong_token_is_404_and_changes_nothing) {
 TEST(webhooks, the_generation_is_created_with_the_webhook_url_and_the_token_stays_secret) {
   const auto port = free_loopback_port();
   stack s({.ready_after = 30}, webhook_args(port));
-  s.submit("url");
+  const auto session = s.submit("url");
   const auto task = s.task_for("url");
   const auto report = s.sim("GET", "/_sim/tasks/" + task).json().as_object();
   EXPECT_EQ(report.at("webhook_url").as_string(),
-            "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop");
+            "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/sonauto/hook-secret-0123456789-ABCDEFGHIJ-klmnop/" +
+                session);
   EXPECT_EQ(s.server().log().find("hook-secret-0123456789-ABCDEFGHIJ-klmnop"), std::string::npos) << "the webhook token was logged";
 }
 
