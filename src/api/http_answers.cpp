@@ -3,6 +3,7 @@
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submission_result.hpp"
 #include "live/listener.hpp"
+#include "store/submission_store.hpp"
 
 #include <boost/json.hpp>
 
@@ -120,6 +121,18 @@ http::response answer_for(const lifecycle::parse_result& invalid_form) {
   }
   const unsigned status = invalid_form.errors.empty() ? 400 : 422;
   return http::json_response(status, json::serialize(body));
+}
+
+std::optional<http::response> answer_for_failure(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const store::store_unavailable&) {
+    auto r = http::error_response(503, "Serenade cannot reach its database for a moment. Please try again shortly.");
+    r.set("Retry-After", "5");
+    return r;
+  } catch (...) {
+  }
+  return std::nullopt;
 }
 
 }  // namespace serenade::api

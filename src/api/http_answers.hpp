@@ -4,6 +4,8 @@
 #include "http/message.hpp"
 
 #include <chrono>
+#include <exception>
+#include <optional>
 #include <string>
 
 namespace serenade::lifecycle {
@@ -34,6 +36,9 @@ http::response answer_for(const lifecycle::submission_refusal& refusal);
 http::response answer_for(const live::start_refusal& refusal);
 // A form that could not be accepted: 400 when the body is unusable, 422 with the fields' sentences.
 http::response answer_for(const lifecycle::parse_result& invalid_form);
+// For a handler that threw before answering (http::server_options::answer_for_failure): 503 with Retry-After while
+// the database cannot be reached; nothing (500) for anything else.
+std::optional<http::response> answer_for_failure(std::exception_ptr failure);
 
 // Duration phrases such as "a minute", "12 minutes", "3 hours", for sentences that say how long to wait.
 std::string wait_phrase(std::chrono::seconds wait);

@@ -3,6 +3,7 @@
 #include "lifecycle/submission_form.hpp"
 #include "lifecycle/submission_result.hpp"
 #include "live/listener.hpp"
+#include "store/submission_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,15 @@ TEST(http_answers, wait_phrase_rounds_up_to_minutes_or_hours) {
   EXPECT_EQ(wait_phrase(119min), "119 minutes");
   EXPECT_EQ(wait_phrase(120min), "2 hours");
   EXPECT_EQ(wait_phrase(7h + 1s), "8 hours");
+}
+
+TEST(http_answers, a_database_out_of_reach_is_503_with_retry_after_and_anything_else_is_left_to_500) {
+  const auto away = answer_for_failure(std::make_exception_ptr(store::store_unavailable("cannot connect")));
+  ASSERT_TRUE(away);
+  expect_answer(*away, {503, "Serenade cannot reach its database for a moment. Please try again shortly.", "5"});
+  EXPECT_EQ(away->body.find("cannot connect"), std::string::npos) << "the database's words reached the client";
+  EXPECT_FALSE(answer_for_failure(std::make_exception_ptr(store::store_error("CHECK constraint failed"))));
+  EXPECT_FALSE(answer_for_failure(std::make_exception_ptr(std::runtime_error("bug"))));
 }
 
 }  // namespace

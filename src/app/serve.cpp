@@ -2,6 +2,7 @@
 
 #include "api/events_route.hpp"
 #include "api/finished_songs.hpp"
+#include "api/http_answers.hpp"
 #include "api/stream_shares.hpp"
 #include "api/metrics.hpp"
 #include "api/routes.hpp"
@@ -188,6 +189,7 @@ int run_serve(core::serve_config config) {
   }
   auto server_options = server_settings(config);
   server_options.counters = &connection_counters;
+  server_options.answer_for_failure = api::answer_for_failure;
   http::server server(executor, std::move(server_options), std::move(routes), threads.connection_executors());
   const auto observe = [&metrics](const http::request_record& r) {
     metrics.count_request(r.route, r.status);

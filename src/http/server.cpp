@@ -399,7 +399,11 @@ awaitable<void> dispatch(server::state& s, connection_exchange& ex, std::string_
     SERENADE_LOG(error, "handler_failed", "route", route_label, "error", what);
   }
   if (!ex.response_started()) {
-    co_await ex.respond(error_response(500, "Internal server error"));
+    // Named before the co_await: GCC 12 destroys a conditional's temporary twice there (GCC bug 100611).
+    std::optional<response> answer;
+    if (failure && s.options.answer_for_failure) answer = s.options.answer_for_failure(failure);
+    if (!answer) answer = error_response(500, "Internal server error");
+    co_await ex.respond(std::move(*answer));
   } else if (failure) {
     ex.abort();
   }

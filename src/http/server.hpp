@@ -9,8 +9,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace serenade::http {
@@ -52,6 +54,9 @@ struct server_options {
   // A file answer must average at least this many bytes per second after write_timeout of slack, or it is cut:
   // a client reading a byte now and then cannot hold a connection for ever. 0: no such deadline.
   std::uint64_t min_file_send_rate = 4096;
+  // What a request whose handler threw before answering gets, from the exception: e.g. 503 while a service it
+  // needs is away. Nothing (or no function): 500.
+  std::function<std::optional<response>(std::exception_ptr)> answer_for_failure;
   connection_counters* counters = nullptr;  // optional; must outlive the server
   std::string name = "serenade";            // for log lines
 };

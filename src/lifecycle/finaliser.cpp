@@ -7,6 +7,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/log.hpp"
 #include "core/task_group.hpp"
+#include "lifecycle/lasting_writes.hpp"
 #include "sonauto/client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -64,7 +65,8 @@ asio::awaitable<bool> finaliser::record_existing(const std::string& session_id, 
   song.sha256 = check.facts->sha256;
   song.duration_ms = check.facts->duration_ms;
   song.archived_at = store::now();
-  co_await pool_.run([&] { return store_.record_archive(session_id, song); });
+  auto write = [&] { return store_.record_archive(session_id, song); };
+  co_await through_outages(pool_, write, session_id);
   SERENADE_LOG(info, "song_archived", "session", session_id, "source", source, "bytes", song.size, "sha256",
                song.sha256, "duration_ms", song.duration_ms);
   co_return true;
@@ -127,7 +129,8 @@ asio::awaitable<bool> finaliser::keep_live_copy(const std::string& session_id) {
 
 asio::awaitable<void> finaliser::give_up(const std::string& session_id, std::string_view reason, int attempts) {
   const bool live = co_await keep_live_copy(session_id);
-  co_await pool_.run([&] { return store_.give_up_final_copy(session_id, store::now()); });
+  auto write = [&] { return store_.give_up_final_copy(session_id, store::now()); };
+  co_await through_outages(pool_, write, session_id);
   ++counters_.given_up;
   SERENADE_LOG(warn, "final_copy_given_up", "session", session_id, "reason", reason, "attempts", attempts, "source",
                live ? "live" : "none");

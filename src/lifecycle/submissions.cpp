@@ -3,6 +3,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "lifecycle/lasting_writes.hpp"
 #include "lifecycle/prompt.hpp"
 #include "lifecycle/upstream_create.hpp"
 #include "sonauto/client.hpp"
@@ -180,11 +181,12 @@ asio::awaitable<submission_result> submissions::keep_unconfirmed(store::submissi
 }
 
 asio::awaitable<void> submissions::give_up_unconfirmed(const std::string& session_id) {
-  const bool given_up = co_await pool_.run([&] {
+  auto write = [&] {
     return store_.give_up_unconfirmed(session_id,
                                       "The music service did not confirm that it started this song. Please try again.",
                                       store::now());
-  });
+  };
+  const bool given_up = co_await through_outages(pool_, write, session_id);
   if (!given_up) co_return;  // a webhook named its task meanwhile (here or in another process)
   ++counters_.creates_never_confirmed;
   SERENADE_LOG(warn, "generation_never_confirmed", "session", session_id);

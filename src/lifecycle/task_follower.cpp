@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "core/task_group.hpp"
 #include "core/wake_event.hpp"
+#include "lifecycle/lasting_writes.hpp"
 #include "sonauto/client.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -126,14 +127,16 @@ bool task_followers::hint(std::string_view task_id) {
 }
 
 asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
-  co_await pool_.run([&] { return store_.record_status(f.session_id, update); });
+  auto write = [&] { return store_.record_status(f.session_id, update); };
+  co_await through_outages(pool_, write, f.session_id);
   SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
   co_await announce(f.session_id);
 }
 
 asio::awaitable<void> task_followers::announce(const std::string& session_id) {
   if (!options_.on_change) co_return;
-  auto now = co_await pool_.run([&] { return store_.find(session_id); });
+  auto read = [&] { return store_.find(session_id); };
+  auto now = co_await through_outages(pool_, read, session_id);
   if (now) options_.on_change(*now);
 }
 
@@ -142,7 +145,8 @@ asio::awaitable<bool> task_followers::fetch_lyrics(follower& f) {
   auto result = co_await client_.result(f.task_id);
   if (!result || !result.value().lyrics || result.value().lyrics->empty()) co_return false;
   const auto& r = result.value();
-  co_await pool_.run([&] { return store_.record_lyrics(f.session_id, *r.lyrics, r.tags); });
+  auto write = [&] { return store_.record_lyrics(f.session_id, *r.lyrics, r.tags); };
+  co_await through_outages(pool_, write, f.session_id);
   SERENADE_LOG(info, "lyrics_known", "session", f.session_id, "chars", r.lyrics->size());
   co_await announce(f.session_id);
   co_return true;

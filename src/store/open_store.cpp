@@ -1,3 +1,4 @@
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/submission_store.hpp"
 
@@ -15,7 +16,10 @@ namespace serenade::store {
 namespace {
 
 constexpr std::string_view accepted_forms =
-    "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite://:memory:";
+    "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite://:memory: or postgresql://user@host/db";
+
+// More than the database pool's threads, so calls from elsewhere (start-up, tools) never wait for a connection.
+constexpr std::size_t postgres_connections = 4;
 
 // URL schemes are case-insensitive (RFC 3986 §3.1).
 bool starts_with_scheme(std::string_view url, std::string_view prefix) {
@@ -43,10 +47,12 @@ void make_database_private(const std::string& path) {
 
 }  // namespace
 
+bool is_postgres_url(std::string_view database_url) {
+  return starts_with_scheme(database_url, "postgres://") || starts_with_scheme(database_url, "postgresql://");
+}
+
 std::string sqlite_path_from_url(std::string_view database_url) {
-  if (starts_with_scheme(database_url, "postgres://") || starts_with_scheme(database_url, "postgresql://")) {
-    throw store_error("PostgreSQL is not supported yet");
-  }
+  if (is_postgres_url(database_url)) throw store_error("a PostgreSQL URL names no SQLite file");
   constexpr std::string_view sqlite_prefix = "sqlite://";
   if (!starts_with_scheme(database_url, sqlite_prefix)) {
     // Only the scheme is echoed: the rest of a database URL may carry a password.
@@ -64,6 +70,7 @@ std::string sqlite_path_from_url(std::string_view database_url) {
 }
 
 std::unique_ptr<submission_store> open_store(std::string_view database_url) {
+  if (is_postgres_url(database_url)) return std::make_unique<pg_store>(std::string(database_url), postgres_connections);
   auto path = sqlite_path_from_url(database_url);
   if (path != ":memory:") {
     create_parent_directory(path);

@@ -17,6 +17,12 @@ struct store_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The database cannot be reached (a PostgreSQL server restarting, a network split): the call may succeed later, and
+// a request that needed it is answered 503.
+struct store_unavailable : store_error {
+  using store_error::store_error;
+};
+
 // An insert that would repeat a unique value: the session id, the task id or a client's idempotency key. For the
 // idempotency key this is the expected outcome of a race between two repeats, so the caller then looks the
 // winner up with find_by_idempotency_key.
@@ -81,7 +87,10 @@ class submission_store {
 //   sqlite:///relative/path.db   (relative to the working directory, e.g. sqlite:///./var/serenade.db)
 //   sqlite:////absolute/path.db
 //   sqlite://:memory:            (tests)
-// Throws store_error with a readable message for unknown schemes or when the database cannot be opened.
+//   postgresql://user@host/db or postgres://…   (several instances sharing one database; any libpq URL)
+// Throws store_error with a readable message for unknown schemes, when the database cannot be opened or reached,
+// or when its schema is newer than this Serenade.
 std::unique_ptr<submission_store> open_store(std::string_view database_url);
+bool is_postgres_url(std::string_view database_url);
 
 }  // namespace serenade::store
