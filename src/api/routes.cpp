@@ -104,6 +104,15 @@ asio::awaitable<void> health(route_context&, exchange& ex, const route_params&) 
   co_await ex.respond(json_response(200, R"({"status":"ok"})"));
 }
 
+// Whether a load balancer should send new requests here: not once shutdown has begun (the process still serves
+// everything while it drains). /healthz stays "alive" throughout.
+asio::awaitable<void> readiness(route_context& ctx, exchange& ex, const route_params&) {
+  if (ctx.draining && ctx.draining->load()) {
+    co_return co_await ex.respond(error_response(503, "Serenade is shutting down"));
+  }
+  co_await ex.respond(json_response(200, R"({"status":"ready"})"));
+}
+
 asio::awaitable<void> metrics_page(route_context& ctx, exchange& ex, const route_params&) {
   http::response r;
   static const webhook_counters none;
@@ -120,6 +129,7 @@ asio::awaitable<void> metrics_page(route_context& ctx, exchange& ex, const route
 void add_api_routes(http::router& r, route_context& ctx) {
   using http::with_context;
   r.add("GET", "/healthz", with_context(ctx, health));
+  r.add("GET", "/readyz", with_context(ctx, readiness));
   r.add("POST", "/api/submissions", with_context(ctx, create_submission));
   r.add("POST", "/api/submissions/{session_id}/retry", with_context(ctx, retry_submission));
   r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));

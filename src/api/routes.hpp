@@ -2,6 +2,7 @@
 // Serenade's HTTP API: the routes and the thin handlers that glue the parts together.
 #include "http/router.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -36,6 +37,7 @@ struct route_context {
   std::string archive_dir;                              // where archive keeps the songs' files
   struct stream_shares* streams = nullptr;              // live listeners per client; null: not capped
   const http::connection_counters* connections = nullptr;  // the server's refusals, for /metrics
+  const std::atomic<bool>* draining = nullptr;  // set at shutdown: /readyz answers 503 from then on
 };
 
 // Songs, submissions, health and the web front end. The context must outlive the router.

@@ -156,6 +156,7 @@ int run_serve(core::serve_config config) {
   api::finished_songs finished;
   api::stream_shares streams{core::keyed_slots(config.max_streams_per_client), config.trust_proxy};
   http::connection_counters connection_counters;
+  std::atomic<bool> draining{false};
   api::route_context context{submissions,
                              hubs,
                              site,
@@ -168,7 +169,8 @@ int run_serve(core::serve_config config) {
                              &finished,
                              config.archive_dir,
                              &streams,
-                             &connection_counters};
+                             &connection_counters,
+                             &draining};
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
@@ -236,6 +238,8 @@ int run_serve(core::serve_config config) {
                                                        if (simulator) simulator->stop();
                                                      },
                                                  .stop_threads = [&threads] { threads.stop(); },
+                                                 .mark_draining = [&draining] { draining = true; },
+                                                 .drain = std::chrono::seconds(config.drain_s),
                                                  .grace = std::chrono::seconds(config.shutdown_grace_s)});
     threads.run();
   }

@@ -19,7 +19,24 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
   state(asio::io_context& io, shutdown_steps s) : signals(io, SIGINT, SIGTERM), deadline(io), steps(std::move(s)) {}
 
   void begin(int signal) {
-    SERENADE_LOG(info, "shutdown", "signal", signal, "grace_s", steps.grace.count());
+    SERENADE_LOG(info, "shutdown", "signal", signal, "drain_s", steps.drain.count(), "grace_s", steps.grace.count());
+    if (steps.mark_draining) steps.mark_draining();
+    if (steps.drain.count() == 0) return stop_servers();
+    // A second signal while draining (an impatient operator, a supervisor's repeat) ends the drain at once.
+    signals.async_wait([self = shared_from_this()](const boost::system::error_code& error, int) {
+      if (!error) self->stop_servers();
+    });
+    deadline.expires_after(steps.drain);
+    deadline.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (!error) self->stop_servers();
+    });
+  }
+
+  void stop_servers() {
+    if (servers_stopping) return;
+    servers_stopping = true;
+    deadline.cancel();
+    SERENADE_LOG(info, "shutdown_servers_stopping");
     servers_running = steps.servers.size();
     for (http::server& server : steps.servers) {
       server.stop(steps.grace, [self = shared_from_this()] {
@@ -59,6 +76,7 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
   asio::steady_timer deadline;
   shutdown_steps steps;
   std::size_t servers_running = 0;
+  bool servers_stopping = false;
   bool finished = false;
 };
 

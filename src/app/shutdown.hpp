@@ -1,5 +1,7 @@
 #pragma once
 // What SIGTERM or SIGINT sets off, in order, each step once the one before has finished:
+//   0. report not ready (mark_draining) and go on serving for `drain`, so a load balancer's health check takes the
+//      instance out before anything is refused; a second signal ends the drain at once
 //   1. stop accepting; idle connections close, running answers get the grace period (drain)
 //   2. cancel the background work (song followers, captures, finalisations, the memory loop); whatever it had
 //      not finished resumes at the next start
@@ -29,6 +31,8 @@ struct shutdown_steps {
   std::function<void()> close_files;
   std::function<void()> stop_simulator;  // may be empty
   std::function<void()> stop_threads;
+  std::function<void()> mark_draining;  // may be empty
+  std::chrono::seconds drain{0};
   std::chrono::seconds grace{10};
 };
 

@@ -109,6 +109,9 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
          "Milliseconds at most between a live song's new bytes and its listeners being woken for them");
   number("--shutdown-grace", c.shutdown_grace_s, "SERENADE_SHUTDOWN_GRACE",
          "Seconds running streams may finish after SIGTERM/SIGINT");
+  number("--drain-seconds", c.drain_s, "SERENADE_DRAIN_SECONDS",
+         "Seconds after SIGTERM/SIGINT during which /readyz answers 503 while everything is still served, so a load "
+         "balancer stops sending new requests before the listener closes (0: close at once)");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
          "Connections closed since their peak before freed memory is handed back to the system (0: never)");
   number("--memory-check-interval-ms", c.memory_check_interval_ms, "SERENADE_MEMORY_CHECK_INTERVAL_MS",

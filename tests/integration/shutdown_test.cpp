@@ -46,5 +46,39 @@ TEST(shutdown, drains_then_cancels_background_work_then_stops) {
   EXPECT_EQ(log.find("event=shutdown_background_cut"), std::string::npos);
 }
 
+// A deploy behind a load balancer: on SIGTERM /readyz turns 503 at once while everything is still served (a
+// listener keeps streaming, new connections are answered) for the drain time; only then does the shutdown proper
+// stop accepting. The drain is longer than the test: a second SIGTERM ends it.
+TEST(shutdown, reports_not_ready_and_keeps_serving_while_it_drains) {
+  stack s({.song_seconds = 120, .speed = 1}, {"--drain-seconds", "600", "--shutdown-grace", "1"});
+  EXPECT_EQ(s.api("GET", "/readyz").status, 200u);
+  EXPECT_EQ(s.api("GET", "/readyz").json().at("status").as_string(), "ready");
+  const auto session = s.submit("draining");
+  s.wait_for_state(session, is_stream_ready);
+  stream_reader listener(s.api_port(), "/api/stream/" + session);
+  ASSERT_EQ(listener.status(), 200u);
+  listener.read_at_least(1);
+
+  ASSERT_EQ(::kill(s.server().pid(), SIGTERM), 0);
+  s.server().wait_for_line({"event=shutdown "}, 10s);
+  const auto not_ready = s.api("GET", "/readyz");
+  EXPECT_EQ(not_ready.status, 503u);
+  EXPECT_EQ(not_ready.json().at("detail").as_string(), "Serenade is shutting down");
+  EXPECT_EQ(s.api("GET", "/healthz").status, 200u);
+  EXPECT_EQ(s.api("GET", "/api/submissions/" + session).status, 200u) << "a request was refused while draining";
+  const auto before = listener.read_at_least(1).size();
+  listener.read_at_least(before + 1);
+  EXPECT_EQ(s.server().log().find("event=shutdown_servers_stopping"), std::string::npos)
+      << "the listener closed before the drain was over";
+
+  const auto code = s.server().terminate(30s);
+  ASSERT_TRUE(code.has_value()) << "did not exit";
+  EXPECT_EQ(*code, 0);
+  const auto log = s.server().log();
+  const auto at = positions_of(log, {"shutdown", "shutdown_servers_stopping", "shutdown_drained", "stopped"});
+  for (std::size_t i = 0; i < at.size(); ++i) ASSERT_NE(at[i], std::string::npos) << "step " << i << " missing";
+  for (std::size_t i = 1; i < at.size(); ++i) EXPECT_LT(at[i - 1], at[i]) << "step " << i << " out of order";
+}
+
 }  // namespace
 }  // namespace serenade::testing
