@@ -49,14 +49,8 @@ TEST(haproxy, the_shipped_config_routes_to_ready_instances_and_takes_a_draining_
   wait_until([&] { return readiness_through(front) == 200; },
              [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
 
-  const auto session = first.submit("through-the-front");
-  first.wait_for_state(session, is_stream_ready);
-  stream_reader listener(first.api_port(), "/api/stream/" + session);
-  ASSERT_EQ(listener.status(), 200u);
-  listener.read_at_least(1);
-
-  ASSERT_EQ(::kill(first.server().pid(), SIGTERM), 0);
-  first.server().wait_for_line({"event=shutdown "}, 10s);
+  auto listener = listen_live(first, first.submit("through-the-front"));
+  begin_shutdown(first.server());
   // While the first instance drains, the checks mark it down: then every request through the front is ready.
   int ready_in_a_row = 0;
   wait_until(

@@ -343,6 +343,8 @@ stream_reader::stream_reader(std::uint16_t port, const std::string& target, cons
 }
 
 stream_reader::~stream_reader() = default;
+stream_reader::stream_reader(stream_reader&&) noexcept = default;
+stream_reader& stream_reader::operator=(stream_reader&&) noexcept = default;
 
 unsigned stream_reader::status() const { return impl_->head.status; }
 std::string stream_reader::header(const std::string& lower_name) const { return impl_->head.header(lower_name); }
@@ -507,6 +509,19 @@ std::string stack::simulator_audio(const std::string& task_id) { return sim("GET
 std::string stack::simulator_final(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/final").body; }
 bool stack::is_whole_song(const std::string& task_id, const std::string& body) {
   return body == simulator_audio(task_id) || body == simulator_final(task_id);
+}
+
+stream_reader listen_live(stack& s, const std::string& session) {
+  s.wait_for_state(session, is_stream_ready);
+  stream_reader listener(s.api_port(), "/api/stream/" + session);
+  if (listener.status() != 200) throw std::runtime_error("the live song answered " + std::to_string(listener.status()));
+  listener.read_at_least(1);
+  return listener;
+}
+
+void begin_shutdown(process& server) {
+  if (::kill(server.pid(), SIGTERM) != 0) throw std::runtime_error("SIGTERM could not be sent");
+  server.wait_for_line({"event=shutdown "}, 10s);
 }
 
 }  // namespace serenade::testing

@@ -111,6 +111,8 @@ class stream_reader {
   stream_reader(std::uint16_t port, const std::string& target, const header_pairs& headers,
                 std::chrono::milliseconds timeout = 20s);
   ~stream_reader();
+  stream_reader(stream_reader&&) noexcept;
+  stream_reader& operator=(stream_reader&&) noexcept;
   unsigned status() const;
   std::string header(const std::string& lower_name) const;
   // Reads until at least `bytes` body bytes are in, the body ends, or an error; returns the body so far.
@@ -198,6 +200,11 @@ inline std::function<bool(std::uint64_t)> at_least(std::uint64_t n) {
 inline std::function<bool(std::uint64_t)> exactly(std::uint64_t n) {
   return [n](std::uint64_t value) { return value == n; };
 }
+
+// A listener of the song `session` once it is being sung, its answer 200 and its first bytes in.
+stream_reader listen_live(stack& s, const std::string& session);
+// Sends SIGTERM to `server` and returns once its shutdown has begun (its "shutdown" log line).
+void begin_shutdown(process& server);
 
 std::string story_with(const std::string& marker);
 std::string form_json(const std::string& sender, const std::string& recipient, const std::string& story,

@@ -29,11 +29,7 @@ std::vector<std::size_t> positions_of(const std::string& log, const std::vector<
 
 TEST(shutdown, drains_then_cancels_background_work_then_stops) {
   stack s({.song_seconds = 120, .speed = 1}, {"--shutdown-grace", "1"});
-  const auto session = s.submit("shutdown order");
-  s.wait_for_state(session, is_stream_ready);
-  stream_reader listener(s.api_port(), "/api/stream/" + session);
-  ASSERT_EQ(listener.status(), 200u);
-  listener.read_at_least(1);
+  auto listener = listen_live(s, s.submit("shutdown order"));
 
   const auto code = s.server().terminate(30s);
   ASSERT_TRUE(code.has_value()) << "did not exit";
@@ -54,13 +50,8 @@ TEST(shutdown, reports_not_ready_and_keeps_serving_while_it_drains) {
   EXPECT_EQ(s.api("GET", "/readyz").status, 200u);
   EXPECT_EQ(s.api("GET", "/readyz").json().at("status").as_string(), "ready");
   const auto session = s.submit("draining");
-  s.wait_for_state(session, is_stream_ready);
-  stream_reader listener(s.api_port(), "/api/stream/" + session);
-  ASSERT_EQ(listener.status(), 200u);
-  listener.read_at_least(1);
-
-  ASSERT_EQ(::kill(s.server().pid(), SIGTERM), 0);
-  s.server().wait_for_line({"event=shutdown "}, 10s);
+  auto listener = listen_live(s, session);
+  begin_shutdown(s.server());
   const auto not_ready = s.api("GET", "/readyz");
   EXPECT_EQ(not_ready.status, 503u);
   EXPECT_EQ(not_ready.json().at("detail").as_string(), "Serenade is shutting down");
