@@ -148,12 +148,12 @@ connection_pool::lease connection_pool::borrow() {
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return lease(*this, std::move(c));
+    return lease(*this, std::move(c), false);
   }
   ++open_;
   lock.unlock();
   try {
-    return lease(*this, connect(url_));
+    return lease(*this, connect(url_), true);
   } catch (...) {
     lock.lock();
     --open_;

@@ -88,16 +88,19 @@ class connection_pool {
 
   class lease {
    public:
-    lease(connection_pool& pool, connection_ptr c) : pool_(&pool), c_(std::move(c)) {}
+    lease(connection_pool& pool, connection_ptr c, bool fresh) : pool_(&pool), c_(std::move(c)), fresh_(fresh) {}
     ~lease();
     lease(lease&& other) noexcept = default;
     lease& operator=(lease&&) = delete;
     lease(const lease&) = delete;
     pg_conn* get() const { return c_.get(); }
+    // Opened for this borrower, rather than kept idle since an earlier one.
+    bool fresh() const { return fresh_; }
 
    private:
     connection_pool* pool_;
     connection_ptr c_;
+    bool fresh_;
   };
   // Waits while every connection is lent out; opens one when fewer than `size` exist. Throws store_error when the
   // server cannot be reached.

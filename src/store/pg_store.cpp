@@ -106,6 +106,21 @@ submission read_submission(const pg::rows& r, int row) {
   return s;
 }
 
+// A connection kept idle across a server restart fails on its first use, before its backend could run anything:
+// the call goes to a fresh connection then (the broken one is dropped as its lease ends). A fresh connection that
+// fails means the server is away.
+template <class Call>
+auto on_a_connection(pg::connection_pool& pool, const Call& call) {
+  for (;;) {
+    auto c = pool.borrow();
+    try {
+      return call(c.get());
+    } catch (const store_unavailable&) {
+      if (c.fresh()) throw;
+    }
+  }
+}
+
 void add_archive(pg::parameters& p, const archived_song& song, std::string_view operation) {
   p.text(song.source).number(archive_size(song, operation)).text(song.sha256).number(song.duration_ms).time(
       song.archived_at);
@@ -121,8 +136,7 @@ pg_store::pg_store(const std::string& url, std::size_t connections) : pool_(url,
 pg_store::~pg_store() = default;
 
 pg::rows pg_store::run(std::string_view operation, const std::string& sql, const pg::parameters& p) {
-  auto c = pool_.borrow();
-  return pg::run(c.get(), operation, sql, p);
+  return on_a_connection(pool_, [&](pg_conn* c) { return pg::run(c, operation, sql, p); });
 }
 
 std::vector<submission> pg_store::select(std::string_view operation, const std::string& where,
@@ -242,8 +256,7 @@ bool pg_store::give_up_unconfirmed(std::string_view session_id, const std::strin
 }
 
 int pg_store::schema_version() {
-  auto c = pool_.borrow();
-  return pg::read_schema_version(c.get());
+  return on_a_connection(pool_, [](pg_conn* c) { return pg::read_schema_version(c); });
 }
 
 }  // namespace serenade::store

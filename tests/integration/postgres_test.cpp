@@ -3,6 +3,7 @@
 // requests get an honest 503, and the service recovers by itself when it is back.
 #include "harness.hpp"
 #include "store/pg_connection.hpp"
+#include "store/pg_store.hpp"
 #include "store/testing/postgres_database.hpp"
 
 #include <gtest/gtest.h>
@@ -99,6 +100,22 @@ TEST(postgres, while_the_database_is_away_requests_get_503_and_it_recovers_by_it
   EXPECT_NE(s.server().log().find("event=store_unavailable"), std::string::npos);
   const auto next = s.submit("after-outage");
   EXPECT_EQ(s.wait_for_state(next, is_complete, 30s).at("status").as_string(), "SUCCESS");
+}
+
+// The connection kept idle across a server restart is broken; the first call after the restart must not fail
+// for it (its statement never reached a backend), while a call with the server away says so.
+TEST(postgres, the_first_call_after_a_server_restart_succeeds_and_one_while_it_is_away_is_unavailable) {
+  store::postgres_database db;
+  store::pg_store kept(db.url(), 1);
+  EXPECT_FALSE(kept.find("nobody"));  // the one connection is open, and idle from now on
+  cluster("halt");
+  EXPECT_THROW(kept.find("nobody"), store::store_unavailable);
+  cluster("resume");
+  EXPECT_FALSE(kept.find("nobody"));
+  EXPECT_FALSE(kept.find("nobody"));
+  cluster("halt");
+  cluster("resume");
+  EXPECT_EQ(kept.schema_version(), 7) << "schema_version borrows its own connection";
 }
 
 }  // namespace
