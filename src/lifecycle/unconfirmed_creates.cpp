@@ -18,7 +18,12 @@ struct unconfirmed_creates::wait {
   asio::any_io_executor strand;
   core::wake_event told;
   std::atomic<bool> confirmed{false};
+  std::atomic<bool> holds_slot{true};
 };
+
+void unconfirmed_creates::give_slot_back(wait& w) {
+  if (w.holds_slot.exchange(false)) ended_();
+}
 
 unconfirmed_creates::unconfirmed_creates(asio::any_io_executor executor, core::task_group& background,
                                          std::function<asio::awaitable<void>(const std::string&)> expired,
@@ -38,7 +43,7 @@ void unconfirmed_creates::wait_for(std::string session_id, clock::time_point dea
       std::lock_guard lock(mutex_);
       if (auto it = waits_.find(w->session_id); it != waits_.end() && it->second == w) waits_.erase(it);
     }
-    ended_();
+    give_slot_back(*w);
     if (error) log::failure(error, "unconfirmed_wait_failed", "session", w->session_id);
   };
   if (!background_.spawn(w->strand, wait_until_told(w, deadline), ended)) ended(nullptr);
@@ -62,11 +67,14 @@ std::size_t unconfirmed_creates::waiting() const {
 }
 
 asio::awaitable<void> unconfirmed_creates::wait_until_told(std::shared_ptr<wait> w, clock::time_point deadline) {
+  // The wait's result is named before it is tested: GCC 12 miscompiled `if (!co_await …)` in this loop.
   for (;;) {
     const bool told = co_await w->told.async_wait_until(deadline);
     if (w->confirmed) co_return;
     if (!told) break;
   }
+  // Before the song is shown failed: whoever sees it failed and tries again finds the slot free.
+  give_slot_back(*w);
   auto expiry = expired_(w->session_id);
   co_await std::move(expiry);
 }

@@ -24,7 +24,7 @@ class unconfirmed_creates {
  public:
   using clock = std::chrono::steady_clock;
   // `expired` runs in the wait of a song no webhook confirmed by its deadline; `ended` once per wait, however it
-  // ends (the song's generating slot goes back). Waits run in `background` (shutdown cancels them).
+  // ends (the song's generating slot goes back), and before `expired`. Waits run in `background` (shutdown cancels them).
   unconfirmed_creates(boost::asio::any_io_executor executor, core::task_group& background,
                       std::function<boost::asio::awaitable<void>(const std::string& session_id)> expired,
                       std::function<void()> ended);
@@ -40,6 +40,7 @@ class unconfirmed_creates {
  private:
   struct wait;
   boost::asio::awaitable<void> wait_until_told(std::shared_ptr<wait> w, clock::time_point deadline);
+  void give_slot_back(wait& w);
 
   boost::asio::any_io_executor executor_;
   core::task_group& background_;

@@ -19,8 +19,10 @@ struct unconfirmed_waits : ::testing::Test {
   serenade::core::task_group background;
   std::vector<std::string> expired;
   int ended = 0;
+  int ended_before_expiry = -1;
   unconfirmed_creates waits{io.get_executor(), background,
                             [this](const std::string& session) -> asio::awaitable<void> {
+                              ended_before_expiry = ended;
                               expired.push_back(session);
                               co_return;
                             },
@@ -33,6 +35,7 @@ TEST_F(unconfirmed_waits, a_wait_that_runs_out_expires_once_and_ends) {
   io.run();
   EXPECT_EQ(expired, std::vector<std::string>{"past"});
   EXPECT_EQ(ended, 1);
+  EXPECT_EQ(ended_before_expiry, 1) << "the slot must be free before the song is shown failed";
   EXPECT_EQ(waits.waiting(), 0u);
   EXPECT_FALSE(waits.stop_waiting("past")) << "a wait that ended is no longer known";
 }

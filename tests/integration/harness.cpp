@@ -524,4 +524,9 @@ void begin_shutdown(process& server) {
   server.wait_for_line({"event=shutdown "}, 10s);
 }
 
+std::vector<std::string> webhook_receiver_args(std::uint16_t port) {
+  const auto address = "127.0.0.1:" + std::to_string(port);
+  return {"--listen", address, "--public-url", "http://" + address, "--webhook-token", test_webhook_token};
+}
+
 }  // namespace serenade::testing

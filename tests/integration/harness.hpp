@@ -201,6 +201,11 @@ inline std::function<bool(std::uint64_t)> exactly(std::uint64_t n) {
   return [n](std::uint64_t value) { return value == n; };
 }
 
+// A token the webhook tests give `serenade serve`, and the flags that make it receive webhooks on `port` (its
+// listener and public URL there, so the simulator posts to it).
+inline constexpr const char* test_webhook_token = "hook-secret-0123456789-ABCDEFGHIJ-klmnop";
+std::vector<std::string> webhook_receiver_args(std::uint16_t port);
+
 // A listener of the song `session` once it is being sung, its answer 200 and its first bytes in.
 stream_reader listen_live(stack& s, const std::string& session);
 // Sends SIGTERM to `server` and returns once its shutdown has begun (its "shutdown" log line).

@@ -12,11 +12,8 @@
 namespace serenade::testing {
 namespace {
 
-constexpr const char* token = "hook-secret-0123456789-ABCDEFGHIJ-klmnop";
-
 std::vector<std::string> webhook_args(std::uint16_t port, std::vector<std::string> more = {}) {
-  std::vector<std::string> args{"--listen", "127.0.0.1:" + std::to_string(port), "--public-url",
-                                "http://127.0.0.1:" + std::to_string(port), "--webhook-token", token};
+  auto args = webhook_receiver_args(port);
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -28,7 +25,9 @@ http_reply submit(stack& s, const std::string& marker, const std::string& idempo
 
 std::int64_t sim_stat(stack& s, const char* name) { return s.sim("GET", "/_sim/stats").json().at(name).as_int64(); }
 
-std::string hook_for(const std::string& session) { return std::string("/api/webhooks/sonauto/") + token + "/" + session; }
+std::string hook_for(const std::string& session) {
+  return std::string("/api/webhooks/sonauto/") + test_webhook_token + "/" + session;
+}
 
 TEST(lost_create, the_songs_own_webhook_names_its_task_and_the_song_plays_to_the_end) {
   const auto port = free_loopback_port();

@@ -19,8 +19,9 @@ namespace {
 
 std::vector<std::string> webhook_args(std::uint16_t port) {
   // Polling so rare it never happens during the test: every change must come through a webhook.
-  return {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", "http://127.0.0.1:" + std::to_string(port),
-          "--webhook-token", "hook-secret-0123456789-ABCDEFGHIJ-klmnop", "--poll-interval-ms", "60000"};
+  auto args = webhook_receiver_args(port);
+  args.insert(args.end(), {"--poll-interval-ms", "60000"});
+  return args;
 }
 
 // With polling a minute away every change the client sees came through a webhook.
