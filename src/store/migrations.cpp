@@ -87,6 +87,16 @@ CREATE INDEX submissions_unconfirmed ON submissions (created_at, session_id)
   WHERE task_id IS NULL AND completed_at IS NULL;
 )sql";
 
+// Leases (store::submission_store::claim): which instance does a song's background work, and until when. The partial
+// index holds the rows that may have work left, so unowned_work() never scans finished songs.
+constexpr const char* schema_v8 = R"sql(
+ALTER TABLE submissions ADD COLUMN owner TEXT;
+ALTER TABLE submissions ADD COLUMN lease_until INTEGER;
+CREATE INDEX submissions_work ON submissions (created_at, session_id)
+  WHERE completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -95,6 +105,7 @@ constexpr migration all_migrations[] = {
     {5, schema_v5},
     {6, schema_v6},
     {7, schema_v7},
+    {8, schema_v8},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

@@ -69,8 +69,17 @@ CREATE INDEX submissions_unconfirmed ON submissions (created_at, session_id)
   WHERE task_id IS NULL AND completed_at IS NULL;
 )sql";
 
+constexpr const char* schema_v8 = R"sql(
+ALTER TABLE submissions ADD COLUMN owner TEXT;
+ALTER TABLE submissions ADD COLUMN lease_until BIGINT;
+CREATE INDEX submissions_work ON submissions (created_at, session_id)
+  WHERE completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6}, {7, schema_v7},
+    {8, schema_v8},
 };
 
 // Every instance migrates at start; this lock makes them take turns, so each step runs once.

@@ -12,7 +12,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics
+       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until
 FROM submissions )sql";
 
 const std::string insert_sql = R"sql(
@@ -74,6 +74,24 @@ UPDATE submissions SET status = 'FAILURE', completed_at = $3, error = $2, update
 WHERE session_id = $1 AND task_id IS NULL AND completed_at IS NULL
 )sql";
 
+// The database's clock in unix milliseconds (clock_timestamp: the moment of the statement, not of its transaction).
+const std::string database_now = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+const std::string claim_sql = "UPDATE submissions SET owner = $2, lease_until = " + database_now +
+                              " + $3 WHERE session_id = $1 AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
+                              "OR lease_until < " + database_now + ")";
+
+const std::string renew_leases_sql = "UPDATE submissions SET lease_until = " + database_now + " + $2 WHERE owner = $1";
+
+const std::string release_sql = "UPDATE submissions SET owner = NULL, lease_until = NULL WHERE session_id = $1 AND owner = $2";
+
+const std::string unowned_work_where = R"sql(
+WHERE (completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL))
+  AND (owner IS NULL OR lease_until IS NULL OR lease_until < )sql" + database_now + R"sql()
+ORDER BY created_at, session_id
+)sql";
+
 submission read_submission(const pg::rows& r, int row) {
   submission s;
   s.session_id = r.text(row, 0);
@@ -103,6 +121,8 @@ submission read_submission(const pg::rows& r, int row) {
   s.tags = tags_from_json(r.text(row, 21), s.session_id);
   s.attempts = static_cast<int>(r.number(row, 22));
   s.own_lyrics = r.optional_text(row, 23);
+  s.owner = r.optional_text(row, 24);
+  s.lease_until = r.optional_time(row, 25);
   return s;
 }
 
@@ -254,6 +274,22 @@ bool pg_store::give_up_unconfirmed(std::string_view session_id, const std::strin
   p.text(session_id).text(error).time(at);
   return run("give up unconfirmed", give_up_unconfirmed_sql, p).affected() > 0;
 }
+
+bool pg_store::claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) {
+  pg::parameters p;
+  p.text(session_id).text(owner).number(lease.count());
+  return run("claim lease", claim_sql, p).affected() > 0;
+}
+
+std::uint64_t pg_store::renew_leases(std::string_view owner, std::chrono::milliseconds lease) {
+  return run("renew leases", renew_leases_sql, pg::parameters().text(owner).number(lease.count())).affected();
+}
+
+bool pg_store::release(std::string_view session_id, std::string_view owner) {
+  return run("release lease", release_sql, pg::parameters().text(session_id).text(owner)).affected() > 0;
+}
+
+std::vector<submission> pg_store::unowned_work() { return select("list unowned work", unowned_work_where, {}); }
 
 int pg_store::schema_version() {
   return on_a_connection(pool_, [](pg_conn* c) { return pg::read_schema_version(c); });

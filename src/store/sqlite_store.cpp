@@ -60,7 +60,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics
+       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics, owner, lease_until
 FROM submissions )sql";
 
 const std::string find_sql = std::string(select_submissions) + R"sql(
@@ -116,6 +116,28 @@ UPDATE submissions SET
   error = :error,
   updated_at = :completed_at
 WHERE session_id = :session_id AND task_id IS NULL AND completed_at IS NULL
+)sql";
+
+// The database's clock in unix milliseconds, as every lease statement reads it.
+const std::string database_now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
+const std::string claim_sql = "UPDATE submissions SET owner = :owner, lease_until = " + database_now +
+                              " + :lease_ms WHERE session_id = :session_id AND (owner IS NULL OR owner = :owner OR "
+                              "lease_until IS NULL OR lease_until < " + database_now + ")";
+
+const std::string renew_leases_sql =
+    "UPDATE submissions SET lease_until = " + database_now + " + :lease_ms WHERE owner = :owner";
+
+constexpr std::string_view release_sql = R"sql(
+UPDATE submissions SET owner = NULL, lease_until = NULL WHERE session_id = :session_id AND owner = :owner
+)sql";
+
+// The first part of the WHERE clause matches the partial index submissions_work word for word.
+const std::string unowned_work_sql = std::string(select_submissions) + R"sql(INDEXED BY submissions_work
+WHERE (completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL))
+  AND (owner IS NULL OR lease_until IS NULL OR lease_until < )sql" + database_now + R"sql()
+ORDER BY created_at, session_id
 )sql";
 
 // The milestones keep their first value (COALESCE), so replayed or late updates never move them.
@@ -292,6 +314,8 @@ submission read_submission(const statement_use& row) {
   s.tags = tags_from_json(row.text(21), s.session_id);
   s.attempts = static_cast<int>(row.int64(22));
   s.own_lyrics = row.optional_text(23);
+  s.owner = row.optional_text(24);
+  s.lease_until = row.optional_time(25);
   return s;
 }
 
@@ -516,6 +540,42 @@ bool sqlite_store::give_up_unconfirmed(std::string_view session_id, const std::s
   use.bind(":completed_at", at);
   use.step();
   return sqlite3_changes(db_.get()) > 0;
+}
+
+bool sqlite_store::claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(claim_sql), "claim lease");
+  use.bind(":session_id", session_id);
+  use.bind(":owner", owner);
+  use.bind(":lease_ms", std::int64_t{lease.count()});
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+std::uint64_t sqlite_store::renew_leases(std::string_view owner, std::chrono::milliseconds lease) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(renew_leases_sql), "renew leases");
+  use.bind(":owner", owner);
+  use.bind(":lease_ms", std::int64_t{lease.count()});
+  use.step();
+  return static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+}
+
+bool sqlite_store::release(std::string_view session_id, std::string_view owner) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(release_sql), "release lease");
+  use.bind(":session_id", session_id);
+  use.bind(":owner", owner);
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+std::vector<submission> sqlite_store::unowned_work() {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(unowned_work_sql), "list unowned work");
+  std::vector<submission> out;
+  while (use.step()) out.push_back(read_submission(use));
+  return out;
 }
 
 int sqlite_store::schema_version() {

@@ -15,7 +15,7 @@ namespace {
 
 using namespace serenade::store::testing;
 
-constexpr int latest_schema = 7;
+constexpr int latest_schema = 8;
 
 class store_contract : public ::testing::TestWithParam<std::string> {
  protected:
@@ -711,6 +711,88 @@ TEST_P(store_contract, unfinished_includes_a_restarted_submission) {
   EXPECT_EQ(rows[0].status, "RECEIVED");
   EXPECT_EQ(rows[0].attempts, 2);
   EXPECT_TRUE(store.awaiting_final_copy().empty());
+}
+
+TEST_P(store_contract, a_lease_has_one_holder_until_it_runs_out) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("song", 10, "t"));
+  EXPECT_TRUE(store.claim("song", "a", 60s));
+  EXPECT_EQ(store.find("song")->owner, "a");
+  EXPECT_FALSE(store.claim("song", "b", 60s)) << "taken while a's lease holds";
+  EXPECT_EQ(store.find("song")->owner, "a");
+  EXPECT_TRUE(store.claim("song", "a", -1s)) << "the holder renews (here: into the past)";
+  EXPECT_TRUE(store.claim("song", "b", 60s)) << "a lease that ran out is anyone's";
+  EXPECT_EQ(store.find("song")->owner, "b");
+  EXPECT_FALSE(store.claim("unknown", "a", 60s));
+}
+
+TEST_P(store_contract, a_lease_runs_on_the_database_clock_in_milliseconds) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("song", 10, "t"));
+  const auto before = now();
+  ASSERT_TRUE(store.claim("song", "a", 60s));
+  const auto after = now();
+  const auto until = store.find("song")->lease_until;
+  ASSERT_TRUE(until);
+  // The database and this test share a machine: the lease ends a minute after the claim, give or take its clock's
+  // resolution.
+  EXPECT_GE(*until, before + 59s);
+  EXPECT_LE(*until, after + 61s);
+}
+
+TEST_P(store_contract, renewing_extends_every_lease_of_its_holder_only) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  for (const char* id : {"s1", "s2", "s3"}) store.insert(make_submission(id, 10, std::string("t-") + id));
+  ASSERT_TRUE(store.claim("s1", "a", -1s));
+  ASSERT_TRUE(store.claim("s2", "a", -1s));
+  ASSERT_TRUE(store.claim("s3", "b", -1s));
+  EXPECT_EQ(store.renew_leases("a", 60s), 2u);
+  EXPECT_FALSE(store.claim("s1", "c", 60s));
+  EXPECT_FALSE(store.claim("s2", "c", 60s));
+  EXPECT_TRUE(store.claim("s3", "c", 60s)) << "b's lease was not renewed by a";
+  EXPECT_EQ(store.renew_leases("nobody", 60s), 0u);
+}
+
+TEST_P(store_contract, only_the_holder_gives_a_lease_back) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("song", 10, "t"));
+  ASSERT_TRUE(store.claim("song", "a", 60s));
+  EXPECT_FALSE(store.release("song", "b"));
+  EXPECT_EQ(store.find("song")->owner, "a");
+  EXPECT_TRUE(store.release("song", "a"));
+  EXPECT_FALSE(store.find("song")->owner);
+  EXPECT_FALSE(store.find("song")->lease_until);
+  EXPECT_TRUE(store.claim("song", "b", 60s));
+}
+
+TEST_P(store_contract, unowned_work_lists_songs_with_work_left_that_nobody_holds) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("free", 1, "t-free"));
+  store.insert(make_submission("held", 2, "t-held"));
+  ASSERT_TRUE(store.claim("held", "a", 60s));
+  store.insert(make_submission("expired", 3, "t-expired"));
+  ASSERT_TRUE(store.claim("expired", "a", -1s));
+  store.insert(make_submission("unconfirmed", 4));
+  store.insert(make_submission("awaiting", 5, "t-awaiting"));
+  store.record_status("awaiting", {.status = "SUCCESS", .completed_at = at(6)});
+  store.insert(make_submission("live-only", 6, "t-live"));
+  store.record_status("live-only", {.status = "SUCCESS", .completed_at = at(7)});
+  store.record_archive("live-only", make_archive("live"));
+  store.insert(make_submission("done", 7, "t-done"));
+  store.record_status("done", {.status = "SUCCESS", .completed_at = at(8)});
+  store.record_archive("done", make_archive("cdn"));
+  store.insert(make_submission("failed", 8, "t-failed"));
+  store.record_status("failed", {.status = "FAILURE", .completed_at = at(9), .error = "x"});
+  store.insert(make_submission("given-up", 9, "t-given-up"));
+  store.record_status("given-up", {.status = "SUCCESS", .completed_at = at(10)});
+  store.give_up_final_copy("given-up", at(11));
+  EXPECT_EQ(ids_of(store.unowned_work()),
+            (std::vector<std::string>{"free", "expired", "unconfirmed", "awaiting", "live-only"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(stores, store_contract, ::testing::Values("sqlite", "postgresql"),

@@ -53,6 +53,10 @@ struct submission {
   int attempts = 1;
   // The person's own lyrics, sent with the prompt; unset when Sonauto writes them.
   std::optional<std::string> own_lyrics;
+  // Which instance does the song's background work (following, capture, finalisation), and until when its lease
+  // holds unless renewed (the database's clock). Unset: nobody; anyone may claim it.
+  std::optional<std::string> owner;
+  std::optional<time_point> lease_until;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

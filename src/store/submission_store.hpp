@@ -3,6 +3,7 @@
 // thread-safe; callers on I/O threads reach them through core/blocking_pool, never directly.
 #include "store/submission.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,6 +80,19 @@ class submission_store {
   // No webhook told the task in time: the row without a task id fails (status "FAILURE", completed_at, error).
   // False, changing nothing, when it has a task id by now, was already given up on, or is unknown.
   virtual bool give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) = 0;
+  // Leases: one instance at a time does a song's background work. Times are the database's clock, never an
+  // instance's, so machines whose clocks differ cannot both hold a lease.
+  // Takes (or renews) the song's lease for `owner` for `lease` from now: when nobody holds it, `owner` already does,
+  // or the holder's lease has run out. False, changing nothing, when another instance holds it, or the session is
+  // unknown.
+  virtual bool claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) = 0;
+  // Extends every lease `owner` holds to `lease` from now; how many.
+  virtual std::uint64_t renew_leases(std::string_view owner, std::chrono::milliseconds lease) = 0;
+  // Gives the song's lease back, when `owner` holds it; false otherwise.
+  virtual bool release(std::string_view session_id, std::string_view owner) = 0;
+  // Songs with background work left (unfinished, unconfirmed, or succeeded without their final copy) that nobody
+  // holds a live lease on: what an instance takes over. Oldest first.
+  virtual std::vector<submission> unowned_work() = 0;
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };
