@@ -131,6 +131,12 @@ std::string service_metrics::render(const sources& from) const {
                      lifecycle.creates_confirmed.load());
   out += fmt::format("serenade_creates_unconfirmed_ended_total{{outcome=\"never_confirmed\"}} {}\n",
                      lifecycle.creates_never_confirmed.load());
+  family(out, "serenade_songs_taken_over_total", "counter",
+         "Songs whose work this instance took over when their lease ran out or was given back (shared database).");
+  out += fmt::format("serenade_songs_taken_over_total {}\n", lifecycle.songs_taken_over.load());
+  family(out, "serenade_lease_terms_lost_total", "counter",
+         "Times this instance could not renew its leases in time and stopped the work it held (shared database).");
+  out += fmt::format("serenade_lease_terms_lost_total {}\n", lifecycle.lease_terms_lost.load());
   family(out, "serenade_webhooks_total", "counter", "Sonauto webhooks received, by outcome.");
   out += fmt::format("serenade_webhooks_total{{outcome=\"accepted\"}} {}\n", from.webhooks.accepted.load());
   out += fmt::format("serenade_webhooks_total{{outcome=\"wrong_token\"}} {}\n", from.webhooks.rejected_token.load());

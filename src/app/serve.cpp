@@ -22,6 +22,7 @@
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "lifecycle/finaliser.hpp"
+#include "lifecycle/ownership.hpp"
 #include "lifecycle/status_events.hpp"
 #include "lifecycle/submissions.hpp"
 #include "lifecycle/task_status.hpp"
@@ -148,6 +149,14 @@ int run_serve(core::serve_config config) {
     archive::forget_attempt(dir, session);
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
+  // A shared database: each song's work is done by the one instance holding its lease.
+  std::unique_ptr<lifecycle::ownership> leases;
+  if (store->shared()) {
+    leases = std::make_unique<lifecycle::ownership>(
+        *store, db_pool, std::chrono::seconds(config.lease_s), submissions.counters(),
+        [&submissions](const store::submission& s, std::uint64_t term) { submissions.adopt(s, term); });
+    submissions.work_under(*leases);
+  }
 
   // The HTTP API.
   http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);
@@ -211,10 +220,16 @@ int run_serve(core::serve_config config) {
               config.listen_parsed.host.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
 
-  // Background work: songs left unfinished by the previous run, and memory handed back after crowds (the
-  // release locks the allocator's arenas one by one, so it runs on the disk pool where no listener waits).
-  background.spawn(executor, submissions.resume_unfinished(), log_failure("resume_failed"));
-  background.spawn(executor, finaliser.resume_pending(), log_failure("finaliser_resume_failed"));
+  // Background work: songs left unfinished by the previous run (or, with a shared database, whose lease ran out),
+  // and memory handed back after crowds (the release locks the allocator's arenas one by one, so it runs on the
+  // disk pool where no listener waits).
+  if (leases) {
+    background.spawn(executor, submissions.restore_budget(), log_failure("budget_restore_failed"));
+    background.spawn(executor, leases->run(), log_failure("ownership_failed"));
+  } else {
+    background.spawn(executor, submissions.resume_unfinished(), log_failure("resume_failed"));
+    background.spawn(executor, finaliser.resume_pending(), log_failure("finaliser_resume_failed"));
+  }
   if (config.credits_check_s > 0) {
     background.spawn(executor,
                      lifecycle::watch_credits(sonauto, submissions.counters().credits,
@@ -243,6 +258,8 @@ int run_serve(core::serve_config config) {
                                                  .grace = std::chrono::seconds(config.shutdown_grace_s)});
     threads.run();
   }
+  // Its work has stopped: the other instances take its songs over now rather than a lease later.
+  if (leases) leases->release_all();
   disk_pool.stop();
   db_pool.stop();
   SERENADE_LOG(info, "stopped");

@@ -112,6 +112,9 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   number("--drain-seconds", c.drain_s, "SERENADE_DRAIN_SECONDS",
          "Seconds after SIGTERM/SIGINT during which /readyz answers 503 while everything is still served, so a load "
          "balancer stops sending new requests before the listener closes (0: close at once)");
+  number("--lease-seconds", c.lease_s, "SERENADE_LEASE_SECONDS",
+         "With a shared (PostgreSQL) database: seconds an instance holds a song's work without renewing; another "
+         "instance takes over a song this long after its owner died");
   number("--memory-release-after", c.memory_release_after, "SERENADE_MEMORY_RELEASE_AFTER",
          "Connections closed since their peak before freed memory is handed back to the system (0: never)");
   number("--memory-check-interval-ms", c.memory_check_interval_ms, "SERENADE_MEMORY_CHECK_INTERVAL_MS",
@@ -193,6 +196,7 @@ std::optional<std::string> validate(serve_config& c) {
   }
   // A listener at the live edge has little audio buffered: a longer wait could stall its player.
   if (c.live_wake_ms > 500) return "--live-wake-ms must be at most 500";
+  if (c.lease_s < 3 || c.lease_s > 3600) return "--lease-seconds must be between 3 and 3600";
   if (c.memory_check_interval_ms < 100) return "--memory-check-interval-ms must be at least 100";
   if (c.webhook_poll_interval_ms < 100) return "--webhook-poll-interval-ms must be at least 100";
   if (c.events_heartbeat_ms < 100) return "--events-heartbeat-ms must be at least 100";

@@ -42,6 +42,10 @@ struct lifecycle_counters {
   std::atomic<std::uint64_t> creates_confirmed{0};        // ... and a webhook did
   std::atomic<std::uint64_t> creates_never_confirmed{0};  // ... and none did in time: the song failed
   std::atomic<std::uint64_t> refused_no_credits{0};  // refused before asking: the balance cannot pay for a song
+  // A shared database (lifecycle/ownership.hpp): songs whose lease this instance took over from an instance that
+  // died or stopped, and terms it lost by not renewing its leases in time (its work then stopped).
+  std::atomic<std::uint64_t> songs_taken_over{0};
+  std::atomic<std::uint64_t> lease_terms_lost{0};
   credit_gauge credits;
 };
 

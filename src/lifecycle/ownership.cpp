@@ -3,35 +3,32 @@
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "lifecycle/lifecycle_options.hpp"
 #include "store/submission_store.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace serenade::lifecycle {
 
 namespace asio = boost::asio;
 
 ownership::ownership(store::submission_store& store, core::blocking_pool& pool, std::chrono::milliseconds lease,
-                     std::function<void(const store::submission&)> take_over)
+                     lifecycle_counters& counters, take_over_function take_over)
     : store_(store),
       pool_(pool),
       lease_(lease),
+      counters_(counters),
       take_over_(std::move(take_over)),
       instance_(ids::random_token()),
       renewed_at_(clock::now().time_since_epoch().count()) {}
 
-asio::awaitable<bool> ownership::claim(const std::string& session_id) {
-  co_return co_await pool_.run([&] { return store_.claim(session_id, instance_, lease_); });
-}
-
-asio::awaitable<void> ownership::release(const std::string& session_id) {
-  try {
-    co_await pool_.run([&] { return store_.release(session_id, instance_); });
-  } catch (const store::store_unavailable&) {
-    // The lease runs out by itself; another instance then finds the song's work done.
-  }
+std::string ownership::instance() const {
+  std::lock_guard lock(instance_mutex_);
+  return instance_;
 }
 
 bool ownership::holding() const {
@@ -39,13 +36,43 @@ bool ownership::holding() const {
   return clock::now() - renewed < lease_ * 2 / 3;
 }
 
+bool ownership::term_holds(std::uint64_t term) const { return term == term_.load() && holding(); }
+
+asio::awaitable<std::optional<std::uint64_t>> ownership::claim(const std::string& session_id) {
+  const auto term = term_.load();
+  const auto owner = instance();
+  const auto lease = lease_;
+  bool claimed = false;
+  try {
+    claimed = co_await pool_.run([&] { return store_.claim(session_id, owner, lease); });
+  } catch (const store::store_unavailable& e) {
+    SERENADE_LOG(warn, "lease_not_taken", "session", session_id, "error", e.what());
+  }
+  if (!claimed) co_return std::nullopt;
+  co_return term;
+}
+
+void ownership::fence() {
+  std::string old;
+  {
+    std::lock_guard lock(instance_mutex_);
+    old = std::exchange(instance_, ids::random_token());
+  }
+  ++term_;
+  ++counters_.lease_terms_lost;
+  SERENADE_LOG(warn, "leases_lost", "instance", old, "new_instance", instance());
+}
+
 asio::awaitable<void> ownership::renew() {
+  if (!holding()) fence();
+  const auto owner = instance();
+  const auto lease = lease_;
   try {
     const auto started = clock::now();
-    co_await pool_.run([&] { return store_.renew_leases(instance_, lease_); });
+    co_await pool_.run([&] { return store_.renew_leases(owner, lease); });
     renewed_at_ = started.time_since_epoch().count();
   } catch (const store::store_unavailable& e) {
-    SERENADE_LOG(warn, "leases_not_renewed", "instance", instance_, "error", e.what(), "holding", holding());
+    SERENADE_LOG(warn, "leases_not_renewed", "instance", owner, "error", e.what());
   }
 }
 
@@ -58,22 +85,31 @@ asio::awaitable<void> ownership::take_over_unowned() {
   }
   for (const auto& song : unowned) {
     if (!holding()) co_return;
-    const bool claimed = co_await claim(song.session_id);
-    if (!claimed) continue;  // another instance was quicker
-    SERENADE_LOG(info, "song_taken_over", "session", song.session_id, "instance", instance_, "from",
-                 song.owner.value_or("nobody"));
-    take_over_(song);
+    const auto term = co_await claim(song.session_id);
+    if (!term) continue;  // another instance was quicker
+    SERENADE_LOG(info, "song_taken_over", "session", song.session_id, "from", song.owner.value_or("nobody"));
+    ++counters_.songs_taken_over;
+    take_over_(song, *term);
   }
 }
 
 asio::awaitable<void> ownership::run() {
-  SERENADE_LOG(info, "ownership", "instance", instance_, "lease_ms", lease_.count());
+  SERENADE_LOG(info, "ownership", "instance", instance(), "lease_ms", lease_.count());
   asio::steady_timer pause(co_await asio::this_coro::executor);
   for (;;) {
     co_await renew();
     co_await take_over_unowned();
-    pause.expires_after(lease_ / 3);
+    pause.expires_after(std::min<std::chrono::milliseconds>(lease_ / 3, std::chrono::seconds(2)));
     co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
+void ownership::release_all() {
+  try {
+    const auto released = store_.release_all(instance());
+    SERENADE_LOG(info, "leases_released", "songs", released);
+  } catch (const store::store_unavailable& e) {
+    SERENADE_LOG(warn, "leases_not_released", "error", e.what());  // they run out by themselves
   }
 }
 

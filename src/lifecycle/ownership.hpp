@@ -1,17 +1,21 @@
 #pragma once
 // Which songs this instance does the background work of (following, capture, finalisation) when several share one
-// database: a lease per song (store::submission_store::claim) on the database's clock. The instance renews all its
-// leases in one statement every third of the lease, and every third of the lease looks for songs whose lease ran
-// out (an instance died) and takes them over. An instance that could not renew for two thirds of the lease stops
-// counting as the holder (holding() turns false) before any other instance may claim its songs.
-#include <boost/asio/any_io_executor.hpp>
+// database: a lease per song (store::submission_store::claim) on the database's clock. Every third of the lease, and
+// at least every two seconds, the instance renews all its leases in one statement and looks for songs whose lease
+// ran out or was given back (an instance died, or stopped) to take them over.
+//
+// Self-fencing: an instance that could not renew for two thirds of the lease stops counting as the holder before
+// any other instance may claim its songs; the work it started under that term ends (term_holds turns false) and
+// it draws a new instance id, so its old leases run out and are taken over like anyone's, by it or by another.
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
-#include <string_view>
 
 namespace serenade::core {
 class blocking_pool;
@@ -23,33 +27,51 @@ struct submission;
 
 namespace serenade::lifecycle {
 
+struct lifecycle_counters;
+
 class ownership {
  public:
   using clock = std::chrono::steady_clock;
-  // `take_over` is called with each song this instance has just claimed from nobody or from an expired lease.
+  // `take_over` is called with each song this instance has just claimed from nobody or from an expired lease, and
+  // the term it was claimed in.
+  using take_over_function = std::function<void(const store::submission&, std::uint64_t term)>;
   ownership(store::submission_store& store, core::blocking_pool& pool, std::chrono::milliseconds lease,
-            std::function<void(const store::submission&)> take_over);
+            lifecycle_counters& counters, take_over_function take_over);
 
-  // This run's id: random, drawn at start, so a restarted instance takes its old songs over like anyone's.
-  const std::string& instance() const { return instance_; }
+  // This term's id: random, drawn at start and again after fencing, so a restarted instance takes its old songs
+  // over like anyone's.
+  std::string instance() const;
   std::chrono::milliseconds lease() const { return lease_; }
+  // The term work started now belongs to: pass it to term_holds later.
+  std::uint64_t term() const { return term_.load(); }
+  // False once the leases of `term` could not be renewed for two thirds of their length, or the term ended: the
+  // work started under it must stop.
+  bool term_holds(std::uint64_t term) const;
 
-  boost::asio::awaitable<bool> claim(const std::string& session_id);
-  boost::asio::awaitable<void> release(const std::string& session_id);
+  // Takes the song's lease (a new song, a retried one, a confirmed one): the term it was taken in. Nullopt when
+  // another instance holds it, or the database cannot be reached: the song is then taken over by whoever finds its
+  // lease expired.
+  boost::asio::awaitable<std::optional<std::uint64_t>> claim(const std::string& session_id);
   // Renews and takes over until cancelled (shutdown).
   boost::asio::awaitable<void> run();
-  // False once the leases could not be renewed for two thirds of their length: the work must stop.
-  bool holding() const;
+  // Gives every lease back, so that other instances take the songs over at once (a blocking call: at exit, once
+  // this instance's work has stopped).
+  void release_all();
 
  private:
   boost::asio::awaitable<void> renew();
   boost::asio::awaitable<void> take_over_unowned();
+  bool holding() const;
+  void fence();
 
   store::submission_store& store_;
   core::blocking_pool& pool_;
   std::chrono::milliseconds lease_;
-  std::function<void(const store::submission&)> take_over_;
+  lifecycle_counters& counters_;
+  take_over_function take_over_;
+  mutable std::mutex instance_mutex_;
   std::string instance_;
+  std::atomic<std::uint64_t> term_{1};
   std::atomic<clock::rep> renewed_at_;  // steady clock ticks of the last successful renewal
 };
 

@@ -4,6 +4,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "lifecycle/lasting_writes.hpp"
+#include "lifecycle/ownership.hpp"
 #include "lifecycle/prompt.hpp"
 #include "lifecycle/upstream_create.hpp"
 #include "sonauto/client.hpp"
@@ -125,9 +126,7 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
     if (may_exist_upstream(f) && !options_.webhook_url.empty()) {
       SERENADE_LOG(warn, "generation_unconfirmed", "session", s.session_id, "error", f.describe());
       held_generating_slot slot(guards_);
-      auto kept = co_await keep_unconfirmed(std::move(s), who);
-      if (kept.accepted && !kept.repeated) slot.hand_over();
-      co_return kept;
+      co_return co_await keep_unconfirmed(std::move(s), who, slot);
     }
     SERENADE_LOG(warn, "generation_refused", "session", s.session_id, "error", f.describe());
     guards_.upstream_refused(admitted, may_exist_upstream(f));
@@ -139,8 +138,11 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
   s.created_at = s.updated_at = store::now();
   if (auto instead = co_await store_new(s, who)) co_return std::move(*instead);
   SERENADE_LOG(info, "submission_created", "session", s.session_id, "task", *s.task_id);
-  followers_.follow(s.session_id, *s.task_id, task_status::received);
-  slot.hand_over();
+  const auto term = co_await take_lease(s.session_id);
+  if (term) {
+    follow(s.session_id, *s.task_id, task_status::received, *term);
+    slot.hand_over();
+  }
   co_return submission_result::created(std::move(s));
 }
 
@@ -171,13 +173,54 @@ asio::awaitable<std::optional<submission_result>> submissions::store_new(const s
 
 // The song is kept, and the person sees it being made, rather than a 504 that invites a second paid generation.
 // Its Idempotency-Key finds it, so sending the form again starts nothing new.
-asio::awaitable<submission_result> submissions::keep_unconfirmed(store::submission s, const create_request& who) {
+asio::awaitable<submission_result> submissions::keep_unconfirmed(store::submission s, const create_request& who,
+                                                                  held_generating_slot& slot) {
   s.status = stored_text(task_status::received);
   s.created_at = s.updated_at = store::now();
   if (auto instead = co_await store_new(s, who)) co_return std::move(*instead);
   ++counters_.creates_unconfirmed;
-  unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + options_.stall_timeout);
+  const auto term = co_await take_lease(s.session_id);
+  if (term) {
+    unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + options_.stall_timeout);
+    slot.hand_over();
+  }
   co_return submission_result::created(std::move(s));
+}
+
+asio::awaitable<std::optional<std::uint64_t>> submissions::take_lease(const std::string& session_id) {
+  if (!leases_) co_return std::uint64_t{0};
+  co_return co_await leases_->claim(session_id);
+}
+
+std::function<bool()> submissions::while_held(std::uint64_t term) const {
+  if (!leases_) return {};
+  return [leases = leases_, term] { return leases->term_holds(term); };
+}
+
+void submissions::follow(const std::string& session_id, const std::string& task_id, task_status last,
+                         std::uint64_t term) {
+  followers_.follow(session_id, task_id, last, while_held(term));
+}
+
+// The wait of an unconfirmed create counts from its submit, not from this start or takeover.
+void submissions::wait_for_confirmation(const store::submission& s) {
+  const auto left = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(0),
+                                                         s.created_at + options_.stall_timeout - store::now());
+  SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "status", "unconfirmed", "wait_ms", left.count());
+  guards_.generation_resumed();
+  unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + left);
+}
+
+void submissions::adopt(const store::submission& s, std::uint64_t term) {
+  if (!s.completed_at && s.task_id) {
+    SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "task", *s.task_id, "status", s.status);
+    guards_.generation_resumed();
+    follow(s.session_id, *s.task_id, stored_status(s.status), term);
+  } else if (!s.completed_at) {
+    wait_for_confirmation(s);
+  } else if (s.task_id && stored_status(s.status) == task_status::success && options_.on_success) {
+    options_.on_success(s.session_id, *s.task_id);
+  }
 }
 
 asio::awaitable<void> submissions::give_up_unconfirmed(const std::string& session_id) {
@@ -205,10 +248,15 @@ asio::awaitable<bool> submissions::confirm(std::string_view session_id, const st
   });
   if (!confirmed) co_return false;
   unconfirmed_.stop_waiting(session);  // its wait gives its slot back; the follower holds one from now on
-  guards_.generation_resumed();
   ++counters_.creates_confirmed;
   SERENADE_LOG(info, "generation_confirmed", "session", session, "task", log::outside_text(task_id));
-  followers_.follow(session, task_id, task_status::received);
+  // The confirmation gave the lease back: the instance the webhook reached follows the song. The one that waited
+  // for it finds the task set when its wait runs out, and lets it be.
+  const auto term = co_await take_lease(session);
+  if (term) {
+    guards_.generation_resumed();
+    follow(session, task_id, task_status::received, *term);
+  }
   co_await followers_.announce(session);
   co_return true;
 }
@@ -223,27 +271,18 @@ asio::awaitable<std::optional<store::submission>> submissions::find(std::string_
   co_return co_await pool_.run([&] { return store_.find(session_id); });
 }
 
-asio::awaitable<void> submissions::resume_unfinished() {
-  // Today's budget counts what was created before a restart.
+asio::awaitable<void> submissions::restore_budget() {
   const auto today = std::chrono::time_point_cast<std::chrono::milliseconds>(guards_.budget().start_of_today());
   const auto spent = co_await pool_.run([&] { return store_.count_created_since(today); });
   guards_.budget().restore(spent);
+}
+
+asio::awaitable<void> submissions::resume_unfinished() {
+  co_await restore_budget();
   auto open = co_await pool_.run([this] { return store_.unfinished(); });
-  for (auto& s : open) {
-    SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "task", *s.task_id, "status", s.status);
-    guards_.generation_resumed();
-    followers_.follow(s.session_id, *s.task_id, stored_status(s.status));
-  }
-  // The wait of an unconfirmed create counts from its submit, not from this start.
+  for (auto& s : open) adopt(s, 0);
   auto unconfirmed = co_await pool_.run([this] { return store_.unconfirmed(); });
-  const auto now = store::now();
-  for (auto& s : unconfirmed) {
-    const auto left = std::max<std::chrono::milliseconds>(
-        std::chrono::milliseconds(0), s.created_at + options_.stall_timeout - now);
-    SERENADE_LOG(info, "submission_resumed", "session", s.session_id, "status", "unconfirmed", "wait_ms", left.count());
-    guards_.generation_resumed();
-    unconfirmed_.wait_for(s.session_id, std::chrono::steady_clock::now() + left);
-  }
+  for (auto& s : unconfirmed) wait_for_confirmation(s);
 }
 
 asio::awaitable<submission_result> submissions::retry(std::string_view session_id, const create_request& who) {
@@ -270,8 +309,11 @@ asio::awaitable<submission_result> submissions::retry(std::string_view session_i
   if (!restarted) co_return submission_result::refusal(refusal_reason::already_retried);
   SERENADE_LOG(info, "submission_retried", "session", existing->session_id, "task", task, "attempt",
                existing->attempts + 1);
-  followers_.follow(existing->session_id, task, task_status::received);
-  slot.hand_over();
+  const auto term = co_await take_lease(existing->session_id);
+  if (term) {
+    follow(existing->session_id, task, task_status::received, *term);
+    slot.hand_over();
+  }
   co_await followers_.announce(existing->session_id);
   auto now = co_await pool_.run([&] { return store_.find(existing->session_id); });
   co_return submission_result{std::move(now), false, std::nullopt};

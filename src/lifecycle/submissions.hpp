@@ -14,6 +14,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,8 @@ struct create_request {
   std::optional<std::string> idempotency_key;
 };
 
+class ownership;
+
 class submissions {
  public:
   // Each unfinished song's follower runs in `background`.
@@ -50,9 +54,17 @@ class submissions {
   lifecycle_counters& counters() { return counters_; }
   // Nullopt for an unknown session, and for anything that is not a session id at all.
   boost::asio::awaitable<std::optional<store::submission>> find(std::string_view session_id);
+  // With a shared database: a song's background work is done only while this instance holds its lease (call
+  // before any other call; without it, this process does every song's work).
+  void work_under(ownership& leases) { leases_ = &leases; }
+  // Today's budget counts what was created before this start, and by other instances (call once at start).
+  boost::asio::awaitable<void> restore_budget();
   // Starts following every task the store says is unfinished, and waiting again for every create still
-  // unconfirmed (call once at start).
+  // unconfirmed (call once at start, when the database is this process's alone).
   boost::asio::awaitable<void> resume_unfinished();
+  // Does the background work a song has left, whose lease this instance took over in `term` (ownership):
+  // follows it, waits for its confirmation, or finalises it.
+  void adopt(const store::submission& s, std::uint64_t term);
   // A failed song tried again under the same session id, so its share link keeps working: a new generation
   // with the same prompt. Refused when unknown, not failed, by the guards, or upstream as for create.
   boost::asio::awaitable<submission_result> retry(std::string_view session_id, const create_request& who);
@@ -76,7 +88,15 @@ class submissions {
   void count_create(const sonauto::outcome<std::string>& created);
   sonauto::generation_request generation_for(const store::submission& s) const;
   // A create whose answer was lost: the song is stored without a task and waits for a webhook to name it.
-  boost::asio::awaitable<submission_result> keep_unconfirmed(store::submission s, const create_request& who);
+  boost::asio::awaitable<submission_result> keep_unconfirmed(store::submission s, const create_request& who,
+                                                             held_generating_slot& slot);
+  // The term in which this instance may do the song's work (0 when it has the database alone); nullopt when
+  // another instance holds the song's lease.
+  boost::asio::awaitable<std::optional<std::uint64_t>> take_lease(const std::string& session_id);
+  // Whether the lease taken in `term` still holds (empty when there are no leases).
+  std::function<bool()> while_held(std::uint64_t term) const;
+  void follow(const std::string& session_id, const std::string& task_id, task_status last, std::uint64_t term);
+  void wait_for_confirmation(const store::submission& s);
   // Stores a new song: nothing once stored, else the answer to give instead (the song of a repeat that raced this
   // one, or a refusal).
   boost::asio::awaitable<std::optional<submission_result>> store_new(const store::submission& s,
@@ -92,6 +112,7 @@ class submissions {
   idempotent_creates in_flight_;
   task_followers followers_;
   unconfirmed_creates unconfirmed_;
+  ownership* leases_ = nullptr;
 };
 
 }  // namespace serenade::lifecycle

@@ -31,6 +31,7 @@ struct task_followers::follower {
   std::string session_id;
   std::string task_id;
   task_status last_status;
+  std::function<bool()> held;  // empty: this process has the database alone
   std::unique_ptr<core::wake_event> hinted;  // a webhook hint: poll now
   std::atomic<bool> webhooks_seen{false};
 };
@@ -91,12 +92,14 @@ task_followers::task_followers(asio::any_io_executor executor, store::submission
 
 task_followers::~task_followers() = default;
 
-void task_followers::follow(std::string session_id, std::string task_id, task_status last_status) {
+void task_followers::follow(std::string session_id, std::string task_id, task_status last_status,
+                            std::function<bool()> held) {
   auto strand = asio::make_strand(executor_);
   auto f = std::make_shared<follower>();
   f->session_id = std::move(session_id);
   f->task_id = std::move(task_id);
   f->last_status = last_status;
+  f->held = std::move(held);
   f->hinted = std::make_unique<core::wake_event>(strand);
   {
     std::lock_guard lock(mutex_);
@@ -167,6 +170,10 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     const bool slow_polling = f->webhooks_seen && is_stream_ready(f->last_status);
     const auto pause = status_poll_pause(options_, slow_polling, rate_limited, jitter);
     co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + pause);
+    if (f->held && !f->held()) {
+      SERENADE_LOG(warn, "song_let_go", "session", f->session_id, "task", f->task_id);
+      co_return;
+    }
     auto polled = co_await client_.status(f->task_id);
     if (!polled) {
       const auto& failure = polled.error();

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -50,7 +51,10 @@ class task_followers {
                  sonauto::client& client, const lifecycle_options& options, core::task_group& background,
                  std::function<void()> generation_ended);
 
-  void follow(std::string session_id, std::string task_id, task_status last_status);
+  // `held` (when set) says whether this instance still holds the song's lease: once it does not, the follower ends
+  // without writing anything, and whichever instance takes the song over follows it.
+  void follow(std::string session_id, std::string task_id, task_status last_status,
+              std::function<bool()> held = {});
   // A webhook said this task changed: check its status now. False when no follower of this process knows it.
   bool hint(std::string_view task_id);
   // A webhook that names no task: every follower checks its status (rounds at least a second apart; one that

@@ -60,12 +60,13 @@ UPDATE submissions SET
   task_id = $2, status = 'RECEIVED', streaming_ready_at = NULL, completed_at = NULL, error = NULL,
   lyrics = NULL, tags = '[]', archive_source = NULL, archive_size = NULL, archive_sha256 = NULL,
   archive_duration_ms = NULL, archived_at = NULL, final_copy_given_up_at = NULL, attempts = attempts + 1,
-  updated_at = $3
+  updated_at = $3, owner = NULL, lease_until = NULL
 WHERE session_id = $1 AND status = 'FAILURE'
 )sql";
 
 const std::string confirm_task_sql = R"sql(
-UPDATE submissions SET task_id = $2, status = 'RECEIVED', completed_at = NULL, error = NULL, updated_at = $3
+UPDATE submissions SET task_id = $2, status = 'RECEIVED', completed_at = NULL, error = NULL, updated_at = $3,
+  owner = NULL, lease_until = NULL
 WHERE session_id = $1 AND task_id IS NULL
 )sql";
 
@@ -81,13 +82,18 @@ const std::string claim_sql = "UPDATE submissions SET owner = $2, lease_until = 
                               " + $3 WHERE session_id = $1 AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
                               "OR lease_until < " + database_now + ")";
 
-const std::string renew_leases_sql = "UPDATE submissions SET lease_until = " + database_now + " + $2 WHERE owner = $1";
+// Which songs have background work left; the partial index submissions_work holds exactly these rows.
+const std::string has_work = R"sql((completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL)))sql";
+
+const std::string renew_leases_sql =
+    "UPDATE submissions SET lease_until = " + database_now + " + $2 WHERE owner = $1 AND " + has_work;
+
+const std::string release_all_sql = "UPDATE submissions SET owner = NULL, lease_until = NULL WHERE owner = $1";
 
 const std::string release_sql = "UPDATE submissions SET owner = NULL, lease_until = NULL WHERE session_id = $1 AND owner = $2";
 
-const std::string unowned_work_where = R"sql(
-WHERE (completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
-    AND final_copy_given_up_at IS NULL))
+const std::string unowned_work_where = "WHERE " + has_work + R"sql(
   AND (owner IS NULL OR lease_until IS NULL OR lease_until < )sql" + database_now + R"sql()
 ORDER BY created_at, session_id
 )sql";
@@ -287,6 +293,10 @@ std::uint64_t pg_store::renew_leases(std::string_view owner, std::chrono::millis
 
 bool pg_store::release(std::string_view session_id, std::string_view owner) {
   return run("release lease", release_sql, pg::parameters().text(session_id).text(owner)).affected() > 0;
+}
+
+std::uint64_t pg_store::release_all(std::string_view owner) {
+  return run("release all leases", release_all_sql, pg::parameters().text(owner)).affected();
 }
 
 std::vector<submission> pg_store::unowned_work() { return select("list unowned work", unowned_work_where, {}); }

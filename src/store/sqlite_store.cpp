@@ -105,7 +105,9 @@ UPDATE submissions SET
   status = 'RECEIVED',
   completed_at = NULL,
   error = NULL,
-  updated_at = :updated_at
+  updated_at = :updated_at,
+  owner = NULL,
+  lease_until = NULL
 WHERE session_id = :session_id AND task_id IS NULL
 )sql";
 
@@ -125,17 +127,23 @@ const std::string claim_sql = "UPDATE submissions SET owner = :owner, lease_unti
                               " + :lease_ms WHERE session_id = :session_id AND (owner IS NULL OR owner = :owner OR "
                               "lease_until IS NULL OR lease_until < " + database_now + ")";
 
-const std::string renew_leases_sql =
-    "UPDATE submissions SET lease_until = " + database_now + " + :lease_ms WHERE owner = :owner";
+// Which songs have background work left; the first part of the partial index submissions_work, word for word.
+constexpr std::string_view has_work = R"sql((completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
+    AND final_copy_given_up_at IS NULL)))sql";
+
+const std::string renew_leases_sql = "UPDATE submissions SET lease_until = " + database_now +
+                                     " + :lease_ms WHERE owner = :owner AND " + std::string(has_work);
+
+constexpr std::string_view release_all_sql = R"sql(
+UPDATE submissions SET owner = NULL, lease_until = NULL WHERE owner = :owner
+)sql";
 
 constexpr std::string_view release_sql = R"sql(
 UPDATE submissions SET owner = NULL, lease_until = NULL WHERE session_id = :session_id AND owner = :owner
 )sql";
 
-// The first part of the WHERE clause matches the partial index submissions_work word for word.
-const std::string unowned_work_sql = std::string(select_submissions) + R"sql(INDEXED BY submissions_work
-WHERE (completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
-    AND final_copy_given_up_at IS NULL))
+const std::string unowned_work_sql = std::string(select_submissions) + "INDEXED BY submissions_work\nWHERE " +
+                                    std::string(has_work) + R"sql(
   AND (owner IS NULL OR lease_until IS NULL OR lease_until < )sql" + database_now + R"sql()
 ORDER BY created_at, session_id
 )sql";
@@ -203,6 +211,8 @@ UPDATE submissions SET
   archive_duration_ms = NULL,
   archived_at = NULL,
   final_copy_given_up_at = NULL,
+  owner = NULL,
+  lease_until = NULL,
   attempts = attempts + 1,
   updated_at = :updated_at
 WHERE session_id = :session_id AND status = 'FAILURE'
@@ -568,6 +578,14 @@ bool sqlite_store::release(std::string_view session_id, std::string_view owner) 
   use.bind(":owner", owner);
   use.step();
   return sqlite3_changes(db_.get()) > 0;
+}
+
+std::uint64_t sqlite_store::release_all(std::string_view owner) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(release_all_sql), "release all leases");
+  use.bind(":owner", owner);
+  use.step();
+  return static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
 }
 
 std::vector<submission> sqlite_store::unowned_work() {

@@ -87,7 +87,9 @@ class sqlite_store final : public submission_store {
   bool claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) override;
   std::uint64_t renew_leases(std::string_view owner, std::chrono::milliseconds lease) override;
   bool release(std::string_view session_id, std::string_view owner) override;
+  std::uint64_t release_all(std::string_view owner) override;
   std::vector<submission> unowned_work() override;
+  bool shared() const override { return false; }
   int schema_version() override;
 
  private:

@@ -769,6 +769,52 @@ TEST_P(store_contract, only_the_holder_gives_a_lease_back) {
   EXPECT_TRUE(store.claim("song", "b", 60s));
 }
 
+TEST_P(store_contract, a_lease_on_a_song_whose_work_ended_is_not_renewed) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("working", 1, "t-working"));
+  store.insert(make_submission("failed", 2, "t-failed"));
+  ASSERT_TRUE(store.claim("working", "a", -1s));
+  ASSERT_TRUE(store.claim("failed", "a", -1s));
+  store.record_status("failed", {.status = "FAILURE", .completed_at = at(3), .error = "x"});
+  EXPECT_EQ(store.renew_leases("a", 60s), 1u);
+  EXPECT_TRUE(store.claim("failed", "b", 60s)) << "its lease ran out unrenewed";
+  EXPECT_FALSE(store.claim("working", "b", 60s));
+}
+
+TEST_P(store_contract, release_all_gives_back_every_lease_of_one_holder) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  for (const char* id : {"s1", "s2", "s3"}) store.insert(make_submission(id, 10, std::string("t-") + id));
+  ASSERT_TRUE(store.claim("s1", "a", 60s));
+  ASSERT_TRUE(store.claim("s2", "a", 60s));
+  ASSERT_TRUE(store.claim("s3", "b", 60s));
+  EXPECT_EQ(store.release_all("a"), 2u);
+  EXPECT_EQ(ids_of(store.unowned_work()), (std::vector<std::string>{"s1", "s2"}));
+  EXPECT_EQ(store.find("s3")->owner, "b");
+}
+
+TEST_P(store_contract, a_retry_gives_the_lease_back) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("again", 1, "t-first"));
+  ASSERT_TRUE(store.claim("again", "a", 60s));
+  store.record_status("again", {.status = "FAILURE", .completed_at = at(2), .error = "x"});
+  ASSERT_TRUE(store.restart_generation("again", "t-second", at(3)));
+  EXPECT_FALSE(store.find("again")->owner);
+  EXPECT_TRUE(store.claim("again", "b", 60s));
+}
+
+TEST_P(store_contract, confirming_a_task_gives_the_lease_back) {
+  using namespace std::chrono_literals;
+  auto& store = this->store();
+  store.insert(make_submission("lost", 1));
+  ASSERT_TRUE(store.claim("lost", "a", 60s));
+  ASSERT_TRUE(store.confirm_task("lost", "t-found", at(2)));
+  EXPECT_FALSE(store.find("lost")->owner);
+  EXPECT_TRUE(store.claim("lost", "b", 60s)) << "the instance the webhook reached takes it";
+}
+
 TEST_P(store_contract, unowned_work_lists_songs_with_work_left_that_nobody_holds) {
   using namespace std::chrono_literals;
   auto& store = this->store();

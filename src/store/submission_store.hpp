@@ -68,6 +68,7 @@ class submission_store {
   // completed_at, error, lyrics, tags and the archive, adds one to attempts and sets updated_at to now. The row is
   // then unfinished() again. False, changing nothing, for an unknown session or a status other than "FAILURE".
   // Throws duplicate_key when new_task_id is already another submission's task id.
+  // Its lease is given back, so that the instance that took the retry can take it.
   virtual bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) = 0;
   // A create whose answer was lost leaves a row without a task id (insert one): the generation may exist upstream.
   // Such rows not yet given up on, oldest first: what a restart must keep waiting for.
@@ -76,6 +77,7 @@ class submission_store {
   // completed_at and error (a song given up on comes back) and sets updated_at. Only a row without a task id is
   // touched; false, changing nothing, otherwise or for an unknown session. Throws duplicate_key when task_id is
   // another submission's.
+  // A confirmed song's lease is given back, so that the instance the webhook reached can take it.
   virtual bool confirm_task(std::string_view session_id, std::string_view task_id, time_point now) = 0;
   // No webhook told the task in time: the row without a task id fails (status "FAILURE", completed_at, error).
   // False, changing nothing, when it has a task id by now, was already given up on, or is unknown.
@@ -86,13 +88,19 @@ class submission_store {
   // or the holder's lease has run out. False, changing nothing, when another instance holds it, or the session is
   // unknown.
   virtual bool claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) = 0;
-  // Extends every lease `owner` holds to `lease` from now; how many.
+  // Extends every lease `owner` holds on a song with work left to `lease` from now; how many. A song whose work
+  // ended keeps its owner until the lease runs out, so a retry can take it at once or a little later.
   virtual std::uint64_t renew_leases(std::string_view owner, std::chrono::milliseconds lease) = 0;
   // Gives the song's lease back, when `owner` holds it; false otherwise.
   virtual bool release(std::string_view session_id, std::string_view owner) = 0;
+  // Gives back every lease `owner` holds (an instance stopping); how many.
+  virtual std::uint64_t release_all(std::string_view owner) = 0;
   // Songs with background work left (unfinished, unconfirmed, or succeeded without their final copy) that nobody
   // holds a live lease on: what an instance takes over. Oldest first.
   virtual std::vector<submission> unowned_work() = 0;
+  // Whether other processes may share the database (so leases decide who does a song's work), or this process
+  // has it alone (an embedded file: it does every song's work).
+  virtual bool shared() const = 0;
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };

@@ -399,7 +399,8 @@ stack::stack(sim_settings settings, std::vector<std::string> serve_args)
   start_server();
 }
 
-void stack::start_server(std::vector<std::string> extra_args) {
+std::vector<std::string> stack::serve_command(const std::string& archive_dir,
+                                             const std::vector<std::string>& extra_args) const {
   std::vector<std::string> args{SERENADE_BINARY,
                                 "serve",
                                 "--listen",
@@ -407,7 +408,7 @@ void stack::start_server(std::vector<std::string> extra_args) {
                                 "--database",
                                 database_url(),
                                 "--archive-dir",
-                                dir_ + "/archive",
+                                archive_dir,
                                 "--sonauto-api-base",
                                 "http://127.0.0.1:" + std::to_string(sim_port_) + "/v1",
                                 "--sonauto-stream-base",
@@ -433,10 +434,25 @@ void stack::start_server(std::vector<std::string> extra_args) {
   };
   apply(serve_args_);
   apply(extra_args);
+  return args;
+}
+
+void stack::start_server(std::vector<std::string> extra_args) {
+  auto args = serve_command(dir_ + "/archive", extra_args);
   server_.reset();
   server_ = std::make_unique<process>(args, std::vector<std::pair<std::string, std::string>>{{"SONAUTO_API_KEY", test_api_key}},
                                       dir_ + "/server.log");
   api_port_ = server_->wait_for_port("serenade");
+}
+
+stack::instance stack::start_instance(const std::string& name, std::vector<std::string> extra_args) {
+  instance started;
+  started.server = std::make_unique<process>(
+      serve_command(dir_ + "/archive-" + name, extra_args),
+      std::vector<std::pair<std::string, std::string>>{{"SONAUTO_API_KEY", test_api_key}},
+      dir_ + "/server-" + name + ".log");
+  started.port = started.server->wait_for_port("serenade");
+  return started;
 }
 
 stack::~stack() {
@@ -474,10 +490,15 @@ std::string stack::task_for(const std::string& marker) {
 
 json::object stack::wait_for_state(const std::string& session, const std::function<bool(const json::object&)>& done,
                                    std::chrono::milliseconds timeout) {
+  return wait_for_state_at(api_port_, session, done, timeout);
+}
+
+json::object wait_for_state_at(std::uint16_t port, const std::string& session,
+                               const std::function<bool(const json::object&)>& done, std::chrono::milliseconds timeout) {
   json::object last;
   wait_until(
       [&] {
-        auto reply = api("GET", "/api/submissions/" + session);
+        auto reply = request(port, "GET", "/api/submissions/" + session);
         if (reply.status != 200) return false;
         last = reply.json().as_object();
         return done(last);
@@ -486,23 +507,30 @@ json::object stack::wait_for_state(const std::string& session, const std::functi
   return last;
 }
 
-std::uint64_t stack::metric(const std::string& series) {
-  const auto page = api("GET", "/metrics").body;
+std::uint64_t metric_at(std::uint16_t port, const std::string& series) {
+  const auto page = request(port, "GET", "/metrics").body;
   const auto value = metric_value(page, series);
   if (!value) throw std::runtime_error("no series " + series + " in /metrics:\n" + page);
   return *value;
 }
 
-std::uint64_t stack::wait_for_metric(const std::string& series, const std::function<bool(std::uint64_t)>& done,
-                                     std::chrono::milliseconds timeout) {
+std::uint64_t wait_for_metric_at(std::uint16_t port, const std::string& series,
+                                 const std::function<bool(std::uint64_t)>& done, std::chrono::milliseconds timeout) {
   std::uint64_t last = 0;
   wait_until(
       [&] {
-        last = metric(series);
+        last = metric_at(port, series);
         return done(last);
       },
       [&] { return series + " never reached the expected value; last: " + std::to_string(last); }, timeout);
   return last;
+}
+
+std::uint64_t stack::metric(const std::string& series) { return metric_at(api_port_, series); }
+
+std::uint64_t stack::wait_for_metric(const std::string& series, const std::function<bool(std::uint64_t)>& done,
+                                     std::chrono::milliseconds timeout) {
+  return wait_for_metric_at(api_port_, series, done, timeout);
 }
 
 std::string stack::simulator_audio(const std::string& task_id) { return sim("GET", "/_sim/tasks/" + task_id + "/audio").body; }

@@ -39,6 +39,18 @@ void wait_until(const std::function<bool()>& done, const std::function<std::stri
 // e.g. `serenade_finalisations_total{outcome="ok"}`. Nullopt when the page has no such series.
 std::optional<std::uint64_t> metric_value(const std::string& page, const std::string& series);
 
+// One series of the /metrics page of the server on `port` now; throws when it is missing.
+std::uint64_t metric_at(std::uint16_t port, const std::string& series);
+// Polls that series until it satisfies `done`; returns that value. Throws after `timeout`.
+std::uint64_t wait_for_metric_at(std::uint16_t port, const std::string& series,
+                                 const std::function<bool(std::uint64_t)>& done,
+                                 std::chrono::milliseconds timeout = 20s);
+
+// Polls GET /api/submissions/{id} on the server on `port` until `done` holds; returns that state.
+boost::json::object wait_for_state_at(std::uint16_t port, const std::string& session,
+                                      const std::function<bool(const boost::json::object&)>& done,
+                                      std::chrono::milliseconds timeout = 20s);
+
 class process {
  public:
   process(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env, std::string log_path);
@@ -150,6 +162,13 @@ class stack {
   process& server() { return *server_; }
   process& simulator() { return *simulator_; }
   void start_server(std::vector<std::string> extra_args = {});
+  // Another server on the same database and simulator (give both a shared database: --database), with its own
+  // archive folder and log (server-<name>.log), as a second instance of a cluster.
+  struct instance {
+    std::unique_ptr<process> server;
+    std::uint16_t port = 0;
+  };
+  instance start_instance(const std::string& name, std::vector<std::string> extra_args = {});
 
   http_reply api(const std::string& method, const std::string& target, const std::string& body = {},
                  const header_pairs& headers = {});
@@ -182,6 +201,8 @@ class stack {
   std::uint16_t sim_port_ = 0;
   std::uint16_t api_port_ = 0;
   std::vector<std::string> serve_args_;
+  std::vector<std::string> serve_command(const std::string& archive_dir,
+                                         const std::vector<std::string>& extra_args) const;
 };
 
 // A body as the bytes archive's MP3 checks read.
