@@ -62,6 +62,9 @@ std::string service_metrics::render(const sources& from) const {
   out += fmt::format("serenade_captures_started_total {}\n", hubs.captures_started.load());
   family(out, "serenade_captures_too_large_total", "counter", "Captures abandoned at --max-song-bytes.");
   out += fmt::format("serenade_captures_too_large_total {}\n", hubs.captures_too_large.load());
+  family(out, "serenade_edge_connections_total", "counter",
+         "Connections to the instance that owns a song, read as an edge instead of opening Sonauto's stream.");
+  out += fmt::format("serenade_edge_connections_total {}\n", hubs.edge_connections.load());
   family(out, "serenade_captures_resumed_total", "counter", "Captures reopened with bytes kept from a previous run.");
   out += fmt::format("serenade_captures_resumed_total {}\n", hubs.captures_resumed.load());
   family(out, "serenade_captures_completed_total", "counter", "Captures that hold the whole song.");

@@ -4,6 +4,7 @@
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
 #include "api/routes.hpp"
+#include "api/relay_key.hpp"
 #include "api/stream_shares.hpp"
 #include "archive/song_copies.hpp"
 #include "http/conditional.hpp"
@@ -114,7 +115,8 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const http::
   }
   if (ex.req().is_head()) co_return co_await live::answer_live_head(ex);
   std::optional<core::keyed_slots::slot> share;
-  if (ctx.streams && !(share = ctx.streams->take(ex.req()))) {
+  const bool relay = is_relay(ex.req(), ctx.relay_key);
+  if (ctx.streams && !relay && !(share = ctx.streams->take(ex.req()))) {
     co_return co_await ex.respond(answer_for(request_refusal::too_many_streams));
   }
   auto song = ctx.hubs.ensure(s->session_id, *s->task_id);

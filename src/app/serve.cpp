@@ -5,6 +5,7 @@
 #include "api/http_answers.hpp"
 #include "api/stream_shares.hpp"
 #include "api/metrics.hpp"
+#include "api/relay_key.hpp"
 #include "api/routes.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
@@ -75,6 +76,20 @@ void remove_dead_temporary_files(store::submission_store& store, const std::stri
   SERENADE_LOG(info, "temporary_files_removed", "count", removed);
 }
 
+// Where other instances reach this one: the configured URL, else the listening address unless it is a wildcard
+// (which names no machine). Empty: they cannot, and each opens its own Sonauto stream for its listeners.
+std::string advertised_url(const core::serve_config& config, std::uint16_t port) {
+  if (!config.advertise_url.empty()) return config.advertise_url;
+  const auto& host = config.listen_parsed.host;
+  if (host.empty() || host == "0.0.0.0" || host == "::") {
+    SERENADE_LOG(warn, "no_advertise_url", "reason", "wildcard listen address",
+                 "effect", "listeners of songs owned by another instance open their own Sonauto stream");
+    return {};
+  }
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 core::task_group::ended_handler log_failure(std::string_view event) {
   return [event](std::exception_ptr error) {
     if (error) log::failure(error, event);
@@ -122,6 +137,14 @@ int run_serve(core::serve_config config) {
   sonauto::client sonauto(sonauto_options);
   auto hub_options = hub_settings(config);
   hub_options.disk = &disk_pool;
+  // A shared database: each song's work is done by the one instance holding its lease (set below), and the other
+  // instances relay the song from it to their listeners.
+  std::unique_ptr<lifecycle::ownership> leases;
+  const auto token = api::webhook_token(config.webhook_token, config.archive_dir);
+  if (store->shared()) {
+    hub_options.origin = [&leases](std::string session_id) { return leases->relay_for(std::move(session_id)); };
+    hub_options.origin_headers = {{std::string(api::relay_header), api::relay_key(token)}};
+  }
   live::hub_table hubs(executor, sonauto, hub_options, background);
   lifecycle::finaliser_counters final_counters;
   lifecycle::finaliser finaliser(executor, sonauto, *store, db_pool, finaliser_settings(config), final_counters,
@@ -131,7 +154,6 @@ int run_serve(core::serve_config config) {
   // status events its followers publish.
   lifecycle::status_events status_events;
   const auto render = [url = config.public_url](const store::submission& s) { return api::submission_json(s, url); };
-  const auto token = api::webhook_token(config.webhook_token, config.archive_dir);
   auto lifecycle_options = lifecycle_settings(config);
   if (!config.public_url.empty()) {
     lifecycle_options.webhook_url = config.public_url + "/api/webhooks/sonauto/" + token;
@@ -149,8 +171,6 @@ int run_serve(core::serve_config config) {
     archive::forget_attempt(dir, session);
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
-  // A shared database: each song's work is done by the one instance holding its lease.
-  std::unique_ptr<lifecycle::ownership> leases;
   if (store->shared()) {
     leases = std::make_unique<lifecycle::ownership>(
         *store, db_pool, std::chrono::seconds(config.lease_s), submissions.counters(),
@@ -179,7 +199,8 @@ int run_serve(core::serve_config config) {
                              config.archive_dir,
                              &streams,
                              &connection_counters,
-                             &draining};
+                             &draining,
+                             api::relay_key(token)};
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
@@ -215,6 +236,7 @@ int run_serve(core::serve_config config) {
     servers.emplace_back(*metrics_server);
   }
   const auto port = server.start();
+  if (leases) leases->advertise(advertised_url(config, port));
   // One plain line for the person who just ran the README's command.
   std::printf("Serenade is running: open http://%s:%u/ in your browser (Ctrl+C stops it)\n",
               config.listen_parsed.host.c_str(), static_cast<unsigned>(port));

@@ -46,6 +46,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR", "Folder for archived songs");
   text("--public-url", c.public_url, "SERENADE_PUBLIC_URL",
        "Public base URL of this server (enables Sonauto webhooks), e.g. https://serenade.example");
+  text("--advertise-url", c.advertise_url, "SERENADE_ADVERTISE_URL",
+       "With a shared (PostgreSQL) database: the base URL other instances reach this one at, e.g. "
+       "http://10.0.0.5:8080, to relay its songs to their listeners (default: http://<--listen> when that is not a "
+       "wildcard address)");
   text("--log-level", c.log_level, "SERENADE_LOG_LEVEL", "trace, debug, info, warn, error or off");
   text("--web-dir", c.web_dir, "SERENADE_WEB_DIR", "Folder of the web front end (default: the built-in one)");
   number("--threads", c.threads, "SERENADE_THREADS", "I/O threads (0: one per core)");
@@ -216,15 +220,19 @@ std::optional<std::string> validate(serve_config& c) {
     if (!is_http_url(c.sonauto_api_base)) return "SONAUTO_API_BASE must be an http:// or https:// URL";
     if (!is_http_url(c.sonauto_stream_base)) return "SONAUTO_STREAM_BASE must be an http:// or https:// URL";
   }
-  if (!c.public_url.empty()) {
-    const auto host_start = c.public_url.find("://");
-    const bool has_host = host_start != std::string::npos && host_start + 3 < c.public_url.size() &&
-                          c.public_url[host_start + 3] != '/';
-    if (!is_http_url(c.public_url) || !has_host) {
-      return "SERENADE_PUBLIC_URL must be an http(s):// URL with a host, e.g. https://serenade.example";
-    }
+  const auto has_host = [&](const std::string& url) {
+    const auto host_start = url.find("://");
+    return is_http_url(url) && host_start != std::string::npos && host_start + 3 < url.size() &&
+           url[host_start + 3] != '/';
+  };
+  if (!c.public_url.empty() && !has_host(c.public_url)) {
+    return "SERENADE_PUBLIC_URL must be an http(s):// URL with a host, e.g. https://serenade.example";
   }
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  if (!c.advertise_url.empty() && !has_host(c.advertise_url)) {
+    return "SERENADE_ADVERTISE_URL must be an http(s):// URL with a host, e.g. http://10.0.0.5:8080";
+  }
+  while (c.advertise_url.ends_with('/')) c.advertise_url.pop_back();
   return std::nullopt;
 }
 

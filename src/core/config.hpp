@@ -63,6 +63,7 @@ struct serve_config {
   unsigned live_wake_bytes = 16 * 1024;  // live listeners are woken once this much is new …
   unsigned live_wake_ms = 100;           // … or this long after the first new byte (live/wake_coalescer.hpp)
   unsigned shutdown_grace_s = 10;
+  std::string advertise_url;  // where other instances reach this one (shared database only)
   unsigned lease_s = 15;  // a song's lease (shared database only)
   unsigned drain_s = 0;  // not ready, still serving, before the shutdown proper
   unsigned memory_release_after = 1000;   // connections closed since the peak before freed memory is released

@@ -31,6 +31,29 @@ std::string ownership::instance() const {
   return instance_;
 }
 
+void ownership::advertise(std::string url) {
+  std::lock_guard lock(instance_mutex_);
+  url_ = std::move(url);
+}
+
+std::string ownership::url() const {
+  std::lock_guard lock(instance_mutex_);
+  return url_;
+}
+
+asio::awaitable<std::optional<std::string>> ownership::relay_for(std::string session_id) {
+  std::optional<store::submission> song;
+  try {
+    song = co_await pool_.run([&] { return store_.find(session_id); });
+  } catch (const store::store_unavailable&) {
+    co_return std::nullopt;
+  }
+  if (!song || !song->owner || !song->owner_url || song->owner_url->empty()) co_return std::nullopt;
+  // An id of this instance's earlier term still names it by its URL: never relay from itself.
+  if (*song->owner == instance() || *song->owner_url == url()) co_return std::nullopt;
+  co_return *song->owner_url + "/api/stream/" + session_id;
+}
+
 bool ownership::holding() const {
   const auto renewed = clock::time_point(clock::duration(renewed_at_.load()));
   return clock::now() - renewed < lease_ * 2 / 3;
@@ -41,10 +64,11 @@ bool ownership::term_holds(std::uint64_t term) const { return term == term_.load
 asio::awaitable<std::optional<std::uint64_t>> ownership::claim(const std::string& session_id) {
   const auto term = term_.load();
   const auto owner = instance();
+  const auto where = url();
   const auto lease = lease_;
   bool claimed = false;
   try {
-    claimed = co_await pool_.run([&] { return store_.claim(session_id, owner, lease); });
+    claimed = co_await pool_.run([&] { return store_.claim(session_id, owner, where, lease); });
   } catch (const store::store_unavailable& e) {
     SERENADE_LOG(warn, "lease_not_taken", "session", session_id, "error", e.what());
   }

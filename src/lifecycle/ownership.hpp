@@ -42,6 +42,14 @@ class ownership {
   // over like anyone's.
   std::string instance() const;
   std::chrono::milliseconds lease() const { return lease_; }
+  // The base URL other instances reach this one at (http://host:port), recorded with each lease taken from now
+  // on, so that they relay its songs from it (relay_for). Empty: unknown, they cannot.
+  void advertise(std::string url);
+  std::string url() const;
+  // Where this instance reads a song's stream as an edge: the owner's /api/stream/{id}, when another instance
+  // owns the song and said where it is. Nullopt: from Sonauto (this instance owns the song, nobody does, the
+  // owner cannot be reached by URL, or the database cannot tell).
+  boost::asio::awaitable<std::optional<std::string>> relay_for(std::string session_id);
   // The term work started now belongs to: pass it to term_holds later.
   std::uint64_t term() const { return term_.load(); }
   // False once the leases of `term` could not be renewed for two thirds of their length, or the term ended: the
@@ -69,8 +77,9 @@ class ownership {
   std::chrono::milliseconds lease_;
   lifecycle_counters& counters_;
   take_over_function take_over_;
-  mutable std::mutex instance_mutex_;
+  mutable std::mutex instance_mutex_;  // guards instance_ and url_
   std::string instance_;
+  std::string url_;
   std::atomic<std::uint64_t> term_{1};
   std::atomic<clock::rep> renewed_at_;  // steady clock ticks of the last successful renewal
 };

@@ -266,6 +266,13 @@ asio::awaitable<std::optional<sonauto::task_status>> hub::upstream_status() {
   co_return report.value().status;
 }
 
+asio::awaitable<sonauto::outcome<std::unique_ptr<sonauto::upstream_stream>>> hub::open_upstream(
+    const std::optional<std::string>& origin) {
+  if (!origin) co_return co_await client_.open_stream(task_id_);
+  ++counters_.edge_connections;
+  co_return co_await client_.open_stream_at(*origin, options_.origin_headers);
+}
+
 asio::awaitable<void> hub::capture() {
   auto self = shared_from_this();
   asio::steady_timer pause(co_await asio::this_coro::executor);
@@ -282,12 +289,16 @@ asio::awaitable<void> hub::capture() {
       abandon("the music service's stream kept failing");
       co_return;
     }
-    auto opened = co_await client_.open_stream(task_id_);
+    std::optional<std::string> origin;
+    if (options_.origin) origin = co_await options_.origin(session_id_);
+    auto opened = co_await open_upstream(origin);
     if (!opened) {
       const auto& f = opened.error();
       ++attempts_without_progress;
-      SERENADE_LOG(warn, "capture_upstream_refused", "session", session_id_, "error", f.describe());
-      if (f.kind != sonauto::failure_kind::http_status) continue;
+      SERENADE_LOG(warn, "capture_upstream_refused", "session", session_id_, "error", f.describe(), "edge",
+                   origin.has_value());
+      // Sonauto's word on the task says nothing about another instance's relay: ask again where to read from.
+      if (origin || f.kind != sonauto::failure_kind::http_status) continue;
       const auto status = co_await upstream_status();
       const connection_end end{.refused = true,
                                .refusal_status = f.status,
@@ -391,7 +402,9 @@ asio::awaitable<void> hub::capture() {
       co_await complete_capture(capture_end::final_chunk);
       co_return;
     }
-    if (!clean_end) {
+    if (!clean_end && origin) {
+      ++counters_.upstream_drops;  // the owner went away or let its listeners go: ask again where to read from
+    } else if (!clean_end) {
       const auto status = co_await upstream_status();
       const connection_end end{.refused = false,
                                .refusal_status = 0,

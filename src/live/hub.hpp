@@ -25,6 +25,7 @@
 #include "core/waiter_list.hpp"
 #include "live/frame_cursor.hpp"
 #include "live/wake_coalescer.hpp"
+#include "sonauto/failure.hpp"
 #include "sonauto/task_status.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -39,6 +40,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace serenade::core {
 class blocking_pool;
@@ -46,6 +49,7 @@ class task_group;
 }
 namespace serenade::sonauto {
 class client;
+class upstream_stream;
 }
 
 namespace serenade::live {
@@ -67,6 +71,14 @@ struct hub_options {
   // A capture that would grow beyond this is abandoned: an upstream that never stops cannot fill the disk.
   std::uint64_t max_capture_bytes = 64ull * 1024 * 1024;
   wake_limits wake;
+  // Several instances: asked before each connection, where the song's stream comes from. A URL: the instance that
+  // owns the song relays its own capture (its /api/stream/{id}), and this hub is an edge of it, with no Sonauto
+  // connection of its own; the owner sends only whole frames and the same bytes on every connection, and a cut
+  // is always retried, asking again, so an owner's death moves the edge to the next owner (or to Sonauto once
+  // this instance owns the song) with no gap. Nullopt, or unset: Sonauto's stream.
+  std::function<boost::asio::awaitable<std::optional<std::string>>(std::string session_id)> origin;
+  // Sent with each request to an owner (api/relay_key.hpp).
+  std::vector<std::pair<std::string, std::string>> origin_headers;
 };
 
 // The bytes of the latest step shown to listeners: [offset, offset + bytes.size()) of the capture of `epoch`.
@@ -91,6 +103,7 @@ struct hub_counters {
   std::atomic<std::uint64_t> bytes_relayed{0};
   std::atomic<std::uint64_t> stalled_listeners_closed{0};
   std::atomic<std::uint64_t> captures_started{0};
+  std::atomic<std::uint64_t> edge_connections{0};  // connections to the owning instance instead of Sonauto
   std::atomic<std::uint64_t> captures_resumed{0};  // started with bytes kept from a previous run
   std::atomic<std::uint64_t> captures_completed{0};
   // How completed captures ended: Sonauto's final chunk, a cut once generation was over, or expiry (404).
@@ -142,6 +155,9 @@ class hub : public std::enable_shared_from_this<hub> {
  private:
   void open_capture();
   boost::asio::awaitable<void> capture();
+  // A connection to the song's stream: from Sonauto, or relayed by the instance at `origin`.
+  boost::asio::awaitable<sonauto::outcome<std::unique_ptr<sonauto::upstream_stream>>> open_upstream(
+      const std::optional<std::string>& origin);
   bool append(std::span<const char> bytes);
   void captured(std::span<const char> bytes);
   // Shows what was captured: whole frames only while the capture can follow them, else (or with `everything`,

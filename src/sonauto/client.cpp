@@ -288,7 +288,8 @@ asio::awaitable<std::string> read_refusal_body(stream_state& s) {
 asio::awaitable<outcome<std::shared_ptr<stream_state>>> start_get(std::shared_ptr<const client_state> state,
                                                                   const detail::endpoint& where, std::string target,
                                                                   std::string_view accept, bool with_key,
-                                                                  std::chrono::seconds header_timeout) {
+                                                                  std::chrono::seconds header_timeout,
+                                                                  header_list extra_headers = {}) {
   const auto& options = state->options;
   auto opened = co_await detail::open_connection(where, *state->tls, options.connect_timeout);
   if (!opened) co_return std::move(opened).error();
@@ -299,6 +300,7 @@ asio::awaitable<outcome<std::shared_ptr<stream_state>>> start_get(std::shared_pt
   s->parser.body_limit(boost::none);  // lengths are the caller's business (a song's is not known in advance)
 
   auto request = make_request(*state, where, http::verb::get, std::move(target), accept, with_key);
+  for (const auto& [name, value] : extra_headers) request.set(name, value);
   request.prepare_payload();
   s->conn->tcp().expires_after(options.request_timeout);
   if (auto sent = co_await send_request(*s->conn, request, options.request_timeout); !sent) {
@@ -312,11 +314,14 @@ asio::awaitable<outcome<std::shared_ptr<stream_state>>> start_get(std::shared_pt
   co_return s;
 }
 
-asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
-    std::shared_ptr<const client_state> state, std::string task_id) {
+// A GET whose 2xx answer is a stream read piece by piece; any other answer is a refusal, its body read for the detail.
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_from(std::shared_ptr<const client_state> state,
+                                                                            const detail::endpoint& where,
+                                                                            std::string target, bool with_key,
+                                                                            header_list extra_headers = {}) {
   // The first audio can take a while: the header gets the stream's idle timeout, not the REST one.
-  auto started = co_await start_get(state, state->stream, state->stream.path + "/stream/" + encode_segment(task_id),
-                                    "audio/mpeg, */*;q=0.5", true, state->options.stream_read_timeout);
+  auto started = co_await start_get(state, where, std::move(target), "audio/mpeg, */*;q=0.5", with_key,
+                                    state->options.stream_read_timeout, std::move(extra_headers));
   if (!started) co_return std::move(started).error();
   auto s = std::move(started).value();
   if (!is_success(s->status)) {
@@ -327,6 +332,12 @@ asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
   auto type = s->parser.get()[http::field::content_type];
   s->content_type = type.empty() ? std::string("audio/mpeg") : std::string(type);
   co_return std::make_unique<upstream_stream>(std::move(s));
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_exchange(
+    std::shared_ptr<const client_state> state, std::string task_id) {
+  auto target = state->stream.path + "/stream/" + encode_segment(task_id);
+  co_return co_await open_stream_from(state, state->stream, std::move(target), true);
 }
 
 // Stage read_body, one piece: the parser writes body bytes straight into the caller's buffer (buffer_body), so the
@@ -405,6 +416,16 @@ outcome<detail::resource> parse_target(std::string_view url, std::string_view wh
   } catch (const std::invalid_argument& e) {
     return make_failure(failure_kind::protocol, stage, e.what());
   }
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_at_exchange(
+    std::shared_ptr<const client_state> state, std::string url, header_list extra_headers) {
+  auto parsed = parse_target(url, "stream URL", stage::resolve);
+  if (!parsed) co_return std::move(parsed).error();
+  auto resource = std::move(parsed).value();
+  const bool with_key = trusted_origin(*state, resource.where);
+  co_return co_await open_stream_from(state, resource.where, std::move(resource.target), with_key,
+                                      std::move(extra_headers));
 }
 
 // Where a redirect points: its Location (absolute, or relative to `from`) as an absolute URL, encoding kept.
@@ -511,6 +532,13 @@ asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_call(std:
   co_return finish(*state, "open_stream", std::move(result));
 }
 
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_at_call(
+    std::shared_ptr<const client_state> state, std::string url, header_list extra_headers) {
+  auto result =
+      co_await without_cancel_exceptions(open_stream_at_exchange(state, std::move(url), std::move(extra_headers)));
+  co_return finish(*state, "open_stream_at", std::move(result));
+}
+
 asio::awaitable<outcome<download_result>> download_call(std::shared_ptr<const client_state> state, std::string url,
                                                        body_sink sink, std::uint64_t max_bytes) {
   auto result =
@@ -597,6 +625,11 @@ asio::awaitable<outcome<credit_balance>> client::credits() { return credits_call
 
 asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream(std::string_view task_id) {
   return open_stream_call(state_, std::string(task_id));
+}
+
+asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> client::open_stream_at(std::string_view url,
+                                                                                  header_list extra_headers) {
+  return open_stream_at_call(state_, std::string(url), std::move(extra_headers));
 }
 
 asio::awaitable<outcome<download_result>> client::download(std::string_view url, body_sink sink,

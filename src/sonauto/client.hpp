@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "sonauto/failure.hpp"
@@ -80,6 +81,9 @@ struct download_result {
   std::optional<std::uint64_t> content_length;  // the final answer's Content-Length, when it had one
 };
 
+// Request headers as (name, value) pairs.
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
 class client;
 namespace detail {
 struct client_state;
@@ -138,6 +142,11 @@ class client {
   // GET {stream_base}/stream/{task_id}; resolves once the status line and headers are in. A non-2xx answer is
   // failure{http_status, "read_header", status, detail from the body (at most 64 KiB read)}.
   boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream(std::string_view task_id);
+  // The same from an absolute http(s) URL, with these request headers: another instance's relay of a song
+  // (live/hub.hpp, edge). The API key is sent only when the URL's scheme, host and port are those of api_base or
+  // stream_base, as for download.
+  boost::asio::awaitable<outcome<std::unique_ptr<upstream_stream>>> open_stream_at(std::string_view url,
+                                                                                   header_list extra_headers = {});
 
   // GET an absolute http(s) URL (a song_paths entry, used exactly as encoded; a fragment is not sent) and hand its
   // body to `sink`, one piece (≤ 64 KiB) at a time.

@@ -388,6 +388,36 @@ TEST(client, content_length_stream_ends_at_its_length_and_defaults_the_type) {
   EXPECT_TRUE(body.bytes == song);
 }
 
+// Another instance's relay of a song (live/hub.hpp, edge): a stream from a URL of its own, with the headers given,
+// and without the API key, which goes to Sonauto's hosts only.
+TEST(client, a_stream_from_another_host_gets_the_given_headers_and_never_the_key) {
+  const std::string song = random_bytes(20'000, 3);
+  fake_upstream api;
+  api.start(answer_with(api, response(500, "the API host must not be asked")));
+  fake_upstream relay;
+  relay.start([&](tcp::socket socket) -> asio::awaitable<void> {
+    co_await relay.read_request(socket);
+    co_await write_raw(socket, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(song.size()) + "\r\n\r\n" + song);
+    co_await wait_for_peer_close(socket);
+  });
+  client c(options_for(api));
+  const header_list headers{{"X-Serenade-Relay", "k"}};
+  const auto url = relay.base() + "/api/stream/s1";
+  auto body = run([&]() -> asio::awaitable<drained> {
+    auto opened = co_await c.open_stream_at(url, headers);
+    if (!opened) co_return drained{{}, 0, false, opened.error()};
+    co_return co_await drain(*opened.value(), 3000);
+  }());
+  EXPECT_TRUE(body.clean_end) << (body.error ? body.error->describe() : "");
+  EXPECT_TRUE(body.bytes == song);
+  EXPECT_TRUE(api.requests().empty());
+  const auto requests = relay.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].target(), "/api/stream/s1");
+  EXPECT_EQ(requests[0]["X-Serenade-Relay"], "k");
+  EXPECT_EQ(requests[0].find(http::field::authorization), requests[0].end()) << requests[0][http::field::authorization];
+}
+
 TEST(client, upstream_cut_mid_chunk_is_a_protocol_failure) {
   const std::string sent = "0123456789abcdef";
   fake_upstream fake;

@@ -92,6 +92,7 @@ CREATE INDEX submissions_unconfirmed ON submissions (created_at, session_id)
 constexpr const char* schema_v8 = R"sql(
 ALTER TABLE submissions ADD COLUMN owner TEXT;
 ALTER TABLE submissions ADD COLUMN lease_until INTEGER;
+ALTER TABLE submissions ADD COLUMN owner_url TEXT;
 CREATE INDEX submissions_work ON submissions (created_at, session_id)
   WHERE completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
     AND final_copy_given_up_at IS NULL);

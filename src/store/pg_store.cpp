@@ -12,7 +12,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until
+       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until, owner_url
 FROM submissions )sql";
 
 const std::string insert_sql = R"sql(
@@ -78,7 +78,7 @@ WHERE session_id = $1 AND task_id IS NULL AND completed_at IS NULL
 // The database's clock in unix milliseconds (clock_timestamp: the moment of the statement, not of its transaction).
 const std::string database_now = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-const std::string claim_sql = "UPDATE submissions SET owner = $2, lease_until = " + database_now +
+const std::string claim_sql = "UPDATE submissions SET owner = $2, owner_url = $4, lease_until = " + database_now +
                               " + $3 WHERE session_id = $1 AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
                               "OR lease_until < " + database_now + ")";
 
@@ -129,6 +129,7 @@ submission read_submission(const pg::rows& r, int row) {
   s.own_lyrics = r.optional_text(row, 23);
   s.owner = r.optional_text(row, 24);
   s.lease_until = r.optional_time(row, 25);
+  s.owner_url = r.optional_text(row, 26);
   return s;
 }
 
@@ -281,9 +282,10 @@ bool pg_store::give_up_unconfirmed(std::string_view session_id, const std::strin
   return run("give up unconfirmed", give_up_unconfirmed_sql, p).affected() > 0;
 }
 
-bool pg_store::claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) {
+bool pg_store::claim(std::string_view session_id, std::string_view owner, std::string_view owner_url,
+                     std::chrono::milliseconds lease) {
   pg::parameters p;
-  p.text(session_id).text(owner).number(lease.count());
+  p.text(session_id).text(owner).number(lease.count()).text(owner_url);
   return run("claim lease", claim_sql, p).affected() > 0;
 }
 

@@ -32,7 +32,8 @@ class pg_store final : public submission_store {
   std::vector<submission> unconfirmed() override;
   bool confirm_task(std::string_view session_id, std::string_view task_id, time_point now) override;
   bool give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) override;
-  bool claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) override;
+  bool claim(std::string_view session_id, std::string_view owner, std::string_view owner_url,
+             std::chrono::milliseconds lease) override;
   std::uint64_t renew_leases(std::string_view owner, std::chrono::milliseconds lease) override;
   bool release(std::string_view session_id, std::string_view owner) override;
   std::uint64_t release_all(std::string_view owner) override;

@@ -60,7 +60,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics, owner, lease_until
+       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics, owner, lease_until, owner_url
 FROM submissions )sql";
 
 const std::string find_sql = std::string(select_submissions) + R"sql(
@@ -123,7 +123,7 @@ WHERE session_id = :session_id AND task_id IS NULL AND completed_at IS NULL
 // The database's clock in unix milliseconds, as every lease statement reads it.
 const std::string database_now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
-const std::string claim_sql = "UPDATE submissions SET owner = :owner, lease_until = " + database_now +
+const std::string claim_sql = "UPDATE submissions SET owner = :owner, owner_url = :owner_url, lease_until = " + database_now +
                               " + :lease_ms WHERE session_id = :session_id AND (owner IS NULL OR owner = :owner OR "
                               "lease_until IS NULL OR lease_until < " + database_now + ")";
 
@@ -326,6 +326,7 @@ submission read_submission(const statement_use& row) {
   s.own_lyrics = row.optional_text(23);
   s.owner = row.optional_text(24);
   s.lease_until = row.optional_time(25);
+  s.owner_url = row.optional_text(26);
   return s;
 }
 
@@ -552,11 +553,13 @@ bool sqlite_store::give_up_unconfirmed(std::string_view session_id, const std::s
   return sqlite3_changes(db_.get()) > 0;
 }
 
-bool sqlite_store::claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) {
+bool sqlite_store::claim(std::string_view session_id, std::string_view owner, std::string_view owner_url,
+                         std::chrono::milliseconds lease) {
   std::lock_guard lock(mutex_);
   statement_use use(db_.get(), prepared(claim_sql), "claim lease");
   use.bind(":session_id", session_id);
   use.bind(":owner", owner);
+  use.bind(":owner_url", owner_url);
   use.bind(":lease_ms", std::int64_t{lease.count()});
   use.step();
   return sqlite3_changes(db_.get()) > 0;

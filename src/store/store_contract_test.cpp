@@ -717,14 +717,15 @@ TEST_P(store_contract, a_lease_has_one_holder_until_it_runs_out) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   store.insert(make_submission("song", 10, "t"));
-  EXPECT_TRUE(store.claim("song", "a", 60s));
+  EXPECT_TRUE(store.claim("song", "a", "http://a", 60s));
   EXPECT_EQ(store.find("song")->owner, "a");
-  EXPECT_FALSE(store.claim("song", "b", 60s)) << "taken while a's lease holds";
+  EXPECT_EQ(store.find("song")->owner_url, "http://a");
+  EXPECT_FALSE(store.claim("song", "b", "http://b", 60s)) << "taken while a's lease holds";
   EXPECT_EQ(store.find("song")->owner, "a");
-  EXPECT_TRUE(store.claim("song", "a", -1s)) << "the holder renews (here: into the past)";
-  EXPECT_TRUE(store.claim("song", "b", 60s)) << "a lease that ran out is anyone's";
+  EXPECT_TRUE(store.claim("song", "a", "http://a", -1s)) << "the holder renews (here: into the past)";
+  EXPECT_TRUE(store.claim("song", "b", "http://b", 60s)) << "a lease that ran out is anyone's";
   EXPECT_EQ(store.find("song")->owner, "b");
-  EXPECT_FALSE(store.claim("unknown", "a", 60s));
+  EXPECT_FALSE(store.claim("unknown", "a", "http://a", 60s));
 }
 
 TEST_P(store_contract, a_lease_runs_on_the_database_clock_in_milliseconds) {
@@ -732,7 +733,7 @@ TEST_P(store_contract, a_lease_runs_on_the_database_clock_in_milliseconds) {
   auto& store = this->store();
   store.insert(make_submission("song", 10, "t"));
   const auto before = now();
-  ASSERT_TRUE(store.claim("song", "a", 60s));
+  ASSERT_TRUE(store.claim("song", "a", "http://a", 60s));
   const auto after = now();
   const auto until = store.find("song")->lease_until;
   ASSERT_TRUE(until);
@@ -746,13 +747,13 @@ TEST_P(store_contract, renewing_extends_every_lease_of_its_holder_only) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   for (const char* id : {"s1", "s2", "s3"}) store.insert(make_submission(id, 10, std::string("t-") + id));
-  ASSERT_TRUE(store.claim("s1", "a", -1s));
-  ASSERT_TRUE(store.claim("s2", "a", -1s));
-  ASSERT_TRUE(store.claim("s3", "b", -1s));
+  ASSERT_TRUE(store.claim("s1", "a", "http://a", -1s));
+  ASSERT_TRUE(store.claim("s2", "a", "http://a", -1s));
+  ASSERT_TRUE(store.claim("s3", "b", "http://b", -1s));
   EXPECT_EQ(store.renew_leases("a", 60s), 2u);
-  EXPECT_FALSE(store.claim("s1", "c", 60s));
-  EXPECT_FALSE(store.claim("s2", "c", 60s));
-  EXPECT_TRUE(store.claim("s3", "c", 60s)) << "b's lease was not renewed by a";
+  EXPECT_FALSE(store.claim("s1", "c", "http://c", 60s));
+  EXPECT_FALSE(store.claim("s2", "c", "http://c", 60s));
+  EXPECT_TRUE(store.claim("s3", "c", "http://c", 60s)) << "b's lease was not renewed by a";
   EXPECT_EQ(store.renew_leases("nobody", 60s), 0u);
 }
 
@@ -760,13 +761,13 @@ TEST_P(store_contract, only_the_holder_gives_a_lease_back) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   store.insert(make_submission("song", 10, "t"));
-  ASSERT_TRUE(store.claim("song", "a", 60s));
+  ASSERT_TRUE(store.claim("song", "a", "http://a", 60s));
   EXPECT_FALSE(store.release("song", "b"));
   EXPECT_EQ(store.find("song")->owner, "a");
   EXPECT_TRUE(store.release("song", "a"));
   EXPECT_FALSE(store.find("song")->owner);
   EXPECT_FALSE(store.find("song")->lease_until);
-  EXPECT_TRUE(store.claim("song", "b", 60s));
+  EXPECT_TRUE(store.claim("song", "b", "http://b", 60s));
 }
 
 TEST_P(store_contract, a_lease_on_a_song_whose_work_ended_is_not_renewed) {
@@ -774,21 +775,21 @@ TEST_P(store_contract, a_lease_on_a_song_whose_work_ended_is_not_renewed) {
   auto& store = this->store();
   store.insert(make_submission("working", 1, "t-working"));
   store.insert(make_submission("failed", 2, "t-failed"));
-  ASSERT_TRUE(store.claim("working", "a", -1s));
-  ASSERT_TRUE(store.claim("failed", "a", -1s));
+  ASSERT_TRUE(store.claim("working", "a", "http://a", -1s));
+  ASSERT_TRUE(store.claim("failed", "a", "http://a", -1s));
   store.record_status("failed", {.status = "FAILURE", .completed_at = at(3), .error = "x"});
   EXPECT_EQ(store.renew_leases("a", 60s), 1u);
-  EXPECT_TRUE(store.claim("failed", "b", 60s)) << "its lease ran out unrenewed";
-  EXPECT_FALSE(store.claim("working", "b", 60s));
+  EXPECT_TRUE(store.claim("failed", "b", "http://b", 60s)) << "its lease ran out unrenewed";
+  EXPECT_FALSE(store.claim("working", "b", "http://b", 60s));
 }
 
 TEST_P(store_contract, release_all_gives_back_every_lease_of_one_holder) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   for (const char* id : {"s1", "s2", "s3"}) store.insert(make_submission(id, 10, std::string("t-") + id));
-  ASSERT_TRUE(store.claim("s1", "a", 60s));
-  ASSERT_TRUE(store.claim("s2", "a", 60s));
-  ASSERT_TRUE(store.claim("s3", "b", 60s));
+  ASSERT_TRUE(store.claim("s1", "a", "http://a", 60s));
+  ASSERT_TRUE(store.claim("s2", "a", "http://a", 60s));
+  ASSERT_TRUE(store.claim("s3", "b", "http://b", 60s));
   EXPECT_EQ(store.release_all("a"), 2u);
   EXPECT_EQ(ids_of(store.unowned_work()), (std::vector<std::string>{"s1", "s2"}));
   EXPECT_EQ(store.find("s3")->owner, "b");
@@ -798,21 +799,21 @@ TEST_P(store_contract, a_retry_gives_the_lease_back) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   store.insert(make_submission("again", 1, "t-first"));
-  ASSERT_TRUE(store.claim("again", "a", 60s));
+  ASSERT_TRUE(store.claim("again", "a", "http://a", 60s));
   store.record_status("again", {.status = "FAILURE", .completed_at = at(2), .error = "x"});
   ASSERT_TRUE(store.restart_generation("again", "t-second", at(3)));
   EXPECT_FALSE(store.find("again")->owner);
-  EXPECT_TRUE(store.claim("again", "b", 60s));
+  EXPECT_TRUE(store.claim("again", "b", "http://b", 60s));
 }
 
 TEST_P(store_contract, confirming_a_task_gives_the_lease_back) {
   using namespace std::chrono_literals;
   auto& store = this->store();
   store.insert(make_submission("lost", 1));
-  ASSERT_TRUE(store.claim("lost", "a", 60s));
+  ASSERT_TRUE(store.claim("lost", "a", "http://a", 60s));
   ASSERT_TRUE(store.confirm_task("lost", "t-found", at(2)));
   EXPECT_FALSE(store.find("lost")->owner);
-  EXPECT_TRUE(store.claim("lost", "b", 60s)) << "the instance the webhook reached takes it";
+  EXPECT_TRUE(store.claim("lost", "b", "http://b", 60s)) << "the instance the webhook reached takes it";
 }
 
 TEST_P(store_contract, unowned_work_lists_songs_with_work_left_that_nobody_holds) {
@@ -820,9 +821,9 @@ TEST_P(store_contract, unowned_work_lists_songs_with_work_left_that_nobody_holds
   auto& store = this->store();
   store.insert(make_submission("free", 1, "t-free"));
   store.insert(make_submission("held", 2, "t-held"));
-  ASSERT_TRUE(store.claim("held", "a", 60s));
+  ASSERT_TRUE(store.claim("held", "a", "http://a", 60s));
   store.insert(make_submission("expired", 3, "t-expired"));
-  ASSERT_TRUE(store.claim("expired", "a", -1s));
+  ASSERT_TRUE(store.claim("expired", "a", "http://a", -1s));
   store.insert(make_submission("unconfirmed", 4));
   store.insert(make_submission("awaiting", 5, "t-awaiting"));
   store.record_status("awaiting", {.status = "SUCCESS", .completed_at = at(6)});

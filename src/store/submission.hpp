@@ -57,6 +57,8 @@ struct submission {
   // holds unless renewed (the database's clock). Unset: nobody; anyone may claim it.
   std::optional<std::string> owner;
   std::optional<time_point> lease_until;
+  // Where the owner serves the song's stream to other instances (its base URL); unset or empty when unknown.
+  std::optional<std::string> owner_url;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

@@ -87,7 +87,9 @@ class submission_store {
   // Takes (or renews) the song's lease for `owner` for `lease` from now: when nobody holds it, `owner` already does,
   // or the holder's lease has run out. False, changing nothing, when another instance holds it, or the session is
   // unknown.
-  virtual bool claim(std::string_view session_id, std::string_view owner, std::chrono::milliseconds lease) = 0;
+  // `owner_url` is where the owner serves the song to other instances (recorded with the lease).
+  virtual bool claim(std::string_view session_id, std::string_view owner, std::string_view owner_url,
+                     std::chrono::milliseconds lease) = 0;
   // Extends every lease `owner` holds on a song with work left to `lease` from now; how many. A song whose work
   // ended keeps its owner until the lease runs out, so a retry can take it at once or a little later.
   virtual std::uint64_t renew_leases(std::string_view owner, std::chrono::milliseconds lease) = 0;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <sstream>
 
 namespace serenade::testing {
@@ -36,6 +37,9 @@ TEST(ownership, a_song_whose_owner_is_killed_is_finished_by_another_instance) {
   ASSERT_TRUE(first);
   stream_reader listener(s.api_port(), "/api/stream/" + session);
   listener.read_at_least(64 * 1024);
+  // A listener of the other instance hears the song relayed from its owner.
+  stream_reader edge_listener(other.port, "/api/stream/" + session, 60s);
+  edge_listener.read_at_least(64 * 1024);
   EXPECT_EQ(metric_at(other.port, "serenade_songs_taken_over_total"), 0u) << "taken while its owner lived";
   EXPECT_EQ(lines_about(other.server->log(), "status_changed", session), 0u) << "followed by two instances";
 
@@ -43,8 +47,14 @@ TEST(ownership, a_song_whose_owner_is_killed_is_finished_by_another_instance) {
   wait_for_metric_at(other.port, "serenade_songs_taken_over_total", exactly(1), 20s);
   const auto done = wait_for_state_at(other.port, session, is_complete, 30s);
   EXPECT_EQ(done.at("status").as_string(), "SUCCESS");
-  // The listener cut by the kill comes back, to the instance that took over, and hears the whole song.
   const auto task = s.task_for("owner-killed");
+  // The relayed listener was never cut: its instance went on from Sonauto's replay once it owned the song.
+  const auto& relayed = edge_listener.read_to_end();
+  EXPECT_TRUE(edge_listener.ended_cleanly());
+  EXPECT_TRUE(relayed == s.simulator_audio(task)) << relayed.size() << " bytes heard";
+  EXPECT_EQ(s.sim("GET", "/_sim/tasks/" + task).json().at("stream_connections_total").as_int64(), 2)
+      << "one Sonauto connection by the owner, then one by the instance that took over";
+  // The listener cut by the kill comes back, to the instance that took over, and hears the whole song.
   const auto song = request(other.port, "GET", "/api/stream/" + session);
   EXPECT_EQ(song.status, 200u);
   EXPECT_TRUE(s.is_whole_song(task, song.body));
@@ -93,6 +103,74 @@ TEST(ownership, songs_made_on_either_instance_are_each_followed_by_one) {
   EXPECT_EQ(lines_about(log_here, "status_changed", there), 0u);
   EXPECT_EQ(metric_at(s.api_port(), "serenade_songs_taken_over_total"), 0u);
   EXPECT_EQ(metric_at(other.port, "serenade_songs_taken_over_total"), 0u);
+}
+
+// Listeners reach any instance (a failover, a rehash, a client that bypasses the balancer): the instances that do
+// not own the song relay it from its owner, so Sonauto still sees one stream connection for the song.
+TEST(ownership, listeners_on_every_instance_share_the_owners_one_sonauto_stream) {
+  store::postgres_database db;
+  // Three hundred listeners from the test's one address: beyond any client's share of connections and streams.
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1},
+          {"--database", db.url(), "--lease-seconds", "3", "--max-streams-per-client", "0",
+           "--max-connections-per-client", "0"});
+  auto b = s.start_instance("b");
+  auto c = s.start_instance("c");
+  const auto session = s.submit("everywhere");
+  s.wait_for_state(session, is_stream_ready);
+  const std::uint16_t ports[] = {s.api_port(), b.port, c.port};
+  constexpr int listener_count = 300;
+  std::vector<std::future<std::pair<std::string, bool>>> listeners;
+  for (int i = 0; i < listener_count; ++i) {
+    listeners.push_back(std::async(std::launch::async, [&, port = ports[i % 3]] {
+      stream_reader reader(port, "/api/stream/" + session, 60s);
+      if (reader.status() != 200) return std::pair<std::string, bool>{"status " + std::to_string(reader.status()), false};
+      auto body = reader.read_to_end();
+      return std::pair<std::string, bool>{body, reader.ended_cleanly()};
+    }));
+  }
+  const auto task = s.task_for("everywhere");
+  const auto expected = s.simulator_audio(task);
+  for (int i = 0; i < listener_count; ++i) {
+    const auto [body, clean] = listeners[i].get();
+    EXPECT_TRUE(clean) << "listener " << i << " (instance " << i % 3 << ") did not get a complete body: " << body.size();
+    EXPECT_TRUE(body == expected) << "listener " << i << " (instance " << i % 3 << ") heard other bytes";
+  }
+  const auto report = s.sim("GET", "/_sim/tasks/" + task).json().as_object();
+  EXPECT_EQ(report.at("stream_connections_total").as_int64(), 1) << "more than one Sonauto connection for one song";
+  EXPECT_EQ(metric_at(s.api_port(), "serenade_edge_connections_total"), 0u) << "the owner relayed from another";
+  EXPECT_GE(metric_at(b.port, "serenade_edge_connections_total"), 1u);
+  EXPECT_GE(metric_at(c.port, "serenade_edge_connections_total"), 1u);
+}
+
+// An edge relays every song it has listeners for from one address: the owner does not count those relays as one
+// client's share of streams (here one stream per client at the owner, two songs relayed), when they carry the key
+// derived from the webhook token the instances share.
+TEST(ownership, an_edge_relays_more_songs_than_one_clients_share_of_streams) {
+  store::postgres_database db;
+  stack s({.song_seconds = 8, .speed = 2, .ready_after = 1},
+          {"--database", db.url(), "--lease-seconds", "3", "--max-streams-per-client", "1", "--webhook-token",
+           test_webhook_token});
+  auto edge = s.start_instance("edge", {"--max-streams-per-client", "0"});
+  const auto first = s.submit("relayed-one");
+  const auto second = s.submit("relayed-two");
+  s.wait_for_state(first, is_stream_ready);
+  s.wait_for_state(second, is_stream_ready);
+  auto listen = [&](const std::string& session) {
+    return std::async(std::launch::async, [&edge, session] {
+      stream_reader reader(edge.port, "/api/stream/" + session, 60s);
+      return reader.status() == 200 ? reader.read_to_end() : "status " + std::to_string(reader.status());
+    });
+  };
+  auto one = listen(first);
+  auto two = listen(second);
+  EXPECT_TRUE(one.get() == s.simulator_audio(s.task_for("relayed-one")));
+  EXPECT_TRUE(two.get() == s.simulator_audio(s.task_for("relayed-two")));
+  EXPECT_EQ(metric_at(edge.port, "serenade_edge_connections_total"), 2u) << "a relay was refused and tried again";
+  const auto connections = [&](const std::string& marker) {
+    return s.sim("GET", "/_sim/tasks/" + s.task_for(marker)).json().at("stream_connections_total").as_int64();
+  };
+  EXPECT_EQ(connections("relayed-one"), 1);
+  EXPECT_EQ(connections("relayed-two"), 1);
 }
 
 }  // namespace
