@@ -31,6 +31,7 @@
 #include "live/hub_table.hpp"
 #include "sim/simulator.hpp"
 #include "sonauto/client.hpp"
+#include "store/pg_change_feed.hpp"
 #include "store/submission_store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -88,6 +89,16 @@ std::string advertised_url(const core::serve_config& config, std::uint16_t port)
   }
   const bool v6 = host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// A change another instance made (heard from the database): the song's state as the store has it now, to this
+// process's readers of its events.
+asio::awaitable<void> publish_heard(lifecycle::submissions& submissions, lifecycle::status_events& events,
+                                    std::function<std::string(const store::submission&)> render,
+                                    std::string session_id) {
+  const auto song = co_await submissions.find(session_id);
+  if (!song) co_return;
+  events.publish_heard(session_id, render(*song), lifecycle::is_finished(song->status));
 }
 
 core::task_group::ended_handler log_failure(std::string_view event) {
@@ -176,6 +187,20 @@ int run_serve(core::serve_config config) {
         *store, db_pool, std::chrono::seconds(config.lease_s), submissions.counters(),
         [&submissions](const store::submission& s, std::uint64_t term) { submissions.adopt(s, term); });
     submissions.work_under(*leases);
+  }
+
+  // A shared database: what other instances change reaches this one's event streams.
+  std::unique_ptr<store::pg_change_feed> change_feed;
+  if (store->shared()) {
+    auto heard = [&](std::string session_id) {
+      if (!status_events.knows(session_id)) return;
+      background.spawn(executor, publish_heard(submissions, status_events, render, std::move(session_id)),
+                       log_failure("heard_change_failed"));
+    };
+    auto missed = [&status_events, heard] {
+      for (auto& session_id : status_events.known_sessions()) heard(std::move(session_id));
+    };
+    change_feed = std::make_unique<store::pg_change_feed>(config.database_url, heard, missed);
   }
 
   // The HTTP API.
@@ -280,6 +305,7 @@ int run_serve(core::serve_config config) {
                                                  .grace = std::chrono::seconds(config.shutdown_grace_s)});
     threads.run();
   }
+  change_feed.reset();
   // Its work has stopped: the other instances take its songs over now rather than a lease later.
   if (leases) leases->release_all();
   disk_pool.stop();

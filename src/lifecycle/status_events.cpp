@@ -26,6 +26,32 @@ std::uint64_t status_events::publish(const std::string& session_id, std::string 
   return id;
 }
 
+bool status_events::publish_heard(const std::string& session_id, std::string data, bool finishing) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = sessions_.find(session_id);
+    if (found == sessions_.end()) return false;
+    const auto& history = found->second.history;
+    if (!history.empty() && history.back().data == data) return false;
+  }
+  // Two changes heard at once may both pass the check: the reader then sees one state twice, which it tolerates.
+  publish(session_id, std::move(data), finishing);
+  return true;
+}
+
+bool status_events::knows(const std::string& session_id) const {
+  std::lock_guard lock(mutex_);
+  return sessions_.contains(session_id);
+}
+
+std::vector<std::string> status_events::known_sessions() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  out.reserve(sessions_.size());
+  for (const auto& [id, s] : sessions_) out.push_back(id);
+  return out;
+}
+
 catch_up status_events::events_after(const std::string& session_id, std::uint64_t after_id) const {
   catch_up out;
   std::lock_guard lock(mutex_);

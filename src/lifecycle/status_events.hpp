@@ -55,6 +55,14 @@ class status_events {
 
   // Records the next event of the session and wakes its readers. Returns the event's id.
   std::uint64_t publish(const std::string& session_id, std::string data, bool finishing = false);
+  // A change heard from another instance (which may be this process's own, echoed back): published as above, but
+  // only for a session this process knows (a reader asked about it, or it was published here) and only when
+  // `data` differs from its latest event. False when nothing was published.
+  bool publish_heard(const std::string& session_id, std::string data, bool finishing);
+  // Whether this process knows the session (see publish_heard): whether a change heard is worth reading.
+  bool knows(const std::string& session_id) const;
+  // The sessions this process knows now: what to read again after changes may have been missed.
+  std::vector<std::string> known_sessions() const;
   catch_up events_after(const std::string& session_id, std::uint64_t after_id) const;
   // Calls `wake` once (from the publisher's thread, under no lock; keep it short) when the session's latest id
   // is no longer `after_id`; at once if that is already so. Also called when the session is forgotten.

@@ -176,3 +176,21 @@ TEST(status_events, parse_event_id_accepts_decimal_only) {
   EXPECT_FALSE(parse_event_id("12abc"));
   EXPECT_FALSE(parse_event_id("99999999999999999999999"));
 }
+
+TEST(status_events, a_change_heard_from_elsewhere_is_published_only_for_a_known_session_and_only_when_new) {
+  status_events bus;
+  EXPECT_FALSE(bus.publish_heard("nobody-asked", R"({"status":"PROMPT"})", false));
+  EXPECT_TRUE(bus.known_sessions().empty());
+  EXPECT_FALSE(bus.knows("watched"));
+  bool woken = false;
+  bus.notify_after("watched", 0, [&] { woken = true; });
+  EXPECT_TRUE(bus.knows("watched"));
+  EXPECT_EQ(bus.known_sessions(), std::vector<std::string>{"watched"});
+  EXPECT_TRUE(bus.publish_heard("watched", R"({"status":"PROMPT"})", false));
+  EXPECT_TRUE(woken);
+  EXPECT_FALSE(bus.publish_heard("watched", R"({"status":"PROMPT"})", false)) << "the same state twice";
+  EXPECT_TRUE(bus.publish_heard("watched", R"({"status":"SUCCESS"})", true));
+  const auto seen = bus.events_after("watched", 0);
+  EXPECT_EQ(ids_of(seen), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(seen.finished);
+}

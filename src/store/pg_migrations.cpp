@@ -69,6 +69,8 @@ CREATE INDEX submissions_unconfirmed ON submissions (created_at, session_id)
   WHERE task_id IS NULL AND completed_at IS NULL;
 )sql";
 
+// Leases (lifecycle/ownership), and a notification on the channel serenade_submissions (store/pg_change_feed) for
+// each change a person can see, not for lease renewals: event streams on every instance hear them.
 constexpr const char* schema_v8 = R"sql(
 ALTER TABLE submissions ADD COLUMN owner TEXT;
 ALTER TABLE submissions ADD COLUMN lease_until BIGINT;
@@ -76,6 +78,17 @@ ALTER TABLE submissions ADD COLUMN owner_url TEXT;
 CREATE INDEX submissions_work ON submissions (created_at, session_id)
   WHERE completed_at IS NULL OR (status = 'SUCCESS' AND (archive_source IS NULL OR archive_source = 'live')
     AND final_copy_given_up_at IS NULL);
+CREATE FUNCTION serenade_submission_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('serenade_submissions', NEW.session_id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER submissions_changed AFTER UPDATE ON submissions FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.task_id IS DISTINCT FROM NEW.task_id
+    OR OLD.streaming_ready_at IS DISTINCT FROM NEW.streaming_ready_at OR OLD.completed_at IS DISTINCT FROM NEW.completed_at
+    OR OLD.error IS DISTINCT FROM NEW.error OR OLD.lyrics IS DISTINCT FROM NEW.lyrics OR OLD.tags IS DISTINCT FROM NEW.tags
+    OR OLD.archive_source IS DISTINCT FROM NEW.archive_source OR OLD.attempts IS DISTINCT FROM NEW.attempts)
+  EXECUTE FUNCTION serenade_submission_changed();
 )sql";
 
 constexpr migration all_migrations[] = {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <sstream>
 
@@ -102,6 +103,25 @@ TEST(ownership, songs_made_on_either_instance_are_each_followed_by_one) {
   EXPECT_GT(lines_about(log_there, "status_changed", there), 0u);
   EXPECT_EQ(lines_about(log_here, "status_changed", there), 0u);
   EXPECT_EQ(metric_at(s.api_port(), "serenade_songs_taken_over_total"), 0u);
+  EXPECT_EQ(metric_at(other.port, "serenade_songs_taken_over_total"), 0u);
+}
+
+// Status events of a song another instance owns: its changes reach this instance through the database
+// (LISTEN/NOTIFY), so a person whose event stream was routed here sees every state up to complete.
+TEST(ownership, status_events_on_another_instance_see_the_song_to_its_end) {
+  store::postgres_database db;
+  stack s({.song_seconds = 6, .speed = 2, .ready_after = 1}, {"--database", db.url(), "--lease-seconds", "3"});
+  auto other = s.start_instance("b");
+  const auto session = s.submit("heard-elsewhere");
+  stream_reader events(other.port, events_path(session), 60s);
+  sse_reader states(events);
+  const auto seen = states.until_finished();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().phase(), "complete");
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](const sse_event& e) {
+    return e.state().at("stream_ready").as_bool() && e.phase() != "complete";
+  })) << "the moment the song could be played was not seen";
+  EXPECT_EQ(lines_about(other.server->log(), "status_changed", session), 0u) << "followed by the other instance";
   EXPECT_EQ(metric_at(other.port, "serenade_songs_taken_over_total"), 0u);
 }
 
