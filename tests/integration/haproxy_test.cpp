@@ -1,6 +1,7 @@
 // The shipped deploy/haproxy.cfg in front of Serenade instances, with the real HAProxy 2.6: it routes requests to
 // healthy instances, and an instance that begins its drain (SIGTERM, --drain-seconds) is taken out by the /readyz
 // health check while a listener it serves goes on hearing the song.
+#include "haproxy_front.hpp"
 #include "harness.hpp"
 
 #include <gtest/gtest.h>
@@ -11,40 +12,12 @@
 namespace serenade::testing {
 namespace {
 
-std::string address(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
-
-// 0 while nothing listens yet.
-unsigned readiness_through(std::uint16_t front) {
-  try {
-    return request(front, "GET", "/readyz").status;
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-class haproxy_front {
- public:
-  // The third instance is a port nobody listens on: a lost machine, which the checks must keep out.
-  haproxy_front(std::uint16_t front, std::uint16_t first, std::uint16_t second)
-      : dir_(make_temp_dir()),
-        proxy_({"/usr/sbin/haproxy", "-db", "-f", SERENADE_DEPLOY_DIR "/haproxy.cfg"},
-               {{"SERENADE_FRONT", address(front)},
-                {"SERENADE_INSTANCE_1", address(first)},
-                {"SERENADE_INSTANCE_2", address(second)},
-                {"SERENADE_INSTANCE_3", address(free_loopback_port())}},
-               dir_ + "/haproxy.log") {}
-  const process& proxy() const { return proxy_; }
-
- private:
-  std::string dir_;
-  process proxy_;
-};
-
 TEST(haproxy, the_shipped_config_routes_to_ready_instances_and_takes_a_draining_one_out) {
   stack first({.song_seconds = 120, .speed = 1}, {"--drain-seconds", "600", "--shutdown-grace", "1"});
   stack second;
   const auto front = free_loopback_port();
-  haproxy_front proxy(front, first.api_port(), second.api_port());
+  // The third instance is a port nobody listens on: a lost machine, which the checks must keep out.
+  haproxy_front proxy(front, first.api_port(), second.api_port(), free_loopback_port());
   // Both instances answer through the front (requests without a song round-robin).
   wait_until([&] { return readiness_through(front) == 200; },
              [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });

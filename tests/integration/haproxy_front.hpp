@@ -1,0 +1,47 @@
+#pragma once
+// The shipped deploy/haproxy.cfg run by the real HAProxy 2.6 in front of three instance addresses.
+#include "harness.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace serenade::testing {
+
+inline std::string loopback_address(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+// The status of /readyz through the front; 0 while nothing answers.
+inline unsigned readiness_through(std::uint16_t front) {
+  try {
+    return request(front, "GET", "/readyz").status;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+class haproxy_front {
+ public:
+  haproxy_front(std::uint16_t front, std::uint16_t first, std::uint16_t second, std::uint16_t third)
+      : dir_(make_temp_dir()),
+        proxy_({"/usr/sbin/haproxy", "-db", "-f", SERENADE_DEPLOY_DIR "/haproxy.cfg"},
+               {{"SERENADE_FRONT", loopback_address(front)},
+                {"SERENADE_INSTANCE_1", loopback_address(first)},
+                {"SERENADE_INSTANCE_2", loopback_address(second)},
+                {"SERENADE_INSTANCE_3", loopback_address(third)}},
+               dir_ + "/haproxy.log") {}
+  const process& proxy() const { return proxy_; }
+  // How many times HAProxy's checks have found `server` (instance1, instance2, instance3) back up so far (it
+  // starts them up without a line).
+  std::size_t times_up(const std::string& server) const {
+    const auto log = proxy_.log();
+    const auto line = server + " is UP";
+    std::size_t count = 0;
+    for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++count;
+    return count;
+  }
+
+ private:
+  std::string dir_;
+  process proxy_;
+};
+
+}  // namespace serenade::testing
