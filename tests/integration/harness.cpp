@@ -507,6 +507,18 @@ json::object wait_for_state_at(std::uint16_t port, const std::string& session,
   return last;
 }
 
+namespace {
+void run_test_postgres(const char* action) {
+  const char* state = std::getenv("SERENADE_TEST_POSTGRES");
+  if (!state) throw std::runtime_error("SERENADE_TEST_POSTGRES is not set: run the test through ctest");
+  const auto command = std::string(SERENADE_TEST_POSTGRES_SCRIPT) + " " + action + " " + state;
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+}  // namespace
+
+void halt_postgres() { run_test_postgres("halt"); }
+void resume_postgres() { run_test_postgres("resume"); }
+
 std::uint64_t metric_at(std::uint16_t port, const std::string& series) {
   const auto page = request(port, "GET", "/metrics").body;
   const auto value = metric_value(page, series);

@@ -39,6 +39,11 @@ void wait_until(const std::function<bool()>& done, const std::function<std::stri
 // e.g. `serenade_finalisations_total{outcome="ok"}`. Nullopt when the page has no such series.
 std::optional<std::uint64_t> metric_value(const std::string& page, const std::string& series);
 
+// Stops the run's shared PostgreSQL server, keeping its data, and starts it again (scripts/test-postgres halt and
+// resume): an outage. Integration tests run one at a time, so no other test sees it.
+void halt_postgres();
+void resume_postgres();
+
 // One series of the /metrics page of the server on `port` now; throws when it is missing.
 std::uint64_t metric_at(std::uint16_t port, const std::string& series);
 // Polls that series until it satisfies `done`; returns that value. Throws after `timeout`.

@@ -125,6 +125,29 @@ TEST(ownership, status_events_on_another_instance_see_the_song_to_its_end) {
   EXPECT_EQ(metric_at(other.port, "serenade_songs_taken_over_total"), 0u);
 }
 
+// The database away for longer than a lease: the owner cannot renew, ends its term before anyone may take its
+// song, and once the database is back the song is taken over (by it under a new id, or by the other instance)
+// and ends as if nothing had happened.
+TEST(ownership, an_outage_longer_than_the_lease_fences_the_owner_and_the_song_still_ends) {
+  store::postgres_database db;
+  stack s({.song_seconds = 12, .speed = 1, .ready_after = 1, .expire_after = 60},
+          {"--database", db.url(), "--lease-seconds", "3"});
+  auto other = s.start_instance("b");
+  const auto session = s.submit("fenced");
+  s.wait_for_state(session, is_stream_ready);
+  halt_postgres();
+  wait_for_metric_at(s.api_port(), "serenade_lease_terms_lost_total", at_least(1), 20s);
+  resume_postgres();
+  const auto done = wait_for_state_at(other.port, session, is_complete, 60s);
+  EXPECT_EQ(done.at("status").as_string(), "SUCCESS");
+  const auto taken = metric_at(s.api_port(), "serenade_songs_taken_over_total") +
+                     metric_at(other.port, "serenade_songs_taken_over_total");
+  EXPECT_EQ(taken, 1u) << "the song was taken over once, by one instance";
+  const auto song = request(other.port, "GET", "/api/stream/" + session);
+  EXPECT_EQ(song.status, 200u);
+  EXPECT_TRUE(s.is_whole_song(s.task_for("fenced"), song.body));
+}
+
 // Listeners reach any instance (a failover, a rehash, a client that bypasses the balancer): the instances that do
 // not own the song relay it from its owner, so Sonauto still sees one stream connection for the song.
 TEST(ownership, listeners_on_every_instance_share_the_owners_one_sonauto_stream) {

@@ -16,12 +16,6 @@
 namespace serenade::testing {
 namespace {
 
-void cluster(const char* action) {
-  const auto command = std::string(SERENADE_TEST_POSTGRES_SCRIPT) + " " + action + " " +
-                       std::getenv("SERENADE_TEST_POSTGRES");
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
-}
-
 TEST(postgres, a_song_is_made_played_archived_and_kept_across_a_restart) {
   store::postgres_database db;
   stack s({}, {"--database", db.url()});
@@ -79,14 +73,14 @@ TEST(postgres, while_the_database_is_away_requests_get_503_and_it_recovers_by_it
   const auto session = s.submit("outage");
   const auto task = s.task_for("outage");
   s.wait_for_state(session, is_stream_ready, 30s);
-  cluster("halt");
+  halt_postgres();
   const auto during = s.api("GET", "/api/submissions/" + session);
   const auto submit_during =
       s.api("POST", "/api/submissions", form_json("Ana", "Ben", story_with("during-outage"), "pop"),
             {{"Content-Type", "application/json"}});
   const auto sim_status = [&] { return std::string(s.sim("GET", "/_sim/tasks/" + task).json().at("status").as_string()); };
   wait_until([&] { return sim_status() == "SUCCESS"; }, [&] { return "simulator at " + sim_status(); }, 30s);
-  cluster("resume");
+  resume_postgres();
   EXPECT_EQ(during.status, 503u) << during.body;
   EXPECT_EQ(during.header("retry-after"), "5");
   EXPECT_EQ(during.json().at("detail").as_string(),
@@ -108,13 +102,13 @@ TEST(postgres, the_first_call_after_a_server_restart_succeeds_and_one_while_it_i
   store::postgres_database db;
   store::pg_store kept(db.url(), 1);
   EXPECT_FALSE(kept.find("nobody"));  // the one connection is open, and idle from now on
-  cluster("halt");
+  halt_postgres();
   EXPECT_THROW(kept.find("nobody"), store::store_unavailable);
-  cluster("resume");
+  resume_postgres();
   EXPECT_FALSE(kept.find("nobody"));
   EXPECT_FALSE(kept.find("nobody"));
-  cluster("halt");
-  cluster("resume");
+  halt_postgres();
+  resume_postgres();
   EXPECT_EQ(kept.schema_version(), 8) << "schema_version borrows its own connection";
 }
 
