@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <future>
+#include <set>
 #include <string>
 
 namespace serenade::testing {
@@ -37,6 +39,35 @@ TEST(haproxy, the_shipped_config_routes_to_ready_instances_and_takes_a_draining_
   EXPECT_GT(listener.read_at_least(before + 1).size(), before) << "the draining instance stopped serving";
   EXPECT_EQ(first.server().log().find("event=shutdown_servers_stopping"), std::string::npos);
   EXPECT_EQ(first.server().terminate(30s), 0);
+}
+
+// Instances with databases of their own: only the routing can make a form sent again reach the instance that has
+// its song. Twenty copies sent at once with one Idempotency-Key make one song.
+TEST(haproxy, repeats_of_one_form_reach_one_instance_and_make_one_song) {
+  stack first;
+  stack second;
+  const auto front = free_loopback_port();
+  haproxy_front proxy(front, first.api_port(), second.api_port(), free_loopback_port());
+  wait_until([&] { return readiness_through(front) == 200; },
+             [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
+  const auto form = form_json("Ana", "Ben", story_with("sent-twenty-times"), "acoustic ballad");
+  std::vector<std::future<http_reply>> sent;
+  for (int i = 0; i < 20; ++i) {
+    sent.push_back(std::async(std::launch::async, [&] {
+      return request(front, "POST", "/api/submissions",
+                     {{"Content-Type", "application/json"}, {"Idempotency-Key", "one-form-one-song"}}, form);
+    }));
+  }
+  std::set<std::string> sessions;
+  for (auto& f : sent) {
+    const auto reply = f.get();
+    ASSERT_TRUE(reply.status == 201 || reply.status == 200) << reply.status << " " << reply.body;
+    sessions.insert(std::string(reply.json().at("session_id").as_string()));
+  }
+  EXPECT_EQ(sessions.size(), 1u);
+  const auto songs = first.sim("GET", "/_sim/tasks").json().as_array().size() +
+                     second.sim("GET", "/_sim/tasks").json().as_array().size();
+  EXPECT_EQ(songs, 1u) << "a repeat made another paid song";
 }
 
 }  // namespace
