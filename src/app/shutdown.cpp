@@ -22,9 +22,11 @@ struct shutdown_on_signal::state : std::enable_shared_from_this<state> {
     SERENADE_LOG(info, "shutdown", "signal", signal, "drain_s", steps.drain.count(), "grace_s", steps.grace.count());
     if (steps.mark_draining) steps.mark_draining();
     if (steps.drain.count() == 0) return stop_servers();
-    // A second signal while draining (an impatient operator, a supervisor's repeat) ends the drain at once.
-    signals.async_wait([self = shared_from_this()](const boost::system::error_code& error, int) {
-      if (!error) self->stop_servers();
+    // A second signal while draining (an impatient operator, a supervisor's repeat) ends the drain at once. The
+    // wait holds the state weakly: it may never complete, and a strong hold would keep the state (and what it
+    // refers to) alive in a cycle past the end of the process.
+    signals.async_wait([weak = weak_from_this()](const boost::system::error_code& error, int) {
+      if (auto self = weak.lock(); self && !error) self->stop_servers();
     });
     deadline.expires_after(steps.drain);
     deadline.async_wait([self = shared_from_this()](const boost::system::error_code& error) {

@@ -71,5 +71,15 @@ TEST(shutdown, reports_not_ready_and_keeps_serving_while_it_drains) {
   for (std::size_t i = 1; i < at.size(); ++i) EXPECT_LT(at[i - 1], at[i]) << "step " << i << " out of order";
 }
 
+// One signal, and a drain that ends by its own clock: the wait for a second signal never completes, and the
+// process still exits cleanly (under the sanitizers: with nothing left allocated).
+TEST(shutdown, a_drain_that_runs_out_by_itself_ends_in_a_clean_exit) {
+  stack s({}, {"--drain-seconds", "1", "--shutdown-grace", "1"});
+  const auto code = s.server().terminate(30s);
+  ASSERT_TRUE(code.has_value()) << "did not exit";
+  EXPECT_EQ(*code, 0) << s.server().log();
+  EXPECT_NE(s.server().log().find("event=stopped"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace serenade::testing
