@@ -59,9 +59,10 @@ TEST(rolling_restart, no_request_fails_at_the_front_and_the_song_plays_to_its_en
     args.insert(args.end(), {"--listen", loopback_address(port)});
     return args;
   };
-  // A song that lasts longer than the three restarts: the instance playing it is stopped while it plays. (The
-  // simulator encodes each song when it is ordered: a short song keeps fifty orders quick.)
-  stack s({.song_seconds = 40, .speed = 1, .ready_after = 1, .expire_after = 120}, with_port(ports[0]));
+  // A song that lasts far longer than the three restarts (each a drain, a grace period and a start: seconds), so
+  // the instance playing it is stopped while it plays. (The simulator encodes each song when it is ordered: a
+  // song of a minute keeps fifty orders quick.)
+  stack s({.song_seconds = 60, .speed = 1, .ready_after = 1, .expire_after = 120}, with_port(ports[0]));
   std::vector<stack::instance> others;
   others.push_back(s.start_instance("b", with_port(ports[1])));
   others.push_back(s.start_instance("c", with_port(ports[2])));
