@@ -255,10 +255,22 @@ int run_serve(core::serve_config config) {
   };
   server.set_observer(observe);
   std::vector<std::reference_wrapper<http::server>> servers{server};
+  if (metrics_server) servers.emplace_back(*metrics_server);
+  // Caught before the listening line: a supervisor may stop the process the moment it reads it.
+  shutdown_on_signal shutdown(threads.main(), {.servers = servers,
+                                               .background = background,
+                                               .close_files = [&hubs] { hubs.release_all(); },
+                                               .stop_simulator =
+                                                   [&simulator] {
+                                                     if (simulator) simulator->stop();
+                                                   },
+                                               .stop_threads = [&threads] { threads.stop(); },
+                                               .mark_draining = [&draining] { draining = true; },
+                                               .drain = std::chrono::seconds(config.drain_s),
+                                               .grace = std::chrono::seconds(config.shutdown_grace_s)});
   if (metrics_server) {
     metrics_server->set_observer(observe);
     metrics_server->start();
-    servers.emplace_back(*metrics_server);
   }
   const auto port = server.start();
   if (leases) leases->advertise(advertised_url(config, port));
@@ -291,20 +303,7 @@ int run_serve(core::serve_config config) {
                      log_failure("memory_release_failed"));
   }
 
-  {
-    shutdown_on_signal shutdown(threads.main(), {.servers = servers,
-                                                 .background = background,
-                                                 .close_files = [&hubs] { hubs.release_all(); },
-                                                 .stop_simulator =
-                                                     [&simulator] {
-                                                       if (simulator) simulator->stop();
-                                                     },
-                                                 .stop_threads = [&threads] { threads.stop(); },
-                                                 .mark_draining = [&draining] { draining = true; },
-                                                 .drain = std::chrono::seconds(config.drain_s),
-                                                 .grace = std::chrono::seconds(config.shutdown_grace_s)});
-    threads.run();
-  }
+  threads.run();
   change_feed.reset();
   // Its work has stopped: the other instances take its songs over now rather than a lease later.
   if (leases) leases->release_all();
