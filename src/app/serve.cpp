@@ -283,7 +283,6 @@ int run_serve(core::serve_config config) {
   // and memory handed back after crowds (the release locks the allocator's arenas one by one, so it runs on the
   // disk pool where no listener waits).
   if (leases) {
-    background.spawn(executor, submissions.restore_budget(), log_failure("budget_restore_failed"));
     background.spawn(executor, leases->run(), log_failure("ownership_failed"));
   } else {
     background.spawn(executor, submissions.resume_unfinished(), log_failure("resume_failed"));

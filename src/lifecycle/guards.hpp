@@ -162,6 +162,7 @@ const char* name(refusal::guard g);  // "client_rate", "generating_cap", ...: fo
 // What admit() took, to give back if the upstream refuses.
 struct admission {
   std::optional<refusal> refused;  // set: nothing is held
+  std::string session_id;          // the song the generating slot is for
   std::string client;
   std::string network;
   decision client_spend;

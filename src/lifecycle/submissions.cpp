@@ -35,6 +35,7 @@ submissions::submissions(asio::any_io_executor executor, store::submission_store
       client_(client),
       options_(std::move(options)),
       guards_(options_.guards),
+      desk_(guards_, store, pool, options_.guards),
       followers_(executor, store, pool, client, options_, background, [this] { guards_.generation_ended(); }),
       unconfirmed_(
           std::move(executor), background,
@@ -44,19 +45,21 @@ submissions::submissions(asio::any_io_executor executor, store::submission_store
 asio::awaitable<submission_result> submissions::create(const submission_form& form, const create_request& who) {
   if (!who.idempotency_key) co_return co_await create_once(form, who);
   const auto& key = *who.idempotency_key;
-  co_return co_await in_flight_.run(
-      who.client + '\0' + key,
-      [&]() -> asio::awaitable<std::optional<store::submission>> {
-        co_return co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, key); });
-      },
-      [&] { return create_once(form, who); });
+  const auto find = [&]() -> asio::awaitable<std::optional<store::submission>> {
+    co_return co_await pool_.run([&] { return store_.find_by_idempotency_key(who.client, key); });
+  };
+  co_return co_await in_flight_.run(who.client + '\0' + key, find, [&] {
+    return desk_.create_holding_key(who.client, key, find, [&] { return create_once(form, who); });
+  });
 }
 
-std::optional<submission_refusal> submissions::admit(const create_request& who, admission& admitted) {
-  admitted = guards_.admit(who.client_group, who.network);
-  if (admitted) return std::nullopt;
+asio::awaitable<std::optional<submission_refusal>> submissions::admit(const create_request& who,
+                                                                       const std::string& session_id,
+                                                                       admission& admitted) {
+  admitted = co_await desk_.admit(session_id, who.client_group, who.network);
+  if (admitted) co_return std::nullopt;
   const auto& r = *admitted.refused;
-  return submission_refusal{reason_of(r.by), r.retry_after};
+  co_return submission_refusal{reason_of(r.by), r.retry_after};
 }
 
 sonauto::generation_request submissions::generation_for(const store::submission& s) const {
@@ -93,8 +96,10 @@ void submissions::count_create(const sonauto::outcome<std::string>& created) {
 asio::awaitable<submission_result> submissions::create_once(const submission_form& form, const create_request& who) {
   // Before any guard is spent: a song the balance cannot pay for is refused as Sonauto would, without asking it.
   if (auto refused = unaffordable()) co_return submission_result::refusal(std::move(*refused));
+  const auto session_id = ids::random_token();
   admission admitted;
-  if (auto refused = admit(who, admitted)) {
+  auto refused = co_await admit(who, session_id, admitted);
+  if (refused) {
     const auto by = admitted.refused->by;
     switch (by) {
       case refusal::guard::client_rate: ++counters_.refused_client_rate; break;
@@ -107,7 +112,7 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
     co_return submission_result::refusal(std::move(*refused));
   }
   store::submission s;
-  s.session_id = ids::random_token();
+  s.session_id = session_id;
   s.sender = form.sender;
   s.recipient = form.recipient;
   s.story = form.story;
@@ -129,7 +134,7 @@ asio::awaitable<submission_result> submissions::create_once(const submission_for
       co_return co_await keep_unconfirmed(std::move(s), who, slot);
     }
     SERENADE_LOG(warn, "generation_refused", "session", s.session_id, "error", f.describe());
-    guards_.upstream_refused(admitted, may_exist_upstream(f));
+    co_await desk_.not_created(admitted, may_exist_upstream(f));
     co_return submission_result::refusal(refusal_for(f));
   }
   held_generating_slot slot(guards_);
@@ -293,12 +298,13 @@ asio::awaitable<submission_result> submissions::retry(std::string_view session_i
   }
   if (auto refused = unaffordable()) co_return submission_result::refusal(std::move(*refused));
   admission admitted;
-  if (auto refused = admit(who, admitted)) co_return submission_result::refusal(std::move(*refused));
+  auto refused = co_await admit(who, existing->session_id, admitted);
+  if (refused) co_return submission_result::refusal(std::move(*refused));
   auto created = co_await create_with_retries(client_, generation_for(*existing), existing->session_id);
   count_create(created);
   if (!created) {
     SERENADE_LOG(warn, "generation_refused", "session", existing->session_id, "error", created.error().describe());
-    guards_.upstream_refused(admitted, may_exist_upstream(created.error()));
+    co_await desk_.not_created(admitted, may_exist_upstream(created.error()));
     co_return submission_result::refusal(refusal_for(created.error()));
   }
   held_generating_slot slot(guards_);

@@ -1,6 +1,7 @@
 #pragma once
 // The submission lifecycle: create the generation, record it, follow the task until it ends (task_follower.hpp
 // has the states and what moves them). On start, unfinished tasks are followed again.
+#include "lifecycle/admission_desk.hpp"
 #include "lifecycle/guards.hpp"
 #include "lifecycle/idempotent_create.hpp"
 #include "lifecycle/lifecycle_options.hpp"
@@ -57,8 +58,6 @@ class submissions {
   // With a shared database: a song's background work is done only while this instance holds its lease (call
   // before any other call; without it, this process does every song's work).
   void work_under(ownership& leases) { leases_ = &leases; }
-  // Today's budget counts what was created before this start, and by other instances (call once at start).
-  boost::asio::awaitable<void> restore_budget();
   // Starts following every task the store says is unfinished, and waiting again for every create still
   // unconfirmed (call once at start, when the database is this process's alone).
   boost::asio::awaitable<void> resume_unfinished();
@@ -82,7 +81,8 @@ class submissions {
 
  private:
   boost::asio::awaitable<submission_result> create_once(const submission_form& form, const create_request& who);
-  std::optional<submission_refusal> admit(const create_request& who, admission& admitted);
+  boost::asio::awaitable<std::optional<submission_refusal>> admit(const create_request& who,
+                                                                  const std::string& session_id, admission& admitted);
   std::optional<submission_refusal> unaffordable();
   // What a create's outcome says about the credits and the key, for /metrics and the credit gauge.
   void count_create(const sonauto::outcome<std::string>& created);
@@ -102,12 +102,15 @@ class submissions {
   boost::asio::awaitable<std::optional<submission_result>> store_new(const store::submission& s,
                                                                      const create_request& who);
   boost::asio::awaitable<void> give_up_unconfirmed(const std::string& session_id);
+  // Today's budget counts what was created before this start (the guards in this process's memory only).
+  boost::asio::awaitable<void> restore_budget();
 
   store::submission_store& store_;
   core::blocking_pool& pool_;
   sonauto::client& client_;
   lifecycle_options options_;
   submission_guards guards_;
+  admission_desk desk_;
   lifecycle_counters counters_;
   idempotent_creates in_flight_;
   task_followers followers_;

@@ -26,6 +26,10 @@ struct result_clearer {
 using connection_ptr = std::unique_ptr<pg_conn, connection_closer>;
 using result_ptr = std::unique_ptr<pg_result, result_clearer>;
 
+// The database's clock in unix milliseconds (clock_timestamp: the moment of the statement, not of its transaction),
+// for SQL text: several instances' leases and limits are timed by one clock, never by the machines' own.
+inline const std::string database_now = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
 // Positional parameters ($1, $2 …) in text form; nullopt is SQL NULL.
 class parameters {
  public:
@@ -116,5 +120,35 @@ class connection_pool {
   std::vector<connection_ptr> idle_;
   std::size_t open_ = 0;  // idle or lent out
 };
+
+// Runs `call` with a connection of the pool. A connection kept idle across a server restart fails on its first use,
+// before its backend could run anything: the call goes to a fresh connection then (the broken one is dropped as its
+// lease ends). A fresh connection that fails means the server is away. `call` must be safe to run again: a
+// transaction it began was rolled back with the connection.
+template <class Call>
+auto on_a_connection(connection_pool& pool, const Call& call) {
+  for (;;) {
+    auto c = pool.borrow();
+    try {
+      return call(c.get());
+    } catch (const store_unavailable&) {
+      if (c.fresh()) throw;
+    }
+  }
+}
+
+// Runs `work` between BEGIN and COMMIT on `c`, rolling back when it throws.
+template <class Work>
+auto in_transaction(pg_conn* c, std::string_view operation, const Work& work) {
+  run_script(c, operation, "BEGIN");
+  try {
+    auto result = work();
+    run_script(c, operation, "COMMIT");
+    return result;
+  } catch (...) {
+    roll_back(c);
+    throw;
+  }
+}
 
 }  // namespace serenade::store::pg

@@ -91,9 +91,38 @@ CREATE TRIGGER submissions_changed AFTER UPDATE ON submissions FOR EACH ROW
   EXECUTE FUNCTION serenade_submission_changed();
 )sql";
 
+// The guards several instances share (store/pg_limits): client token buckets, daily spends per scope ("budget",
+// "client:<range>", "network:<range>"), generating slots held for creates not yet stored, and the holders of
+// Idempotency-Keys while they create. Times in the database's unix milliseconds.
+constexpr const char* schema_v9 = R"sql(
+CREATE TABLE serenade_client_buckets (
+  client TEXT PRIMARY KEY,
+  tokens DOUBLE PRECISION NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX serenade_client_buckets_updated ON serenade_client_buckets (updated_ms);
+CREATE TABLE serenade_daily_spend (
+  day BIGINT NOT NULL,
+  scope TEXT NOT NULL,
+  spent BIGINT NOT NULL,
+  PRIMARY KEY (day, scope)
+);
+CREATE TABLE serenade_generating_holds (
+  session_id TEXT PRIMARY KEY,
+  until_ms BIGINT NOT NULL
+);
+CREATE TABLE serenade_idempotency_claims (
+  client_key TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  until_ms BIGINT NOT NULL,
+  PRIMARY KEY (client_key, idempotency_key)
+);
+CREATE INDEX submissions_generating ON submissions (session_id) WHERE completed_at IS NULL;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6}, {7, schema_v7},
-    {8, schema_v8},
+    {8, schema_v8}, {9, schema_v9},
 };
 
 // Every instance migrates at start; this lock makes them take turns, so each step runs once.

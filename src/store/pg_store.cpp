@@ -15,7 +15,13 @@ SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id,
        idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until, owner_url
 FROM submissions )sql";
 
-const std::string insert_sql = R"sql(
+// Storing a song (or restarting one) ends the generating slot reserved for its create (store/pg_limits): its row
+// holds the slot from now on.
+const std::string end_reservation = R"sql(
+WITH reservation_ended AS (DELETE FROM serenade_generating_holds WHERE session_id = $1)
+)sql";
+
+const std::string insert_sql = end_reservation + R"sql(
 INSERT INTO submissions (session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
                          streaming_ready_at, completed_at, error, updated_at,
                          archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
@@ -55,7 +61,7 @@ const std::string record_lyrics_sql = R"sql(
 UPDATE submissions SET lyrics = $2, tags = $3::jsonb, updated_at = $4 WHERE session_id = $1
 )sql";
 
-const std::string restart_generation_sql = R"sql(
+const std::string restart_generation_sql = end_reservation + R"sql(
 UPDATE submissions SET
   task_id = $2, status = 'RECEIVED', streaming_ready_at = NULL, completed_at = NULL, error = NULL,
   lyrics = NULL, tags = '[]', archive_source = NULL, archive_size = NULL, archive_sha256 = NULL,
@@ -75,8 +81,7 @@ UPDATE submissions SET status = 'FAILURE', completed_at = $3, error = $2, update
 WHERE session_id = $1 AND task_id IS NULL AND completed_at IS NULL
 )sql";
 
-// The database's clock in unix milliseconds (clock_timestamp: the moment of the statement, not of its transaction).
-const std::string database_now = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+using pg::database_now;
 
 const std::string claim_sql = "UPDATE submissions SET owner = $2, owner_url = $4, lease_until = " + database_now +
                               " + $3 WHERE session_id = $1 AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
@@ -133,21 +138,6 @@ submission read_submission(const pg::rows& r, int row) {
   return s;
 }
 
-// A connection kept idle across a server restart fails on its first use, before its backend could run anything:
-// the call goes to a fresh connection then (the broken one is dropped as its lease ends). A fresh connection that
-// fails means the server is away.
-template <class Call>
-auto on_a_connection(pg::connection_pool& pool, const Call& call) {
-  for (;;) {
-    auto c = pool.borrow();
-    try {
-      return call(c.get());
-    } catch (const store_unavailable&) {
-      if (c.fresh()) throw;
-    }
-  }
-}
-
 void add_archive(pg::parameters& p, const archived_song& song, std::string_view operation) {
   p.text(song.source).number(archive_size(song, operation)).text(song.sha256).number(song.duration_ms).time(
       song.archived_at);
@@ -163,7 +153,7 @@ pg_store::pg_store(const std::string& url, std::size_t connections) : pool_(url,
 pg_store::~pg_store() = default;
 
 pg::rows pg_store::run(std::string_view operation, const std::string& sql, const pg::parameters& p) {
-  return on_a_connection(pool_, [&](pg_conn* c) { return pg::run(c, operation, sql, p); });
+  return pg::on_a_connection(pool_, [&](pg_conn* c) { return pg::run(c, operation, sql, p); });
 }
 
 std::vector<submission> pg_store::select(std::string_view operation, const std::string& where,
@@ -304,7 +294,7 @@ std::uint64_t pg_store::release_all(std::string_view owner) {
 std::vector<submission> pg_store::unowned_work() { return select("list unowned work", unowned_work_where, {}); }
 
 int pg_store::schema_version() {
-  return on_a_connection(pool_, [](pg_conn* c) { return pg::read_schema_version(c); });
+  return pg::on_a_connection(pool_, [](pg_conn* c) { return pg::read_schema_version(c); });
 }
 
 }  // namespace serenade::store

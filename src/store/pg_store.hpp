@@ -4,11 +4,12 @@
 // connections, so like every store it is called from core/blocking_pool threads only. A connection lost with the
 // server is replaced on the next call: while the server is away calls throw store_error, then it recovers by itself.
 #include "store/pg_connection.hpp"
+#include "store/shared_limits.hpp"
 #include "store/submission_store.hpp"
 
 namespace serenade::store {
 
-class pg_store final : public submission_store {
+class pg_store final : public submission_store, public shared_limits {
  public:
   // `url`: postgres://… or postgresql://… (any libpq connection URL). Connects once and applies pending migrations,
   // so an unreachable server or a newer schema is reported at start. Throws store_error.
@@ -39,7 +40,16 @@ class pg_store final : public submission_store {
   std::uint64_t release_all(std::string_view owner) override;
   std::vector<submission> unowned_work() override;
   bool shared() const override { return true; }
+  shared_limits* limits() override { return this; }
   int schema_version() override;
+
+  // shared_limits (store/pg_limits.cpp)
+  limit_decision admit(const limit_spend& who, const limit_settings& limits,
+                       std::chrono::milliseconds reservation) override;
+  void give_back(const limit_spend& spent, const limit_settings& limits, bool may_exist_upstream) override;
+  bool claim_idempotency_key(std::string_view client_key, std::string_view idempotency_key,
+                             std::chrono::milliseconds hold) override;
+  void release_idempotency_key(std::string_view client_key, std::string_view idempotency_key) override;
 
  private:
   pg::rows run(std::string_view operation, const std::string& sql, const pg::parameters& p = {});

@@ -14,6 +14,8 @@
 
 namespace serenade::store {
 
+class shared_limits;
+
 struct store_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -103,6 +105,9 @@ class submission_store {
   // Whether other processes may share the database (so leases decide who does a song's work), or this process
   // has it alone (an embedded file: it does every song's work).
   virtual bool shared() const = 0;
+  // The guards kept where every process sharing the database sees them (store/shared_limits.hpp), or null when
+  // this process has the database alone and keeps them in its own memory.
+  virtual shared_limits* limits() { return nullptr; }
   // The schema version after migrations, for diagnostics and tests.
   virtual int schema_version() = 0;
 };
