@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <set>
 
 namespace serenade::testing {
@@ -59,9 +60,9 @@ TEST(rolling_restart, no_request_fails_at_the_front_and_the_song_plays_to_its_en
     args.insert(args.end(), {"--listen", loopback_address(port)});
     return args;
   };
-  // A song that lasts far longer than the three restarts (each a drain, a grace period and a start: seconds), so
-  // the instance playing it is stopped while it plays. (The simulator encodes each song when it is ordered: a
-  // song of a minute keeps fifty orders quick.)
+  // The instance playing the song is stopped first, while it plays (found below); a song of a minute outlasts
+  // that one restart on any machine. (The simulator encodes each song when it is ordered: a song of a minute keeps
+  // fifty orders quick.)
   stack s({.song_seconds = 60, .speed = 1, .ready_after = 1, .expire_after = 120}, with_port(ports[0]));
   std::vector<stack::instance> others;
   others.push_back(s.start_instance("b", with_port(ports[1])));
@@ -78,10 +79,24 @@ TEST(rolling_restart, no_request_fails_at_the_front_and_the_song_plays_to_its_en
   const std::string session(reply.json().at("session_id").as_string());
   wait_for_state_at(front, session, is_stream_ready);
   auto player = std::async(std::launch::async, [&] { return play_through(front, session); });
+  // The instance the player reached: it has a live listener, and relays from the owner (an edge connection) when
+  // the owner is another instance, whose live listener is then that relay.
+  std::optional<std::size_t> players;
+  wait_until([&] {
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (metric_at(ports[i], "serenade_listeners{state=\"live\"}") == 0) continue;
+      if (!players || metric_at(ports[i], "serenade_edge_connections_total") > 0) players = i;
+    }
+    return players.has_value();
+  }, [] { return std::string("the player reached no instance"); });
+  std::vector<std::size_t> order{*players};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (i != *players) order.push_back(i);
+  }
 
   // Fifty forms one after the other, while the instances restart one after the other.
   auto forms = std::async(std::launch::async, [&] { return submit_through(front, 50, "form-"); });
-  for (int i = 0; i < 3; ++i) {
+  for (const auto i : order) {
     const auto ups = proxy.times_up(servers[i]);
     if (i == 0) {
       ASSERT_EQ(s.server().terminate(30s), 0);
@@ -89,7 +104,7 @@ TEST(rolling_restart, no_request_fails_at_the_front_and_the_song_plays_to_its_en
     } else {
       auto& instance = others[i - 1];
       ASSERT_EQ(instance.server->terminate(30s), 0);
-      instance = s.start_instance(std::string(1, static_cast<char>('b' + i - 1)) + "-again", with_port(ports[i]));
+      instance = s.start_instance(std::string(1, static_cast<char>('a' + i)) + "-again", with_port(ports[i]));
     }
     // The next instance stops only once the front sends requests to this one again (HAProxy logs each server
     // coming back up; servers start up without a line).
