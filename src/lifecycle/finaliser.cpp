@@ -113,9 +113,13 @@ asio::awaitable<finaliser::attempt_outcome> finaliser::try_cdn_copy(const std::s
     SERENADE_LOG(warn, "final_copy_rejected", "session", session_id, "error", problem);
     co_return attempt_outcome::failed;
   }
-  const auto rename_error = co_await pool_.run([&] { return copy->put_in_place(); });
-  if (!rename_error.empty()) {
-    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", rename_error);
+  const auto placed = co_await pool_.run([&] { return copy->put_in_place(); });
+  if (placed == std::errc::file_exists) {
+    // Another instance sharing the archive folder (a lease that changed hands mid-download) was first: its copy
+    // stays, and is what gets recorded.
+    SERENADE_LOG(info, "final_copy_already_in_place", "session", session_id);
+  } else if (placed) {
+    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", placed.message());
     co_return attempt_outcome::failed;
   }
   const auto final_name = copy->final_path();

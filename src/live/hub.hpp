@@ -55,7 +55,8 @@ class upstream_stream;
 namespace serenade::live {
 
 struct hub_options {
-  std::string archive_dir;
+  std::string capture_dir;  // where the capture grows: this instance's own folder
+  std::string archive_dir;  // where the complete capture is kept (archive/capture_file.hpp)
   // Where the capture file is written, checked and fsynced, so that a slow disk never holds an I/O thread.
   // Null runs that work inline (tests of the hub alone).
   core::blocking_pool* disk = nullptr;
