@@ -29,7 +29,7 @@ std::string final_path(const std::string& archive_dir, const std::string& sessio
 // A new temporary name for a file of `stem` (a session id): no other writer, here or on another instance, uses it.
 std::string temporary_path_for(const std::string& archive_dir, std::string_view stem);
 
-// fsync of the folder, so that a rename inside it survives a crash. False on failure (errno set).
+// fsync of the folder, so that a new name inside it survives a crash. False on failure (errno set).
 bool sync_directory(const std::string& dir);
 
 }  // namespace serenade::archive

@@ -8,7 +8,8 @@
 //                            readiness: reconnect with capped backoff, verify the replayed prefix against the
 //                            file, append only what is new
 //   capturing →  complete    the upstream body ended cleanly, or was cut (or expired) once Sonauto's status says
-//                            generation is over (live/upstream_end.hpp): file fsynced, renamed to <id>.live.mp3
+//                            generation is over (live/upstream_end.hpp): file fsynced, kept as the archive's
+//                            <id>.live.mp3
 //   capturing →  abandoned   the upstream cannot be resumed (refused, FAILURE, retries exhausted) or the
 //                            capture cannot be written; listeners are cut at what was captured
 // Sonauto does not promise that a replay repeats the bytes it sent before: it may be another encode of the song.
