@@ -71,7 +71,8 @@ std::error_code capture_file::keep_as_live_copy() {
 }
 
 std::error_code capture_file::copy_to_archive() const {
-  // Another instance's edge of this song kept its capture first: the bytes need not cross the network again.
+  // Another instance (the owner, when this one relayed the song) kept its capture first: the bytes need not cross
+  // the network again.
   if (::access(live_copy_path_.c_str(), F_OK) == 0) return std::make_error_code(std::errc::file_exists);
   try {
     once_file copy(archive_dir_, session_id_);
