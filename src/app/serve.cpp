@@ -70,10 +70,10 @@ std::unique_ptr<sim::simulator> start_simulator_without_key(core::serve_config& 
 }
 
 // Before anything writes to the archive: what a previous run left half-written and nobody will continue.
-void remove_dead_temporary_files(store::submission_store& store, const std::string& archive_dir) {
+void remove_dead_temporary_files(store::submission_store& store, const core::serve_config& config) {
   std::set<std::string, std::less<>> resumable;
   for (auto& s : store.unfinished()) resumable.insert(std::move(s.session_id));
-  const auto removed = archive::remove_dead_temporary_files(archive_dir, resumable);
+  const auto removed = archive::remove_dead_temporary_files(config.capture_dir, config.archive_dir, resumable);
   SERENADE_LOG(info, "temporary_files_removed", "count", removed);
 }
 
@@ -137,7 +137,8 @@ int run_serve(core::serve_config config) {
   auto store = store::open_store(config.database_url);
   SERENADE_LOG(info, "store_open", "schema_version", store->schema_version());
   core::make_folder_private(config.archive_dir);
-  remove_dead_temporary_files(*store, config.archive_dir);
+  if (config.capture_dir != config.archive_dir) core::make_folder_private(config.capture_dir);
+  remove_dead_temporary_files(*store, config);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
   core::task_group background;
@@ -178,8 +179,8 @@ int run_serve(core::serve_config config) {
   lifecycle_options.on_change = [&status_events, render](const store::submission& s) {
     status_events.publish(s.session_id, render(s), lifecycle::is_finished(s.status));
   };
-  lifecycle_options.on_retry = [dir = config.archive_dir](const std::string& session) {
-    archive::forget_attempt(dir, session);
+  lifecycle_options.on_retry = [&config](const std::string& session) {
+    archive::forget_attempt(config.capture_dir, config.archive_dir, session);
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
   if (store->shared()) {

@@ -45,6 +45,7 @@ http::server_options metrics_server_settings(const core::serve_config& c) {
 
 live::hub_options hub_settings(const core::serve_config& c) {
   live::hub_options o;
+  o.capture_dir = c.capture_dir;
   o.archive_dir = c.archive_dir;
   o.max_capture_bytes = c.max_song_bytes;
   o.ready_grace = std::chrono::seconds(c.stream_ready_grace_s);

@@ -1,5 +1,6 @@
 #include "archive/capture_file.hpp"
 
+#include "archive/once_file.hpp"
 #include "archive/paths.hpp"
 
 #include <fcntl.h>
@@ -17,9 +18,11 @@ namespace {
 std::error_code last_error() { return {errno, std::generic_category()}; }
 }  // namespace
 
-capture_file::capture_file(const std::string& archive_dir, const std::string& session_id)
+capture_file::capture_file(const std::string& capture_dir, const std::string& archive_dir,
+                           const std::string& session_id)
     : archive_dir_(archive_dir),
-      path_(capture_path(archive_dir, session_id)),
+      session_id_(session_id),
+      path_(capture_path(capture_dir, session_id)),
       live_copy_path_(live_copy_path(archive_dir, session_id)) {
   write_fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (write_fd_ < 0) throw std::system_error(last_error(), "cannot open " + path_);
@@ -59,9 +62,34 @@ std::error_code capture_file::truncate(std::uint64_t size) {
 
 std::error_code capture_file::keep_as_live_copy() {
   if (::fsync(write_fd_) != 0) return last_error();
-  if (::rename(path_.c_str(), live_copy_path_.c_str()) != 0) return last_error();
-  if (!sync_directory(archive_dir_)) return last_error();  // the rename itself must survive a crash
+  auto kept = link_unless_present(path_, live_copy_path_);
+  if (kept == std::errc::cross_device_link) kept = copy_to_archive();
+  if (kept && kept != std::errc::file_exists) return kept;
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) return last_error();
+  if (!sync_directory(archive_dir_)) return last_error();  // the new name itself must survive a crash
   return {};
+}
+
+std::error_code capture_file::copy_to_archive() const {
+  // Another instance (the owner, when this one relayed the song) kept its capture first: the bytes need not cross
+  // the network again.
+  if (::access(live_copy_path_.c_str(), F_OK) == 0) return std::make_error_code(std::errc::file_exists);
+  try {
+    once_file copy(archive_dir_, session_id_);
+    std::array<char, 64 * 1024> piece{};
+    for (off_t offset = 0;;) {
+      const auto got = ::pread(read_fd_, piece.data(), piece.size(), offset);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return last_error();
+      if (got == 0) break;
+      if (const auto error = copy.write({piece.data(), static_cast<std::size_t>(got)})) return error;
+      offset += got;
+    }
+    if (const auto error = copy.make_durable()) return error;
+    return copy.put_in_place(live_copy_path_);
+  } catch (const std::system_error& e) {
+    return e.code();
+  }
 }
 
 }  // namespace serenade::archive

@@ -1,13 +1,16 @@
 #include "archive/paths.hpp"
 
+#include "core/ids.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 namespace serenade::archive {
 
 namespace {
-std::string path_of(const std::string& dir, const std::string& id, std::string_view suffix) {
-  std::string path = dir + "/" + id;
+std::string path_of(const std::string& dir, std::string_view stem, std::string_view suffix) {
+  std::string path = dir + "/";
+  path += stem;
   path += suffix;
   return path;
 }
@@ -17,8 +20,13 @@ std::string capture_path(const std::string& dir, const std::string& id) { return
 std::string live_copy_path(const std::string& dir, const std::string& id) {
   return path_of(dir, id, live_copy_suffix);
 }
-std::string download_path(const std::string& dir, const std::string& id) { return path_of(dir, id, download_suffix); }
 std::string final_path(const std::string& dir, const std::string& id) { return path_of(dir, id, final_suffix); }
+
+std::string temporary_path_for(const std::string& dir, std::string_view stem) {
+  std::string writer = "." + ids::random_token();
+  writer += temporary_suffix;
+  return path_of(dir, stem, writer);
+}
 
 bool sync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -16,31 +16,51 @@ std::vector<servable_copy> copies_to_serve(const std::string& archive_dir, const
   return copies;
 }
 
-void forget_attempt(const std::string& archive_dir, const std::string& session_id) {
-  for (const auto& path : {capture_path(archive_dir, session_id), live_copy_path(archive_dir, session_id),
-                           download_path(archive_dir, session_id), final_path(archive_dir, session_id)}) {
+void forget_attempt(const std::string& capture_dir, const std::string& archive_dir, const std::string& session_id) {
+  for (const auto& path : {capture_path(capture_dir, session_id), live_copy_path(archive_dir, session_id),
+                           final_path(archive_dir, session_id)}) {
     std::error_code ignored;
     std::filesystem::remove(path, ignored);
   }
 }
 
-std::size_t remove_dead_temporary_files(const std::string& archive_dir,
-                                        const std::set<std::string, std::less<>>& resumable_sessions) {
+namespace {
+
+// Removes the files of `dir` whose names `dead` picks; how many went.
+template <typename Rule>
+std::size_t remove_from(const std::string& dir, const Rule& dead) {
   std::size_t removed = 0;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(archive_dir, ec)) {
-    const auto name = entry.path().filename().string();
-    const auto session_before = [&](std::string_view suffix) {
-      return name.ends_with(suffix) ? std::string_view(name).substr(0, name.size() - suffix.size()) : "";
-    };
-    const auto download_of = session_before(download_suffix);
-    const auto capture_of = session_before(capture_suffix);
-    const bool dead = ids::looks_like_token(download_of) ||
-                      (ids::looks_like_token(capture_of) && !resumable_sessions.contains(capture_of));
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::error_code ignored;
-    if (dead && std::filesystem::remove(entry.path(), ignored)) ++removed;
+    if (dead(entry.path().filename().string(), entry) && std::filesystem::remove(entry.path(), ignored)) ++removed;
   }
   return removed;
+}
+
+// The session a file of the archive's naming belongs to: the token its name starts with, when it has `suffix`.
+std::string_view session_of(std::string_view name, std::string_view suffix) {
+  if (!name.ends_with(suffix)) return {};
+  const auto session = name.substr(0, name.find('.'));
+  return ids::looks_like_token(session) ? session : std::string_view{};
+}
+
+}  // namespace
+
+std::size_t remove_dead_temporary_files(const std::string& capture_dir, const std::string& archive_dir,
+                                        const std::set<std::string, std::less<>>& resumable_sessions) {
+  const auto abandoned_capture = [&](std::string_view name, const std::filesystem::directory_entry&) {
+    const auto session = session_of(name, capture_suffix);
+    return !session.empty() && name.size() == session.size() + capture_suffix.size() &&
+           !resumable_sessions.contains(session);
+  };
+  const auto oldest_kept = std::filesystem::file_time_type::clock::now() - abandoned_temporary_age;
+  const auto abandoned_temporary = [&](std::string_view name, const std::filesystem::directory_entry& entry) {
+    std::error_code unknown;
+    const auto written = entry.last_write_time(unknown);
+    return !session_of(name, temporary_suffix).empty() && !unknown && written < oldest_kept;
+  };
+  return remove_from(capture_dir, abandoned_capture) + remove_from(archive_dir, abandoned_temporary);
 }
 
 }  // namespace serenade::archive

@@ -21,13 +21,14 @@ std::vector<servable_copy> copies_to_serve(const std::string& archive_dir, const
                                            const std::optional<std::string>& verified_sha256);
 
 // Removes every file of a failed attempt, so that none is taken for the next attempt's beginning.
-void forget_attempt(const std::string& archive_dir, const std::string& session_id);
+void forget_attempt(const std::string& capture_dir, const std::string& archive_dir, const std::string& session_id);
 
-// At start, before any capture or download runs: removes the temporary files no attempt will continue, every
-// final-copy download (a new one starts from byte 0) and the capture of every song not in `resumable_sessions`
-// (an unfinished song resumes its own). Only files named as archive names them are touched. Returns how many
-// were removed.
-std::size_t remove_dead_temporary_files(const std::string& archive_dir,
+// At start, before any capture runs: removes the capture of every song not in `resumable_sessions` from this
+// instance's capture folder (an unfinished song resumes its own), and the temporary files of the archive folder
+// untouched for abandoned_temporary_age. Never a younger one: on a shared archive folder another instance may be
+// writing it right now, and a download of this instance's previous run is simply started anew under another name.
+// Only files named as archive names them are touched. Returns how many were removed.
+std::size_t remove_dead_temporary_files(const std::string& capture_dir, const std::string& archive_dir,
                                         const std::set<std::string, std::less<>>& resumable_sessions);
 
 }  // namespace serenade::archive

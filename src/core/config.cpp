@@ -43,7 +43,10 @@ void add_serve_options(CLI::App& cmd, serve_config& c) {
   text("--metrics-listen", c.metrics_listen, "SERENADE_METRICS_LISTEN",
        "Address to serve /metrics on instead of --listen, host:port (empty: on --listen)");
   text("--database", c.database_url, "DATABASE_URL", "Database URL: sqlite:///relative.db or sqlite:////absolute.db");
-  text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR", "Folder for archived songs");
+  text("--archive-dir", c.archive_dir, "SERENADE_ARCHIVE_DIR",
+       "Folder for archived songs; several instances may share it (NFS, CephFS) when each has its own --capture-dir");
+  text("--capture-dir", c.capture_dir, "SERENADE_CAPTURE_DIR",
+       "Folder for the songs this instance is capturing, on its own local disk (default: the archive folder)");
   text("--public-url", c.public_url, "SERENADE_PUBLIC_URL",
        "Public base URL of this server (enables Sonauto webhooks), e.g. https://serenade.example");
   text("--advertise-url", c.advertise_url, "SERENADE_ADVERTISE_URL",
@@ -179,6 +182,7 @@ std::optional<std::string> validate(serve_config& c) {
     }
     c.metrics_listen_parsed = *metrics_listen;
   }
+  if (c.capture_dir.empty()) c.capture_dir = c.archive_dir;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   if (c.threads > 256) return "--threads must be at most 256";
   if (c.max_connections == 0) return "--max-connections must be at least 1";

@@ -24,7 +24,8 @@ struct serve_config {
   std::string listen = "127.0.0.1:8080";
   std::string metrics_listen;  // empty: /metrics is answered on `listen`; else only on this address
   std::string database_url = "sqlite:///./var/serenade.db";
-  std::string archive_dir = "./var/archive";
+  std::string archive_dir = "./var/archive";  // may be shared by several instances (NFS, CephFS)
+  std::string capture_dir;                    // this instance's own; empty: archive_dir (filled by validate())
   std::string public_url;
   std::string log_level = "info";
   std::string web_dir;  // empty: the web/ folder of the source tree this binary was built from

@@ -277,6 +277,7 @@ TEST_F(serve_options, environment_used_without_flag) {
 
 TEST_F(serve_options, every_environment_variable_is_read) {
   set_env("SERENADE_ARCHIVE_DIR", "/a");
+  set_env("SERENADE_CAPTURE_DIR", "/c");
   set_env("SERENADE_LOG_LEVEL", "warn");
   set_env("SERENADE_WEB_DIR", "/w");
   set_env("SONAUTO_API_BASE", "http://b");
@@ -295,6 +296,7 @@ TEST_F(serve_options, every_environment_variable_is_read) {
   set_env("SERENADE_METRICS_LISTEN", "127.0.0.1:9100");
   const serve_config c = parse({});
   EXPECT_EQ(c.archive_dir, "/a");
+  EXPECT_EQ(c.capture_dir, "/c");
   EXPECT_EQ(c.log_level, "warn");
   EXPECT_EQ(c.web_dir, "/w");
   EXPECT_EQ(c.sonauto_api_base, "http://b");
@@ -474,6 +476,17 @@ TEST(validate, defaults_are_valid_and_listen_is_parsed) {
   EXPECT_EQ(validate(c), std::nullopt);
   EXPECT_EQ(c.listen_parsed.host, "127.0.0.1");
   EXPECT_EQ(c.listen_parsed.port, 8080);
+}
+
+// One instance changes nothing: its captures grow where its songs are kept, as before the folders could differ.
+TEST(validate, captures_grow_in_the_archive_folder_unless_told_otherwise) {
+  serve_config c;
+  c.archive_dir = "/srv/shared";
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.capture_dir, "/srv/shared");
+  c.capture_dir = "/var/lib/serenade/captures";
+  EXPECT_EQ(validate(c), std::nullopt);
+  EXPECT_EQ(c.capture_dir, "/var/lib/serenade/captures");
 }
 
 TEST(validate, ipv6_listen_parsed) {

@@ -107,15 +107,19 @@ asio::awaitable<finaliser::attempt_outcome> finaliser::try_cdn_copy(const std::s
       *downloaded.value().content_length != downloaded.value().bytes) {
     problem = "length differs from Content-Length";
   }
-  // fsync, check, rename and the folder's sync wait for the disk: on the pool, never on an I/O thread.
+  // fsync, check, link and the folder's sync wait for the disk: on the pool, never on an I/O thread.
   if (problem.empty()) problem = co_await pool_.run([&] { return copy->make_durable_and_check(); });
   if (!problem.empty()) {
     SERENADE_LOG(warn, "final_copy_rejected", "session", session_id, "error", problem);
     co_return attempt_outcome::failed;
   }
-  const auto rename_error = co_await pool_.run([&] { return copy->put_in_place(); });
-  if (!rename_error.empty()) {
-    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", rename_error);
+  const auto placed = co_await pool_.run([&] { return copy->put_in_place(); });
+  if (placed == std::errc::file_exists) {
+    // Another instance sharing the archive folder (a lease that changed hands mid-download) was first: its copy
+    // stays, and is what gets recorded.
+    SERENADE_LOG(info, "final_copy_already_in_place", "session", session_id);
+  } else if (placed) {
+    SERENADE_LOG(error, "final_copy_rename_failed", "session", session_id, "error", placed.message());
     co_return attempt_outcome::failed;
   }
   const auto final_name = copy->final_path();
@@ -137,7 +141,7 @@ asio::awaitable<void> finaliser::give_up(const std::string& session_id, std::str
 }
 
 asio::awaitable<void> finaliser::run(std::string session_id, std::string task_id) {
-  // A final copy renamed into place before a crash only needs recording.
+  // A final copy put in place before a crash, or by another instance sharing the archive, only needs recording.
   if (co_await record_existing(session_id, archive::final_path(options_.archive_dir, session_id), "cdn")) {
     ++counters_.ok;
     co_return;

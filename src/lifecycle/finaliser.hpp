@@ -1,14 +1,14 @@
 #pragma once
 // Makes a finished song outlive Sonauto: after SUCCESS it downloads song_paths[0] from the CDN, checks it
-// (whole length, MP3 frames from first to last byte), fsyncs it under a temporary name and renames it into
-// place, then records size, SHA-256 and duration. Failures are retried with capped backoff; when the CDN
-// copy cannot be had, the complete live capture (if any) is recorded as the song's copy instead. A CDN that
-// says the file is gone (404, 410) is believed at once; other failures are retried `max_attempts` times. Then
-// the song is given up on for good (recorded in the store, so no restart fetches it again) and keeps its live
-// copy, if it has one.
+// (whole length, MP3 frames from first to last byte), fsyncs it under a temporary name and links it into
+// place (archive/once_file.hpp: written once, also on an archive folder instances share), then records size,
+// SHA-256 and duration. Failures are retried with capped backoff; when the CDN copy cannot be had, the complete
+// live capture (if any) is recorded as the song's copy instead. A CDN that says the file is gone (404, 410) is
+// believed at once; other failures are retried `max_attempts` times. Then the song is given up on for good
+// (recorded in the store, so no restart fetches it again) and keeps its live copy, if it has one.
 //
 //   state        moved by
-//   pending    → final       verified CDN copy renamed into place and recorded ("cdn")
+//   pending    → final       verified CDN copy linked into place and recorded ("cdn")
 //   pending    → pending     download or check failed: wait (backoff) and try again
 //   pending    → fallback    attempts_before_fallback failures: the complete live capture is recorded ("live"),
 //                            the CDN copy is still retried

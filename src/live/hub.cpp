@@ -48,7 +48,7 @@ hub::hub(asio::any_io_executor executor, std::string session_id, std::string tas
 hub::~hub() = default;
 
 void hub::open_capture() {
-  file_ = std::make_unique<archive::capture_file>(options_.archive_dir, session_id_);
+  file_ = std::make_unique<archive::capture_file>(options_.capture_dir, options_.archive_dir, session_id_);
   // After a restart the partial capture is kept: the upstream replay is checked against it.
   captured_ = file_->resumed_size();
   size_ = file_->resumed_size();

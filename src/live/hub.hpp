@@ -8,7 +8,8 @@
 //                            readiness: reconnect with capped backoff, verify the replayed prefix against the
 //                            file, append only what is new
 //   capturing →  complete    the upstream body ended cleanly, or was cut (or expired) once Sonauto's status says
-//                            generation is over (live/upstream_end.hpp): file fsynced, renamed to <id>.live.mp3
+//                            generation is over (live/upstream_end.hpp): file fsynced, kept as the archive's
+//                            <id>.live.mp3
 //   capturing →  abandoned   the upstream cannot be resumed (refused, FAILURE, retries exhausted) or the
 //                            capture cannot be written; listeners are cut at what was captured
 // Sonauto does not promise that a replay repeats the bytes it sent before: it may be another encode of the song.
@@ -55,7 +56,8 @@ class upstream_stream;
 namespace serenade::live {
 
 struct hub_options {
-  std::string archive_dir;
+  std::string capture_dir;  // where the capture grows: this instance's own folder
+  std::string archive_dir;  // where the complete capture is kept (archive/capture_file.hpp)
   // Where the capture file is written, checked and fsynced, so that a slow disk never holds an I/O thread.
   // Null runs that work inline (tests of the hub alone).
   core::blocking_pool* disk = nullptr;

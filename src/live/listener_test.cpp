@@ -41,6 +41,7 @@ struct listener : ::testing::Test {
   sonauto::client client{unreachable_upstream()};
   hub_options options = [this] {
     hub_options o;
+    o.capture_dir = dir.string();
     o.archive_dir = dir.string();
     o.wake.min_bytes = 1;  // every append is shown at once, unless a test says otherwise
     return o;

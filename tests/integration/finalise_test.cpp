@@ -41,7 +41,9 @@ TEST(finalise, the_verified_cdn_copy_is_served_for_good) {
   s.wait_for_metric("serenade_finalisations_total{outcome=\"ok\"}", exactly(1));
   const auto song = s.simulator_final(s.task_for("final"));
   EXPECT_TRUE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3"));
-  EXPECT_FALSE(std::filesystem::exists(s.dir() + "/archive/" + session + ".mp3.tmp"));
+  for (const auto& entry : std::filesystem::directory_iterator(s.dir() + "/archive")) {
+    EXPECT_FALSE(entry.path().string().ends_with(".tmp")) << entry.path() << " left behind";
+  }
 
   auto reply = s.api("GET", "/api/stream/" + session);
   EXPECT_EQ(reply.status, 200u);
