@@ -94,6 +94,8 @@ TEST(postgres, while_the_database_is_away_requests_get_503_and_it_recovers_by_it
   EXPECT_NE(s.server().log().find("event=store_unavailable"), std::string::npos);
   const auto next = s.submit("after-outage");
   EXPECT_EQ(s.wait_for_state(next, is_complete, 30s).at("status").as_string(), "SUCCESS");
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 2)
+      << "the submit answered 503 reached the music service (its guards are in the database)";
 }
 
 // The connection kept idle across a server restart is broken; the first call after the restart must not fail
