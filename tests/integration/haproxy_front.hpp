@@ -18,6 +18,24 @@ inline unsigned readiness_through(std::uint16_t front) {
   }
 }
 
+struct listened {
+  std::string body;
+  int connections = 0;
+};
+
+// A player through the front: when its stream is cut (its instance stopped), it connects again and plays the song
+// from the start, as the web player does when it cannot resume.
+inline listened play_through(std::uint16_t front, const std::string& session) {
+  listened out;
+  for (out.connections = 1; out.connections <= 20; ++out.connections) {
+    stream_reader reader(front, "/api/stream/" + session, 60s);
+    if (reader.status() != 200) continue;
+    out.body = reader.read_to_end();
+    if (reader.ended_cleanly() || !reader.cut()) return out;
+  }
+  return out;
+}
+
 class haproxy_front {
  public:
   haproxy_front(std::uint16_t front, std::uint16_t first, std::uint16_t second, std::uint16_t third)
@@ -38,6 +56,8 @@ class haproxy_front {
     for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++count;
     return count;
   }
+  // Whether HAProxy's checks have found `server` down.
+  bool seen_down(const std::string& server) const { return proxy_.log().find(server + " is DOWN") != std::string::npos; }
 
  private:
   std::string dir_;

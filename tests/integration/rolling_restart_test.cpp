@@ -14,24 +14,6 @@
 namespace serenade::testing {
 namespace {
 
-struct listened {
-  std::string body;
-  int connections = 0;
-};
-
-// A player through the front: when its stream is cut (its instance stopped), it connects again and plays the song
-// from the start, as the web player does when it cannot resume.
-listened play_through(std::uint16_t front, const std::string& session) {
-  listened out;
-  for (out.connections = 1; out.connections <= 20; ++out.connections) {
-    stream_reader reader(front, "/api/stream/" + session, 60s);
-    if (reader.status() != 200) continue;
-    out.body = reader.read_to_end();
-    if (reader.ended_cleanly() || !reader.cut()) return out;
-  }
-  return out;
-}
-
 // Statuses of `count` forms posted through the front, one after the other.
 std::vector<unsigned> submit_through(std::uint16_t front, int count, const std::string& marker) {
   std::vector<unsigned> statuses;
