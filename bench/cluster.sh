@@ -94,18 +94,20 @@ owner_of() {  # session
   echo 0
 }
 
-# The instance (1-based) the front sends a song's listeners to: the one with live listeners while one plays.
+# The instance (1-based) the front sends a song's listeners to: the one with the most live listeners while four
+# probes play it. An owner relaying to an edge counts the edge's one connection as a listener of its own.
 listeners_instance() {  # session
-  local i best=0 most=0 v probe
+  local i best=0 most=0 v probes=()
   (( ${#CLUSTER_INSTANCE_PORTS[@]} > 1 )) || { echo 1; return; }
-  curl -s -m 3 -o /dev/null "http://127.0.0.1:$CLUSTER_FRONT_PORT/api/stream/$1" & probe=$!
+  for i in 1 2 3 4; do
+    curl -s -m 3 -o /dev/null "http://127.0.0.1:$CLUSTER_FRONT_PORT/api/stream/$1" & probes+=("$!")
+  done
   sleep 1.5
   for i in "${!CLUSTER_INSTANCE_PORTS[@]}"; do
     v=$(metric "${CLUSTER_INSTANCE_PORTS[$i]}" 'serenade_listeners{state="live"}')
-    # An owner relaying to an edge counts the edge's connection as one listener of its own: the edge has more.
     if (( ${v%.*} > most )); then most=${v%.*}; best=$((i + 1)); fi
   done
-  wait "$probe" || true
+  for i in "${probes[@]}"; do wait "$i" || true; done
   echo "$best"
 }
 
@@ -138,7 +140,7 @@ cluster_step() {  # count n session
   j=$(cat "$WORK/cluster.json")
   stalled=$(json_field stalled <<<"$j")
   on=$CLUSTER_LISTENERS_ON
-  record serenade "cluster_$count" "$n" "stalled=${stalled:-$n} listeners_on=$on owner=$CLUSTER_OWNER ${fields}$(from_json "$j" connected connect_failures errors failed no_first_byte ramp_s)"
+  record serenade "cluster_$count" "$n" "stalled=${stalled:-$n} listeners_on=$on owner=$CLUSTER_OWNER ${fields}$(from_json "$j" connected connect_failures errors failed no_first_byte ramp_s ttfb_p50_ms ttfb_p99_ms)"
   log "cluster $count instance(s) N=$n: stalled=$stalled listeners on instance$on (owner instance$CLUSTER_OWNER) $fields$j"
   CLUSTER_STALLED=${stalled:-1}
 }

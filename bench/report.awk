@@ -32,7 +32,7 @@ BEGIN { FS = "\t" }
                                     f["abuser_refused_429"], f["abuser_refused_503"], f["abuser_closed"], f["abuser_held"], f["abuser_attempts"])
   }
   if (scen == "cluster_1" || scen == "cluster_2") {
-    c = substr(scen, 9) + 0; cns[n] = 1; cst[c, n] = f["stalled"]; crole[c, n] = f["listeners_on"] == f["owner"] ? "owner" : "edge"
+    c = substr(scen, 9) + 0; cns[n] = 1; cst[c, n] = f["stalled"]; cttfb[c, n] = sprintf("%.2f s", f["ttfb_p99_ms"] / 1000); crole[c, n] = f["listeners_on"] == f["owner"] ? "owner" : "edge"
     ccpu[c, n] = ""; crss[c, n] = ""
     for (i = 1; i <= c; i++) {
       ccpu[c, n] = ccpu[c, n] f["instance" i "_cpu_pct"] " % / "
@@ -43,6 +43,7 @@ BEGIN { FS = "\t" }
   }
   if (scen == "cluster_failover") {
     if (f["skipped"]) failover = sprintf("\nFailover (lease %s s): skipped, no song's listeners reached its owner.\n", f["lease_s"])
+    else if (f["cut"] == 0) failover = sprintf("\nFailover (lease %s s): no listener was cut, so no figure: they were not on the instance killed.\n", f["lease_s"])
     else failover = sprintf("\nFailover (two instances, lease %s s): %d listeners at the live edge of a song on the instance that owns it, killed with SIGKILL; %s of %s cut listeners heard audio again after reconnecting through the front, **the last %s s after the kill** (longest silence of one listener %.1f s); the song was taken over by the other instance (its serenade_songs_taken_over_total: %s).\n",
                             f["lease_s"], n, f["resumed"], f["cut"], f["kill_to_last_audio_s"], f["longest_silence_ms"] / 1000, f["taken_over"])
   }
@@ -192,15 +193,15 @@ function edge_tables(   out, i, m, n, sys, k, sorted2, names, bounds, x, j, orde
 
 # The cluster: one instance and two side by side at each N, behind HAProxy (deploy/haproxy.cfg).
 function cluster_table(   out, m, i, j, x, n, sorted3, c, cells) {
-  out = sprintf("\nSerenade behind HAProxy (deploy/haproxy.cfg), instances sharing one PostgreSQL 15; real-time listeners of one live song (2× real time) through the front. Largest N with zero stalled: one instance %d, two instances %d. CPU in percent of one core over the step, per instance / HAProxy; peak RSS per instance; \"on\": whether the front sent the listeners to the song's owner or to an edge relaying from it:\n\n", cbest[1], cbest[2])
-  out = out "| N | 1 instance: stalled | CPU | RSS | 2 instances: stalled | CPU | RSS | on |\n|---:|---:|---:|---:|---:|---:|---:|---|\n"
+  out = sprintf("\nSerenade behind HAProxy (deploy/haproxy.cfg), instances sharing one PostgreSQL 15; real-time listeners of one live song (2× real time) through the front. Largest N with zero stalled: one instance %d, two instances %d. A listener without its first byte within 2 s counts as stalled; first byte: p99. CPU in percent of one core over the step, per instance / HAProxy; peak RSS per instance; \"on\": whether the front sent the listeners to the song's owner or to an edge relaying from it:\n\n", cbest[1], cbest[2])
+  out = out "| N | 1 instance: stalled | first byte | CPU | RSS | 2 instances: stalled | first byte | CPU | RSS | on |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
   m = 0; for (n in cns) sorted3[++m] = n + 0
   for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted3[j] < sorted3[i]) { x = sorted3[i]; sorted3[i] = sorted3[j]; sorted3[j] = x }
   for (i = 1; i <= m; i++) {
     n = sorted3[i]; cells = "| " n " |"
     for (c = 1; c <= 2; c++) {
-      if (!((c, n) in cst)) { cells = cells " – | – | – |"; continue }
-      cells = cells " " cst[c, n] " | " ccpu[c, n] " | " crss[c, n] " |"
+      if (!((c, n) in cst)) { cells = cells " – | – | – | – |"; continue }
+      cells = cells " " cst[c, n] " | " cttfb[c, n] " | " ccpu[c, n] " | " crss[c, n] " |"
     }
     out = out cells " " (((2, n) in crole) ? crole[2, n] : "–") " |\n"
   }
