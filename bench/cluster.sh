@@ -197,7 +197,7 @@ cluster_failover() {
 }
 
 if wanted cluster && ! ((SOAK)); then
-  SERVER_CPU="" SERVER_THREADS=2
+  SERVER_THREADS=2  # per instance; the instances are not pinned, like the other live scenarios' servers
   CLUSTER_PG_STATE=$WORK/cluster-postgres.state
   cluster_postgres_start "$CLUSTER_PG_STATE"
   start_simulator cluster --speed 2 --song-seconds 600 --ready-after 0.2 --first-audio 4 --expire-after 600

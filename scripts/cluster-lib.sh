@@ -38,6 +38,7 @@ cluster_random_text() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d 
 # and its own archive folder. --trust-proxy: deploy/haproxy.cfg replaces X-Forwarded-For, so its first hop is the
 # client.
 cluster_instance_env() {  # database_url api_key simulator_address front listen archive_dir webhook_token
+  # shellcheck disable=SC2034  # read by the caller
   CLUSTER_INSTANCE_ENV=(
     "DATABASE_URL=$1"
     "SONAUTO_API_KEY=$2"
