@@ -6,7 +6,9 @@
 //   realtime  each connection GETs --path once and reads at --rate bytes/s (after a --prebuffer burst), like
 //             a browser's <audio>; a listener is *stalled* when its received body bytes fall more than
 //             --stall-seconds of audio behind the playback position (rate x time since its first body byte),
-//             or when it has no first byte --stall-seconds after it connected, or when its stream is cut
+//             or when it has no first byte --stall-seconds after it connected, or when its stream is cut;
+//             with --reconnect-ms M a cut or refused listener asks again every M ms, as a player does after a
+//             network error, and the JSON says when the first cut came and when the last of them heard audio again
 //   range     keep-alive GETs of random --range-size ranges of a --file-size byte file
 //   ttfb      one fresh connection per request: connect, GET, first body byte, close
 //   hold      an abuser: each connection sends nothing and is held; when the server answers or closes it, it is
@@ -66,6 +68,7 @@ struct options {
   std::uint64_t range_size = 65536;
   std::uint64_t file_size = 0;
   std::uint64_t max_body = 0;  // stream mode: close and reconnect once a response gave this many body bytes
+  double reconnect_ms = 0;     // realtime mode: 0 ends a cut listener; otherwise its pause before asking again
   std::string headers;  // extra request header lines, each ending in CRLF
   std::string source;         // local address to connect from; empty: the kernel's choice
   std::string source_prefix;  // or one of 250 addresses: prefix + (index % 250 + 1)
@@ -85,6 +88,10 @@ struct listener_state {
   bool finished = false;  // response ended (complete or cut), no longer observed
   bool stalled = false;
   bool failed = false;
+  bool cut = false;      // --reconnect-ms: cut or refused at least once
+  bool resumed = false;  // and heard audio again afterwards
+  clock_type::time_point cut_at{};
+  clock_type::time_point resumed_at{};
   tcp::socket* socket = nullptr;
 };
 
@@ -148,6 +155,7 @@ struct worker {
     co_return true;
   }
 
+  asio::awaitable<bool> reconnect(tcp::socket& socket, listener_state& st, int index);
   asio::awaitable<void> run_listener(int index);
   asio::awaitable<void> run_ttfb(int index);
   asio::awaitable<void> run_hold(int index);
@@ -190,6 +198,28 @@ bool worker::drain(tcp::socket& socket, bench_response_t& response, listener_sta
   return true;
 }
 
+// A cut or refused real-time listener: closes its socket and connects again every --reconnect-ms until it
+// succeeds or the window ends. Its first body byte on the new connection is when it hears audio again.
+asio::awaitable<bool> worker::reconnect(tcp::socket& socket, listener_state& st, int index) {
+  boost::system::error_code ignored;
+  socket.close(ignored);
+  if (!st.cut) {
+    st.cut = true;
+    st.cut_at = clock_type::now();
+  }
+  asio::steady_timer pause(io);
+  while (!window_over()) {
+    pause.expires_after(std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double, std::milli>(shared.opt.reconnect_ms)));
+    co_await pause.async_wait(use_tuple);
+    if (window_over()) break;
+    st.connect_start = clock_type::now();
+    if (co_await connect(socket, index)) co_return true;
+    socket.close(ignored);
+  }
+  co_return false;
+}
+
 asio::awaitable<void> worker::run_listener(int index) {
   const auto& opt = shared.opt;
   auto& st = listeners.emplace_back();
@@ -211,6 +241,7 @@ asio::awaitable<void> worker::run_listener(int index) {
   const auto& path = opt.paths[static_cast<std::size_t>(index) % opt.paths.size()];
   const bool realtime = opt.mode == "realtime";
   const bool ranged = opt.mode == "range";
+  const bool reconnects = realtime && opt.reconnect_ms > 0;
   bench_response_t response;
   bool first_request = true;
   while (!window_over()) {
@@ -229,6 +260,8 @@ asio::awaitable<void> worker::run_listener(int index) {
     st.got_first = false;
     st.body = 0;
     bool over = false;
+    bool cut = false;     // this response was cut or refused
+    bool closed = false;  // and its connection cannot carry another request
     while (!over) {
       std::size_t limit = SIZE_MAX;
       if (realtime && !st.got_first) limit = static_cast<std::size_t>(opt.prebuffer);
@@ -254,6 +287,10 @@ asio::awaitable<void> worker::run_listener(int index) {
       }
       bool ended = false;
       const bool alive = drain(socket, response, st, limit, sent_at, ended);
+      if (st.cut && !st.resumed && st.got_first && response.status() < 300) {
+        st.resumed = true;
+        st.resumed_at = st.first_byte;
+      }
       if (!ended && opt.max_body != 0 && st.body >= opt.max_body) {
         // Read far enough into a live song: hang up and start again from byte 0 on a new connection.
         ++requests;
@@ -277,20 +314,28 @@ asio::awaitable<void> worker::run_listener(int index) {
           ++requests;
           if (response.status() >= 400) {
             ++errors;
-            if (realtime) st.failed = true;
+            if (realtime) st.failed = cut = true;
           } else if (realtime) {
             ++completed;
           }
         } else if (!window_over()) {
           ++errors;
-          if (realtime) st.failed = true;  // cut before the end: the listener hears silence
+          if (realtime) st.failed = cut = true;  // cut before the end: the listener hears silence
         }
-        if (!alive || response.must_close() || !response.done()) {
-          st.socket = nullptr;
-          co_return;
-        }
+        closed = !alive || response.must_close() || !response.done();
+        break;
       }
       if (window_over()) break;
+    }
+    if (cut && reconnects && !window_over()) {
+      if (!co_await reconnect(socket, st, index)) break;
+      st.finished = false;
+      first_request = true;
+      continue;
+    }
+    if (closed) {
+      st.socket = nullptr;
+      co_return;
     }
     if (!over || realtime || !socket.is_open()) break;
     st.finished = false;
@@ -436,7 +481,8 @@ int usage(const char* error) {
                "%s\nusage: serenade_loadgen --port P --path /x [--path /y ...] [--host 127.0.0.1]\n"
                "  [--mode stream|realtime|range|ttfb] [--connections N] [--duration S] [--max-ramp S]\n"
                "  [--threads T] [--rate B/s] [--prebuffer B] [--stall-seconds S] [--range-size B --file-size B]\n"
-               "  [--header 'Name: value' ...] [--max-body B] [--source ADDR | --source-prefix A.B.C.]\n",
+               "  [--header 'Name: value' ...] [--max-body B] [--source ADDR | --source-prefix A.B.C.]\n"
+               "  [--reconnect-ms M]\n",
                error);
   return 2;
 }
@@ -469,6 +515,7 @@ int main(int argc, char** argv) {
     else if (a == "--range-size") opt.range_size = std::stoull(next());
     else if (a == "--file-size") opt.file_size = std::stoull(next());
     else if (a == "--max-body") opt.max_body = std::stoull(next());
+    else if (a == "--reconnect-ms") opt.reconnect_ms = std::stod(next());
     else if (a == "--header") opt.headers += next() + "\r\n";
     else if (a == "--connect-parallel") opt.connect_parallel = std::max(1, std::stoi(next()));
     else if (a == "--source") opt.source = next();
@@ -486,6 +533,12 @@ int main(int argc, char** argv) {
   for (int t = 0; t < opt.threads; ++t) workers.push_back(std::make_unique<worker>(shared));
 
   const auto started = clock_type::now();
+  // Cut and resume times are printed as Unix milliseconds, comparable with the moment a script killed a server.
+  const double started_unix_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto unix_ms = [&](clock_type::time_point t) {
+    return started_unix_ms + std::chrono::duration<double, std::milli>(t - started).count();
+  };
   // Opening connections: at most connect_parallel connects in flight per worker, bounded by max_ramp.
   std::vector<std::thread> threads;
   for (int t = 0; t < opt.threads; ++t) {
@@ -531,6 +584,8 @@ int main(int argc, char** argv) {
 
   std::uint64_t bytes = 0, requests = 0, errors = 0, completed = 0, stalled = 0, failed = 0, no_first = 0;
   std::uint64_t attempts = 0, refused_429 = 0, refused_503 = 0, closed = 0, held = 0;
+  std::uint64_t cut = 0, resumed = 0;
+  double first_cut_unix_ms = 0, last_resume_unix_ms = 0, longest_silence_ms = 0;
   std::vector<double> ttfb;
   for (auto& w : workers) {
     bytes += w->bytes;
@@ -546,6 +601,16 @@ int main(int argc, char** argv) {
       stalled += st.stalled;
       failed += st.failed;
       no_first += st.connected && !st.got_first && opt.mode != "ttfb" && opt.mode != "hold";
+      if (st.cut) {
+        ++cut;
+        const double at = unix_ms(st.cut_at);
+        if (first_cut_unix_ms == 0 || at < first_cut_unix_ms) first_cut_unix_ms = at;
+      }
+      if (st.resumed) {
+        ++resumed;
+        last_resume_unix_ms = std::max(last_resume_unix_ms, unix_ms(st.resumed_at));
+        longest_silence_ms = std::max(longest_silence_ms, seconds_since(st.cut_at, st.resumed_at) * 1000.0);
+      }
     }
     ttfb.insert(ttfb.end(), w->ttfb_ms.begin(), w->ttfb_ms.end());
   }
@@ -556,7 +621,8 @@ int main(int argc, char** argv) {
       "\"seconds\":%.3f,\"bytes\":%llu,\"requests\":%llu,\"errors\":%llu,\"bytes_per_s\":%.0f,"
       "\"requests_per_s\":%.1f,\"ttfb_samples\":%zu,\"ttfb_p50_ms\":%.3f,\"ttfb_p99_ms\":%.3f,"
       "\"stalled\":%llu,\"failed\":%llu,\"no_first_byte\":%llu,\"completed\":%llu,\"hold_attempts\":%llu,"
-      "\"refused_429\":%llu,\"refused_503\":%llu,\"closed_by_server\":%llu,\"held\":%llu}\n",
+      "\"refused_429\":%llu,\"refused_503\":%llu,\"closed_by_server\":%llu,\"held\":%llu,\"cut\":%llu,"
+      "\"resumed\":%llu,\"first_cut_unix_ms\":%.0f,\"last_resume_unix_ms\":%.0f,\"longest_silence_ms\":%.0f}\n",
       opt.mode.c_str(), opt.connections, shared.connected.load(), shared.connect_failures.load(), ramp_seconds,
       total_seconds, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(requests),
       static_cast<unsigned long long>(errors), static_cast<double>(bytes) / total_seconds,
@@ -564,6 +630,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(failed), static_cast<unsigned long long>(no_first),
       static_cast<unsigned long long>(completed), static_cast<unsigned long long>(attempts),
       static_cast<unsigned long long>(refused_429), static_cast<unsigned long long>(refused_503),
-      static_cast<unsigned long long>(closed), static_cast<unsigned long long>(held));
+      static_cast<unsigned long long>(closed), static_cast<unsigned long long>(held),
+      static_cast<unsigned long long>(cut), static_cast<unsigned long long>(resumed), first_cut_unix_ms,
+      last_resume_unix_ms, longest_silence_ms);
   return 0;
 }

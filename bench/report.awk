@@ -31,6 +31,22 @@ BEGIN { FS = "\t" }
                                     sys, f["stalled"], n, f["songs_created"], f["songs_limited"], f["songs_unanswered"],
                                     f["abuser_refused_429"], f["abuser_refused_503"], f["abuser_closed"], f["abuser_held"], f["abuser_attempts"])
   }
+  if (scen == "cluster_1" || scen == "cluster_2") {
+    c = substr(scen, 9) + 0; cns[n] = 1; cst[c, n] = f["stalled"]; cttfb[c, n] = sprintf("%.2f s", f["ttfb_p99_ms"] / 1000); crole[c, n] = f["listeners_on"] == f["owner"] ? "owner" : "edge"
+    ccpu[c, n] = ""; crss[c, n] = ""
+    for (i = 1; i <= c; i++) {
+      ccpu[c, n] = ccpu[c, n] f["instance" i "_cpu_pct"] " % / "
+      crss[c, n] = crss[c, n] (i > 1 ? " / " : "") sprintf("%.1f MiB", f["instance" i "_rss_peak_kib"] / 1024)
+    }
+    ccpu[c, n] = ccpu[c, n] f["haproxy_cpu_pct"] " %"
+    if (f["stalled"] == 0 && n > cbest[c]) cbest[c] = n
+  }
+  if (scen == "cluster_failover") {
+    if (f["skipped"]) failover = sprintf("\nFailover (lease %s s): skipped, no song's listeners reached its owner.\n", f["lease_s"])
+    else if (f["cut"] == 0) failover = sprintf("\nFailover (lease %s s): no listener was cut, so no figure: they were not on the instance killed.\n", f["lease_s"])
+    else failover = sprintf("\nFailover (two instances, lease %s s): %d listeners at the live edge of a song on the instance that owns it, killed with SIGKILL; %s of %s cut listeners heard audio again after reconnecting through the front, **the last %s s after the kill** (longest silence of one listener %.1f s); the song was taken over by the other instance (its serenade_songs_taken_over_total: %s).\n",
+                            f["lease_s"], n, f["resumed"], f["cut"], f["kill_to_last_audio_s"], f["longest_silence_ms"] / 1000, f["taken_over"])
+  }
   if (scen == "soak") { soak_n = n; soak_stalled = f["stalled"]; soak_errors = f["errors"] + f["failed"]; soak_cpu = f["server_cpu_pct"] }
   if (scen == "soak_rss") { soak_first = f["rss_first_kib"]; soak_last = f["rss_last_kib"]; soak_max = f["rss_max_kib"]; soak_s = f["seconds"] }
   json = json (json == "" ? "" : ",\n    ") "{\"system\":\"" sys "\",\"scenario\":\"" scen "\",\"n\":" n
@@ -107,6 +123,8 @@ END {
   }
   if (length(ens)) t = t edge_tables()
   if (abuse_rows != "") t = t "\nAn abuser beside listeners (one address opens connections up to the server's limit and holds them; 100 real-time listeners from their own addresses; a songwriter orders a song every 0.5 s):\n\n| system | stalled listeners | songwriter | abuser |\n|---|---|---|---|\n" abuse_rows
+  if (length(cns)) t = t cluster_table()
+  if (failover != "") t = t failover
   if (soak_n) t = t sprintf("\nSoak: %d listeners at the live edge for %d s: %d stalled, %d errors, server CPU %s %% of one core; RSS first %.1f MiB, last %.1f MiB, highest %.1f MiB (samples every 10 s in soak-rss.dat).\n", soak_n, soak_s, soak_stalled, soak_errors, soak_cpu, soak_first / 1024, soak_last / 1024, soak_max / 1024)
   header = "Machine: " machine " (" mode " run, " date ")\n\n"
   printf "%s%s", header, t > (out "/table.md")
@@ -122,6 +140,7 @@ END {
   printf "    \"static_whole_bytes_per_s\": {\"serenade\": %.0f, \"nginx\": %.0f},\n", avg("serenade", "static_whole"), avg("nginx", "static_whole") > js
   printf "    \"realtime_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d},\n", best["serenade"], best["nginx"] > js
   printf "    \"live_edge_largest_n_zero_stalled\": {\"serenade\": %d, \"nginx\": %d, \"varnish\": %d},\n", ebest["serenade"], ebest["nginx"], ebest["varnish"] > js
+  printf "    \"cluster_largest_n_zero_stalled\": {\"one_instance\": %d, \"two_instances\": %d},\n", cbest[1], cbest[2] > js
   printf "    \"rss_per_listener_bytes\": {\"serenade\": %d, \"nginx\": %d},\n", bestper["serenade"], bestper["nginx"] > js
   printf "    \"ttfb_ready_p99_ms\": {\"serenade\": %.3f, \"nginx\": %.3f}},\n", avg("serenade", "ttfb_ready"), avg("nginx", "ttfb_ready") > js
   printf "  \"baselines\": [" > js
@@ -168,6 +187,23 @@ function edge_tables(   out, i, m, n, sys, k, sorted2, names, bounds, x, j, orde
       cells = cells " " est[sys, n] " | " ecpu[sys, n] " %" (sys == "nginx" ? " (simulator " esim[sys, n] " %)" : "") " |"
     }
     out = out cells "\n"
+  }
+  return out
+}
+
+# The cluster: one instance and two side by side at each N, behind HAProxy (deploy/haproxy.cfg).
+function cluster_table(   out, m, i, j, x, n, sorted3, c, cells) {
+  out = sprintf("\nSerenade behind HAProxy (deploy/haproxy.cfg), instances sharing one PostgreSQL 15; real-time listeners of one live song (2× real time) through the front. Largest N with zero stalled: one instance %d, two instances %d. A listener without its first byte within 2 s counts as stalled; first byte: p99. CPU in percent of one core over the step, per instance / HAProxy; peak RSS per instance; \"on\": whether the front sent the listeners to the song's owner or to an edge relaying from it:\n\n", cbest[1], cbest[2])
+  out = out "| N | 1 instance: stalled | first byte | CPU | RSS | 2 instances: stalled | first byte | CPU | RSS | on |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+  m = 0; for (n in cns) sorted3[++m] = n + 0
+  for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (sorted3[j] < sorted3[i]) { x = sorted3[i]; sorted3[i] = sorted3[j]; sorted3[j] = x }
+  for (i = 1; i <= m; i++) {
+    n = sorted3[i]; cells = "| " n " |"
+    for (c = 1; c <= 2; c++) {
+      if (!((c, n) in cst)) { cells = cells " – | – | – | – |"; continue }
+      cells = cells " " cst[c, n] " | " cttfb[c, n] " | " ccpu[c, n] " | " crss[c, n] " |"
+    }
+    out = out cells " " (((2, n) in crole) ? crole[2, n] : "–") " |\n"
   }
   return out
 }
