@@ -35,8 +35,8 @@ cluster_random_text() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d 
 # CLUSTER_INSTANCE_ENV: the environment of one `serenade serve` instance of a cluster. Every instance gets the
 # same database, Sonauto key and webhook token (a webhook arrives through the front at whichever instance HAProxy
 # picks, and an edge proves its relays to the owner with a key derived from the token), the front as public URL,
-# its own archive folder (or one shared, with a capture folder of its own). --trust-proxy: deploy/haproxy.cfg replaces X-Forwarded-For, so its first hop is the
-# client.
+# its own archive folder (or one shared, with a capture folder of its own). --trust-proxy: deploy/haproxy.cfg
+# replaces X-Forwarded-For, so its first hop is the client.
 cluster_instance_env() {  # database_url api_key simulator_address front listen archive_dir webhook_token [capture_dir]
   # shellcheck disable=SC2034  # read by the caller
   CLUSTER_INSTANCE_ENV=(
