@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 
 namespace serenade::testing {
@@ -19,9 +20,17 @@ TEST(failover, the_owner_killed_behind_haproxy_leaves_every_listener_the_whole_s
   const std::uint16_t ports[] = {free_loopback_port(), free_loopback_port(), free_loopback_port()};
   const std::vector<std::string> common{"--database", db.url(), "--lease-seconds", "3", "--webhook-token",
                                         test_webhook_token, "--trust-proxy"};
+  // One archive folder for all, as a shared file system: the final copy any instance stores is the one every
+  // instance serves. Each captures in a folder of its own.
+  struct removed_at_end {
+    std::string path = make_temp_dir();
+    ~removed_at_end() { std::filesystem::remove_all(path); }
+  } scratch;
+  const auto& folders = scratch.path;
   auto with_port = [&](std::uint16_t port) {
     auto args = common;
-    args.insert(args.end(), {"--listen", loopback_address(port)});
+    args.insert(args.end(), {"--listen", loopback_address(port), "--archive-dir", folders + "/archive",
+                             "--capture-dir", folders + "/captures-" + std::to_string(port)});
     return args;
   };
   stack s({.song_seconds = 30, .speed = 1, .ready_after = 1, .expire_after = 120}, with_port(ports[0]));
