@@ -34,6 +34,7 @@ struct task_followers::follower {
   std::function<bool()> held;  // empty: this process has the database alone
   std::unique_ptr<core::wake_event> hinted;  // a webhook hint: poll now
   std::atomic<bool> webhooks_seen{false};
+  std::atomic<bool> taken_back{false};  // its maker deleted the song: stop at once, writing nothing
 };
 
 struct task_followers::held_round {
@@ -129,6 +130,20 @@ bool task_followers::hint(std::string_view task_id) {
   return true;
 }
 
+bool task_followers::let_go(std::string_view session_id) {
+  std::shared_ptr<follower> f;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [task, candidate] : followers_) {
+      if (candidate->session_id == session_id) f = candidate;
+    }
+  }
+  if (!f) return false;
+  f->taken_back = true;
+  f->hinted->notify();
+  return true;
+}
+
 asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
   auto write = [&] { return store_.record_status(f.session_id, update); };
   co_await through_outages(pool_, write, f.session_id);
@@ -170,6 +185,10 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     const bool slow_polling = f->webhooks_seen && is_stream_ready(f->last_status);
     const auto pause = status_poll_pause(options_, slow_polling, rate_limited, jitter);
     co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + pause);
+    if (f->taken_back) {
+      SERENADE_LOG(info, "song_let_go", "session", f->session_id, "task", f->task_id, "reason", "taken_back");
+      co_return;
+    }
     if (f->held && !f->held()) {
       SERENADE_LOG(warn, "song_let_go", "session", f->session_id, "task", f->task_id);
       co_return;
