@@ -146,7 +146,14 @@ bool task_followers::let_go(std::string_view session_id) {
 
 asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
   auto write = [&] { return store_.record_status(f.session_id, update); };
-  co_await through_outages(pool_, write, f.session_id);
+  const bool recorded = co_await through_outages(pool_, write, f.session_id);
+  if (!recorded) {
+    // The song was taken back, maybe through another instance: what this one holds of it goes too.
+    f.taken_back = true;
+    SERENADE_LOG(info, "song_let_go", "session", f.session_id, "task", f.task_id, "reason", "taken_back");
+    if (options_.on_taken_back) options_.on_taken_back(f.session_id);
+    co_return;
+  }
   SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
   co_await announce(f.session_id);
 }
@@ -247,6 +254,7 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
       update.error = "The music service could not finish this song.";
     }
     co_await record(*f, std::move(update));
+    if (f->taken_back) co_return;
     if (!lyrics_known && status != task_status::failure && status_rank(status) >= status_rank(task_status::prompt)) {
       lyrics_known = co_await fetch_lyrics(*f);
     }
