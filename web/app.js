@@ -1,11 +1,11 @@
 // Serenade's pages: create (the story form), the song page (composing, then the player; also the share link
 // /s/{id}), failed (try again under the same link), not found, and out of service. Plain ES modules, no build.
-import { setupForm, refusalSentence } from "/form.js";
+import { setupForm, refusalSentence, ownerTokenOf, forgetOwnerToken } from "/form.js";
 import { follow, isFinished } from "/follow.js";
 import { SongPlayer, formatTime } from "/player.js";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["create", "song", "failed", "not-found", "unavailable"];
+const VIEWS = ["create", "song", "failed", "not-found", "deleted", "unavailable"];
 
 // The song's step (the server's `stage`) in words.
 const STEPS = ["lyrics", "compose", "start", "finish"];
@@ -144,6 +144,7 @@ function renderSong(state) {
 
   if (state.lyrics) renderLyrics(state.lyrics);
   $("share-url").value = absoluteShareUrl(state);
+  $("take-back-box").hidden = !ownerTokenOf(state.session_id);
 
   $("player-box").hidden = !state.stream_ready;
   const complete = state.phase === "complete";
@@ -173,6 +174,10 @@ function resetSongPage() {
   $("player-box").hidden = true;
   $("tap-to-play").hidden = true;
   $("download-line").hidden = true;
+  $("take-back-box").hidden = true;
+  $("delete-confirm").hidden = true;
+  $("delete-button").hidden = false;
+  $("delete-error").textContent = "";
   $("lyrics").dataset.text = "";
   $("lyrics").replaceChildren(Object.assign(document.createElement("p"), {
     className: "muted", textContent: "The lyrics appear here as soon as they are written.",
@@ -202,10 +207,16 @@ function followSong(initial) {
   const id = song.id;
   song.follower = follow(id, {
     onState: handleState,
-    onGone: () => {
+    onGone: (deleted) => {
       if (!song || song.id !== id) return;
       const wasShowing = Boolean(song.state);
       closeSong();
+      if (deleted) {
+        forgetOwnerToken(id);
+        document.title = "This song is no longer here — Serenade";
+        showView("deleted", { focus: wasShowing });
+        return;
+      }
       document.title = "Song not found — Serenade";
       showView("not-found", { focus: wasShowing });
     },
@@ -259,6 +270,47 @@ $("retry-button").addEventListener("click", async () => {
     $("retry-error").textContent = refusalSentence(response.status, body, response.headers.get("Retry-After"));
   } catch {
     $("retry-error").textContent = "We could not reach Serenade. Please check your connection and try again.";
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------- taking it back
+
+$("delete-button").addEventListener("click", () => {
+  $("delete-button").hidden = true;
+  $("delete-confirm").hidden = false;
+  $("delete-no").focus();
+});
+$("delete-no").addEventListener("click", () => {
+  $("delete-confirm").hidden = true;
+  $("delete-button").hidden = false;
+  $("delete-button").focus();
+});
+$("delete-yes").addEventListener("click", async () => {
+  if (!song) return;
+  const id = song.id;
+  const token = ownerTokenOf(id);
+  const button = $("delete-yes");
+  button.disabled = true;
+  $("delete-error").textContent = "";
+  try {
+    const response = await fetch(`/api/submissions/${id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (response.status === 204 || response.status === 410) {
+      forgetOwnerToken(id);
+      closeSong();
+      document.title = "This song is no longer here — Serenade";
+      showView("deleted", { focus: true });
+      return;
+    }
+    let body = null;
+    try { body = await response.json(); } catch { body = null; }
+    $("delete-error").textContent = (body && body.detail) || "The song could not be deleted. Please try again.";
+  } catch {
+    $("delete-error").textContent = "We could not reach Serenade. Please check your connection and try again.";
   } finally {
     button.disabled = false;
   }

@@ -17,11 +17,12 @@ export async function fetchState(id) {
   let body = null;
   try { body = await response.json(); } catch { body = null; }
   if (response.status === 404) return { kind: "gone" };
+  if (response.status === 410) return { kind: "deleted" };
   if (response.ok && body && body.session_id) return { kind: "state", state: body };
   return { kind: "unavailable", detail: (body && body.detail) || "" };
 }
 
-// handlers: onState(state), onGone(), onUnavailable(detail), onConnection(ok) (a hiccup after the first state).
+// handlers: onState(state), onGone(deleted) (unknown, or taken back by its maker), onUnavailable(detail), onConnection(ok) (a hiccup after the first state).
 // options.initial: a state already known (e.g. the answer of a retry), so the first GET is skipped.
 export function follow(id, handlers, options = {}) {
   let stopped = false;
@@ -47,9 +48,9 @@ export function follow(id, handlers, options = {}) {
   const poll = async () => {
     const result = await fetchState(id);
     if (stopped) return;
-    if (result.kind === "gone") {
+    if (result.kind === "gone" || result.kind === "deleted") {
       stop();
-      handlers.onGone();
+      handlers.onGone(result.kind === "deleted");
       return;
     }
     if (result.kind === "state") {
@@ -100,7 +101,7 @@ export function follow(id, handlers, options = {}) {
     if (!state) {
       const result = await fetchState(id);
       if (stopped) return;
-      if (result.kind === "gone") { stop(); handlers.onGone(); return; }
+      if (result.kind === "gone" || result.kind === "deleted") { stop(); handlers.onGone(result.kind === "deleted"); return; }
       if (result.kind === "unavailable") { stop(); handlers.onUnavailable(result.detail); return; }
       state = result.state;
     }

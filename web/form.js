@@ -1,6 +1,20 @@
 // The story form: validation mirrored from the API (lifecycle/submission_form.cpp), one Idempotency-Key per
 // form fill, and every refusal of the server told as a sentence.
 
+// The owner token lets this browser, and no one the link is sent to, delete the song later. It stays on this
+// device (localStorage), never in the link.
+const OWNER_KEY = (id) => `serenade-owner:${id}`;
+export function rememberOwnerToken(id, token) {
+  if (!token) return;
+  try { localStorage.setItem(OWNER_KEY(id), token); } catch { /* private mode: no delete button later */ }
+}
+export function ownerTokenOf(id) {
+  try { return localStorage.getItem(OWNER_KEY(id)); } catch { return null; }
+}
+export function forgetOwnerToken(id) {
+  try { localStorage.removeItem(OWNER_KEY(id)); } catch { /* nothing kept */ }
+}
+
 const $ = (id) => document.getElementById(id);
 
 // The API's limits and sentences. Characters are code points, counted after trimming, as the server counts them.
@@ -195,6 +209,7 @@ export function setupForm(onCreated) {
       try { body = await response.json(); } catch { body = null; }
       if (response.ok && body && body.session_id) {
         sentPayload = serialized;
+        rememberOwnerToken(body.session_id, body.owner_token);
         onCreated(body.session_id, body);
         return;
       }

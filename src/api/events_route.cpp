@@ -107,6 +107,7 @@ asio::awaitable<void> serve_events(event_route_context& ctx, exchange& ex, const
   const auto bus = ctx.events.events_after(session_id, resume.value_or(0));
   const auto stored = co_await ctx.find(session_id);
   if (!stored) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
+  if (stored->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
   const bool stored_finished = lifecycle::is_finished(stored->status);
   const auto start = lifecycle::plan_stream_start(resume, bus, stored_finished);
   if (start == stream_start::no_content) {

@@ -32,6 +32,7 @@ answer answer_of(const lifecycle::submission_refusal& r) {
   using lifecycle::refusal_reason;
   switch (r.reason) {
     case refusal_reason::not_found: return {404, "Session not found"};
+    case refusal_reason::taken_back: return {410, "This song was deleted by the person who made it."};
     case refusal_reason::not_failed: return {409, "Only a song that could not be finished can be tried again."};
     case refusal_reason::already_retried: return {409, "This song is being tried again already."};
     case refusal_reason::client_rate_limited:
@@ -71,6 +72,9 @@ answer answer_of(request_refusal r) {
     case request_refusal::bad_idempotency_key:
       return {400, "Idempotency-Key must be 1 to 255 visible ASCII characters"};
     case request_refusal::session_not_found: return {404, "Session not found"};
+    case request_refusal::song_taken_back: return {410, "This song was deleted by the person who made it."};
+    case request_refusal::not_the_owner:
+      return {403, "Only the browser that wrote this song can delete it (its owner token is missing or wrong)."};
     case request_refusal::no_generation: return {400, "No task ID available"};
     case request_refusal::stream_not_ready: return {400, "Streaming not ready"};
     case request_refusal::song_copy_not_found:

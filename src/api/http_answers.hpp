@@ -23,6 +23,8 @@ enum class request_refusal {
   not_json,                  // a form that is not application/json
   bad_idempotency_key,       // an Idempotency-Key outside 1 to 255 visible ASCII characters
   session_not_found,         // no such session (or not a session id at all)
+  song_taken_back,           // its maker deleted it (410: the link answers that it is gone)
+  not_the_owner,             // a delete without the song's owner token
   no_generation,             // the submission has no Sonauto task
   stream_not_ready,          // the song cannot stream yet
   page_not_found,            // no such page of the front end

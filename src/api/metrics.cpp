@@ -134,6 +134,8 @@ std::string service_metrics::render(const sources& from) const {
                      lifecycle.creates_confirmed.load());
   out += fmt::format("serenade_creates_unconfirmed_ended_total{{outcome=\"never_confirmed\"}} {}\n",
                      lifecycle.creates_never_confirmed.load());
+  family(out, "serenade_songs_taken_back_total", "counter", "Songs their makers deleted (DELETE with the owner token).");
+  out += fmt::format("serenade_songs_taken_back_total {}\n", lifecycle.songs_taken_back.load());
   family(out, "serenade_songs_taken_over_total", "counter",
          "Songs whose work this instance took over when their lease ran out or was given back (shared database).");
   out += fmt::format("serenade_songs_taken_over_total {}\n", lifecycle.songs_taken_over.load());

@@ -3,6 +3,7 @@
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
+#include "api/owner_token.hpp"
 #include "api/stream_route.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
@@ -65,7 +66,9 @@ asio::awaitable<void> create_submission(route_context& ctx, exchange& ex, const 
   auto result = co_await ctx.submissions.create(*parsed.form, who);
   if (result.refused) co_return co_await ex.respond(answer_for(*result.refused));
   if (!result.accepted) co_return co_await ex.respond(error_response(200, ""));  // a repeat whose row vanished
-  auto r = json_response(result.repeated ? 200 : 201, created_json(*result.accepted, ctx.public_url));
+  auto r = json_response(result.repeated ? 200 : 201,
+                         created_json(*result.accepted, ctx.public_url,
+                                      owner_token(ctx.owner_secret, result.accepted->session_id)));
   r.set("Location", ctx.public_url + "/api/submissions/" + result.accepted->session_id);
   co_await ex.respond(std::move(r));
 }
@@ -82,7 +85,24 @@ asio::awaitable<void> retry_submission(route_context& ctx, exchange& ex, const r
 asio::awaitable<void> show_submission(route_context& ctx, exchange& ex, const route_params& p) {
   auto s = co_await ctx.submissions.find(p.get("session_id"));
   if (!s) co_return co_await ex.respond(session_not_found());
+  if (s->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
   co_await ex.respond(json_response(200, submission_json(*s, ctx.public_url)));
+}
+
+// Its maker takes the song back, proving it with the owner token the create answered (api/owner_token.hpp).
+asio::awaitable<void> delete_submission(route_context& ctx, exchange& ex, const route_params& p) {
+  const auto id = p.get("session_id");
+  auto s = co_await ctx.submissions.find(id);
+  if (!s) co_return co_await ex.respond(session_not_found());
+  if (s->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
+  if (!proves_ownership(ex.req(), ctx.owner_secret, s->session_id)) {
+    co_return co_await ex.respond(answer_for(request_refusal::not_the_owner));
+  }
+  const bool erased = co_await ctx.submissions.take_back(s->session_id);
+  if (!erased) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));  // raced another
+  http::response done;
+  done.status = 204;
+  co_await ex.respond(std::move(done));
 }
 
 asio::awaitable<void> web_page_at(route_context& ctx, exchange& ex, std::string_view path) {
@@ -95,9 +115,18 @@ asio::awaitable<void> web_page(route_context& ctx, exchange& ex, const route_par
   return web_page_at(ctx, ex, ex.req().path);
 }
 
-// The share link is the player page; the page reads the session id from its own URL.
-asio::awaitable<void> share_page(route_context& ctx, exchange& ex, const route_params&) {
-  return web_page_at(ctx, ex, "/");
+// The share link is the player page; the page reads the session id from its own URL. A song taken back answers
+// 410 with a page that says so.
+asio::awaitable<void> share_page(route_context& ctx, exchange& ex, const route_params& p) {
+  const auto s = co_await ctx.submissions.find(p.get("session_id"));
+  if (s && s->deleted_at) {
+    auto page = ctx.site.find("/gone.html", std::nullopt);
+    if (!page) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
+    page->status = 410;
+    page->set("Cache-Control", "no-store");
+    co_return co_await ex.respond(std::move(*page));
+  }
+  co_await web_page_at(ctx, ex, "/");
 }
 
 asio::awaitable<void> health(route_context&, exchange& ex, const route_params&) {
@@ -133,6 +162,7 @@ void add_api_routes(http::router& r, route_context& ctx) {
   r.add("POST", "/api/submissions", with_context(ctx, create_submission));
   r.add("POST", "/api/submissions/{session_id}/retry", with_context(ctx, retry_submission));
   r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));
+  r.add("DELETE", "/api/submissions/{session_id}", with_context(ctx, delete_submission));
   r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
   r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
   r.add("GET", "/{*path}", with_context(ctx, web_page));

@@ -38,6 +38,7 @@ struct route_context {
   struct stream_shares* streams = nullptr;              // live listeners per client; null: not capped
   const http::connection_counters* connections = nullptr;  // the server's refusals, for /metrics
   const std::atomic<bool>* draining = nullptr;  // set at shutdown: /readyz answers 503 from then on
+  std::string owner_secret;  // what owner tokens derive from (api/owner_token.hpp): the webhook token
   std::string relay_key;  // another instance's relay of a song is not a listener's stream share (api/relay_key.hpp)
 };
 

@@ -84,6 +84,7 @@ asio::awaitable<void> serve_pinned_copy(route_context& ctx, exchange& ex, std::s
   }
   const auto s = co_await ctx.submissions.find(session_id);
   if (!s) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
+  if (s->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
   for (auto& copy : kept_copies(ctx, *s)) {
     const auto song = open_song_file(copy.path, std::move(copy.etag), now);
     if (song && unquoted(song->identity.etag) == version) {
@@ -105,6 +106,7 @@ asio::awaitable<void> stream_song(route_context& ctx, exchange& ex, const http::
   }
   auto s = co_await ctx.submissions.find(id);
   if (!s) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
+  if (s->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
   if (!s->task_id) co_return co_await ex.respond(answer_for(request_refusal::no_generation));
   if (!s->streaming_ready_at) co_return co_await ex.respond(answer_for(request_refusal::stream_not_ready));
   if (co_await serve_archived_copy(ctx, ex, *s)) co_return;

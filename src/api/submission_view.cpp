@@ -33,7 +33,8 @@ std::string submission_json(const store::submission& s, const std::string& publi
   out["session_id"] = s.session_id;
   out["status"] = s.status;
   const auto status = lifecycle::stored_status(s.status);
-  out["phase"] = lifecycle::phase_of(status, ready);
+  // A song taken back is only a tombstone: the readers still watching it learn that it is gone.
+  out["phase"] = s.deleted_at ? "deleted" : lifecycle::phase_of(status, ready);
   out["stage"] = lifecycle::stage_of(status, ready);
   out["stream_ready"] = ready;
   out["sender"] = s.sender;
@@ -57,9 +58,10 @@ std::string submission_json(const store::submission& s, const std::string& publi
   return json::serialize(out);
 }
 
-std::string created_json(const store::submission& s, const std::string& public_url) {
+std::string created_json(const store::submission& s, const std::string& public_url, const std::string& owner_token) {
   json::object out;
   out["session_id"] = s.session_id;
+  out["owner_token"] = owner_token;
   add_links(out, s.session_id, public_url);
   return json::serialize(out);
 }

@@ -182,6 +182,12 @@ int run_serve(core::serve_config config) {
   lifecycle_options.on_retry = [&config](const std::string& session) {
     archive::forget_attempt(config.capture_dir, config.archive_dir, session);
   };
+  api::finished_songs finished;
+  lifecycle_options.on_taken_back = [&config, &hubs, &finished](const std::string& session) {
+    hubs.take_back(session);
+    finished.forget(session);
+    archive::forget_attempt(config.capture_dir, config.archive_dir, session);
+  };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
   if (store->shared()) {
     leases = std::make_unique<lifecycle::ownership>(
@@ -208,7 +214,6 @@ int run_serve(core::serve_config config) {
   http::static_site site(config.web_dir.empty() ? std::string(SERENADE_WEB_DIR) : config.web_dir);
   api::service_metrics metrics;
   api::webhook_counters webhooks;
-  api::finished_songs finished;
   api::stream_shares streams{core::keyed_slots(config.max_streams_per_client), config.trust_proxy};
   http::connection_counters connection_counters;
   std::atomic<bool> draining{false};
@@ -226,6 +231,7 @@ int run_serve(core::serve_config config) {
                              &streams,
                              &connection_counters,
                              &draining,
+                             token,
                              api::relay_key(token)};
   http::router routes;
   api::add_api_routes(routes, context);

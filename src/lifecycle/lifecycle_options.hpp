@@ -25,6 +25,8 @@ struct lifecycle_options {
   std::function<void(const std::string& session_id, const std::string& task_id)> on_success;
   // Called before a failed song is generated again: what was kept of the failed attempt must go.
   std::function<void(const std::string& session_id)> on_retry;
+  // Called once a song was taken back by its maker (erased): its files and live listeners must go.
+  std::function<void(const std::string& session_id)> on_taken_back;
   // Called after every recorded change of a song's state (status events).
   std::function<void(const store::submission& now)> on_change;
   guard_limits guards;
@@ -38,6 +40,7 @@ struct lifecycle_counters {
   std::atomic<std::uint64_t> upstream_out_of_credits{0};
   std::atomic<std::uint64_t> upstream_misconfigured{0};
   std::atomic<std::uint64_t> upstream_answers_unusable{0};  // e.g. a task id another song already has
+  std::atomic<std::uint64_t> songs_taken_back{0};
   std::atomic<std::uint64_t> creates_unconfirmed{0};      // answer lost: kept waiting for a webhook to name the task
   std::atomic<std::uint64_t> creates_confirmed{0};        // ... and a webhook did
   std::atomic<std::uint64_t> creates_never_confirmed{0};  // ... and none did in time: the song failed

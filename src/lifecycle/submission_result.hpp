@@ -11,6 +11,7 @@ namespace serenade::lifecycle {
 
 enum class refusal_reason : std::uint8_t {
   not_found,                // no such session
+  taken_back,               // its maker deleted it: a tombstone
   not_failed,               // a retry of a song that has not failed
   already_retried,          // a retry raced another retry of the same song
   client_rate_limited,      // this client submitted too often (retry_after)

@@ -266,6 +266,20 @@ asio::awaitable<bool> submissions::confirm(std::string_view session_id, const st
   co_return true;
 }
 
+asio::awaitable<bool> submissions::take_back(std::string_view session_id) {
+  if (!ids::looks_like_token(session_id)) co_return false;
+  const std::string session(session_id);
+  const bool erased = co_await pool_.run([&] { return store_.erase(session, store::now()); });
+  if (!erased) co_return false;
+  followers_.let_go(session);
+  unconfirmed_.stop_waiting(session);
+  ++counters_.songs_taken_back;
+  SERENADE_LOG(info, "song_taken_back", "session", session);
+  if (options_.on_taken_back) options_.on_taken_back(session);
+  co_await followers_.announce(session);
+  co_return true;
+}
+
 asio::awaitable<bool> submissions::hint_session(std::string_view session_id) {
   auto song = co_await find(session_id);
   co_return song && song->task_id && hint(*song->task_id);
@@ -293,6 +307,7 @@ asio::awaitable<void> submissions::resume_unfinished() {
 asio::awaitable<submission_result> submissions::retry(std::string_view session_id, const create_request& who) {
   auto existing = co_await pool_.run([&] { return store_.find(session_id); });
   if (!existing) co_return submission_result::refusal(refusal_reason::not_found);
+  if (existing->deleted_at) co_return submission_result::refusal(refusal_reason::taken_back);
   if (stored_status(existing->status) != task_status::failure) {
     co_return submission_result::refusal(refusal_reason::not_failed);
   }

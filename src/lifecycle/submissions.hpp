@@ -67,6 +67,9 @@ class submissions {
   // A failed song tried again under the same session id, so its share link keeps working: a new generation
   // with the same prompt. Refused when unknown, not failed, by the guards, or upstream as for create.
   boost::asio::awaitable<submission_result> retry(std::string_view session_id, const create_request& who);
+  // The song's maker takes it back: the store keeps only a tombstone, its follower and any wait for its
+  // confirmation stop, and on_taken_back removes its files. False when it is unknown or was taken back before.
+  boost::asio::awaitable<bool> take_back(std::string_view session_id);
   // A webhook said this task changed: check its status now (the webhook itself is only a hint).
   // False when no follower of this process knows the task.
   bool hint(std::string_view task_id) { return followers_.hint(task_id); }

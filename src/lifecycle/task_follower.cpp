@@ -34,6 +34,7 @@ struct task_followers::follower {
   std::function<bool()> held;  // empty: this process has the database alone
   std::unique_ptr<core::wake_event> hinted;  // a webhook hint: poll now
   std::atomic<bool> webhooks_seen{false};
+  std::atomic<bool> taken_back{false};  // its maker deleted the song: stop at once, writing nothing
 };
 
 struct task_followers::held_round {
@@ -129,9 +130,30 @@ bool task_followers::hint(std::string_view task_id) {
   return true;
 }
 
+bool task_followers::let_go(std::string_view session_id) {
+  std::shared_ptr<follower> f;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [task, candidate] : followers_) {
+      if (candidate->session_id == session_id) f = candidate;
+    }
+  }
+  if (!f) return false;
+  f->taken_back = true;
+  f->hinted->notify();
+  return true;
+}
+
 asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
   auto write = [&] { return store_.record_status(f.session_id, update); };
-  co_await through_outages(pool_, write, f.session_id);
+  const bool recorded = co_await through_outages(pool_, write, f.session_id);
+  if (!recorded) {
+    // The song was taken back, maybe through another instance: what this one holds of it goes too.
+    f.taken_back = true;
+    SERENADE_LOG(info, "song_let_go", "session", f.session_id, "task", f.task_id, "reason", "taken_back");
+    if (options_.on_taken_back) options_.on_taken_back(f.session_id);
+    co_return;
+  }
   SERENADE_LOG(info, "status_changed", "session", f.session_id, "task", f.task_id, "status", update.status);
   co_await announce(f.session_id);
 }
@@ -170,6 +192,10 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
     const bool slow_polling = f->webhooks_seen && is_stream_ready(f->last_status);
     const auto pause = status_poll_pause(options_, slow_polling, rate_limited, jitter);
     co_await f->hinted->async_wait_until(std::chrono::steady_clock::now() + pause);
+    if (f->taken_back) {
+      SERENADE_LOG(info, "song_let_go", "session", f->session_id, "task", f->task_id, "reason", "taken_back");
+      co_return;
+    }
     if (f->held && !f->held()) {
       SERENADE_LOG(warn, "song_let_go", "session", f->session_id, "task", f->task_id);
       co_return;
@@ -228,6 +254,7 @@ asio::awaitable<void> task_followers::poll_until_finished(std::shared_ptr<follow
       update.error = "The music service could not finish this song.";
     }
     co_await record(*f, std::move(update));
+    if (f->taken_back) co_return;
     if (!lyrics_known && status != task_status::failure && status_rank(status) >= status_rank(task_status::prompt)) {
       lyrics_known = co_await fetch_lyrics(*f);
     }

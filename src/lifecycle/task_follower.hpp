@@ -57,6 +57,9 @@ class task_followers {
               std::function<bool()> held = {});
   // A webhook said this task changed: check its status now. False when no follower of this process knows it.
   bool hint(std::string_view task_id);
+  // The song was taken back by its maker: its follower stops at its next step (Sonauto's task is left to finish,
+  // its result never stored). False when no follower of this process follows it.
+  bool let_go(std::string_view session_id);
   // A webhook that names no task: every follower checks its status (rounds at least a second apart; one that
   // comes too soon is held until then).
   void hint_all();

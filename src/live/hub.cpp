@@ -234,7 +234,17 @@ asio::awaitable<bool> hub::truncate_to_whole_frames() {
   co_return true;
 }
 
+void hub::take_back() {
+  taken_back_.store(true, std::memory_order_release);
+  waiters_.locked([&] { failure_ = "the song was deleted"; });
+  waiters_.change_and_wake([&] {
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+    state_.store(hub_state::abandoned, std::memory_order_release);
+  });
+}
+
 void hub::store_capture() {
+  if (taken_back()) return;
   if (const auto error = file_->keep_as_live_copy()) {
     SERENADE_LOG(error, "capture_rename_failed", "session", session_id_, "error", error.message());
   }
@@ -285,6 +295,7 @@ asio::awaitable<void> hub::capture() {
       pause.expires_after(core::backoff{options_.first_backoff, options_.max_backoff}.delay(attempts_without_progress));
       co_await pause.async_wait(asio::use_awaitable);
     }
+    if (taken_back()) co_return;
     if (attempts_without_progress >= options_.max_attempts_without_progress) {
       abandon("the music service's stream kept failing");
       co_return;
@@ -329,6 +340,10 @@ asio::awaitable<void> hub::capture() {
     bool abandoned = false;                       // appending failed: the capture was abandoned
     for (;;) {
       auto got = co_await upstream->read_some({piece.data(), piece.size()});
+      if (taken_back()) {
+        SERENADE_LOG(info, "capture_taken_back", "session", session_id_);
+        co_return;
+      }
       if (!got) {
         SERENADE_LOG(info, "capture_upstream_dropped", "session", session_id_, "bytes", captured_.load(), "error",
                      got.error().describe());

@@ -148,6 +148,10 @@ class hub : public std::enable_shared_from_this<hub> {
 
   // Tests drive a hub without an upstream: open the capture file, then append, restart or end it by hand. Their
   // bytes need not be MP3 frames: every appended byte is shown.
+  // Its maker deleted the song: every listener is cut at once (as by a restarted capture), the capture stops at its
+  // next step and keeps nothing. Thread-safe.
+  void take_back();
+  bool taken_back() const { return taken_back_.load(std::memory_order_acquire); }
   // Appended bytes are shown as the wake limits say (their deadline runs on the hub's executor).
   void open_for_test();
   void append_for_test(std::string_view bytes);
@@ -194,6 +198,7 @@ class hub : public std::enable_shared_from_this<hub> {
   std::atomic<std::uint64_t> size_{0};      // bytes shown to listeners
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<hub_state> state_{hub_state::capturing};
+  std::atomic<bool> taken_back_{false};
 
   // Its lock also orders every change of size, epoch and state against the listeners' readiness checks.
   core::waiter_list waiters_;

@@ -10,6 +10,19 @@ hub_table::hub_table(boost::asio::any_io_executor executor, sonauto::client& cli
                      core::task_group& background)
     : executor_(std::move(executor)), client_(client), options_(std::move(options)), background_(background) {}
 
+void hub_table::take_back(const std::string& session_id) {
+  std::shared_ptr<hub> song;
+  {
+    std::lock_guard lock(mutex_);
+    failed_.erase(session_id);
+    if (auto it = capturing_.find(session_id); it != capturing_.end()) {
+      song = std::move(it->second);
+      capturing_.erase(it);
+    }
+  }
+  if (song) song->take_back();
+}
+
 void hub_table::release_all() {
   std::lock_guard lock(mutex_);
   capturing_.clear();

@@ -25,6 +25,8 @@ class hub_table {
   // hub_options::failed_capture_pause ago; nullopt otherwise.
   std::optional<std::chrono::seconds> failed_lately(const std::string& session_id, const std::string& task_id);
   hub_counters& counters() { return counters_; }
+  // Its maker deleted the song: its hub (if one captures here) cuts its listeners and stops (hub::take_back).
+  void take_back(const std::string& session_id);
   // Lets go of every hub once their captures have ended (shutdown): their files close with the last holder.
   void release_all();
 

@@ -98,6 +98,11 @@ CREATE INDEX submissions_work ON submissions (created_at, session_id)
     AND final_copy_given_up_at IS NULL);
 )sql";
 
+// Tombstones of songs their maker took back (submission_store::erase).
+constexpr const char* schema_v9 = R"sql(
+ALTER TABLE submissions ADD COLUMN deleted_at INTEGER;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -107,6 +112,7 @@ constexpr migration all_migrations[] = {
     {6, schema_v6},
     {7, schema_v7},
     {8, schema_v8},
+    {9, schema_v9},
 };
 
 constexpr const char* read_version_sql = "PRAGMA user_version";

@@ -120,9 +120,22 @@ CREATE TABLE serenade_idempotency_claims (
 CREATE INDEX submissions_generating ON submissions (session_id) WHERE completed_at IS NULL;
 )sql";
 
+// Tombstones of songs their maker took back (submission_store::erase); taking one back notifies like any change.
+constexpr const char* schema_v10 = R"sql(
+ALTER TABLE submissions ADD COLUMN deleted_at BIGINT;
+DROP TRIGGER submissions_changed ON submissions;
+CREATE TRIGGER submissions_changed AFTER UPDATE ON submissions FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.task_id IS DISTINCT FROM NEW.task_id
+    OR OLD.streaming_ready_at IS DISTINCT FROM NEW.streaming_ready_at OR OLD.completed_at IS DISTINCT FROM NEW.completed_at
+    OR OLD.error IS DISTINCT FROM NEW.error OR OLD.lyrics IS DISTINCT FROM NEW.lyrics OR OLD.tags IS DISTINCT FROM NEW.tags
+    OR OLD.archive_source IS DISTINCT FROM NEW.archive_source OR OLD.attempts IS DISTINCT FROM NEW.attempts
+    OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+  EXECUTE FUNCTION serenade_submission_changed();
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6}, {7, schema_v7},
-    {8, schema_v8}, {9, schema_v9},
+    {8, schema_v8}, {9, schema_v9}, {10, schema_v10},
 };
 
 // Every instance migrates at start; this lock makes them take turns, so each step runs once.

@@ -12,7 +12,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until, owner_url
+       idempotency_key, client_key, lyrics, tags::text, attempts, own_lyrics, owner, lease_until, owner_url, deleted_at
 FROM submissions )sql";
 
 // Storing a song (or restarting one) ends the generating slot reserved for its create (store/pg_limits): its row
@@ -39,7 +39,7 @@ UPDATE submissions SET
   completed_at = COALESCE(completed_at, $4::bigint),
   error = COALESCE($5, error),
   updated_at = $6
-WHERE session_id = $1
+WHERE session_id = $1 AND deleted_at IS NULL
 )sql";
 
 // A "live" copy never replaces a "cdn" one; when no row changes, session_exists_sql tells which case it was.
@@ -47,7 +47,7 @@ const std::string record_archive_sql = R"sql(
 UPDATE submissions SET
   archive_source = $2, archive_size = $3, archive_sha256 = $4, archive_duration_ms = $5, archived_at = $6,
   updated_at = $7
-WHERE session_id = $1 AND NOT (archive_source IS NOT DISTINCT FROM 'cdn' AND $2 = 'live')
+WHERE session_id = $1 AND deleted_at IS NULL AND NOT (archive_source IS NOT DISTINCT FROM 'cdn' AND $2 = 'live')
 )sql";
 
 const std::string session_exists_sql = "SELECT 1 FROM submissions WHERE session_id = $1";
@@ -58,7 +58,7 @@ WHERE session_id = $1
 )sql";
 
 const std::string record_lyrics_sql = R"sql(
-UPDATE submissions SET lyrics = $2, tags = $3::jsonb, updated_at = $4 WHERE session_id = $1
+UPDATE submissions SET lyrics = $2, tags = $3::jsonb, updated_at = $4 WHERE session_id = $1 AND deleted_at IS NULL
 )sql";
 
 const std::string restart_generation_sql = end_reservation + R"sql(
@@ -67,13 +67,23 @@ UPDATE submissions SET
   lyrics = NULL, tags = '[]', archive_source = NULL, archive_size = NULL, archive_sha256 = NULL,
   archive_duration_ms = NULL, archived_at = NULL, final_copy_given_up_at = NULL, attempts = attempts + 1,
   updated_at = $3, owner = NULL, lease_until = NULL
-WHERE session_id = $1 AND status = 'FAILURE'
+WHERE session_id = $1 AND status = 'FAILURE' AND deleted_at IS NULL
+)sql";
+
+const std::string erase_sql = R"sql(
+UPDATE submissions SET
+  sender = '', recipient = '', story = '', style = '', prompt = '', lyrics = NULL, own_lyrics = NULL, tags = '[]',
+  error = NULL, idempotency_key = NULL, client_key = NULL,
+  archive_source = NULL, archive_size = NULL, archive_sha256 = NULL, archive_duration_ms = NULL, archived_at = NULL,
+  completed_at = COALESCE(completed_at, $2::bigint), final_copy_given_up_at = COALESCE(final_copy_given_up_at, $2::bigint),
+  owner = NULL, lease_until = NULL, owner_url = NULL, deleted_at = $2::bigint, updated_at = $2::bigint
+WHERE session_id = $1 AND deleted_at IS NULL
 )sql";
 
 const std::string confirm_task_sql = R"sql(
 UPDATE submissions SET task_id = $2, status = 'RECEIVED', completed_at = NULL, error = NULL, updated_at = $3,
   owner = NULL, lease_until = NULL
-WHERE session_id = $1 AND task_id IS NULL
+WHERE session_id = $1 AND task_id IS NULL AND deleted_at IS NULL
 )sql";
 
 const std::string give_up_unconfirmed_sql = R"sql(
@@ -84,7 +94,7 @@ WHERE session_id = $1 AND task_id IS NULL AND completed_at IS NULL
 using pg::database_now;
 
 const std::string claim_sql = "UPDATE submissions SET owner = $2, owner_url = $4, lease_until = " + database_now +
-                              " + $3 WHERE session_id = $1 AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
+                              " + $3 WHERE session_id = $1 AND deleted_at IS NULL AND (owner IS NULL OR owner = $2 OR lease_until IS NULL "
                               "OR lease_until < " + database_now + ")";
 
 // Which songs have background work left; the partial index submissions_work holds exactly these rows.
@@ -135,6 +145,7 @@ submission read_submission(const pg::rows& r, int row) {
   s.owner = r.optional_text(row, 24);
   s.lease_until = r.optional_time(row, 25);
   s.owner_url = r.optional_text(row, 26);
+  s.deleted_at = r.optional_time(row, 27);
   return s;
 }
 
@@ -247,6 +258,10 @@ bool pg_store::record_lyrics(std::string_view session_id, const std::string& lyr
   pg::parameters p;
   p.text(session_id).text(lyrics).text(tags_to_json(tags)).time(now());
   return run("record lyrics", record_lyrics_sql, p).affected() > 0;
+}
+
+bool pg_store::erase(std::string_view session_id, time_point at) {
+  return run("erase submission", erase_sql, pg::parameters().text(session_id).time(at)).affected() > 0;
 }
 
 bool pg_store::restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) {

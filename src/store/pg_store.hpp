@@ -27,6 +27,7 @@ class pg_store final : public submission_store, public shared_limits {
   bool record_archive(std::string_view session_id, const archived_song& song) override;
   std::vector<submission> awaiting_final_copy() override;
   bool give_up_final_copy(std::string_view session_id, time_point at) override;
+  bool erase(std::string_view session_id, time_point at) override;
   bool record_lyrics(std::string_view session_id, const std::string& lyrics,
                      const std::vector<std::string>& tags) override;
   bool restart_generation(std::string_view session_id, std::string_view new_task_id, time_point now) override;

@@ -60,7 +60,7 @@ constexpr std::string_view select_submissions = R"sql(
 SELECT session_id, created_at, sender, recipient, story, style, prompt, task_id, status,
        streaming_ready_at, completed_at, error, updated_at,
        archive_source, archive_size, archive_sha256, archive_duration_ms, archived_at,
-       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics, owner, lease_until, owner_url
+       idempotency_key, client_key, lyrics, tags, attempts, own_lyrics, owner, lease_until, owner_url, deleted_at
 FROM submissions )sql";
 
 const std::string find_sql = std::string(select_submissions) + R"sql(
@@ -108,7 +108,7 @@ UPDATE submissions SET
   updated_at = :updated_at,
   owner = NULL,
   lease_until = NULL
-WHERE session_id = :session_id AND task_id IS NULL
+WHERE session_id = :session_id AND task_id IS NULL AND deleted_at IS NULL
 )sql";
 
 constexpr std::string_view give_up_unconfirmed_sql = R"sql(
@@ -124,7 +124,7 @@ WHERE session_id = :session_id AND task_id IS NULL AND completed_at IS NULL
 const std::string database_now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
 const std::string claim_sql = "UPDATE submissions SET owner = :owner, owner_url = :owner_url, lease_until = " + database_now +
-                              " + :lease_ms WHERE session_id = :session_id AND (owner IS NULL OR owner = :owner OR "
+                              " + :lease_ms WHERE session_id = :session_id AND deleted_at IS NULL AND (owner IS NULL OR owner = :owner OR "
                               "lease_until IS NULL OR lease_until < " + database_now + ")";
 
 // Which songs have background work left; the first part of the partial index submissions_work, word for word.
@@ -157,7 +157,7 @@ UPDATE submissions SET
   completed_at = COALESCE(completed_at, :completed_at),
   error = COALESCE(:error, error),
   updated_at = :updated_at
-WHERE session_id = :session_id
+WHERE session_id = :session_id AND deleted_at IS NULL
 )sql";
 
 // Replaces the whole archive record, except that a "live" copy never replaces a "cdn" one (the verified final
@@ -170,7 +170,7 @@ UPDATE submissions SET
   archive_duration_ms = :archive_duration_ms,
   archived_at = :archived_at,
   updated_at = :updated_at
-WHERE session_id = :session_id AND NOT (archive_source IS 'cdn' AND :archive_source = 'live')
+WHERE session_id = :session_id AND deleted_at IS NULL AND NOT (archive_source IS 'cdn' AND :archive_source = 'live')
 )sql";
 
 constexpr std::string_view give_up_final_copy_sql = R"sql(
@@ -190,7 +190,7 @@ UPDATE submissions SET
   lyrics = :lyrics,
   tags = :tags,
   updated_at = :updated_at
-WHERE session_id = :session_id
+WHERE session_id = :session_id AND deleted_at IS NULL
 )sql";
 
 // A retry of a failed song: everything the failed generation produced is cleared, so the row looks like a fresh
@@ -215,7 +215,17 @@ UPDATE submissions SET
   lease_until = NULL,
   attempts = attempts + 1,
   updated_at = :updated_at
-WHERE session_id = :session_id AND status = 'FAILURE'
+WHERE session_id = :session_id AND status = 'FAILURE' AND deleted_at IS NULL
+)sql";
+
+constexpr std::string_view erase_sql = R"sql(
+UPDATE submissions SET
+  sender = '', recipient = '', story = '', style = '', prompt = '', lyrics = NULL, own_lyrics = NULL, tags = '[]',
+  error = NULL, idempotency_key = NULL, client_key = NULL,
+  archive_source = NULL, archive_size = NULL, archive_sha256 = NULL, archive_duration_ms = NULL, archived_at = NULL,
+  completed_at = COALESCE(completed_at, :at), final_copy_given_up_at = COALESCE(final_copy_given_up_at, :at),
+  owner = NULL, lease_until = NULL, owner_url = NULL, deleted_at = :at, updated_at = :at
+WHERE session_id = :session_id AND deleted_at IS NULL
 )sql";
 
 std::int64_t to_millis(time_point t) { return t.time_since_epoch().count(); }
@@ -327,6 +337,7 @@ submission read_submission(const statement_use& row) {
   s.owner = row.optional_text(24);
   s.lease_until = row.optional_time(25);
   s.owner_url = row.optional_text(26);
+  s.deleted_at = row.optional_time(27);
   return s;
 }
 
@@ -482,6 +493,15 @@ bool sqlite_store::record_archive(std::string_view session_id, const archived_so
   statement_use exists(db_.get(), prepared(session_exists_sql), operation);
   exists.bind(":session_id", session_id);
   return exists.step();
+}
+
+bool sqlite_store::erase(std::string_view session_id, time_point at) {
+  std::lock_guard lock(mutex_);
+  statement_use use(db_.get(), prepared(erase_sql), "erase submission");
+  use.bind(":session_id", session_id);
+  use.bind(":at", at);
+  use.step();
+  return sqlite3_changes(db_.get()) > 0;
 }
 
 bool sqlite_store::give_up_final_copy(std::string_view session_id, time_point at) {

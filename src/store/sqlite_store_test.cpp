@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 using namespace serenade::store::testing;
 using std::chrono::milliseconds;
 
-constexpr int latest_schema = 8;
+constexpr int latest_schema = 9;
 
 class temp_dir {
  public:
@@ -108,7 +108,7 @@ TEST(sqlite_store, refuses_newer_schema) {
   auto file = dir.file("future.db");
   set_user_version(file, latest_schema + 1);
   EXPECT_EQ(message_of([&] { sqlite_store store(file); }),
-            "database schema version 9 is newer than this Serenade (8)");
+            "database schema version 10 is newer than this Serenade (9)");
 }
 
 TEST(sqlite_store, refuses_a_file_that_is_not_a_database) {

@@ -16,8 +16,8 @@ namespace {
 using namespace serenade::store::testing;
 
 // PostgreSQL's schema has one step more: the tables of the limits instances share (store/shared_limits.hpp).
-constexpr int latest_sqlite_schema = 8;
-constexpr int latest_postgres_schema = 9;
+constexpr int latest_sqlite_schema = 9;
+constexpr int latest_postgres_schema = 10;
 
 class store_contract : public ::testing::TestWithParam<std::string> {
  protected:
@@ -843,6 +843,60 @@ TEST_P(store_contract, unowned_work_lists_songs_with_work_left_that_nobody_holds
   store.give_up_final_copy("given-up", at(11));
   EXPECT_EQ(ids_of(store.unowned_work()),
             (std::vector<std::string>{"free", "expired", "unconfirmed", "awaiting", "live-only"}));
+}
+
+TEST_P(store_contract, erase_leaves_a_tombstone_that_no_later_write_revives) {
+  auto& store = this->store();
+  submission song = make_submission("session-gone", 1000, "task-gone");
+  song.sender = "Ana";
+  song.recipient = "Ben";
+  song.idempotency_key = "key-gone";
+  song.client_key = "198.51.100.7";
+  song.own_lyrics = "our own words, sung";
+  store.insert(song);
+  ASSERT_TRUE(store.record_lyrics("session-gone", "la la la", {"love"}));
+  ASSERT_TRUE(store.record_archive("session-gone", {"live", 10, std::string(64, 'a'), 1000, at(1500)}));
+
+  EXPECT_TRUE(store.erase("session-gone", at(2000)));
+  EXPECT_FALSE(store.erase("session-gone", at(3000))) << "erased twice";
+  EXPECT_FALSE(store.erase("nobody", at(2000)));
+  const auto gone = store.find("session-gone");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->deleted_at, at(2000));
+  EXPECT_EQ(gone->sender, "");
+  EXPECT_EQ(gone->recipient, "");
+  EXPECT_EQ(gone->story, "");
+  EXPECT_EQ(gone->prompt, "");
+  EXPECT_FALSE(gone->lyrics);
+  EXPECT_FALSE(gone->own_lyrics);
+  EXPECT_TRUE(gone->tags.empty());
+  EXPECT_FALSE(gone->archive);
+  EXPECT_FALSE(gone->idempotency_key);
+  EXPECT_FALSE(store.find_by_idempotency_key("198.51.100.7", "key-gone"));
+  EXPECT_TRUE(gone->completed_at);
+  // No work left, and nothing brings the song back.
+  EXPECT_TRUE(store.unfinished().empty());
+  EXPECT_TRUE(store.awaiting_final_copy().empty());
+  EXPECT_TRUE(store.unowned_work().empty());
+  EXPECT_FALSE(store.record_lyrics("session-gone", "again", {}));
+  EXPECT_FALSE(store.record_status("session-gone", {"SUCCESS", std::nullopt, at(4000), std::nullopt}));
+  EXPECT_FALSE(store.claim("session-gone", "instance-a", "http://a", std::chrono::seconds(10)));
+  store.record_archive("session-gone", {"cdn", 10, std::string(64, 'b'), 1000, at(4500)});
+  EXPECT_FALSE(store.find("session-gone")->archive) << "an archive record came back";
+  EXPECT_FALSE(store.find("session-gone")->lyrics);
+
+  submission failed = make_submission("session-failed", 1100, "task-failed");
+  failed.status = "FAILURE";
+  failed.completed_at = at(1200);
+  store.insert(failed);
+  ASSERT_TRUE(store.erase("session-failed", at(2000)));
+  EXPECT_FALSE(store.restart_generation("session-failed", "task-again", at(3000)));
+
+  submission unconfirmed = make_submission("session-unconfirmed", 1300);
+  store.insert(unconfirmed);
+  ASSERT_TRUE(store.erase("session-unconfirmed", at(2000)));
+  EXPECT_FALSE(store.confirm_task("session-unconfirmed", "task-late", at(3000)));
+  EXPECT_TRUE(store.unconfirmed().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(stores, store_contract, ::testing::Values("sqlite", "postgresql"),

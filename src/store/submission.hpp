@@ -59,6 +59,9 @@ struct submission {
   std::optional<time_point> lease_until;
   // Where the owner serves the song's stream to other instances (its base URL); unset or empty when unknown.
   std::optional<std::string> owner_url;
+  // Set when the person who made the song took it back (erase): the row is a tombstone, without the story, the
+  // names, the lyrics or the files, so the link can say the song is gone.
+  std::optional<time_point> deleted_at;
 };
 
 // A change observed on the upstream task. Fields left empty are not touched; streaming_ready_at and

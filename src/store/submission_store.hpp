@@ -84,6 +84,11 @@ class submission_store {
   // No webhook told the task in time: the row without a task id fails (status "FAILURE", completed_at, error).
   // False, changing nothing, when it has a task id by now, was already given up on, or is unknown.
   virtual bool give_up_unconfirmed(std::string_view session_id, const std::string& error, time_point at) = 0;
+  // The person who made the song takes it back: the story, the names, the prompt, the lyrics, the error, the
+  // idempotency key and the archive record are erased; the row stays as a tombstone (deleted_at = at) with no work
+  // left (completed, its final copy given up), and no later write changes it (status, lyrics, archive, retry,
+  // confirmation, lease). False, changing nothing, for an unknown session or one erased before.
+  virtual bool erase(std::string_view session_id, time_point at) = 0;
   // Leases: one instance at a time does a song's background work. Times are the database's clock, never an
   // instance's, so machines whose clocks differ cannot both hold a lease.
   // Takes (or renews) the song's lease for `owner` for `lease` from now: when nobody holds it, `owner` already does,

@@ -31,7 +31,7 @@ TEST(postgres, a_song_is_made_played_archived_and_kept_across_a_restart) {
   const auto song = s.api("GET", "/api/stream/" + session);
   EXPECT_EQ(song.status, 200u);
   EXPECT_EQ(song.body, s.simulator_final(task));
-  EXPECT_NE(s.server().log().find("schema_version=9"), std::string::npos);
+  EXPECT_NE(s.server().log().find("schema_version=10"), std::string::npos);
 }
 
 TEST(postgres, an_unreachable_server_stops_the_start_with_a_sentence) {
@@ -61,7 +61,7 @@ TEST(postgres, a_schema_newer_than_this_serenade_is_refused_at_start) {
                  {}, dir + "/server.log");
   wait_until([&] { return !server.running(); }, [] { return std::string("the server started anyway"); });
   EXPECT_EQ(server.terminate(std::chrono::seconds(1)), 1);
-  EXPECT_NE(server.log().find("database schema version 99 is newer than this Serenade (9)"), std::string::npos)
+  EXPECT_NE(server.log().find("database schema version 99 is newer than this Serenade (10)"), std::string::npos)
       << server.log();
 }
 
@@ -111,7 +111,7 @@ TEST(postgres, the_first_call_after_a_server_restart_succeeds_and_one_while_it_i
   EXPECT_FALSE(kept.find("nobody"));
   halt_postgres();
   resume_postgres();
-  EXPECT_EQ(kept.schema_version(), 9) << "schema_version borrows its own connection";
+  EXPECT_EQ(kept.schema_version(), 10) << "schema_version borrows its own connection";
 }
 
 }  // namespace
