@@ -40,14 +40,8 @@ TEST(failover, the_owner_killed_behind_haproxy_leaves_every_listener_the_whole_s
   const std::string names[] = {"instance1", "instance2", "instance3"};
   const auto front = free_loopback_port();
   haproxy_front proxy(front, ports[0], ports[1], ports[2]);
-  wait_until([&] { return readiness_through(front) == 200; },
-             [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
-
-  const auto reply = request(front, "POST", "/api/submissions", {{"Content-Type", "application/json"}},
-                             form_json("Ana", "Ben", story_with("failover"), "acoustic ballad"));
-  ASSERT_EQ(reply.status, 201u) << reply.body;
-  const std::string session(reply.json().at("session_id").as_string());
-  wait_for_state_at(front, session, is_stream_ready);
+  proxy.wait_until_serving(front);
+  const auto session = song_through(front, "failover");
   const auto owner_url = store::pg_store(db.url(), 1).find(session)->owner_url.value_or("");
   std::size_t owner = 3;
   for (std::size_t i = 0; i < 3; ++i) {

@@ -36,6 +36,16 @@ inline listened play_through(std::uint16_t front, const std::string& session) {
   return out;
 }
 
+// A form posted through the front; the new song's session id, once the song can be streamed.
+inline std::string song_through(std::uint16_t front, const std::string& marker) {
+  const auto reply = request(front, "POST", "/api/submissions", {{"Content-Type", "application/json"}},
+                             form_json("Ana", "Ben", story_with(marker), "acoustic ballad"));
+  if (reply.status != 201) throw std::runtime_error("a form through the front answered " + reply.body);
+  std::string session(reply.json().at("session_id").as_string());
+  wait_for_state_at(front, session, is_stream_ready);
+  return session;
+}
+
 class haproxy_front {
  public:
   haproxy_front(std::uint16_t front, std::uint16_t first, std::uint16_t second, std::uint16_t third)
@@ -47,6 +57,11 @@ class haproxy_front {
                 {"SERENADE_INSTANCE_3", loopback_address(third)}},
                dir_ + "/haproxy.log") {}
   const process& proxy() const { return proxy_; }
+  // Returns once requests through the front (on port `front`) reach a ready instance.
+  void wait_until_serving(std::uint16_t front) const {
+    wait_until([&] { return readiness_through(front) == 200; },
+               [&] { return "no answer through HAProxy; its log: " + proxy_.log(); });
+  }
   // How many times HAProxy's checks have found `server` (instance1, instance2, instance3) back up so far (it
   // starts them up without a line).
   std::size_t times_up(const std::string& server) const {

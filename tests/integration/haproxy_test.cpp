@@ -21,8 +21,7 @@ TEST(haproxy, the_shipped_config_routes_to_ready_instances_and_takes_a_draining_
   // The third instance is a port nobody listens on: a lost machine, which the checks must keep out.
   haproxy_front proxy(front, first.api_port(), second.api_port(), free_loopback_port());
   // Both instances answer through the front (requests without a song round-robin).
-  wait_until([&] { return readiness_through(front) == 200; },
-             [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
+  proxy.wait_until_serving(front);
 
   auto listener = listen_live(first, first.submit("through-the-front"));
   begin_shutdown(first.server());
@@ -48,8 +47,7 @@ TEST(haproxy, repeats_of_one_form_reach_one_instance_and_make_one_song) {
   stack second;
   const auto front = free_loopback_port();
   haproxy_front proxy(front, first.api_port(), second.api_port(), free_loopback_port());
-  wait_until([&] { return readiness_through(front) == 200; },
-             [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
+  proxy.wait_until_serving(front);
   const auto form = form_json("Ana", "Ben", story_with("sent-twenty-times"), "acoustic ballad");
   std::vector<std::future<http_reply>> sent;
   for (int i = 0; i < 20; ++i) {

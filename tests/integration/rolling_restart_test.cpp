@@ -52,14 +52,8 @@ TEST(rolling_restart, no_request_fails_at_the_front_and_the_song_plays_to_its_en
   const auto front = free_loopback_port();
   haproxy_front proxy(front, ports[0], ports[1], ports[2]);
   const char* servers[] = {"instance1", "instance2", "instance3"};
-  wait_until([&] { return readiness_through(front) == 200; },
-             [&] { return "no answer through HAProxy; its log: " + proxy.proxy().log(); });
-
-  const auto reply = request(front, "POST", "/api/submissions", {{"Content-Type", "application/json"}},
-                             form_json("Ana", "Ben", story_with("rolling"), "acoustic ballad"));
-  ASSERT_EQ(reply.status, 201u) << reply.body;
-  const std::string session(reply.json().at("session_id").as_string());
-  wait_for_state_at(front, session, is_stream_ready);
+  proxy.wait_until_serving(front);
+  const auto session = song_through(front, "rolling");
   auto player = std::async(std::launch::async, [&] { return play_through(front, session); });
   // The instance the player reached: it has a live listener, and relays from the owner (an edge connection) when
   // the owner is another instance, whose live listener is then that relay.
