@@ -72,4 +72,12 @@ song_check check_song_file(const std::string& path) {
   return {facts, {}};
 }
 
+std::optional<audio_frames> audio_frames_of(const std::string& path) {
+  const mapped_file file(path);
+  if (!file.opened() || !file.ok()) return std::nullopt;
+  const auto scan = scan_mp3(file.bytes());
+  if (!scan.complete) return std::nullopt;
+  return audio_frames{scan.audio_start, scan.audio_end};
+}
+
 }  // namespace serenade::archive
