@@ -48,11 +48,12 @@ std::string ingredients_key(const std::string& song_sha256, const song_tag_field
   return sha256_hex(all);
 }
 
-// The kept file: one line "<format> <key> <frames start> <frames end> <tag size>", then the tag.
-std::string kept_header(const std::string& key, const audio_frames& frames, std::size_t tag_size) {
+// The kept file: one line "<format> <key> <frames start> <frames end> <tag size> <tag SHA-256>", then the tag.
+std::string kept_file(const std::string& key, const tagged_download& download) {
   std::ostringstream line;
-  line << kept_tag_format << ' ' << key << ' ' << frames.start << ' ' << frames.end << ' ' << tag_size << '\n';
-  return line.str();
+  line << kept_tag_format << ' ' << key << ' ' << download.frames.start << ' ' << download.frames.end << ' '
+       << download.tag.size() << ' ' << sha256_hex(download.tag) << '\n';
+  return line.str() + download.tag;
 }
 
 std::optional<tagged_download> read_kept(const std::string& path, const std::string& key) {
@@ -61,14 +62,16 @@ std::optional<tagged_download> read_kept(const std::string& path, const std::str
   const auto line_end = kept->find('\n');
   if (line_end == std::string::npos) return std::nullopt;
   std::istringstream line(kept->substr(0, line_end));
-  std::string format_name, format_version, kept_key;
+  std::string format_name, format_version, kept_key, tag_sha256;
   tagged_download download;
   std::size_t tag_size = 0;
-  line >> format_name >> format_version >> kept_key >> download.frames.start >> download.frames.end >> tag_size;
+  line >> format_name >> format_version >> kept_key >> download.frames.start >> download.frames.end >> tag_size >>
+      tag_sha256;
   if (!line || format_name + " " + format_version != kept_tag_format || kept_key != key) return std::nullopt;
-  // A file cut short (a crash while it was written) is remade, never served.
+  // A file cut short or damaged (a crash while it was written, never fsynced) is remade, never served.
   if (kept->size() - line_end - 1 != tag_size) return std::nullopt;
   download.tag = kept->substr(line_end + 1);
+  if (sha256_hex(download.tag) != tag_sha256) return std::nullopt;
   return download;
 }
 
@@ -99,7 +102,7 @@ std::optional<tagged_download> prepare_tagged_download(download_source source) {
     download.emplace();
     download->frames = *frames;
     download->tag = render_song_tag(source.fields);
-    keep(source.archive_dir, source.session_id, kept_header(key, *frames, download->tag.size()) + download->tag);
+    keep(source.archive_dir, source.session_id, kept_file(key, *download));
   }
   download->etag = "\"" + source.song_sha256 + "-" + key.substr(0, 16) + "\"";
   return download;

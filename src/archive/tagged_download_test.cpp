@@ -91,6 +91,20 @@ TEST_F(tagged_download_test, a_kept_tag_cut_short_is_made_again) {
   EXPECT_EQ(again->tag, first->tag);
 }
 
+TEST_F(tagged_download_test, a_kept_tag_with_damaged_bytes_is_made_again) {
+  write(final_path(dir, "song"), frames(3));
+  const auto first = prepare_tagged_download(source());
+  ASSERT_TRUE(first);
+  const auto kept_path = download_tag_path(dir, "song");
+  std::fstream kept(kept_path, std::ios::in | std::ios::out | std::ios::binary);
+  kept.seekp(static_cast<std::streamoff>(fs::file_size(kept_path) - 1));
+  kept.put('\x7f');
+  kept.close();
+  const auto again = prepare_tagged_download(source());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->tag, first->tag);
+}
+
 TEST_F(tagged_download_test, a_song_that_is_not_mp3_has_no_download) {
   write(final_path(dir, "song"), "not an mp3");
   EXPECT_FALSE(prepare_tagged_download(source()));
