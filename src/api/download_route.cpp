@@ -12,6 +12,8 @@
 #include "http/prefixed_body.hpp"
 #include "lifecycle/submissions.hpp"
 
+#include <algorithm>
+
 namespace serenade::api {
 
 namespace asio = boost::asio;
@@ -65,6 +67,8 @@ asio::awaitable<void> download_song(route_context& ctx, exchange& ex, const http
 
   http::file_identity identity = ready.song->identity;
   identity.etag = download.etag;
+  identity.last_modified_unix = std::max(identity.last_modified_unix, download.made_unix);
+  identity.last_modified = http::http_date(identity.last_modified_unix);
   identity.length = download.tag.size() + (download.frames.end - download.frames.start);
   auto answer = http::answer_for_file(ex.req(), identity, "audio/mpeg", download_cache_control);
   answer.headers.emplace_back("Content-Disposition", disposition);

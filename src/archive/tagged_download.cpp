@@ -7,9 +7,11 @@
 #include <openssl/evp.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -105,6 +107,8 @@ std::optional<tagged_download> prepare_tagged_download(download_source source) {
     keep(source.archive_dir, source.session_id, kept_file(key, *download));
   }
   download->etag = "\"" + source.song_sha256 + "-" + key.substr(0, 16) + "\"";
+  struct stat kept {};
+  download->made_unix = ::stat(kept_path.c_str(), &kept) == 0 ? kept.st_mtim.tv_sec : std::time(nullptr);
   return download;
 }
 

@@ -8,6 +8,7 @@
 #include "archive/song_check.hpp"
 #include "archive/song_tag.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,9 @@ struct tagged_download {
   std::string tag;      // the ID3v2 tag, whole: the download's first bytes
   audio_frames frames;  // the archived song's bytes that follow it
   std::string etag;     // quoted and strong; differs from the archived song's, and with every different tag
+  // When this tag was made (its kept file's mtime): the download's Last-Modified, so that an If-Range by date never
+  // joins ranges of two different tags.
+  std::int64_t made_unix = 0;
 };
 
 struct download_source {
