@@ -2,9 +2,7 @@
 
 #include "archive/paths.hpp"
 #include "archive/write_all.hpp"
-#include "core/hex.hpp"
-
-#include <openssl/evp.h>
+#include "core/sha256.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,13 +21,6 @@ namespace {
 // Bumped when the tag's layout changes, so kept tags of an older layout are remade.
 constexpr std::string_view kept_tag_format = "serenade-download-tag 1";
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned digest_length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &digest_length, EVP_sha256(), nullptr);
-  return core::to_hex({digest, digest_length});
-}
-
 std::optional<std::string> read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -47,14 +38,14 @@ std::string ingredients_key(const std::string& song_sha256, const song_tag_field
     all += ':';
     all += *part;
   }
-  return sha256_hex(all);
+  return core::sha256_hex(all);
 }
 
 // The kept file: one line "<format> <key> <frames start> <frames end> <tag size> <tag SHA-256>", then the tag.
 std::string kept_file(const std::string& key, const tagged_download& download) {
   std::ostringstream line;
   line << kept_tag_format << ' ' << key << ' ' << download.frames.start << ' ' << download.frames.end << ' '
-       << download.tag.size() << ' ' << sha256_hex(download.tag) << '\n';
+       << download.tag.size() << ' ' << core::sha256_hex(download.tag) << '\n';
   return line.str() + download.tag;
 }
 
@@ -73,7 +64,7 @@ std::optional<tagged_download> read_kept(const std::string& path, const std::str
   // A file cut short or damaged (a crash while it was written, never fsynced) is remade, never served.
   if (kept->size() - line_end - 1 != tag_size) return std::nullopt;
   download.tag = kept->substr(line_end + 1);
-  if (sha256_hex(download.tag) != tag_sha256) return std::nullopt;
+  if (core::sha256_hex(download.tag) != tag_sha256) return std::nullopt;
   return download;
 }
 
