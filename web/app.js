@@ -148,10 +148,9 @@ function renderSong(state) {
 
   $("player-box").hidden = !state.stream_ready;
   const complete = state.phase === "complete";
-  $("download-line").hidden = !complete;
-  if (complete) {
-    $("download").href = `/api/stream/${encodeURIComponent(state.session_id)}`;
-    $("download").setAttribute("download", `serenade-for-${state.recipient}.mp3`.replace(/[\\/:*?"<>|]+/g, "-"));
+  if (complete && !song.downloadAsked) {
+    song.downloadAsked = true;
+    offerDownloadOnceKept(song);
   }
   player.update(state);
   if (first) showView("song", { focus: song.focusOnShow });
@@ -159,6 +158,25 @@ function renderSong(state) {
     try {
       navigator.mediaSession.metadata = new MediaMetadata({ title: `For ${state.recipient}`, artist: "Serenade", album: `A song from ${state.sender}` });
     } catch { /* optional */ }
+  }
+}
+
+// The download (named and tagged by the server) is offered once the server keeps the finished song: it answers
+// 409 until then, a few seconds after the song ends.
+async function offerDownloadOnceKept(current) {
+  const url = `/api/stream/${encodeURIComponent(current.id)}/download`;
+  for (let attempt = 0; attempt < 60 && song === current; attempt += 1) {
+    try {
+      const answer = await fetch(url, { method: "HEAD", cache: "no-store" });
+      if (song !== current) return;
+      if (answer.ok) {
+        $("download").href = url;
+        $("download-line").hidden = false;
+        return;
+      }
+      if (answer.status !== 409) return;
+    } catch { /* the connection dropped for a moment: ask again */ }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 

@@ -79,6 +79,9 @@ answer answer_of(request_refusal r) {
     case request_refusal::stream_not_ready: return {400, "Streaming not ready"};
     case request_refusal::song_copy_not_found:
       return {404, "This copy of the song is no longer kept. Load the song again from its stream URL."};
+    case request_refusal::song_not_finished:
+      return {409, "The song can be downloaded once it is finished. Listen to it meanwhile from its stream URL."};
+    case request_refusal::song_file_unreadable: return {404, "This song's file is not kept here any more."};
     case request_refusal::page_not_found:
     case request_refusal::webhook_not_found: break;
     case request_refusal::too_many_streams:

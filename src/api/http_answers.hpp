@@ -31,6 +31,8 @@ enum class request_refusal {
   webhook_not_found,         // a webhook with the wrong token: as if there were no such route
   too_many_streams,          // the client holds its share of long-lived answers already (api/stream_shares)
   song_copy_not_found,       // ?v= names no copy of the song that exists (any more)
+  song_not_finished,         // a download of a song whose archived copy is not recorded yet
+  song_file_unreadable,      // a download of a finished song whose archived file cannot be read here
 };
 
 http::response answer_for(request_refusal refusal);

@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/download_route.hpp"
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
@@ -164,6 +165,7 @@ void add_api_routes(http::router& r, route_context& ctx) {
   r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));
   r.add("DELETE", "/api/submissions/{session_id}", with_context(ctx, delete_submission));
   r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
+  r.add("GET", "/api/stream/{session_id}/download", with_context(ctx, download_song));
   r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
   r.add("GET", "/{*path}", with_context(ctx, web_page));
 }

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <string>
 
+namespace serenade::core {
+class blocking_pool;
+}
 namespace serenade::http {
 class static_site;
 struct connection_counters;
@@ -40,6 +43,7 @@ struct route_context {
   const std::atomic<bool>* draining = nullptr;  // set at shutdown: /readyz answers 503 from then on
   std::string owner_secret;  // what owner tokens derive from (api/owner_token.hpp): the webhook token
   std::string relay_key;  // another instance's relay of a song is not a listener's stream share (api/relay_key.hpp)
+  core::blocking_pool* disk = nullptr;  // file work a request needs (a download's tag); null: on the I/O thread (tests)
 };
 
 // Songs, submissions, health and the web front end. The context must outlive the router.

@@ -231,8 +231,13 @@ int run_serve(core::serve_config config) {
                              &streams,
                              &connection_counters,
                              &draining,
+<<<<<<< HEAD
                              token,
                              api::relay_key(token)};
+=======
+                             api::relay_key(token),
+                             &disk_pool};
+>>>>>>> tagged-download
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};

@@ -1,9 +1,7 @@
 #include "archive/song_check.hpp"
 
 #include "archive/mp3_frames.hpp"
-#include "core/hex.hpp"
-
-#include <openssl/evp.h>
+#include "core/sha256.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -62,14 +60,19 @@ song_check check_song_file(const std::string& path) {
   const auto bytes = file.bytes();
   const auto scan = scan_mp3(bytes);
   if (!scan.complete) return {std::nullopt, scan.problem.empty() ? "not a complete MP3 file" : scan.problem};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned digest_length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &digest_length, EVP_sha256(), nullptr);
   song_facts facts;
   facts.size = bytes.size();
-  facts.sha256 = core::to_hex({digest, digest_length});
+  facts.sha256 = core::sha256_hex(bytes);
   facts.duration_ms = static_cast<std::int64_t>(scan.duration_seconds * 1000.0 + 0.5);
   return {facts, {}};
+}
+
+std::optional<audio_frames> audio_frames_of(const std::string& path) {
+  const mapped_file file(path);
+  if (!file.opened() || !file.ok()) return std::nullopt;
+  const auto scan = scan_mp3(file.bytes());
+  if (!scan.complete) return std::nullopt;
+  return audio_frames{scan.audio_start, scan.audio_end};
 }
 
 }  // namespace serenade::archive

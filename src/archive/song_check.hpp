@@ -20,4 +20,12 @@ struct song_check {
 
 song_check check_song_file(const std::string& path);
 
+// Where a song file's MP3 frames are: after any ID3v2 tag at its front, before any ID3v1 trailer.
+struct audio_frames {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // one past the last frame
+};
+// Nullopt when the file cannot be read or is not a complete MP3.
+std::optional<audio_frames> audio_frames_of(const std::string& path);
+
 }  // namespace serenade::archive

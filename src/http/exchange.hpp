@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 
 namespace serenade::http {
 
@@ -25,6 +26,10 @@ class exchange {
   // here; HEAD sends only the header. False when the client went away or stalled.
   virtual boost::asio::awaitable<bool> respond_with_file(unsigned status, header_list headers, int fd,
                                                          std::uint64_t offset, std::uint64_t length) = 0;
+  // The same, with `prefix` (bytes held in memory) sent first: Content-Length covers both.
+  virtual boost::asio::awaitable<bool> respond_with_prefixed_file(unsigned status, header_list headers,
+                                                                  std::string_view prefix, int fd,
+                                                                  std::uint64_t offset, std::uint64_t length) = 0;
 
   // Starts a body of unknown length (Transfer-Encoding: chunked).
   virtual boost::asio::awaitable<void> start_chunked(unsigned status, header_list headers) = 0;

@@ -210,6 +210,29 @@ class connection_exchange final : public exchange {
     co_return true;
   }
 
+  // Rare (downloads): the head and the prefix go in one write, the file after, without the segment plan.
+  awaitable<bool> respond_with_prefixed_file(unsigned status, header_list headers, std::string_view prefix, int fd,
+                                             std::uint64_t offset, std::uint64_t length) override {
+    started_ = true;
+    status_ = status;
+    body_framing framing;
+    framing.content_length = prefix.size() + length;
+    framing.close = must_close();
+    write_response_head(head_, status, headers, framing);
+    const bool body_follows = !req_.is_head();
+    const std::array<std::string_view, 2> pieces{head_, body_follows ? prefix : std::string_view()};
+    const bool file_follows = body_follows && length > 0;
+    const bool head_sent = co_await send(pieces, file_follows);
+    if (head_.capacity() > max_kept_head_capacity) std::string().swap(head_);
+    if (!head_sent) co_return false;
+    if (!body_follows) co_return true;
+    bytes_ += prefix.size();
+    const auto give_up = answer_deadline(prefix.size() + length);
+    if (file_follows && !co_await send_file(fd, offset, static_cast<std::size_t>(length), give_up)) co_return false;
+    bytes_ += length;
+    co_return true;
+  }
+
   awaitable<void> start_chunked(unsigned status, header_list headers) override {
     started_ = true;
     status_ = status;

@@ -63,6 +63,16 @@ asio::awaitable<bool> fake_exchange::respond_with_file(unsigned status, header_l
   co_return true;
 }
 
+asio::awaitable<bool> fake_exchange::respond_with_prefixed_file(unsigned status, header_list headers,
+                                                                std::string_view prefix, int fd, std::uint64_t offset,
+                                                                std::uint64_t length) {
+  record.status = status;
+  record.headers = std::move(headers);
+  if (!can_write()) co_return req_.is_head() && !peer_left_;
+  record.body = std::string(prefix) + read_file(fd, offset, length);
+  co_return true;
+}
+
 asio::awaitable<void> fake_exchange::start_chunked(unsigned status, header_list headers) {
   record.status = status;
   record.headers = std::move(headers);

@@ -39,6 +39,8 @@ class fake_exchange final : public exchange {
   boost::asio::awaitable<void> respond(response r) override;
   boost::asio::awaitable<bool> respond_with_file(unsigned status, header_list headers, int fd, std::uint64_t offset,
                                                  std::uint64_t length) override;
+  boost::asio::awaitable<bool> respond_with_prefixed_file(unsigned status, header_list headers, std::string_view prefix,
+                                                          int fd, std::uint64_t offset, std::uint64_t length) override;
   boost::asio::awaitable<void> start_chunked(unsigned status, header_list headers) override;
   boost::asio::awaitable<bool> write_chunk(std::span<const char> data) override;
   boost::asio::awaitable<void> finish_chunked() override;
