@@ -3,6 +3,7 @@
 #include "api/finished_songs.hpp"
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
+#include "api/share_page.hpp"
 #include "api/stream_route.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
@@ -95,11 +96,6 @@ asio::awaitable<void> web_page(route_context& ctx, exchange& ex, const route_par
   return web_page_at(ctx, ex, ex.req().path);
 }
 
-// The share link is the player page; the page reads the session id from its own URL.
-asio::awaitable<void> share_page(route_context& ctx, exchange& ex, const route_params&) {
-  return web_page_at(ctx, ex, "/");
-}
-
 asio::awaitable<void> health(route_context&, exchange& ex, const route_params&) {
   co_await ex.respond(json_response(200, R"({"status":"ok"})"));
 }
@@ -134,7 +130,10 @@ void add_api_routes(http::router& r, route_context& ctx) {
   r.add("POST", "/api/submissions/{session_id}/retry", with_context(ctx, retry_submission));
   r.add("GET", "/api/submissions/{session_id}", with_context(ctx, show_submission));
   r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
+  // The share link is the player page (which reads the session id from its own URL) with the song's preview.
   r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
+  r.add("GET", "/s/{session_id}/card.png", with_context(ctx, song_card));
+  r.add("GET", "/card.png", with_context(ctx, nameless_card));
   r.add("GET", "/{*path}", with_context(ctx, web_page));
 }
 

@@ -17,6 +17,12 @@ struct finaliser_counters;
 namespace serenade::live {
 class hub_table;
 }
+namespace serenade::card {
+class card_files;
+}
+namespace serenade::core {
+class blocking_pool;
+}
 
 namespace serenade::api {
 
@@ -39,6 +45,8 @@ struct route_context {
   const http::connection_counters* connections = nullptr;  // the server's refusals, for /metrics
   const std::atomic<bool>* draining = nullptr;  // set at shutdown: /readyz answers 503 from then on
   std::string relay_key;  // another instance's relay of a song is not a listener's stream share (api/relay_key.hpp)
+  card::card_files* cards = nullptr;        // share cards (api/share_page.hpp); set before routes are added
+  core::blocking_pool* card_pool = nullptr;  // where cards are drawn; null: on the caller's thread (tests)
 };
 
 // Songs, submissions, health and the web front end. The context must outlive the router.

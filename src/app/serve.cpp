@@ -14,6 +14,7 @@
 #include "app/settings.hpp"
 #include "app/shutdown.hpp"
 #include "archive/song_copies.hpp"
+#include "card/card_files.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -141,6 +142,8 @@ int run_serve(core::serve_config config) {
   remove_dead_temporary_files(*store, config);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
+  // Share cards are drawn on a thread of their own: a burst of link previews never delays a capture's writes.
+  core::blocking_pool card_pool(1);
   core::task_group background;
 
   // Upstream, capture and finalisation.
@@ -227,6 +230,9 @@ int run_serve(core::serve_config config) {
                              &connection_counters,
                              &draining,
                              api::relay_key(token)};
+  card::card_files cards(config.archive_dir);
+  context.cards = &cards;
+  context.card_pool = &card_pool;
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
@@ -307,6 +313,7 @@ int run_serve(core::serve_config config) {
   change_feed.reset();
   // Its work has stopped: the other instances take its songs over now rather than a lease later.
   if (leases) leases->release_all();
+  card_pool.stop();
   disk_pool.stop();
   db_pool.stop();
   SERENADE_LOG(info, "stopped");
