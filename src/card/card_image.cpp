@@ -5,6 +5,7 @@
 #include <pango/pangocairo.h>
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace serenade::card {
@@ -53,9 +54,20 @@ std::string drawable(const std::string& text) {
 
 enum class weight { regular, bold };
 
+// One font map for the process, kept for its life: loading the fonts is most of a card's cost, and Pango's
+// per-thread default map is never freed for a pool thread (a leak to the sanitizers). A font map is not
+// thread-safe, so cards are drawn one at a time under `drawing`.
+std::mutex drawing;
+PangoFontMap* font_map() {
+  static PangoFontMap* const map = pango_cairo_font_map_new();
+  return map;
+}
+
 // One line of text centred between the margins with its top at `top`, ellipsized by its measured width.
 void draw_line(cairo_t* cr, const std::string& text, double pixel_size, weight w, rgb colour, double top) {
-  std::unique_ptr<PangoLayout, gobject_release> layout(pango_cairo_create_layout(cr));
+  std::unique_ptr<PangoContext, gobject_release> context(pango_font_map_create_context(font_map()));
+  pango_cairo_update_context(cr, context.get());
+  std::unique_ptr<PangoLayout, gobject_release> layout(pango_layout_new(context.get()));
   std::unique_ptr<PangoFontDescription, font_release> font(pango_font_description_from_string(font_families));
   pango_font_description_set_absolute_size(font.get(), pixel_size * PANGO_SCALE);
   pango_font_description_set_weight(font.get(), w == weight::bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
@@ -100,6 +112,7 @@ cairo_status_t append_to_string(void* closure, const unsigned char* data, unsign
 }  // namespace
 
 std::string render_card_png(const std::optional<song_preview>& song) {
+  std::lock_guard lock(drawing);
   std::unique_ptr<cairo_surface_t, cairo_surface_release> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, card_width, card_height));
   std::unique_ptr<cairo_t, cairo_release> cr(cairo_create(surface.get()));

@@ -13,7 +13,7 @@ namespace serenade::card {
 inline constexpr int card_design_version = 1;
 
 // The PNG bytes of the card for `song`, or of the card that names nobody. Blocking (fonts, drawing,
-// compression): call it on a blocking pool. Thread-safe.
+// compression): call it on a blocking pool. Thread-safe; cards are drawn one at a time.
 std::string render_card_png(const std::optional<song_preview>& song);
 
 }  // namespace serenade::card
