@@ -5,8 +5,10 @@
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
 #include "api/routes.hpp"
+#include "api/share_page.hpp"
 #include "archive/paths.hpp"
 #include "archive/tagged_download.hpp"
+#include "card/card_files.hpp"
 #include "core/blocking_pool.hpp"
 #include "http/conditional.hpp"
 #include "http/prefixed_body.hpp"
@@ -21,7 +23,7 @@ using http::exchange;
 
 namespace {
 
-// Revalidated on every use: the tag changes when a cover appears, and its ETag with it.
+// Revalidated on every use: the tag changes when its cover does (a new card design), and its ETag with it.
 constexpr std::string_view download_cache_control = "private, no-cache";
 
 archive::song_tag_fields tag_fields(const store::submission& s) {
@@ -44,6 +46,7 @@ struct prepared_download {
 asio::awaitable<void> download_song(route_context& ctx, exchange& ex, const http::route_params& p) {
   auto s = co_await ctx.submissions.find(p.get("session_id"));
   if (!s) co_return co_await ex.respond(answer_for(request_refusal::session_not_found));
+  if (s->deleted_at) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
   if (!s->archive) co_return co_await ex.respond(answer_for(request_refusal::song_not_finished));
   archive::download_source source;
   source.archive_dir = ctx.archive_dir;
@@ -53,6 +56,10 @@ asio::awaitable<void> download_song(route_context& ctx, exchange& ex, const http
   source.song_sha256 = s->archive->sha256;
   source.fields = tag_fields(*s);
   const auto disposition = attachment_disposition(download_file_name(s->sender, s->recipient));
+  if (ctx.cards) {
+    auto draw = [&, preview = preview_of(*s)] { return ctx.cards->song_card(source.session_id, preview); };
+    source.fields.cover_png = co_await core::run_on(ctx.card_pool, draw);
+  }
   s.reset();
 
   auto prepare = [&] {

@@ -5,6 +5,7 @@
 #include "api/http_answers.hpp"
 #include "api/metrics.hpp"
 #include "api/owner_token.hpp"
+#include "api/share_page.hpp"
 #include "api/stream_route.hpp"
 #include "api/submission_view.hpp"
 #include "api/webhooks.hpp"
@@ -116,20 +117,6 @@ asio::awaitable<void> web_page(route_context& ctx, exchange& ex, const route_par
   return web_page_at(ctx, ex, ex.req().path);
 }
 
-// The share link is the player page; the page reads the session id from its own URL. A song taken back answers
-// 410 with a page that says so.
-asio::awaitable<void> share_page(route_context& ctx, exchange& ex, const route_params& p) {
-  const auto s = co_await ctx.submissions.find(p.get("session_id"));
-  if (s && s->deleted_at) {
-    auto page = ctx.site.find("/gone.html", std::nullopt);
-    if (!page) co_return co_await ex.respond(answer_for(request_refusal::song_taken_back));
-    page->status = 410;
-    page->set("Cache-Control", "no-store");
-    co_return co_await ex.respond(std::move(*page));
-  }
-  co_await web_page_at(ctx, ex, "/");
-}
-
 asio::awaitable<void> health(route_context&, exchange& ex, const route_params&) {
   co_await ex.respond(json_response(200, R"({"status":"ok"})"));
 }
@@ -166,7 +153,10 @@ void add_api_routes(http::router& r, route_context& ctx) {
   r.add("DELETE", "/api/submissions/{session_id}", with_context(ctx, delete_submission));
   r.add("GET", "/api/stream/{session_id}", with_context(ctx, stream_song));
   r.add("GET", "/api/stream/{session_id}/download", with_context(ctx, download_song));
+  // The share link is the player page (which reads the session id from its own URL) with the song's preview.
   r.add("GET", "/s/{session_id}", with_context(ctx, share_page));
+  r.add("GET", "/s/{session_id}/card.png", with_context(ctx, song_card));
+  r.add("GET", "/card.png", with_context(ctx, nameless_card));
   r.add("GET", "/{*path}", with_context(ctx, web_page));
 }
 

@@ -20,6 +20,12 @@ struct finaliser_counters;
 namespace serenade::live {
 class hub_table;
 }
+namespace serenade::card {
+class card_files;
+}
+namespace serenade::core {
+class blocking_pool;
+}
 
 namespace serenade::api {
 
@@ -44,6 +50,8 @@ struct route_context {
   std::string owner_secret;  // what owner tokens derive from (api/owner_token.hpp): the webhook token
   std::string relay_key;  // another instance's relay of a song is not a listener's stream share (api/relay_key.hpp)
   core::blocking_pool* disk = nullptr;  // file work a request needs (a download's tag); null: on the I/O thread (tests)
+  card::card_files* cards = nullptr;        // share cards (api/share_page.hpp); set before routes are added
+  core::blocking_pool* card_pool = nullptr;  // where cards are drawn; null: on the caller's thread (tests)
 };
 
 // Songs, submissions, health and the web front end. The context must outlive the router.

@@ -14,6 +14,7 @@
 #include "app/settings.hpp"
 #include "app/shutdown.hpp"
 #include "archive/song_copies.hpp"
+#include "card/card_files.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -141,6 +142,8 @@ int run_serve(core::serve_config config) {
   remove_dead_temporary_files(*store, config);
   core::blocking_pool db_pool(2);
   core::blocking_pool disk_pool(2);
+  // Share cards are drawn on a thread of their own: a burst of link previews never delays a capture's writes.
+  core::blocking_pool card_pool(1);
   core::task_group background;
 
   // Upstream, capture and finalisation.
@@ -183,10 +186,13 @@ int run_serve(core::serve_config config) {
     archive::forget_attempt(config.capture_dir, config.archive_dir, session);
   };
   api::finished_songs finished;
-  lifecycle_options.on_taken_back = [&config, &hubs, &finished](const std::string& session) {
+  card::card_files cards(config.archive_dir);
+  lifecycle_options.on_taken_back = [&config, &hubs, &finished, &cards, &card_pool](const std::string& session) {
     hubs.take_back(session);
     finished.forget(session);
-    archive::forget_attempt(config.capture_dir, config.archive_dir, session);
+    archive::forget_song(config.capture_dir, config.archive_dir, session);
+    // On the thread that draws cards: one being drawn for this song is kept before this removes it.
+    card_pool.post([&cards, session] { cards.forget(session); });
   };
   lifecycle::submissions submissions(executor, *store, db_pool, sonauto, lifecycle_options, background);
   if (store->shared()) {
@@ -231,13 +237,11 @@ int run_serve(core::serve_config config) {
                              &streams,
                              &connection_counters,
                              &draining,
-<<<<<<< HEAD
                              token,
-                             api::relay_key(token)};
-=======
                              api::relay_key(token),
                              &disk_pool};
->>>>>>> tagged-download
+  context.cards = &cards;
+  context.card_pool = &card_pool;
   http::router routes;
   api::add_api_routes(routes, context);
   api::webhook_route_context webhook_context{submissions, token, webhooks};
@@ -318,6 +322,7 @@ int run_serve(core::serve_config config) {
   change_feed.reset();
   // Its work has stopped: the other instances take its songs over now rather than a lease later.
   if (leases) leases->release_all();
+  card_pool.stop();
   disk_pool.stop();
   db_pool.stop();
   SERENADE_LOG(info, "stopped");

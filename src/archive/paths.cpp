@@ -25,7 +25,6 @@ std::string final_path(const std::string& dir, const std::string& id) { return p
 std::string download_tag_path(const std::string& dir, const std::string& id) {
   return path_of(dir, id, download_tag_suffix);
 }
-std::string card_path(const std::string& dir, const std::string& id) { return path_of(dir + "/cards", id, ".png"); }
 
 std::string temporary_path_for(const std::string& dir, std::string_view stem) {
   std::string writer = "." + ids::random_token();

@@ -5,7 +5,6 @@
 //   <archive>/<id>.<random>.tmp  a file of the archive while one writer writes it (archive/once_file.hpp)
 //   <archive>/<id>.mp3           the final copy: downloaded from Sonauto's CDN, verified, fsynced, linked from .tmp
 //   <archive>/<id>.download-tag  the ID3v2 tag a download carries in front of the song's frames (derived, remade at will)
-//   <archive>/cards/<id>.png     the song's share card, made elsewhere; the download's cover when it exists
 // The capture folder is the archive folder unless --capture-dir says otherwise; the archive folder may be shared
 // by several instances, the capture folder never.
 #include <chrono>
@@ -30,7 +29,6 @@ std::string capture_path(const std::string& capture_dir, const std::string& sess
 std::string live_copy_path(const std::string& archive_dir, const std::string& session_id);
 std::string final_path(const std::string& archive_dir, const std::string& session_id);
 std::string download_tag_path(const std::string& archive_dir, const std::string& session_id);
-std::string card_path(const std::string& archive_dir, const std::string& session_id);
 // A new temporary name for a file of `stem` (a session id): no other writer, here or on another instance, uses it.
 std::string temporary_path_for(const std::string& archive_dir, std::string_view stem);
 

@@ -24,6 +24,12 @@ void forget_attempt(const std::string& capture_dir, const std::string& archive_d
   }
 }
 
+void forget_song(const std::string& capture_dir, const std::string& archive_dir, const std::string& session_id) {
+  forget_attempt(capture_dir, archive_dir, session_id);
+  std::error_code ignored;
+  std::filesystem::remove(download_tag_path(archive_dir, session_id), ignored);
+}
+
 namespace {
 
 // Removes the files of `dir` whose names `dead` picks; how many went.

@@ -22,6 +22,8 @@ std::vector<servable_copy> copies_to_serve(const std::string& archive_dir, const
 
 // Removes every file of a failed attempt, so that none is taken for the next attempt's beginning.
 void forget_attempt(const std::string& capture_dir, const std::string& archive_dir, const std::string& session_id);
+// Removes every file of a song taken back: its attempt's and what was derived from it (the download's tag).
+void forget_song(const std::string& capture_dir, const std::string& archive_dir, const std::string& session_id);
 
 // At start, before any capture runs: removes the capture of every song not in `resumable_sessions` from this
 // instance's capture folder (an unfinished song resumes its own), and the temporary files of the archive folder

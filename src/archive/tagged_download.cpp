@@ -83,9 +83,6 @@ void keep(const std::string& archive_dir, const std::string& session_id, const s
 }  // namespace
 
 std::optional<tagged_download> prepare_tagged_download(download_source source) {
-  if (auto cover = read_whole(card_path(source.archive_dir, source.session_id))) {
-    source.fields.cover_png = std::move(*cover);
-  }
   const auto key = ingredients_key(source.song_sha256, source.fields);
   const auto kept_path = download_tag_path(source.archive_dir, source.session_id);
   auto download = read_kept(kept_path, key);

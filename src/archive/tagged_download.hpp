@@ -28,7 +28,7 @@ struct download_source {
   std::string session_id;
   std::string song_path;    // the archived song
   std::string song_sha256;  // its SHA-256 (lowercase hex), as the store recorded it
-  song_tag_fields fields;   // without the cover: the share card at card_path() is used when it exists
+  song_tag_fields fields;   // the cover is the song's share card (card/), or none
 };
 
 // Nullopt when the song cannot be read or is not a complete MP3. Throws nothing for an unwritable folder: the

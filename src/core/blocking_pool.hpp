@@ -53,6 +53,12 @@ class blocking_pool {
     if constexpr (!std::is_void_v<result>) co_return std::move(*value);
   }
 
+  // `work` on a pool thread, nobody waiting for it; it must own what it uses.
+  template <class Work>
+  void post(Work work) {
+    boost::asio::post(pool_, std::move(work));
+  }
+
   void stop() { pool_.join(); }
 
  private:

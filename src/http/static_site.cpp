@@ -39,15 +39,34 @@ const header_list& html_page_headers() {
   return headers;
 }
 
-namespace {
-std::string content_etag(const std::string& content) {
+std::string content_etag(std::string_view content) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned length = 0;
   EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr);
   // 64 bits of the content's SHA-256 tell versions of a small page apart.
   return "\"" + core::to_hex({digest, std::min(length, 8u)}) + "\"";
 }
-}  // namespace
+
+response html_page(std::string body, std::optional<std::string_view> if_none_match) {
+  response r;
+  const auto etag = content_etag(body);
+  r.set("ETag", etag);
+  r.set("Cache-Control", "no-cache");
+  for (const auto& [name, value] : html_page_headers()) r.set(name, value);
+  if (if_none_match && *if_none_match == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.set("Content-Type", "text/html; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+std::optional<std::string_view> static_site::content(std::string_view path) const {
+  auto it = files_.find(path);
+  if (it == files_.end()) return std::nullopt;
+  return it->second.content;
+}
 
 static_site::static_site(const std::string& folder) {
   std::error_code ec;

@@ -17,6 +17,8 @@ class static_site {
   // path is the request path ("/", "/app.js"); If-None-Match is honoured with 304.
   std::optional<response> find(std::string_view path, std::optional<std::string_view> if_none_match) const;
   std::size_t size() const { return files_.size(); }
+  // The bytes of one file ("/index.html"), for pages completed per request; nullopt when there is none.
+  std::optional<std::string_view> content(std::string_view path) const;
 
  private:
   struct file {
@@ -33,5 +35,11 @@ std::string_view content_type_for(std::string_view path);
 // event streams and audio (plus the inline data: icon), so an injected script or style does not run; no site may
 // frame the pages; and no Referer leaves them, since a share link's URL is the key to its song.
 const header_list& html_page_headers();
+
+// A strong ETag naming these bytes.
+std::string content_etag(std::string_view content);
+
+// An HTML page made for this request, answered like the site's own (page headers, ETag, no-cache, 304).
+response html_page(std::string body, std::optional<std::string_view> if_none_match);
 
 }  // namespace serenade::http

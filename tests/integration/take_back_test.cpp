@@ -58,10 +58,16 @@ TEST(take_back, with_the_owner_token_the_song_is_gone_everywhere_and_without_it_
   }
   EXPECT_EQ(s.api("GET", "/api/submissions/" + song.session).json().at("recipient").as_string(), "Ben");
   EXPECT_EQ(s.api("GET", "/api/stream/" + song.session).status, 200u);
+  // What is derived from the song is kept too: its download's tag and its share card.
+  EXPECT_EQ(s.api("GET", "/api/stream/" + song.session + "/download").status, 200u);
+  EXPECT_FALSE(files_of(archive + "/cards", song.session).empty());
+  const auto nameless_card = s.api("GET", "/card.png");
+  ASSERT_EQ(nameless_card.status, 200u);
 
   EXPECT_EQ(take_back(s, song.session, song.owner_token).status, 204u);
   for (const auto& target : {"/api/submissions/" + song.session, "/api/stream/" + song.session,
-                             "/api/submissions/" + song.session + "/events"}) {
+                             "/api/submissions/" + song.session + "/events",
+                             "/api/stream/" + song.session + "/download"}) {
     const auto gone = s.api("GET", target);
     EXPECT_EQ(gone.status, 410u) << target;
     EXPECT_EQ(gone.json().at("detail").as_string(), "This song was deleted by the person who made it.") << target;
@@ -72,7 +78,12 @@ TEST(take_back, with_the_owner_token_the_song_is_gone_everywhere_and_without_it_
   EXPECT_EQ(link.body.find("Ben"), std::string::npos);
   EXPECT_EQ(s.api("POST", "/api/submissions/" + song.session + "/retry").status, 410u);
   EXPECT_EQ(take_back(s, song.session, song.owner_token).status, 410u) << "taken back twice";
+  // Its card names nobody now; drawn on the thread that removed the song's kept cards, so they are gone by then.
+  const auto card = s.api("GET", "/s/" + song.session + "/card.png");
+  EXPECT_EQ(card.status, 200u);
+  EXPECT_TRUE(card.body == nameless_card.body);
   EXPECT_TRUE(files_of(archive, song.session).empty());
+  EXPECT_TRUE(files_of(archive + "/cards", song.session).empty());
 
   const auto store = store::open_store(s.database_url());
   const auto row = store->find(song.session);
