@@ -88,7 +88,21 @@ function values() {
     story: $("story").value,
     style: styleValue(),
     lyrics: input("lyrics").value,
+    language: $("language").value,
   };
+}
+
+// The song's language starts as the browser's own when the form offers it (the API's list:
+// lifecycle/submission_form.hpp), else English.
+function preselectLanguage() {
+  const offered = Array.from($("language").options, (option) => option.value);
+  for (const wanted of navigator.languages || [navigator.language]) {
+    const primary = String(wanted || "").toLowerCase().split("-")[0];
+    if (offered.includes(primary)) {
+      $("language").value = primary;
+      return;
+    }
+  }
 }
 
 function setFieldError(name, message) {
@@ -159,6 +173,7 @@ export function setupForm(onCreated) {
     });
   }
   showOther();
+  preselectLanguage();
 
   // Fields are judged when the form is sent, then again as the person corrects them. (Not on blur: a message
   // appearing while the pointer is on its way to the button moves the button away under it.)
@@ -220,10 +235,12 @@ export function setupForm(onCreated) {
           setFieldError(name, message);
           if (message && !first) first = name;
         }
+        $("language-error").textContent = body.errors.language || "";
         setFormError(body.detail || "Please check the highlighted fields.");
         if (first) control(first).focus();
         return;
       }
+      $("language-error").textContent = "";
       setFormError(refusalSentence(response.status, body, response.headers.get("Retry-After")));
     } catch {
       setFormError("We could not reach Serenade. Please check your connection and try again.");

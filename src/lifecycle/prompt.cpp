@@ -11,12 +11,14 @@ namespace {
 constexpr std::string_view opening = "A heartfelt love song from ";
 constexpr std::string_view to = " to ";
 constexpr std::string_view in_style = ", in the style of ";
+constexpr std::string_view sung_in = ", sung in ";
 constexpr std::string_view sing_to = ". Sing to ";
 constexpr std::string_view build_around = " by name and build the lyrics around their story, as ";
 constexpr std::string_view tells_it = " tells it: ";
 // Template text is ASCII, so its sizes in bytes are its lengths in characters.
 constexpr std::size_t template_chars =
-    opening.size() + to.size() + in_style.size() + sing_to.size() + build_around.size() + tells_it.size();
+    opening.size() + to.size() + in_style.size() + sung_in.size() + sing_to.size() + build_around.size() +
+    tells_it.size();
 
 // Text as a list of code points, so lengths and cuts are in characters and never split a sequence.
 using code_points = std::vector<char32_t>;
@@ -94,9 +96,12 @@ std::string compose_prompt(const submission_form& form) {
   const auto sender = capped(one_line(form.sender), name_max_chars);
   const auto recipient = capped(one_line(form.recipient), name_max_chars);
   const auto style = capped(one_line(form.style), style_max_chars);
+  const auto* language = language_tagged(form.language);
+  const std::string_view language_name = language ? language->english : "English";
 
   // Both names appear twice. With the caps above this is far below max_prompt_chars.
-  const std::size_t fixed = template_chars + 2 * sender.size() + 2 * recipient.size() + style.size();
+  const std::size_t fixed =
+      template_chars + 2 * sender.size() + 2 * recipient.size() + style.size() + language_name.size();
   const auto story = shortened(one_line(form.story), max_prompt_chars - fixed);
 
   std::string prompt(opening);
@@ -105,6 +110,8 @@ std::string compose_prompt(const submission_form& form) {
   append(prompt, recipient);
   prompt += in_style;
   append(prompt, style);
+  prompt += sung_in;
+  prompt += language_name;
   prompt += sing_to;
   append(prompt, recipient);
   prompt += build_around;

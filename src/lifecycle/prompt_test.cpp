@@ -53,7 +53,8 @@ void expect_cut_at_word_boundary(const std::string& story_in_prompt, const std::
 TEST(prompt, is_the_template_around_the_persons_words) {
   auto prompt = compose_prompt(make_form("We met on a rainy Tuesday in Lisbon."));
   EXPECT_EQ(prompt,
-            "A heartfelt love song from Ana to Bo, in the style of bossa nova. Sing to Bo by name and build the "
+            "A heartfelt love song from Ana to Bo, in the style of bossa nova, sung in English. Sing to Bo by name "
+            "and build the "
             "lyrics around their story, as Ana tells it: We met on a rainy Tuesday in Lisbon.");
 }
 
@@ -81,7 +82,14 @@ TEST(prompt, collapses_whitespace_into_one_paragraph) {
 TEST(prompt, names_and_style_become_single_lines) {
   submission_form form{.sender = " Ana\nMaria ", .recipient = "Bo\t\tB", .story = "A story", .style = "slow\r\njazz"};
   auto prompt = compose_prompt(form);
-  EXPECT_NE(prompt.find("from Ana Maria to Bo B, in the style of slow jazz."), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("from Ana Maria to Bo B, in the style of slow jazz, sung in English."), std::string::npos)
+      << prompt;
+}
+
+TEST(prompt, asks_for_the_language_the_form_chose) {
+  auto form = make_form("We met on a rainy Tuesday in Lisbon.");
+  form.language = "pt";
+  EXPECT_NE(compose_prompt(form).find("in the style of bossa nova, sung in Portuguese. Sing to Bo"), std::string::npos);
 }
 
 TEST(prompt, short_story_is_kept_whole) {

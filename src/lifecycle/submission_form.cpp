@@ -167,7 +167,25 @@ std::optional<std::string> check_field(const field_spec& spec, const boost::json
   return std::nullopt;
 }
 
+// The song's language: optional, one of the offered tags.
+std::optional<std::string> check_language(const boost::json::object& object, std::string& out) {
+  const boost::json::value* value = object.if_contains("language");
+  if (!value || value->is_null()) return std::nullopt;
+  const auto* tag = value->if_string();
+  const auto* language = tag ? language_tagged(std::string_view(tag->data(), tag->size())) : nullptr;
+  if (!language) return std::string("Please choose one of the languages offered.");
+  out = language->tag;
+  return std::nullopt;
+}
+
 }  // namespace
+
+const song_language* language_tagged(std::string_view tag) {
+  for (const auto& language : song_languages) {
+    if (language.tag == tag) return &language;
+  }
+  return nullptr;
+}
 
 parse_result parse_submission_form(std::string_view body) {
   parse_result result;
@@ -190,6 +208,7 @@ parse_result parse_submission_form(std::string_view body) {
       result.errors.push_back({std::string(fields[i].key), std::move(*message)});
     }
   }
+  if (auto message = check_language(object, form.language)) result.errors.push_back({"language", std::move(*message)});
   if (result.errors.empty()) {
     result.form = std::move(form);
   } else {

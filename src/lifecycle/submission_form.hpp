@@ -21,16 +21,32 @@ inline constexpr std::size_t style_max_chars = 80;
 inline constexpr std::size_t lyrics_min_chars = 20;
 inline constexpr std::size_t lyrics_max_chars = 3000;
 
+// The languages a song can be sung in: what the form offers, by BCP 47 tag. Kept short on purpose: the ones the
+// model is known to sing well. A form that names none asks for English.
+struct song_language {
+  std::string_view tag;      // what the form sends ("fr")
+  std::string_view english;  // how the prompt names it ("French")
+};
+inline constexpr song_language song_languages[] = {
+    {"en", "English"}, {"es", "Spanish"}, {"fr", "French"},   {"de", "German"},
+    {"it", "Italian"}, {"pt", "Portuguese"}, {"ja", "Japanese"}, {"ko", "Korean"},
+};
+inline constexpr std::string_view default_language = "en";
+
+// The language of `tag`, or nothing when the form offers no such language.
+const song_language* language_tagged(std::string_view tag);
+
 struct submission_form {
   std::string sender;     // "your name"
   std::string recipient;  // "their name"
   std::string story;
   std::string style;
   std::string lyrics;     // "write the lyrics yourself": empty when the song's lyrics are left to Sonauto
+  std::string language{default_language};  // a tag of song_languages
 };
 
 struct field_error {
-  std::string field;    // the JSON key: sender, recipient, story, style or lyrics
+  std::string field;    // the JSON key: sender, recipient, story, style, lyrics or language
   std::string message;  // a sentence to show next to that field
 };
 

@@ -77,6 +77,21 @@ TEST(submission_form, own_lyrics_are_optional_multiline_and_limited) {
             "lyrics: Your lyric sheet can't contain control characters other than line breaks and tabs.");
 }
 
+TEST(submission_form, the_language_is_one_of_those_offered_and_english_when_none) {
+  EXPECT_EQ(parse_submission_form(body_of(valid_object())).form->language, "en");
+  EXPECT_EQ(parse_with("language", nullptr).form->language, "en");
+  for (const auto& language : song_languages) {
+    const auto chosen = parse_with("language", boost::json::string(language.tag));
+    ASSERT_TRUE(chosen.ok()) << language.tag;
+    EXPECT_EQ(chosen.form->language, language.tag);
+  }
+  for (auto refused : {boost::json::value("FR"), boost::json::value("klingon"), boost::json::value(""),
+                       boost::json::value(7), boost::json::value(boost::json::array{"fr"})}) {
+    EXPECT_EQ(only_error(parse_with("language", refused)), "language: Please choose one of the languages offered.")
+        << refused;
+  }
+}
+
 TEST(submission_form, ignores_unknown_fields) {
   auto object = valid_object();
   object["email"] = 42;

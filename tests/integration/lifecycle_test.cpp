@@ -120,6 +120,27 @@ TEST(lifecycle, lyrics_are_shown_as_soon_as_they_are_written) {
   EXPECT_NE(with_lyrics.at("phase").as_string(), "complete") << "lyrics came only at the end";
 }
 
+// The song's language: the prompt Sonauto receives asks for the one the form chose, and one the form does not offer
+// is refused with the field named before anything reaches Sonauto.
+TEST(lifecycle, the_chosen_language_is_asked_for_in_the_prompt) {
+  stack s({.song_seconds = 4, .speed = 4});
+  json::object form{{"sender", "Ana"}, {"recipient", "Ben"}, {"story", story_with("en-francais")},
+                    {"style", "chanson"}, {"language", "fr"}};
+  const auto created = s.api("POST", "/api/submissions", json::serialize(form));
+  ASSERT_EQ(created.status, 201u) << created.body;
+  const auto task = s.task_for("en-francais");
+  const auto generation = request(s.sim_port(), "GET", "/v1/generations/" + task,
+                                  {{"Authorization", std::string("Bearer ") + test_api_key}});
+  const std::string prompt(generation.json().at("prompt").as_string());
+  EXPECT_NE(prompt.find("in the style of chanson, sung in French. Sing to Ben"), std::string::npos) << prompt;
+
+  form["language"] = "tlh";
+  const auto refused = s.api("POST", "/api/submissions", json::serialize(form));
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_EQ(refused.json().at("errors").at("language").as_string(), "Please choose one of the languages offered.");
+  EXPECT_EQ(s.sim("GET", "/_sim/stats").json().at("creates").as_int64(), 1) << "a refused language reached Sonauto";
+}
+
 // "Write the lyrics yourself": the person's words go to Sonauto as its `lyrics`, are shown from the start, are sent
 // again by a retry, and are refused with the field named when they cannot be sung.
 TEST(lifecycle, own_lyrics_are_sent_with_the_prompt_shown_at_once_and_sent_again_on_retry) {
