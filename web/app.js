@@ -1,11 +1,14 @@
 // Serenade's pages: create (the story form), the song page (composing, then the player; also the share link
-// /s/{id}), failed (try again under the same link), not found, and out of service. Plain ES modules, no build.
+// /s/{id} in the browser that made the song), the gift (the share link opened anywhere else: a greeting and one
+// tap, then the song page), failed (try again under the same link), not found, and out of service. Plain ES
+// modules, no build.
 import { setupForm, refusalSentence, ownerTokenOf, forgetOwnerToken } from "/form.js";
 import { follow, isFinished } from "/follow.js";
 import { SongPlayer, formatTime } from "/player.js";
+import { connectControls, describeSong, forgetSong } from "/media_session.js";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["create", "song", "failed", "not-found", "deleted", "unavailable"];
+const VIEWS = ["create", "gift", "song", "failed", "not-found", "deleted", "unavailable"];
 
 // The song's step (the server's `stage`) in words.
 const STEPS = ["lyrics", "compose", "start", "finish"];
@@ -38,10 +41,12 @@ const player = new SongPlayer($("player"), {
   duration: (seconds) => { $("duration").textContent = seconds ? `(${formatTime(seconds)})` : ""; },
 });
 $("tap-button").addEventListener("click", () => player.tap());
+connectControls($("player"), { play: () => player.tap(), seekable: () => player.seekable });
 
 // ---------------------------------------------------------------------------------------------------- the song
 
-let song = null; // { id, follower, state, clock, startedAt }
+// gift: opened by the person it is for, who has not tapped yet; tapUrl: what their tap will load.
+let song = null; // { id, follower, state, clock, startedAt, gift, tapUrl }
 
 function closeSong() {
   if (!song) return;
@@ -49,7 +54,42 @@ function closeSong() {
   clearInterval(song.clock);
   song = null;
   player.stop();
+  forgetSong();
 }
+
+// Text with people's names in it, each name isolated (<bdi>): a right-to-left name never reorders the words around it.
+function showWithNames(element, parts) {
+  const nodes = parts.map((part) => (typeof part === "string" ? part : Object.assign(document.createElement("bdi"), { textContent: part.name })));
+  element.replaceChildren(...nodes);
+}
+
+// The view a song's state is shown in: the gift until its person taps, else the song page.
+const songView = () => (song.gift ? "gift" : "song");
+
+function renderGift(state) {
+  const recipient = state.recipient;
+  const sender = state.sender;
+  document.title = `${recipient}, ${sender} wrote you a song — Serenade`;
+  showWithNames($("gift-title"), [{ name: recipient }, ", ", { name: sender }, " wrote you a song"]);
+  $("gift-style").textContent = state.style ? `In the style of ${state.style}` : "";
+  const ready = state.stream_ready;
+  $("gift-writing").hidden = ready;
+  $("gift-play").hidden = !ready;
+  if (ready && !song.tapUrlAsked) {
+    song.tapUrlAsked = true;
+    const current = song;
+    player.tapUrl(state).then((url) => { if (song === current) song.tapUrl = url; });
+  }
+}
+
+// The tap that opens the gift: play() runs inside this handler, then the gift becomes the song page.
+$("gift-play").addEventListener("click", () => {
+  if (!song || !song.gift) return;
+  song.gift = false;
+  player.startFromTap(song.tapUrl || "");
+  showView("song");
+  $("player").focus();
+});
 
 function sessionFromPath(pathname) {
   const match = pathname.match(/^\/s\/([^/]+)\/?$/);
@@ -108,9 +148,10 @@ function renderLyrics(text) {
 function renderSong(state) {
   const first = !song.state;
   song.state = state;
-  document.title = `A song for ${state.recipient} — Serenade`;
-  $("song-from").textContent = `A song from ${state.sender}`;
-  $("song-title").textContent = `For ${state.recipient}`;
+  if (song.gift) renderGift(state);
+  else document.title = `A song for ${state.recipient} — Serenade`;
+  showWithNames($("song-from"), ["A song from ", { name: state.sender }]);
+  showWithNames($("song-title"), ["For ", { name: state.recipient }]);
   $("song-style").textContent = state.style ? `In the style of ${state.style}` : "";
 
   const [step, words] = stageOf(state);
@@ -148,37 +189,43 @@ function renderSong(state) {
 
   $("player-box").hidden = !state.stream_ready;
   const complete = state.phase === "complete";
-  if (complete && !song.downloadAsked) {
-    song.downloadAsked = true;
-    offerDownloadOnceKept(song);
-  }
+  if (complete) offerDownload(state);
   player.update(state);
-  if (first) showView("song", { focus: song.focusOnShow });
-  if ("mediaSession" in navigator && typeof MediaMetadata === "function" && state.stream_ready) {
-    try {
-      navigator.mediaSession.metadata = new MediaMetadata({ title: `For ${state.recipient}`, artist: "Serenade", album: `A song from ${state.sender}` });
-    } catch { /* optional */ }
-  }
+  if (first) showView(songView(), { focus: song.focusOnShow });
+  if (state.stream_ready) describeSong(state);
 }
 
-// The download (named and tagged by the server) is offered once the server keeps the finished song: it answers
-// 409 until then, a few seconds after the song ends.
-async function offerDownloadOnceKept(current) {
-  const url = `/api/stream/${encodeURIComponent(current.id)}/download`;
-  for (let attempt = 0; attempt < 60 && song === current; attempt += 1) {
-    try {
-      const answer = await fetch(url, { method: "HEAD", cache: "no-store" });
-      if (song !== current) return;
-      if (answer.ok) {
-        $("download").href = url;
-        $("download-line").hidden = false;
-        return;
-      }
-      if (answer.status !== 409) return;
-    } catch { /* the connection dropped for a moment: ask again */ }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+// The download (named and tagged by the server) is offered as soon as the song is complete. The server keeps the
+// finished song a few seconds later and answers 409 until then: a click that early is told so, rather than
+// saving an error as a file. A click that finds it ready clicks the link again, and that click downloads.
+function offerDownload(state) {
+  $("download").href = `/api/stream/${encodeURIComponent(state.session_id)}/download`;
+  $("download-line").hidden = false;
 }
+
+$("download").addEventListener("click", async (event) => {
+  const link = event.currentTarget;
+  if (link.dataset.ready === "yes") {
+    delete link.dataset.ready;
+    return; // the browser's own download
+  }
+  event.preventDefault();
+  const note = $("download-note");
+  note.textContent = "";
+  try {
+    const answer = await fetch(link.href, { method: "HEAD", cache: "no-store" });
+    if (answer.ok) {
+      link.dataset.ready = "yes";
+      link.click();
+      return;
+    }
+    note.textContent = answer.status === 409
+      ? "Your song is being saved; the download is ready in a few seconds."
+      : "The download is not available right now. Please try again in a minute.";
+  } catch {
+    note.textContent = "We could not reach Serenade. Please check your connection and try again.";
+  }
+});
 
 function resetSongPage() {
   $("stage").textContent = "Opening your song…";
@@ -192,10 +239,15 @@ function resetSongPage() {
   $("player-box").hidden = true;
   $("tap-to-play").hidden = true;
   $("download-line").hidden = true;
+  $("download-note").textContent = "";
   $("take-back-box").hidden = true;
   $("delete-confirm").hidden = true;
   $("delete-button").hidden = false;
   $("delete-error").textContent = "";
+  $("gift-title").textContent = "Someone wrote you a song";
+  $("gift-writing").hidden = false;
+  $("gift-play").hidden = true;
+  $("gift-style").textContent = "";
   $("lyrics").dataset.text = "";
   $("lyrics").replaceChildren(Object.assign(document.createElement("p"), {
     className: "muted", textContent: "The lyrics appear here as soon as they are written.",
@@ -217,7 +269,7 @@ function handleState(state) {
     showView("failed", { focus: true });
     return;
   }
-  if ($("view-song").hidden && song.state) showView("song", { focus: true });
+  if ($(`view-${songView()}`).hidden && song.state) showView(songView(), { focus: true });
   renderSong(state);
 }
 
@@ -256,7 +308,10 @@ function followSong(initial) {
 function openSong(id, { focus = false, initial = null } = {}) {
   closeSong();
   resetSongPage();
-  song = { id, follower: null, state: null, clock: 0, startedAt: performance.now(), focusOnShow: focus };
+  // Only the browser that made the song holds its owner token: anywhere else, the link is a gift.
+  const gift = !ownerTokenOf(id);
+  song = { id, follower: null, state: null, clock: 0, startedAt: performance.now(), focusOnShow: focus, gift };
+  if (gift) player.holdForTap();
   followSong(initial);
 }
 

@@ -9,6 +9,9 @@
 //   one encode must never be joined to ranges of another. A song that completes while it plays live is switched
 //   to the file only at a pause or at its end.
 //
+// The recipient's gift holds the player (holdForTap) until the person's tap: nothing loads before it, and the
+// tap's click handler calls startFromTap, so that play() runs inside the gesture every engine accepts.
+//
 // Playback is started only on `canplay` (or once after 5 s without it) and on the person's tap; a refused
 // autoplay shows the tap button, which `playing` hides however playback started. A stream that stalls (no
 // progress, no data) for more than 8 s is reloaded, with doubling patience while reloads bring nothing new;
@@ -30,6 +33,8 @@ export const formatTime = (total) => {
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 };
+
+const songUrl = (state) => `/api/stream/${encodeURIComponent(state.session_id)}`;
 
 const buffersUpTo = (ranges, t) => {
   for (let i = 0; i < ranges.length; ++i) if (ranges.start(i) <= t + 0.1 && t - 0.1 <= ranges.end(i)) return true;
@@ -59,6 +64,8 @@ export class SongPlayer {
 
   reset() {
     this.mode = "idle";
+    this.held = false;
+    this.heldState = null;
     this.url = "";
     this.complete = false;
     this.generation = 0;
@@ -97,12 +104,13 @@ export class SongPlayer {
   // Called with every state of the song.
   update(state) {
     if (!state.stream_ready) return;
+    if (this.held) {
+      this.heldState = state;
+      return;
+    }
     const complete = state.phase === "complete";
     if (this.mode === "idle") {
-      this.url = `/api/stream/${encodeURIComponent(state.session_id)}`;
-      this.complete = complete;
-      this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
-      this.load(complete ? "file" : "live", { autoplay: true });
+      this.begin(state);
       return;
     }
     if (complete && !this.complete) {
@@ -113,12 +121,44 @@ export class SongPlayer {
     }
   }
 
+  begin(state, { source = "", fromTap = false } = {}) {
+    this.url = songUrl(state);
+    this.complete = state.phase === "complete";
+    this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
+    this.load(this.complete ? "file" : "live", { autoplay: true, source, fromTap });
+  }
+
+  holdForTap() {
+    this.held = true;
+  }
+
+  // The URL a tap should start: for a finished song the copy its URL serves now, asked ahead of the tap because
+  // the tap's handler cannot wait for an answer.
+  async tapUrl(state) {
+    const url = songUrl(state);
+    return state.phase === "complete" ? this.copyUrl(url) : url;
+  }
+
+  // From the tap's click handler, with the URL tapUrl() gave (or "" to let the player find it).
+  startFromTap(source) {
+    const state = this.heldState;
+    this.held = false;
+    this.heldState = null;
+    if (!state || this.mode !== "idle") return;
+    this.begin(state, { source, fromTap: true });
+  }
+
+  // Whether a position can be sought: the finished file has ranges, a live stream has none.
+  get seekable() {
+    return this.mode === "file";
+  }
+
   toFile() {
     const at = this.audio.ended ? 0 : this.audio.currentTime;
     this.load("file", { autoplay: this.autoplay, at });
   }
 
-  load(mode, { autoplay, at = 0 }) {
+  load(mode, { autoplay, at = 0, source = "", fromTap = false }) {
     this.generation += 1;
     const generation = this.generation;
     clearTimeout(this.fallbackTimer);
@@ -132,10 +172,17 @@ export class SongPlayer {
     this.lastProgressAt = Date.now();
     this.lastDataAt = Date.now();
     this.audio.preload = "auto";
-    if (mode === "file") {
-      this.copyUrl().then((url) => { if (generation === this.generation) this.setSource(url); });
+    if (source) {
+      this.setSource(source);
+    } else if (mode === "file") {
+      this.copyUrl(this.url).then((url) => { if (generation === this.generation) this.setSource(url); });
     } else {
       this.setSource(this.url);
+    }
+    if (fromTap) {
+      this.ui.status("Getting your song ready…");
+      this.tryPlay();
+      return;
     }
     if (autoplay) {
       this.ui.status(this.everPlayed ? "Reconnecting…" : "Getting your song ready…");
@@ -154,15 +201,15 @@ export class SongPlayer {
 
   // The URL of the copy the song's URL serves now; the song's URL itself when it names none (still live, or the
   // question failed: then the answer has no ranges to mix, or the `error` event tries again).
-  async copyUrl() {
+  async copyUrl(songUrl) {
     try {
-      const answer = await fetch(this.url, { method: "HEAD", cache: "no-store" });
+      const answer = await fetch(songUrl, { method: "HEAD", cache: "no-store" });
       const location = answer.ok && answer.headers.get("Content-Location");
-      if (!location) return this.url;
+      if (!location) return songUrl;
       const url = new URL(location, window.location.href);
-      return url.origin === window.location.origin ? url.pathname + url.search : this.url;
+      return url.origin === window.location.origin ? url.pathname + url.search : songUrl;
     } catch {
-      return this.url;
+      return songUrl;
     }
   }
 

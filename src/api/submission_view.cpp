@@ -1,5 +1,7 @@
 #include "api/submission_view.hpp"
 
+#include "api/share_page.hpp"
+#include "card/card_files.hpp"
 #include "lifecycle/task_status.hpp"
 
 #include <boost/json.hpp>
@@ -55,6 +57,8 @@ std::string submission_json(const store::submission& s, const std::string& publi
   out["tags"] = std::move(tags);
   out["attempt"] = s.attempts;
   add_links(out, s.session_id, public_url);
+  // The picture its link previews with: the page shows it on the lock screen (Media Session artwork).
+  out["card_url"] = public_url + "/s/" + s.session_id + "/card.png?v=" + card::card_variant(preview_of(s));
   return json::serialize(out);
 }
 

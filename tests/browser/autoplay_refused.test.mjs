@@ -1,6 +1,6 @@
 // Test 2 (ctest browser.ENGINE_autoplay_refused): the engine's own autoplay policy (Chromium and Firefox
-// without the flag/pref that allows it, WebKit with Safari's allow-without-sound), a share link opened without any
-// gesture. The page calls play() itself, is refused and shows "Tap to play"; a real click on that button plays
+// without the flag/pref that allows it, WebKit with Safari's allow-without-sound), the share link opened again by
+// the browser that made the song (so its song page, not the recipient's gift), without any gesture. The page calls play() itself, is refused and shows "Tap to play"; a real click on that button plays
 // the song (currentTime advancing) and hides the message.
 //
 // Honesty: in Chromium and Firefox every script call of the driver (evaluate, waitForFunction, locator
@@ -9,15 +9,17 @@
 // message through console messages, and also takes EventSource away, so the page must follow the song by its
 // fallback poll (every 2 s). WebKit's executeScript grants no activation (checked below), so there the test
 // simply polls the page.
-import { createSong, fail, isVisible, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
+import { createOwnedSong, fail, isVisible, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
 
 await runTest("autoplay_refused", async (t) => {
   const base = await t.startServer();
-  const id = await createSong(base);
+  const song = await createOwnedSong(base);
+  const id = song.id;
   t.log(`created song ${id} through the API`);
 
   const browser = await t.launch({ autoplay: false });
   const page = await t.newPage(browser, "share link");
+  await t.rememberAsMaker(page, base, song);
   if (page.canInject) await refusedWhileOnlyListening(t, page, `${base}/s/${id}`);
   else await refusedWhilePolling(t, page, `${base}/s/${id}`);
 

@@ -5,7 +5,7 @@
 // Built-in simulator: 60 s songs at 2x, ready after ~3 s.
 import {
   attributeOf, fail, fillForm, getJson, isVisible, pageState, recordStages, requestsMatching, runTest, songState,
-  textOf, waitInPage, waitPlaying, waitSongUrl, waitVisible,
+  textOf, until, waitInPage, waitPlaying, waitSongUrl, waitVisible,
 } from "./lib.mjs";
 
 const STATUS_GET = /^\/api\/submissions\/[^/]+$/;
@@ -66,10 +66,18 @@ await runTest("create_and_play", async (t) => {
     (t0) => { const a = document.getElementById("player"); return !a.paused && a.currentTime > t0 + 2; }, atComplete, 10_000);
   if (!(await isVisible(page, "#download"))) fail("no download link after the song completed");
   const href = await attributeOf(page, "#download", "href");
-  if (href !== `/api/stream/${id}`) fail(`download link points to ${href}`);
-  const head = await getJson(`${base}${href}`, { method: "HEAD" });
+  if (href !== `/api/stream/${id}/download`) fail(`download link points to ${href}`);
+  // The server keeps the finished song a few seconds after it completes; the download answers 409 until then.
+  const head = await until(`HEAD ${href} did not answer 200`, async () => {
+    const r = await getJson(`${base}${href}`, { method: "HEAD" });
+    return r.status === 409 ? null : r;
+  }, 20_000);
   if (head.status !== 200 || head.headers.get("accept-ranges") !== "bytes") {
     fail(`HEAD ${href} answered ${head.status} with Accept-Ranges ${head.headers.get("accept-ranges")}`);
+  }
+  const named = head.headers.get("content-disposition") || "";
+  if (!named.includes("filename*=UTF-8''For%20Ben%20%E2%80%94%20from%20Ana.mp3")) {
+    fail(`the download is not named after its people: Content-Disposition ${JSON.stringify(named)}`);
   }
   t.log(`completed while playing: ${before.toFixed(1)} s → ${atComplete.toFixed(1)} s, still advancing`);
   await t.screenshots(page, "playing-complete");

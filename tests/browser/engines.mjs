@@ -75,7 +75,7 @@ class PlaywrightPage {
   constructor(page) { this.raw = page; this.engine = "chromium"; this.evaluateActivates = true; this.canInject = true; }
   goto(url) { return this.raw.goto(url, { waitUntil: "commit" }); }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
-  addInitScript(fn) { return this.raw.addInitScript(fn); }
+  addInitScript(fn, arg) { return this.raw.addInitScript(fn, arg); }
   click(selector) { return this.raw.click(selector); }
   fill(selector, value) { return this.raw.fill(selector, value); }
   setViewport(width, height) { return this.raw.setViewportSize({ width, height }); }
@@ -160,7 +160,7 @@ class PuppeteerPage {
   constructor(page) { this.raw = page; this.engine = "firefox"; this.evaluateActivates = true; this.canInject = true; }
   goto(url) { return this.raw.goto(url, { waitUntil: "domcontentloaded" }); }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
-  addInitScript(fn) { return this.raw.evaluateOnNewDocument(fn); }
+  addInitScript(fn, arg) { return this.raw.evaluateOnNewDocument(fn, arg); }
   click(selector) { return this.raw.locator(selector).click(); }
   fill(selector, value) { return this.raw.locator(selector).fill(value); }
   setViewport(width, height) { return this.raw.setViewport({ width, height }); }

@@ -3,13 +3,14 @@
 // the page goes back to composing and the song plays. The URL never changes.
 // Own simulator: 20 s songs at 2x, ready after 2 s.
 import {
-  createSong, fail, getJson, isVisible, pageState, pageUrl, runTest, songState, textOf, waitInPage, waitPlaying, waitVisible,
+  createOwnedSong, fail, getJson, isVisible, pageState, pageUrl, runTest, songState, textOf, waitInPage, waitPlaying, waitVisible,
 } from "./lib.mjs";
 
 await runTest("failed_retry", async (t) => {
   const sim = await t.startSimulator(["--song-seconds", "20", "--speed", "2", "--ready-after", "2", "--expire-after", "1"]);
   const base = await t.startServer({ simulator: sim });
-  const id = await createSong(base);
+  const song = await createOwnedSong(base);
+  const id = song.id;
   const tasks = (await getJson(`${sim}/_sim/tasks`)).body;
   if (!Array.isArray(tasks) || tasks.length !== 1) fail(`the simulator lists ${JSON.stringify(tasks)} instead of one task`);
   const control = await getJson(`${sim}/_sim/control`, {
@@ -21,6 +22,7 @@ await runTest("failed_retry", async (t) => {
 
   const browser = await t.launch({ autoplay: true });
   const page = await t.newPage(browser, "failed song");
+  await t.rememberAsMaker(page, base, song);
   const link = `${base}/s/${id}`;
   await t.open(page, link);
   await waitVisible(page, "#view-failed", 20_000, "the failure page did not appear");

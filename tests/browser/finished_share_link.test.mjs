@@ -1,10 +1,13 @@
 // Test 3 (ctest browser.ENGINE_finished_share_link): the recipient opens the share link after the song has
-// finished and after the simulator's live stream has expired. The song plays from the archived file and shows its
-// duration; in Chromium and Firefox a seek to 75 % of it (`audio.currentTime = 0.75 * duration`) plays on from
-// there. (WebKitGTK cannot seek past what it has buffered and never sends Range: it only has to play.)
+// finished and after the simulator's live stream has expired, in a browser that keeps the engine's own autoplay
+// policy. The gift greets them by name with one play button and nothing plays before it; one tap (a real click)
+// plays the archived file, the page becomes the player with the names and the lyrics, and the lock screen's
+// Media Session names the song where the engine has the API. The duration shows; in Chromium and Firefox a seek
+// to 75 % of it (`audio.currentTime = 0.75 * duration`) plays on from there. (WebKitGTK cannot seek past what it
+// has buffered and never sends Range: it only has to play.)
 // Own simulator: a 20 s song at 4x, live stream expired 1 s after SUCCESS.
 import {
-  createSong, fail, getJson, isVisible, pageState, runTest, textOf, until, waitInPage, waitPlaying, waitSong,
+  createSong, fail, getJson, isVisible, pageState, runTest, textOf, until, waitInPage, waitPlaying, waitSong, waitVisible,
 } from "./lib.mjs";
 
 await runTest("finished_share_link", async (t) => {
@@ -31,10 +34,43 @@ await runTest("finished_share_link", async (t) => {
   }, 15_000);
   t.log(`finished: ${head.headers.get("content-length")} bytes with Accept-Ranges; the live stream has expired`);
 
-  const browser = await t.launch({ autoplay: true });
+  const browser = await t.launch({ autoplay: false });
   const page = await t.newPage(browser, "finished share link");
   await t.open(page, `${base}/s/${id}`);
-  await waitPlaying(page, 1, 20_000, "the finished song did not play");
+  await waitVisible(page, "#gift-play", 15_000, "the gift's play button did not appear");
+  const greeting = await textOf(page, "#gift-title");
+  if (greeting !== "Ben, Ana wrote you a song") fail(`the gift greets with ${JSON.stringify(greeting)}`);
+  for (const other of ["#view-song", "#view-create", "#gift-writing"]) {
+    if (await isVisible(page, other)) fail(`${other} is visible beside the finished song's gift`);
+  }
+  const before = await pageState(page);
+  if (!before.audio.paused || before.audio.src) fail(`the song loads or plays before the tap: ${JSON.stringify(before.audio)}`);
+  await t.screenshots(page, "gift");
+  await t.audit(page, "the gift of a finished song");
+
+  await page.click("#gift-play");
+  t.log("tapped 'Play your song'");
+  await waitPlaying(page, 1, 20_000, "the finished song did not play after the tap");
+  await waitVisible(page, "#view-song", 5_000, "the gift did not become the player");
+  if (await isVisible(page, "#view-gift")) fail("the gift is still visible while the song plays");
+  if (await isVisible(page, "#tap-to-play")) fail("after the gift's tap the player asks for another tap");
+  const names = await page.evaluate(() => ["song-title", "song-from"].map((id) => document.getElementById(id).textContent));
+  if (names[0] !== "For Ben" || names[1] !== "A song from Ana") fail(`the player shows the names ${JSON.stringify(names)}`);
+  if (!(await textOf(page, "#lyrics"))?.trim()) fail("the player shows no lyrics");
+  if (await isVisible(page, "#take-back-box")) fail("the recipient is offered to delete the song");
+  const session = await page.evaluate(() => ("mediaSession" in navigator
+    ? { title: navigator.mediaSession.metadata?.title ?? null, artist: navigator.mediaSession.metadata?.artist ?? null,
+      artwork: navigator.mediaSession.metadata?.artwork?.[0]?.src ?? null }
+    : null));
+  t.log(`Media Session: ${session ? JSON.stringify(session) : "not in this engine"}`);
+  if (t.engine !== "webkit" && !session) fail("no Media Session in an engine that has it");
+  if (session) {
+    if (session.title !== "For Ben") fail(`the Media Session title is ${JSON.stringify(session.title)}`);
+    if (session.artist !== "Ana · Serenade") fail(`the Media Session artist is ${JSON.stringify(session.artist)}`);
+    if (!session.artwork || !new URL(session.artwork).pathname.startsWith(`/s/${id}/card.png`)) {
+      fail(`the Media Session artwork is ${JSON.stringify(session.artwork)}, not the song's card`);
+    }
+  }
   const state = await pageState(page);
   t.log(`playing: ${JSON.stringify(state.audio)}`);
   const duration = state.audio.duration;

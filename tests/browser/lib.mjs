@@ -234,6 +234,28 @@ class TestRun {
     await page.installProbe();
   }
 
+  // Makes `page` the browser that made `song` ({ id, ownerToken } of createOwnedSong): it keeps the owner token,
+  // so the song's link opens the maker's song page rather than the recipient's gift. Chromium and Firefox keep it
+  // before the page's scripts run (no gesture); WebKit, whose driver cannot, on a first visit of `origin`'s
+  // front page (its driver's scripts are no gesture either).
+  async rememberAsMaker(page, origin, song) {
+    const keep = ([key, value]) => localStorage.setItem(key, value);
+    const entry = [`serenade-owner:${song.id}`, song.ownerToken];
+    if (page.canInject) {
+      await page.addInitScript(keep, entry);
+      return;
+    }
+    await this.open(page, `${origin}/`);
+    await page.evaluate(keep, entry);
+  }
+
+  // Takes the problems `page` reported so far, then stops watching it: before it goes somewhere that is no page
+  // of the app (a picture on its own).
+  async leave(page) {
+    for (const problem of await page.problems()) this.problems.push(`${page.label}: ${problem}`);
+    this.forget(page);
+  }
+
   // Stops reporting a page's problems (e.g. before closing it aborts its streams on purpose).
   forget(page) {
     page.unwatch();
@@ -246,15 +268,16 @@ class TestRun {
     }
   }
 
-  // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways.
-  async screenshots(page, shot) {
+  // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways (unless
+  // `sideways`: a picture shown on its own, wider than a phone).
+  async screenshots(page, shot, { sideways = false } = {}) {
     for (const viewport of [PHONE, DESKTOP]) {
       await page.setViewport(viewport.width, viewport.height);
       const [width, shown] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
       const file = path.join(this.outDir, `${this.name}.${shot}.${viewport.name}.png`);
       await page.screenshot(file);
       this.log(`screenshot ${path.relative(process.cwd(), file)}${shown !== viewport.width ? ` (the window is ${shown} px wide at least)` : ""}`);
-      if (width > shown) fail(`${shot} at ${shown}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
+      if (width > shown && !sideways) fail(`${shot} at ${shown}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
     }
     await page.setViewport(PHONE.width, PHONE.height);
   }
@@ -375,7 +398,7 @@ export async function waitInPage(page, what, fn, arg, timeout) {
 export function pageState(page) {
   return page.evaluate(() => {
     const audio = document.getElementById("player");
-    const visible = ["create", "song", "failed", "not-found", "unavailable"]
+    const visible = ["create", "gift", "song", "failed", "not-found", "deleted", "unavailable"]
       .filter((v) => !document.getElementById(`view-${v}`).hidden);
     return {
       url: location.pathname, view: visible.join(","), stage: document.getElementById("stage").textContent,
@@ -472,15 +495,18 @@ export async function getJson(url, init) {
   return { status: response.status, body, headers: response.headers };
 }
 
-// Creates a song through the API (not the page: no user gesture in the browser). Returns the session id.
-export async function createSong(base, story = STORY) {
+// Creates a song through the API (not the page: no user gesture in the browser). Returns { id, ownerToken }.
+export async function createOwnedSong(base, story = STORY) {
   const { status, body } = await getJson(`${base}/api/submissions`, {
     method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": randomUUID() },
     body: JSON.stringify(story),
   });
   if (status !== 201 || !body?.session_id) fail(`POST /api/submissions answered ${status}: ${JSON.stringify(body)}`);
-  return body.session_id;
+  return { id: body.session_id, ownerToken: body.owner_token };
 }
+
+// The same, for a song whose link is opened by someone else than its maker. Returns the session id.
+export const createSong = async (base, story = STORY) => (await createOwnedSong(base, story)).id;
 
 export const songState = async (base, id) => (await getJson(`${base}/api/submissions/${id}`)).body;
 

@@ -8,7 +8,7 @@
 // live stream expires at SUCCESS with its last 2 s unsent (the harshest way it can end), so the live copy is
 // shorter than the final one.
 import {
-  createSong, fail, getJson, pageState, runTest, startProxy, until, waitInPage, waitPlaying, waitSong,
+  createOwnedSong, fail, getJson, pageState, runTest, startProxy, until, waitInPage, waitPlaying, waitSong,
 } from "./lib.mjs";
 
 const metricValue = (page, series) => {
@@ -42,11 +42,13 @@ await runTest("live_to_final", async (t) => {
     "--final-encode", "different", "--stream-end", "expire-early", "--refuse-cdn", "500"]);
   const base = await t.startServer({ simulator: sim, extraArgs: ["--final-retry-ms", "200"] });
   const proxy = await startProxy(base, { watch: /^\/api\/stream\// });
-  const id = await createSong(base);
+  const song = await createOwnedSong(base);
+  const id = song.id;
   const task = (await getJson(`${sim}/_sim/tasks`)).body[0].task_id;
 
   const browser = await t.launch({ autoplay: true });
   const page = await t.newPage(browser, "live then final");
+  await t.rememberAsMaker(page, proxy.url, song);
   await t.open(page, `${proxy.url}/s/${id}`);
   await waitPlaying(page, 1, 30_000, "the live song did not start");
   t.log(`playing live: ${(await pageState(page)).audio.src}`);

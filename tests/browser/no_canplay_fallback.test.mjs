@@ -5,7 +5,7 @@
 // is heard.
 // Built-in simulator: 60 s songs at 2x, ready after ~3 s (the page is open before the song can stream, so the
 // listener is in place in every engine, also where it is added after the page loaded).
-import { createSong, fail, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
+import { createOwnedSong, fail, pageState, runTest, waitInPage, waitPlaying } from "./lib.mjs";
 
 const FALLBACK_MS = 5000;
 
@@ -13,8 +13,10 @@ await runTest("no_canplay_fallback", async (t) => {
   const base = await t.startServer();
   const browser = await t.launch({ autoplay: true });
   const page = await t.newPage(browser, "no canplay");
-  const id = await createSong(base);
+  const song = await createOwnedSong(base);
+  const id = song.id;
   t.log(`created song ${id} through the API`);
+  await t.rememberAsMaker(page, base, song);
   if (page.canInject) {
     await page.addInitScript(swallowCanplay);
     await t.open(page, `${base}/s/${id}`);

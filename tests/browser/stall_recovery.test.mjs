@@ -8,7 +8,7 @@
 // Built-in simulator: 60 s songs at 2x, ready after ~3 s (the page is open before the song can stream, so the
 // watch is in place in every engine, also where it is added after the page loaded).
 import {
-  createSong, fail, pageState, runTest, startProxy, waitInPage, waitPlaying,
+  createOwnedSong, fail, pageState, runTest, startProxy, waitInPage, waitPlaying,
 } from "./lib.mjs";
 
 const STALL_AFTER_BYTES = 150_000; // about 9 s of the simulator's 128 kbit/s stream
@@ -18,8 +18,10 @@ await runTest("stall_recovery", async (t) => {
   const proxy = await startProxy(base, { watch: /^\/api\/stream\//, stallAfterBytes: STALL_AFTER_BYTES });
   const browser = await t.launch({ autoplay: true });
   const page = await t.newPage(browser, "stalled live song");
-  const id = await createSong(base);
+  const song = await createOwnedSong(base);
+  const id = song.id;
   t.log(`created song ${id}; the browser talks to Serenade through ${proxy.url}`);
+  await t.rememberAsMaker(page, proxy.url, song);
   const link = `${proxy.url}/s/${id}`;
   if (page.canInject) {
     await page.addInitScript(watchPlayback);

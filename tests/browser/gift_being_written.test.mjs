@@ -1,0 +1,85 @@
+// Test (ctest browser.ENGINE_gift_being_written): the person a song is for opens its link while the song is still
+// being composed, in a browser with the engine's own autoplay policy. They are greeted by name (names with
+// quotes, `<`, emoji and right-to-left text, shown as written) with a gentle "being written" state and no play
+// button; once the song can stream the same page offers one play button, and one tap (a real click) plays it
+// live and turns the page into the player with the names, while the lock screen's Media Session names it where
+// the engine has the API. The song's share card decodes as a 1200x630 picture; screenshots show it, and the
+// gift, at phone and desktop width.
+// Own simulator: tasks never become ready until the test says so (never_ready), so the "being written" state is
+// seen for certain; then 60 s songs at 2x.
+import {
+  STORY, createSong, fail, getJson, isVisible, pageState, runTest, songState, textOf, waitInPage, waitPlaying,
+  waitVisible,
+} from "./lib.mjs";
+
+const PEOPLE = { sender: "Zoë \"Jo\" <3", recipient: "מרים 💖" };
+
+await runTest("gift_being_written", async (t) => {
+  const sim = await t.startSimulator(["--song-seconds", "60", "--speed", "2", "--ready-after", "1", "--never-ready"]);
+  const base = await t.startServer({ simulator: sim });
+  const id = await createSong(base, { ...STORY, ...PEOPLE });
+  const task = (await getJson(`${sim}/_sim/tasks`)).body[0].task_id;
+  t.log(`created song ${id} (task ${task}), held before it can stream`);
+
+  const browser = await t.launch({ autoplay: false });
+  const page = await t.newPage(browser, "gift being written");
+  await t.open(page, `${base}/s/${id}`);
+  await waitVisible(page, "#gift-writing", 15_000, "the gift's 'being written' state did not appear");
+  const greeting = await textOf(page, "#gift-title");
+  const expected = `${PEOPLE.recipient}, ${PEOPLE.sender} wrote you a song`;
+  if (greeting !== expected) fail(`the gift greets with ${JSON.stringify(greeting)}, not ${JSON.stringify(expected)}`);
+  if (await isVisible(page, "#gift-play")) fail("the play button shows before the song can stream");
+  if (await isVisible(page, "#view-song")) fail("the song page is visible beside the gift");
+  const title = await page.evaluate(() => document.title);
+  if (!title.startsWith(expected)) fail(`the tab's title is ${JSON.stringify(title)}`);
+  await t.screenshots(page, "gift-being-written");
+  await t.audit(page, "the gift while its song is being written");
+
+  // The share card, as the page would show it: a PNG that decodes at 1200x630.
+  const { card_url: cardUrl } = await songState(base, id);
+  if (!cardUrl || !cardUrl.startsWith(`/s/${id}/card.png?v=`)) fail(`the song's state names the card ${JSON.stringify(cardUrl)}`);
+  const size = await page.evaluate(async (url) => {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    return [image.naturalWidth, image.naturalHeight];
+  }, cardUrl);
+  if (size[0] !== 1200 || size[1] !== 630) fail(`the share card is ${size.join("x")}, not 1200x630`);
+
+  // The song can stream now: the same page becomes the gift.
+  const released = await getJson(`${sim}/_sim/control`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task_id: task, never_ready: false }),
+  });
+  if (released.status !== 200) fail(`POST /_sim/control answered ${released.status}`);
+  await waitVisible(page, "#gift-play", 30_000, "the play button did not appear once the song could stream");
+  if (await isVisible(page, "#gift-writing")) fail("'being written' still shows beside the play button");
+  const before = await pageState(page);
+  if (!before.audio.paused || before.audio.src) fail(`the song loads or plays before the tap: ${JSON.stringify(before.audio)}`);
+  await t.screenshots(page, "gift-ready");
+  await t.audit(page, "the gift ready to play");
+
+  await page.click("#gift-play");
+  t.log("tapped 'Play your song'");
+  await waitPlaying(page, 1, 30_000, "the song did not play after the tap");
+  await waitVisible(page, "#view-song", 5_000, "the gift did not become the player");
+  if (await isVisible(page, "#tap-to-play")) fail("after the gift's tap the player asks for another tap");
+  const names = await page.evaluate(() => ["song-title", "song-from"].map((id) => document.getElementById(id).textContent));
+  if (names[0] !== `For ${PEOPLE.recipient}` || names[1] !== `A song from ${PEOPLE.sender}`) {
+    fail(`the player shows the names ${JSON.stringify(names)}`);
+  }
+  const state = await songState(base, id);
+  if (state.phase !== "streaming") t.log(`note: the song was ${state.phase} at the tap`);
+  await waitInPage(page, "playback did not go on", (t0) => document.getElementById("player").currentTime > t0 + 1,
+    (await pageState(page)).audio.currentTime, 10_000);
+  const title2 = await page.evaluate(() => ("mediaSession" in navigator ? navigator.mediaSession.metadata?.title ?? "" : null));
+  t.log(`Media Session title: ${title2 === null ? "no Media Session in this engine" : JSON.stringify(title2)}`);
+  if (title2 !== null && title2 !== `For ${PEOPLE.recipient}`) fail(`the Media Session title is ${JSON.stringify(title2)}`);
+  await t.screenshots(page, "gift-playing");
+
+  // The card on its own, at both widths.
+  await t.leave(page);
+  await page.goto(`${base}${cardUrl}`);
+  await waitInPage(page, "the share card did not show", () => document.images.length === 1
+    && document.images[0].complete && document.images[0].naturalWidth === 1200, null, 10_000);
+  await t.screenshots(page, "share-card", { sideways: true });
+}, { budgetMs: 100_000 });
