@@ -1,53 +1,13 @@
 #include "api/download_name.hpp"
 
+#include "core/utf8.hpp"
+
 #include <cstdint>
 #include <vector>
 
 namespace serenade::api {
 
 namespace {
-
-constexpr char32_t replacement_character = 0xFFFD;
-
-// Code points of `text`; a byte that does not start a well-formed sequence becomes U+FFFD.
-std::vector<char32_t> decode(std::string_view text) {
-  std::vector<char32_t> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    char32_t code = length == 1 ? lead : length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : lead & 0x07;
-    bool well_formed = length != 0 && i + length <= text.size();
-    for (std::size_t k = 1; well_formed && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      well_formed = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    well_formed = well_formed && code >= smallest[length] && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
-    out.push_back(well_formed ? code : replacement_character);
-    i += well_formed ? length : 1;
-  }
-  return out;
-}
-
-void append_utf8(std::string& out, char32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
-}
 
 bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 // Marks and overrides that change the order text is shown in, and invisible separators.
@@ -78,7 +38,7 @@ char ascii_stand_in(char32_t c) {
 std::string shown_name(std::string_view name) {
   std::vector<char32_t> kept;
   bool space_pending = false;
-  for (const char32_t c : decode(name)) {
+  for (const char32_t c : utf8::decode(name)) {
     if (is_direction_or_invisible(c)) continue;
     if (is_control(c) || c == ' ' || c == 0x00A0 || c == 0x3000) {
       space_pending = !kept.empty();
@@ -94,7 +54,7 @@ std::string shown_name(std::string_view name) {
     kept.push_back(U'…');
   }
   std::string out;
-  for (const char32_t c : kept) append_utf8(out, c);
+  for (const char32_t c : kept) utf8::append(out, c);
   return out;
 }
 
@@ -107,11 +67,11 @@ std::string download_file_name(std::string_view sender, std::string_view recipie
 }
 
 std::string attachment_disposition(std::string_view file_name) {
-  const auto code_points = decode(file_name);
+  const auto code_points = utf8::decode(file_name);
   std::string ascii;
   std::string well_formed;  // filename* promises UTF-8
   for (const char32_t c : code_points) {
-    append_utf8(well_formed, c);
+    utf8::append(well_formed, c);
     const bool printable_ascii = c >= 0x20 && c < 0x7F;
     // '%' too: some clients decode percent escapes even in the plain parameter.
     const bool safe = printable_ascii && c != '"' && c != '\\' && c != '%' && c != '/';

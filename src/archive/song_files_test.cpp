@@ -5,6 +5,7 @@
 #include "archive/paths.hpp"
 #include "archive/song_copies.hpp"
 #include "archive/state_file.hpp"
+#include "archive/testing/fake_frames.hpp"
 #include "core/ids.hpp"
 
 #include <gtest/gtest.h>
@@ -48,19 +49,7 @@ class song_files : public ::testing::Test {
   std::string dir;
 };
 
-// MPEG-1 Layer III frames (128 kbps, 44.1 kHz): a file the song check accepts.
-std::string frames(int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    std::string frame(417, static_cast<char>(i));
-    frame[0] = static_cast<char>(0xFF);
-    frame[1] = static_cast<char>(0xFB);
-    frame[2] = static_cast<char>(0x90);
-    frame[3] = static_cast<char>(0x64);
-    out += frame;
-  }
-  return out;
-}
+std::string frames(int count) { return testing::fake_frames(count); }
 
 TEST_F(song_files, a_capture_appends_holds_truncates_and_is_kept_as_the_live_copy) {
   {

@@ -1,6 +1,7 @@
 #include "archive/tagged_download.hpp"
 
 #include "archive/paths.hpp"
+#include "archive/testing/fake_frames.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,19 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// MPEG-1 Layer III frames, 128 kbps, 44.1 kHz: 417 bytes each.
-std::string frames(int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    std::string frame(417, static_cast<char>(i));
-    frame[0] = static_cast<char>(0xFF);
-    frame[1] = static_cast<char>(0xFB);
-    frame[2] = static_cast<char>(0x90);
-    frame[3] = static_cast<char>(0x64);
-    out += frame;
-  }
-  return out;
-}
+std::string frames(int count) { return testing::fake_frames(count); }
 
 class tagged_download_test : public ::testing::Test {
  protected:

@@ -1,5 +1,7 @@
 #include "lifecycle/prompt.hpp"
 
+#include "core/utf8.hpp"
+
 #include <optional>
 #include <vector>
 
@@ -28,7 +30,7 @@ code_points one_line(std::string_view text) {
   code_points out;
   bool pending_space = false;
   for (std::size_t i = 0; i < text.size();) {
-    auto d = detail::decode(text, i);
+    auto d = utf8::decode_at(text, i);
     i += d.length;
     if (detail::is_space(d.code_point) || detail::is_control(d.code_point)) {
       pending_space = !out.empty();
@@ -87,7 +89,7 @@ code_points shortened(code_points story, std::size_t budget) {
 }
 
 void append(std::string& out, const code_points& text) {
-  for (char32_t cp : text) detail::append_utf8(out, cp);
+  for (char32_t cp : text) utf8::append(out, cp);
 }
 
 }  // namespace

@@ -9,51 +9,6 @@ namespace serenade::lifecycle {
 
 namespace detail {
 
-decoded decode(std::string_view text, std::size_t at) {
-  constexpr decoded malformed{U'\uFFFD', 1};
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(at);
-  if (lead < 0x80) return {lead, 1};
-  std::size_t length = 0;
-  char32_t min = 0;
-  char32_t code_point = 0;
-  if ((lead & 0xe0) == 0xc0) {
-    length = 2, min = 0x80, code_point = lead & 0x1f;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3, min = 0x800, code_point = lead & 0x0f;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4, min = 0x10000, code_point = lead & 0x07;
-  } else {
-    return malformed;
-  }
-  if (at + length > text.size()) return malformed;
-  for (std::size_t k = 1; k < length; ++k) {
-    const unsigned char next = byte(at + k);
-    if ((next & 0xc0) != 0x80) return malformed;
-    code_point = (code_point << 6) | (next & 0x3f);
-  }
-  if (code_point < min || code_point > 0x10ffff || (code_point >= 0xd800 && code_point <= 0xdfff)) return malformed;
-  return {code_point, length};
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
-
 bool is_space(char32_t cp) {
   return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
          (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
@@ -104,7 +59,7 @@ std::string characters(std::size_t n) { return with_thousands(n) + (n == 1 ? " c
 std::string_view trim(std::string_view text) {
   std::size_t begin = 0;
   while (begin < text.size()) {
-    auto d = detail::decode(text, begin);
+    auto d = utf8::decode_at(text, begin);
     if (!detail::is_space(d.code_point)) break;
     begin += d.length;
   }
@@ -113,7 +68,7 @@ std::string_view trim(std::string_view text) {
     // Step back to the start of the last code point (skip continuation bytes).
     std::size_t start = end - 1;
     while (start > begin && (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) --start;
-    if (!detail::is_space(detail::decode(text, start).code_point)) break;
+    if (!detail::is_space(utf8::decode_at(text, start).code_point)) break;
     end = start;
   }
   return text.substr(begin, end - begin);
@@ -132,7 +87,7 @@ std::string normalize_line_breaks(std::string_view text) {
 
 bool has_forbidden_control(std::string_view text, bool multiline) {
   for (std::size_t i = 0; i < text.size();) {
-    auto d = detail::decode(text, i);
+    auto d = utf8::decode_at(text, i);
     if (detail::is_control(d.code_point) && !(multiline && (d.code_point == '\n' || d.code_point == '\t'))) {
       return true;
     }

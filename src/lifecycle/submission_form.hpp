@@ -63,14 +63,7 @@ parse_result parse_submission_form(std::string_view body);
 
 namespace detail {
 
-// Text helpers shared with prompt.cpp; core/utf8 only validates and counts.
-struct decoded {
-  char32_t code_point;
-  std::size_t length;  // bytes consumed, at least 1
-};
-// Decodes the sequence starting at text[at]; a malformed byte decodes as U+FFFD of length 1.
-decoded decode(std::string_view text, std::size_t at);
-void append_utf8(std::string& out, char32_t code_point);
+// Text helpers shared with prompt.cpp.
 bool is_space(char32_t code_point);    // Unicode White_Space
 bool is_control(char32_t code_point);  // general category Cc: C0, DEL, C1
 

@@ -76,10 +76,18 @@ await runTest("gift_being_written", async (t) => {
   if (title2 !== null && title2 !== `For ${PEOPLE.recipient}`) fail(`the Media Session title is ${JSON.stringify(title2)}`);
   await t.screenshots(page, "gift-playing");
 
-  // The card on its own, at both widths.
-  await t.leave(page);
-  await page.goto(`${base}${cardUrl}`);
-  await waitInPage(page, "the share card did not show", () => document.images.length === 1
-    && document.images[0].complete && document.images[0].naturalWidth === 1200, null, 10_000);
-  await t.screenshots(page, "share-card", { sideways: true });
+  // The card as a page shows it, at both widths (instead of the page's content), and the picture itself.
+  await page.evaluate((url) => {
+    document.getElementById("player").pause();
+    const card = Object.assign(document.createElement("img"), { src: url, alt: "The song's share card", id: "card-shot" });
+    card.style.cssText = "display: block; max-width: 100%; height: auto;";
+    document.getElementById("main").hidden = true; // still there: the page goes on following the song
+    document.body.append(card);
+  }, cardUrl);
+  await waitInPage(page, "the share card did not show", () => {
+    const card = document.getElementById("card-shot");
+    return card.complete && card.naturalWidth === 1200;
+  }, null, 10_000);
+  await t.screenshots(page, "share-card");
+  await t.keep("share-card.png", Buffer.from(await (await fetch(`${base}${cardUrl}`)).arrayBuffer()));
 }, { budgetMs: 100_000 });

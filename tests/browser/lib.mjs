@@ -227,9 +227,13 @@ class TestRun {
   }
 
   // Opens url in page and waits until the app's script has run (WebKit never fires load on a live stream).
+  // In WebKit the page it leaves is marked first: its navigation returns before the new document exists, and the
+  // old one, a page of the app too, must not pass for the new one. (Not where a driver's script would count as
+  // a gesture: there navigation returns once the new document is there.)
   async open(page, url) {
+    if (!page.evaluateActivates) await page.evaluate(() => { window.__serenadeLeft = true; }).catch(() => {});
     await page.goto(url);
-    await waitInPage(page, `${url} did not load`, () => document.readyState !== "loading"
+    await waitInPage(page, `${url} did not load`, () => !window.__serenadeLeft && document.readyState !== "loading"
       && !!document.getElementById("player") && !!document.body.dataset.view, null, 20_000);
     await page.installProbe();
   }
@@ -249,11 +253,11 @@ class TestRun {
     await page.evaluate(keep, entry);
   }
 
-  // Takes the problems `page` reported so far, then stops watching it: before it goes somewhere that is no page
-  // of the app (a picture on its own).
-  async leave(page) {
-    for (const problem of await page.problems()) this.problems.push(`${page.label}: ${problem}`);
-    this.forget(page);
+  // Keeps `bytes` beside the screenshots, as ENGINE_NAME.`file`.
+  async keep(file, bytes) {
+    const where = path.join(this.outDir, `${this.name}.${file}`);
+    fs.writeFileSync(where, bytes);
+    this.log(`kept ${path.relative(process.cwd(), where)}`);
   }
 
   // Stops reporting a page's problems (e.g. before closing it aborts its streams on purpose).
@@ -268,16 +272,15 @@ class TestRun {
     }
   }
 
-  // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways (unless
-  // `sideways`: a picture shown on its own, wider than a phone).
-  async screenshots(page, shot, { sideways = false } = {}) {
+  // Screenshots of the page at 360x740 and 1280x800 (full page); fails if the page scrolls sideways.
+  async screenshots(page, shot) {
     for (const viewport of [PHONE, DESKTOP]) {
       await page.setViewport(viewport.width, viewport.height);
       const [width, shown] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
       const file = path.join(this.outDir, `${this.name}.${shot}.${viewport.name}.png`);
       await page.screenshot(file);
       this.log(`screenshot ${path.relative(process.cwd(), file)}${shown !== viewport.width ? ` (the window is ${shown} px wide at least)` : ""}`);
-      if (width > shown && !sideways) fail(`${shot} at ${shown}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
+      if (width > shown) fail(`${shot} at ${shown}x${viewport.height}: the page is ${width} px wide (scrolls sideways)`);
     }
     await page.setViewport(PHONE.width, PHONE.height);
   }

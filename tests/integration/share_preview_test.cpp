@@ -2,10 +2,10 @@
 // Twitter Card tags with the song's names escaped, and the card image they point at.
 #include "harness.hpp"
 
-#include <cairo.h>
+#include "card/testing/png_facts.hpp"
+
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -46,42 +46,19 @@ std::map<std::string, std::string> meta_tags(const std::string& page) {
   return tags;
 }
 
-std::uint32_t big_endian(const std::string& bytes, std::size_t at) {
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < 4; ++i) value = value << 8 | static_cast<unsigned char>(bytes[at + i]);
-  return value;
-}
-
-struct png_reader {
-  const std::string& bytes;
-  std::size_t at = 0;
-};
-
-cairo_status_t read_from(void* closure, unsigned char* data, unsigned int length) {
-  auto& reader = *static_cast<png_reader*>(closure);
-  if (reader.bytes.size() - reader.at < length) return CAIRO_STATUS_READ_ERROR;
-  std::memcpy(data, reader.bytes.data() + reader.at, length);
-  reader.at += length;
-  return CAIRO_STATUS_SUCCESS;
-}
-
 // 200, image/png, a header that says 1200×630, and an image libpng decodes whole at that size.
 void expect_card(const http_reply& card, const std::string& what) {
   ASSERT_EQ(card.status, 200u) << what << " " << card.body;
   EXPECT_EQ(card.header("content-type"), "image/png") << what;
   EXPECT_NE(card.header("etag"), "") << what;
   EXPECT_NE(card.header("cache-control"), "") << what;
-  ASSERT_GT(card.body.size(), 24u) << what;
-  EXPECT_EQ(card.body.substr(0, 8), "\x89PNG\r\n\x1a\n") << what;
-  EXPECT_EQ(card.body.substr(12, 4), "IHDR") << what;
-  EXPECT_EQ(big_endian(card.body, 16), 1200u) << what;
-  EXPECT_EQ(big_endian(card.body, 20), 630u) << what;
-  png_reader reader{card.body};
-  auto* decoded = cairo_image_surface_create_from_png_stream(read_from, &reader);
-  EXPECT_EQ(cairo_surface_status(decoded), CAIRO_STATUS_SUCCESS) << what;
-  EXPECT_EQ(cairo_image_surface_get_width(decoded), 1200) << what;
-  EXPECT_EQ(cairo_image_surface_get_height(decoded), 630) << what;
-  cairo_surface_destroy(decoded);
+  const auto facts = card::testing::read_png(card.body);
+  EXPECT_TRUE(facts.signature) << what;
+  EXPECT_EQ(facts.header_width, 1200u) << what;
+  EXPECT_EQ(facts.header_height, 630u) << what;
+  EXPECT_TRUE(facts.decodes) << what;
+  EXPECT_EQ(facts.width, 1200) << what;
+  EXPECT_EQ(facts.height, 630) << what;
 }
 
 TEST(share_preview, a_finished_song_previews_with_its_escaped_names_and_its_card) {
