@@ -76,6 +76,8 @@ TEST(take_back, with_the_owner_token_the_song_is_gone_everywhere_and_without_it_
   EXPECT_EQ(link.status, 410u);
   EXPECT_NE(link.body.find("This song is no longer here"), std::string::npos);
   EXPECT_EQ(link.body.find("Ben"), std::string::npos);
+  EXPECT_NE(link.body.find(R"(<meta property="og:image" content="/card.png">)"), std::string::npos)
+      << "a deleted song previews as the card that names nobody";
   EXPECT_EQ(s.api("POST", "/api/submissions/" + song.session + "/retry").status, 410u);
   EXPECT_EQ(take_back(s, song.session, song.owner_token).status, 410u) << "taken back twice";
   // Its card names nobody now; drawn on the thread that removed the song's kept cards, so they are gone by then.
