@@ -59,6 +59,11 @@ void finished_songs::remember(const std::string& session_id, std::shared_ptr<con
   songs_.insert_or_assign(session_id, std::move(song));
 }
 
+bool finished_songs::holds(std::string_view session_id) {
+  std::lock_guard lock(mutex_);
+  return songs_.find(session_id) != songs_.end();
+}
+
 void finished_songs::forget(std::string_view session_id) {
   std::lock_guard lock(mutex_);
   if (const auto it = songs_.find(session_id); it != songs_.end()) songs_.erase(it);

@@ -45,6 +45,8 @@ class finished_songs {
   std::shared_ptr<const open_song> find(std::string_view session_id, std::chrono::steady_clock::time_point now);
   void remember(const std::string& session_id, std::shared_ptr<const open_song> song);
   void forget(std::string_view session_id);
+  // Whether the song is kept open here (nothing is reopened).
+  bool holds(std::string_view session_id);
 
  private:
   // Lets find() look up a string_view without building a std::string key.

@@ -79,8 +79,10 @@ TEST_F(finished_songs_cache, bounded_starts_over_when_full_and_forgets) {
   songs.remember("c", open_song_file(path_, std::nullopt, now));
   EXPECT_EQ(songs.find("a", now), nullptr);
   EXPECT_NE(songs.find("c", now), nullptr);
+  EXPECT_TRUE(songs.holds("c"));
   songs.forget("c");
   EXPECT_EQ(songs.find("c", now), nullptr);
+  EXPECT_FALSE(songs.holds("c"));
 }
 
 TEST_F(finished_songs_cache, the_descriptor_closes_with_the_last_holder) {

@@ -92,14 +92,18 @@ std::string advertised_url(const core::serve_config& config, std::uint16_t port)
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-// A change another instance made (heard from the database): the song's state as the store has it now, to this
-// process's readers of its events.
-asio::awaitable<void> publish_heard(lifecycle::submissions& submissions, lifecycle::status_events& events,
-                                    std::function<std::string(const store::submission&)> render,
-                                    std::string session_id) {
+// A change another instance made (heard from the database): a song taken back there is let go here too (`held`:
+// this process follows it, captures or relays it, or keeps its finished copy open), and the song's state as the
+// store has it now goes to this process's readers of its events.
+asio::awaitable<void> heard_change(lifecycle::submissions& submissions, lifecycle::status_events& events,
+                                   std::function<std::string(const store::submission&)> render,
+                                   std::string session_id, bool held) {
   const auto song = co_await submissions.find(session_id);
   if (!song) co_return;
-  events.publish_heard(session_id, render(*song), lifecycle::is_finished(song->status));
+  if (held && song->deleted_at) submissions.let_go_taken_back(session_id);
+  if (events.knows(session_id)) {
+    events.publish_heard(session_id, render(*song), lifecycle::is_finished(song->status));
+  }
 }
 
 core::task_group::ended_handler log_failure(std::string_view event) {
@@ -202,12 +206,14 @@ int run_serve(core::serve_config config) {
     submissions.work_under(*leases);
   }
 
-  // A shared database: what other instances change reaches this one's event streams.
+  // A shared database: what other instances change reaches this one's event streams, and a song taken back
+  // through another instance is let go here at once (its owner's listeners are cut, its open copy forgotten).
   std::unique_ptr<store::pg_change_feed> change_feed;
   if (store->shared()) {
     auto heard = [&](std::string session_id) {
-      if (!status_events.knows(session_id)) return;
-      background.spawn(executor, publish_heard(submissions, status_events, render, std::move(session_id)),
+      const bool held = submissions.follows(session_id) || hubs.holds(session_id) || finished.holds(session_id);
+      if (!held && !status_events.knows(session_id)) return;
+      background.spawn(executor, heard_change(submissions, status_events, render, std::move(session_id), held),
                        log_failure("heard_change_failed"));
     };
     auto missed = [&status_events, heard] {

@@ -280,6 +280,13 @@ asio::awaitable<bool> submissions::take_back(std::string_view session_id) {
   co_return true;
 }
 
+void submissions::let_go_taken_back(const std::string& session_id) {
+  // A follower says so itself when it stops.
+  if (!followers_.let_go(session_id)) SERENADE_LOG(info, "song_let_go", "session", session_id, "reason", "taken_back");
+  unconfirmed_.stop_waiting(session_id);
+  if (options_.on_taken_back) options_.on_taken_back(session_id);
+}
+
 asio::awaitable<bool> submissions::hint_session(std::string_view session_id) {
   auto song = co_await find(session_id);
   co_return song && song->task_id && hint(*song->task_id);

@@ -70,6 +70,12 @@ class submissions {
   // The song's maker takes it back: the store keeps only a tombstone, its follower and any wait for its
   // confirmation stop, and on_taken_back removes its files. False when it is unknown or was taken back before.
   boost::asio::awaitable<bool> take_back(std::string_view session_id);
+  // The song was taken back through another instance (its tombstone, heard from the shared database): what this
+  // one holds of it goes as in take_back (its follower, a wait for its confirmation, on_taken_back), without
+  // writing the row again.
+  void let_go_taken_back(const std::string& session_id);
+  // Whether a follower of this process follows the song.
+  bool follows(std::string_view session_id) { return followers_.follows(session_id); }
   // A webhook said this task changed: check its status now (the webhook itself is only a hint).
   // False when no follower of this process knows the task.
   bool hint(std::string_view task_id) { return followers_.hint(task_id); }

@@ -144,6 +144,14 @@ bool task_followers::let_go(std::string_view session_id) {
   return true;
 }
 
+bool task_followers::follows(std::string_view session_id) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [task, f] : followers_) {
+    if (f->session_id == session_id) return true;
+  }
+  return false;
+}
+
 asio::awaitable<void> task_followers::record(follower& f, store::status_update update) {
   auto write = [&] { return store_.record_status(f.session_id, update); };
   const bool recorded = co_await through_outages(pool_, write, f.session_id);

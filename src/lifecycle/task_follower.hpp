@@ -60,6 +60,8 @@ class task_followers {
   // The song was taken back by its maker: its follower stops at its next step (Sonauto's task is left to finish,
   // its result never stored). False when no follower of this process follows it.
   bool let_go(std::string_view session_id);
+  // Whether a follower of this process follows the song.
+  bool follows(std::string_view session_id);
   // A webhook that names no task: every follower checks its status (rounds at least a second apart; one that
   // comes too soon is held until then).
   void hint_all();

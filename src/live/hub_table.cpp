@@ -23,6 +23,11 @@ void hub_table::take_back(const std::string& session_id) {
   if (song) song->take_back();
 }
 
+bool hub_table::holds(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  return capturing_.contains(session_id);
+}
+
 void hub_table::release_all() {
   std::lock_guard lock(mutex_);
   capturing_.clear();

@@ -27,6 +27,8 @@ class hub_table {
   hub_counters& counters() { return counters_; }
   // Its maker deleted the song: its hub (if one captures here) cuts its listeners and stops (hub::take_back).
   void take_back(const std::string& session_id);
+  // Whether a hub of the session captures or relays here.
+  bool holds(const std::string& session_id);
   // Lets go of every hub once their captures have ended (shutdown): their files close with the last holder.
   void release_all();
 
