@@ -118,6 +118,13 @@ seed("submission_form", "control_character", '{"sender":"A\\u0007na","recipient"
 seed("submission_form", "not_an_object", "[\"Ana\"]")
 seed("submission_form", "own_lyrics",
      compact({**FORM, "lyrics": "[Verse]\r\nUnder one umbrella,\n\tLisbon in the rain"}))
+seed("submission_form", "language", compact({**FORM, "language": "pt"}))
+seed("submission_form", "unknown_language", compact({**FORM, "language": "tlh"}))
+
+# share_text: the sender's name, a 0 byte, the recipient's name.
+seed("share_text", "plain", b"Ana\0Ben")
+seed("share_text", "rtl_and_emoji", "Zo\u00eb \"Jo\" <3\0\u05de\u05e8\u05d9\u05dd \U0001f496".encode())
+seed("share_text", "hostile", "a\u202eexe.3pm\0\r\nb/../\\c%<script>".encode() + b"\xff\xc0\xaf")
 
 # webhook_body: the body.
 seed("webhook_body", "success", webhook)
