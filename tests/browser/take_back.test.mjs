@@ -1,13 +1,14 @@
 // Test (ctest browser.ENGINE_take_back): the person who made a song deletes it from its page. The real form is
-// sent; the song page offers "Delete this song" (this browser holds the owner token); a first click only asks,
+// sent, with the song to be sung in French (the prompt Sonauto receives asks for it); the song page offers "Delete this song" (this browser holds the owner token); a first click only asks,
 // "Keep it" takes the question back, and "Yes, delete it" deletes the song: the page says it is no longer here,
 // the token is gone from the browser, the API answers 410, and opening the link again shows the kind page that
 // the server answers with 410.
-// Built-in simulator: 60 s songs at 2x (the song plays while it is deleted: its stream is cut on purpose).
+// Own simulator: 60 s songs at 2x (the song plays while it is deleted: its stream is cut on purpose).
 import { STORY, fail, fillForm, getJson, isVisible, runTest, textOf, waitInPage, waitSongUrl, waitVisible } from "./lib.mjs";
 
 await runTest("take_back", async (t) => {
-  const base = await t.startServer();
+  const sim = await t.startSimulator(["--song-seconds", "60", "--speed", "2", "--ready-after", "2"]);
+  const base = await t.startServer({ simulator: sim });
   const browser = await t.launch({ autoplay: true });
   let id = "";
   // Once deleted, the song's URLs answer 410 and its stream is cut: the page is meant to see both.
@@ -17,9 +18,17 @@ await runTest("take_back", async (t) => {
   await t.open(page, `${base}/`);
   await waitVisible(page, "#story-form", 15_000);
   await fillForm(page, { ...STORY, recipient: "Noor" });
+  await page.evaluate(() => {
+    const language = document.getElementById("language");
+    language.value = "fr";
+    language.dispatchEvent(new Event("change", { bubbles: true }));
+  });
   await page.click("#submit");
   id = await waitSongUrl(page);
   t.log(`created /s/${id} through the form`);
+  const tasks = (await getJson(`${sim}/_sim/tasks`)).body;
+  if (!Array.isArray(tasks) || tasks.length !== 1) fail(`the simulator lists ${JSON.stringify(tasks)} instead of one task`);
+  if (!tasks[0].prompt.includes(", sung in French. Sing to Noor")) fail(`the prompt does not ask for French: ${tasks[0].prompt}`);
   await waitVisible(page, "#take-back-box", 15_000, "the maker's song page does not offer to delete the song");
   if (await isVisible(page, "#delete-confirm")) fail("the confirmation shows before any click");
 
