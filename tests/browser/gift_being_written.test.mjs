@@ -8,7 +8,7 @@
 // Own simulator: tasks never become ready until the test says so (never_ready), so the "being written" state is
 // seen for certain; then 60 s songs at 2x.
 import {
-  STORY, createSong, fail, getJson, isVisible, pageState, runTest, songState, textOf, waitInPage, waitPlaying,
+  STORY, createSong, fail, getJson, isVisible, pageState, runTest, songState, tapGift, textOf, waitInPage,
   waitVisible,
 } from "./lib.mjs";
 
@@ -58,22 +58,12 @@ await runTest("gift_being_written", async (t) => {
   await t.screenshots(page, "gift-ready");
   await t.audit(page, "the gift ready to play");
 
-  await page.click("#gift-play");
-  t.log("tapped 'Play your song'");
-  await waitPlaying(page, 1, 30_000, "the song did not play after the tap");
-  await waitVisible(page, "#view-song", 5_000, "the gift did not become the player");
-  if (await isVisible(page, "#tap-to-play")) fail("after the gift's tap the player asks for another tap");
-  const names = await page.evaluate(() => ["song-title", "song-from"].map((id) => document.getElementById(id).textContent));
-  if (names[0] !== `For ${PEOPLE.recipient}` || names[1] !== `A song from ${PEOPLE.sender}`) {
-    fail(`the player shows the names ${JSON.stringify(names)}`);
-  }
+  const session = await tapGift(t, page, PEOPLE, 30_000);
   const state = await songState(base, id);
   if (state.phase !== "streaming") t.log(`note: the song was ${state.phase} at the tap`);
   await waitInPage(page, "playback did not go on", (t0) => document.getElementById("player").currentTime > t0 + 1,
     (await pageState(page)).audio.currentTime, 10_000);
-  const title2 = await page.evaluate(() => ("mediaSession" in navigator ? navigator.mediaSession.metadata?.title ?? "" : null));
-  t.log(`Media Session title: ${title2 === null ? "no Media Session in this engine" : JSON.stringify(title2)}`);
-  if (title2 !== null && title2 !== `For ${PEOPLE.recipient}`) fail(`the Media Session title is ${JSON.stringify(title2)}`);
+  if (session && session.title !== `For ${PEOPLE.recipient}`) fail(`the Media Session title is ${JSON.stringify(session.title)}`);
   await t.screenshots(page, "gift-playing");
 
   // The card as a page shows it, at both widths (instead of the page's content), and the picture itself.

@@ -476,6 +476,29 @@ export async function fillForm(page, story = STORY) {
   }
 }
 
+// The recipient's one tap on the gift (a real click): the song plays, the gift becomes the player with the
+// people's names, no second tap is asked and no delete is offered. Returns the Media Session's metadata
+// ({ title, artist, artwork }), or null in an engine without the API.
+export async function tapGift(t, page, people, timeout) {
+  await page.click("#gift-play");
+  t.log("tapped 'Play your song'");
+  await waitPlaying(page, 1, timeout, "the song did not play after the tap");
+  await waitVisible(page, "#view-song", 5_000, "the gift did not become the player");
+  if (await isVisible(page, "#view-gift")) fail("the gift is still visible while the song plays");
+  if (await isVisible(page, "#tap-to-play")) fail("after the gift's tap the player asks for another tap");
+  if (await isVisible(page, "#take-back-box")) fail("the recipient is offered to delete the song");
+  const names = await page.evaluate(() => ["song-title", "song-from"].map((id) => document.getElementById(id).textContent));
+  if (names[0] !== `For ${people.recipient}` || names[1] !== `A song from ${people.sender}`) {
+    fail(`the player shows the names ${JSON.stringify(names)}`);
+  }
+  const session = await page.evaluate(() => ("mediaSession" in navigator
+    ? { title: navigator.mediaSession.metadata?.title ?? null, artist: navigator.mediaSession.metadata?.artist ?? null,
+      artwork: navigator.mediaSession.metadata?.artwork?.[0]?.src ?? null }
+    : null));
+  t.log(`Media Session: ${session ? JSON.stringify(session) : "not in this engine"}`);
+  return session;
+}
+
 // Waits until the page moved to /s/{id} after the form was sent; returns the id.
 export async function waitSongUrl(page, timeout = 15_000) {
   const deadline = Date.now() + timeout;
